@@ -1,0 +1,16 @@
+"""cnntrace: one traced forward / backward / update pass of a small CNN, exact or float.
+
+>>> from tracer import load_example, run_pass
+>>> trace = run_pass(load_example("lecture"), mode="exact")
+>>> trace.format("dense1.out[0]")
+'5.6'
+"""
+
+from .network import build, run_pass
+from .spec import Spec, SpecError, from_dict, load_example, load_spec, parse_text
+from .trace import Trace
+
+__version__ = "0.1.0"
+
+__all__ = ["Spec", "SpecError", "Trace", "build", "from_dict", "load_example", "load_spec",
+           "parse_text", "run_pass", "__version__"]

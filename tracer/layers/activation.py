@@ -1,0 +1,65 @@
+"""Elementwise activations: ReLU, leaky ReLU, sigmoid."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .base import Layer
+
+
+class ReLU(Layer):
+    """A = max(0, Z);  dZ = dA * 1(Z > 0)  (1(Z >= 0) when relu_grad_at_zero = 1)."""
+
+    type = "relu"
+
+    def __init__(self, name, where, grad_at_zero=0):
+        super().__init__(name, where)
+        self.grad_at_zero = grad_at_zero
+
+    def info(self):
+        return {"grad_at_zero": self.grad_at_zero}
+
+    def forward(self, x, nx):
+        mask = (x >= 0 if self.grad_at_zero else x > 0).astype(np.int64)
+        out = np.where(x > 0, x, nx.zeros(()).item())
+        return out, {"mask": mask}, mask
+
+    def backward(self, grad, mask, nx):
+        return grad * mask, {}
+
+
+class LeakyReLU(Layer):
+    """A = Z if Z > 0 else a*Z;  dZ = dA * (1 if Z > 0 else a)."""
+
+    type = "leaky_relu"
+
+    def __init__(self, name, where, slope, grad_at_zero=0):
+        super().__init__(name, where)
+        self.slope, self.grad_at_zero = slope, grad_at_zero
+
+    def info(self):
+        return {"slope": str(self.slope), "grad_at_zero": self.grad_at_zero}
+
+    def forward(self, x, nx):
+        positive = x >= 0 if self.grad_at_zero else x > 0
+        one = nx.array(1).item()
+        local_grad = np.where(positive, one, self.slope)
+        out = np.where(x > 0, x, self.slope * x)
+        return out, {"local_grad": local_grad}, local_grad
+
+    def backward(self, grad, local_grad, nx):
+        return grad * local_grad, {}
+
+
+class Sigmoid(Layer):
+    """A = 1 / (1 + e^{-Z});  dZ = dA * A (1 - A)."""
+
+    type = "sigmoid"
+
+    def forward(self, x, nx):
+        out = nx.sigmoid(x)
+        local_grad = out * (1 - out)
+        return out, {"local_grad": local_grad}, local_grad
+
+    def backward(self, grad, local_grad, nx):
+        return grad * local_grad, {}

@@ -1,0 +1,65 @@
+"""What every layer shares: the interface and the window helpers for conv and pool."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+
+class Layer:
+    """One step of the network. Subclasses put each derivative beside its forward.
+
+    ``forward(x, nx)`` takes a batch (N, ...) and returns ``(out, records, saved)``;
+    ``backward(grad_out, saved, nx)`` returns ``(grad_in, records)``. ``records`` maps
+    an id suffix (``"mask"``, ``"grad_weight"``) to a batch array to keep in the trace.
+    """
+
+    type = ""
+    param_names: tuple[str, ...] = ()
+
+    def __init__(self, name: str, where: str):
+        self.name = name
+        self.where = where  # "layers[i]", for error messages
+
+    def output_shape(self, shape: tuple) -> tuple:
+        """Per-sample output shape for a per-sample input shape (raises SpecError)."""
+        return shape
+
+    def info(self) -> dict:
+        """Hyperparameters recorded in the trace (JSON-ready)."""
+        return {}
+
+    def params(self) -> dict:
+        return {p: getattr(self, p) for p in self.param_names}
+
+
+def windows(x: np.ndarray, kh: int, kw: int, stride: int) -> np.ndarray:
+    """All kh x kw windows of x (N, C, H, W) at the given stride: (N, C, Ho, Wo, kh, kw).
+
+    A view, not a copy; window (i, j) covers rows i*S .. i*S+kh-1, cols j*S .. j*S+kw-1.
+    """
+    return sliding_window_view(x, (kh, kw), axis=(2, 3))[:, :, ::stride, ::stride]
+
+
+def scatter_windows(grad_windows: np.ndarray, shape: tuple, stride: int, nx) -> np.ndarray:
+    """Adjoint of :func:`windows`: sum per-window gradients back onto the input grid.
+
+    grad_windows (N, C, Ho, Wo, kh, kw) -> (N, C, H, W); overlapping windows add up.
+    Loops over the kh*kw kernel offsets only; each step is one vectorized slice add.
+    """
+    n, c, ho, wo, kh, kw = grad_windows.shape
+    out = nx.zeros(shape)
+    for h in range(kh):
+        for w in range(kw):
+            out[:, :, h:h + stride * (ho - 1) + 1:stride,
+                w:w + stride * (wo - 1) + 1:stride] += grad_windows[..., h, w]
+    return out
+
+
+def pad(x: np.ndarray, padding: int, nx) -> np.ndarray:
+    """Zero-pad the two spatial axes of x (N, C, H, W) by ``padding`` on every side."""
+    if padding == 0:
+        return x
+    zero = nx.zeros(()).item()
+    return np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)),
+                  constant_values=zero)

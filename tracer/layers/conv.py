@@ -1,0 +1,64 @@
+"""2-D convolution (cross-correlation, as the lecture and every framework)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..spec import SpecError
+from .base import Layer, pad, scatter_windows, windows
+
+
+class Conv2D(Layer):
+    """Z[n,f,i,j] = sum_{c,h,w} Xp[n,c,i*S+h,j*S+w] * K[f,c,h,w] + b[f].
+
+    Xp is X zero-padded by P. Shapes: X (N, C, H, W), K (F, C, kh, kw), b (F,),
+    Z (N, F, Ho, Wo) with Ho = floor((H - kh + 2P) / S) + 1 (likewise Wo).
+    """
+
+    type = "conv2d"
+    param_names = ("weight", "bias")
+
+    def __init__(self, name, where, weight, bias, stride=1, padding=0):
+        super().__init__(name, where)
+        self.weight, self.bias = weight, bias
+        self.stride, self.padding = stride, padding
+
+    def info(self):
+        f, c, kh, kw = self.weight.shape
+        return {"filters": f, "kernel": [kh, kw], "stride": self.stride, "padding": self.padding}
+
+    def output_shape(self, shape):
+        if len(shape) != 3:
+            raise SpecError(f"{self.where}: conv2d expects a (C, H, W) input, got shape "
+                            f"{shape}; put it before flatten/dense")
+        c, h, w = shape
+        f, kc, kh, kw = self.weight.shape
+        if kc != c:
+            raise SpecError(f"{self.where}.weight: expected {c} input channel(s) to match the "
+                            f"input, got a kernel of shape {self.weight.shape}")
+        p, s = self.padding, self.stride
+        if kh > h + 2 * p or kw > w + 2 * p:
+            raise SpecError(f"{self.where}.weight: kernel {kh}x{kw} is larger than the padded "
+                            f"input {h + 2 * p}x{w + 2 * p} (padding {p})")
+        return (f, (h - kh + 2 * p) // s + 1, (w - kw + 2 * p) // s + 1)
+
+    def forward(self, x, nx):
+        _, _, kh, kw = self.weight.shape
+        patches = windows(pad(x, self.padding, nx), kh, kw, self.stride)
+        z = np.tensordot(patches, self.weight, axes=([1, 4, 5], [1, 2, 3]))  # (N, Ho, Wo, F)
+        z = z.transpose(0, 3, 1, 2) + self.bias[None, :, None, None]
+        return z, {}, (x.shape, patches)
+
+    def backward(self, grad, saved, nx):
+        """dK[f,c,h,w] = sum_{n,i,j} dZ[n,f,i,j] Xp[n,c,i*S+h,j*S+w];  db[f] = sum dZ[n,f,:,:];
+        dXp[n,c,i*S+h,j*S+w] += sum_f dZ[n,f,i,j] K[f,c,h,w], then crop the padding."""
+        x_shape, patches = saved
+        grad_weight = np.tensordot(grad, patches, axes=([0, 2, 3], [0, 2, 3]))
+        grad_bias = grad.sum(axis=(0, 2, 3))
+        grad_patches = np.tensordot(grad, self.weight, axes=([1], [0]))  # (N, Ho, Wo, C, kh, kw)
+        n, c, h, w = x_shape
+        p = self.padding
+        grad_padded = scatter_windows(grad_patches.transpose(0, 3, 1, 2, 4, 5),
+                                      (n, c, h + 2 * p, w + 2 * p), self.stride, nx)
+        grad_input = grad_padded[:, :, p:p + h, p:p + w]
+        return grad_input, {"grad_weight": grad_weight, "grad_bias": grad_bias}

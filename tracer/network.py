@@ -1,0 +1,296 @@
+"""Build a network from a spec and run one recorded forward / backward / update pass."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .layers import LAYER_TYPES, Layer
+from .losses import LOSSES
+from .numeric import Numeric, backend
+from .spec import Spec, SpecError
+from .trace import Quantity, Trace
+
+
+@dataclass
+class Network:
+    """Layers with parameters in one numeric backend, plus the spec's data as arrays."""
+
+    spec: Spec
+    nx: Numeric
+    layers: list[Layer]
+    shapes: list[tuple]  # per-sample shapes: input, then after each layer
+    inputs: np.ndarray  # (N, C, H, W)
+    targets: np.ndarray  # (N, K)
+
+    @property
+    def loss_name(self) -> str:
+        return LOSSES[self.layers[-1].type][0]
+
+
+def build(spec: Spec, mode: str = "float") -> Network:
+    """Turn a validated spec into a :class:`Network` (raises SpecError on shape errors)."""
+    nx = backend(mode)
+    rng = np.random.default_rng(spec.seed)
+    inputs = nx.array(spec.inputs)
+    shape = inputs.shape[1:]
+    layers, shapes = [], [shape]
+    for i, layer_spec in enumerate(spec.layers):
+        layer = _make_layer(layer_spec, f"layers[{i}]", shape, spec, nx, rng)
+        shape = layer.output_shape(shape)
+        if 0 in shape:
+            raise SpecError(f"layers[{i}]: output would be empty (shape {shape})")
+        layers.append(layer)
+        shapes.append(shape)
+    if len(shape) != 1:
+        raise SpecError(f"layers[{len(layers) - 1}]: the output layer needs a flat input "
+                        f"(classes), got shape {shape}; add flatten/dense before it")
+    targets = nx.array(_targets(spec, shape[0], layers[-1].type))
+    return Network(spec, nx, layers, shapes, inputs, targets)
+
+
+def _make_layer(ls, where, in_shape, spec, nx, rng) -> Layer:
+    cls = LAYER_TYPES[ls.type]
+    conv = spec.conventions
+    if ls.type == "conv2d":
+        weight = _conv_weight(ls, where, in_shape, nx, rng)
+        bias = _bias(ls, where, weight.shape[0], nx)
+        return cls(ls.name, where, weight, bias, ls.get("stride", 1), ls.get("padding", 0))
+    if ls.type == "dense":
+        weight = _dense_weight(ls, where, in_shape, nx, rng)
+        return cls(ls.name, where, weight, _bias(ls, where, weight.shape[1], nx))
+    if ls.type == "maxpool2d":
+        return cls(ls.name, where, ls.get("size", 2), ls.get("stride"), conv["pool_ties"])
+    if ls.type == "relu":
+        return cls(ls.name, where, conv["relu_grad_at_zero"])
+    if ls.type == "leaky_relu":
+        return cls(ls.name, where, nx.scalar(ls.get("slope", 0.01)), conv["relu_grad_at_zero"])
+    if ls.type == "flatten":
+        return cls(ls.name, where, ls.get("order", conv["flatten_order"]))
+    return cls(ls.name, where)
+
+
+def _draw(shape, fan_in, fan_out, init, nx, rng):
+    """Seeded initial weights: He N(0, 2/fan_in), Xavier N(0, 2/(fan_in+fan_out)), or 0."""
+    if init == "zeros":
+        return nx.zeros(shape)
+    var = 2 / fan_in if init == "he" else 2 / (fan_in + fan_out)
+    return nx.array(rng.standard_normal(shape) * math.sqrt(var))
+
+
+def _conv_weight(ls, where, in_shape, nx, rng):
+    channels = in_shape[0] if len(in_shape) == 3 else None
+    if channels is None:
+        raise SpecError(f"{where}: conv2d expects a (C, H, W) input, got shape {in_shape}")
+    if "weight" in ls.options:
+        nested, shape = ls.get("weight")
+        weight = nx.array(nested)
+        if len(shape) == 2:
+            weight = weight.reshape((1, 1) + shape)
+        elif len(shape) == 3:
+            if channels != 1:
+                raise SpecError(f"{where}.weight: a 3-D weight means (filters, kh, kw) for a "
+                                f"1-channel input; the input has {channels} channels, so give "
+                                "4-D (filters, channels, kh, kw)")
+            weight = weight.reshape((shape[0], 1) + shape[1:])
+        for key, got in (("filters", weight.shape[0]), ("size", weight.shape[2:])):
+            want = ls.get(key)
+            if want is not None and (want if key == "filters" else _pair(want)) != got:
+                raise SpecError(f"{where}.{key}: {want} does not match the weight's shape "
+                                f"{tuple(weight.shape)}")
+        return weight
+    if ls.get("filters") is None or ls.get("size") is None:
+        raise SpecError(f"{where}.weight: missing; give the weight, or 'filters' and 'size' "
+                        "to draw it from the seeded initializer")
+    kh, kw = _pair(ls.get("size"))
+    shape = (ls.get("filters"), channels, kh, kw)
+    return _draw(shape, channels * kh * kw, shape[0] * kh * kw, ls.get("init", "he"), nx, rng)
+
+
+def _dense_weight(ls, where, in_shape, nx, rng):
+    if "weight" in ls.options:
+        nested, shape = ls.get("weight")
+        units = ls.get("units")
+        if units is not None and units != shape[1]:
+            raise SpecError(f"{where}.units: {units} does not match the weight's shape {shape}")
+        return nx.array(nested)
+    if ls.get("units") is None:
+        raise SpecError(f"{where}.weight: missing; give the weight, or 'units' to draw it "
+                        "from the seeded initializer")
+    fan_in = math.prod(in_shape)
+    shape = (fan_in, ls.get("units"))
+    return _draw(shape, fan_in, shape[1], ls.get("init", "he"), nx, rng)
+
+
+def _bias(ls, where, count, nx):
+    if "bias" not in ls.options:
+        return nx.zeros((count,))
+    nested, shape = ls.get("bias")
+    if shape == ():
+        return nx.array([nested] * count)
+    if shape != (count,):
+        raise SpecError(f"{where}.bias: expected {count} value(s), one per "
+                        f"{'filter' if ls.type == 'conv2d' else 'unit'}, got {shape[0]}")
+    return nx.array(nested)
+
+
+def _pair(size):
+    return tuple(size) if isinstance(size, tuple) else (size, size)
+
+
+def _targets(spec, classes, output_type):
+    rows = []
+    for i, target in enumerate(spec.targets):
+        where = f"targets[{i}]" if spec.batched else "target"
+        if isinstance(target, int):
+            if output_type == "sigmoid" and classes == 1:
+                if target not in (0, 1):
+                    raise SpecError(f"{where}: expected 0 or 1 for one sigmoid output, "
+                                    f"got {target}")
+                rows.append([target])
+                continue
+            if target >= classes:
+                raise SpecError(f"{where}: class index {target} is out of range for "
+                                f"{classes} classes (0..{classes - 1})")
+            rows.append([int(k == target) for k in range(classes)])
+            continue
+        if len(target) != classes:
+            raise SpecError(f"{where}: expected {classes} values (one per class), "
+                            f"got {len(target)}")
+        if any(t < 0 or t > 1 for t in target):
+            raise SpecError(f"{where}: expected probabilities between 0 and 1")
+        if output_type == "softmax" and sum(target) != 1:
+            raise SpecError(f"{where}: expected a one-hot (or probability) vector summing "
+                            f"to 1, got sum {sum(target)}")
+        rows.append(list(target))
+    return rows
+
+
+# ------------------------------------------------------------------------ the pass
+class _Recorder:
+    """Collects quantities, dropping the batch axis when the spec gave one sample."""
+
+    def __init__(self, batched: bool, nx: Numeric):
+        self.batched, self.nx = batched, nx
+        self.quantities: dict[str, Quantity] = {}
+
+    def add(self, qid, value, layer, step, per_sample=True):
+        dtype = value.dtype if isinstance(value, np.ndarray) else self.nx.dtype
+        value = np.asarray(value, dtype=dtype)
+        if per_sample and not self.batched:
+            value = np.asarray(value[0], dtype=dtype)
+        self.quantities[qid] = Quantity(qid, value, layer, step)
+
+
+def run_pass(spec: Spec, mode: str = "float", after: bool = True) -> Trace:
+    """One forward, loss, backward and SGD update pass, every value recorded.
+
+    ``after=True`` also records ``loss.after``: the loss on the same input with the
+    updated parameters (a careful reader's check that the step helped).
+    """
+    net = build(spec, mode)
+    nx, rec = net.nx, _Recorder(spec.batched, net.nx)
+    n = net.inputs.shape[0]
+    rec.add("input.out", net.inputs, "input", "forward")
+
+    # forward: every layer but the output one, which is fused with the loss
+    saved = []
+    x = net.inputs
+    for layer in net.layers[:-1]:
+        x, records, kept = layer.forward(x, nx)
+        saved.append(kept)
+        rec.add(f"{layer.name}.out", x, layer.name, "forward")
+        for suffix, value in records.items():
+            rec.add(f"{layer.name}.{suffix}", value, layer.name, "forward")
+    output = net.layers[-1]
+    y_hat, records, _ = output.forward(x, nx)
+    rec.add(f"{output.name}.out", y_hat, output.name, "forward")
+    for suffix, value in records.items():
+        rec.add(f"{output.name}.{suffix}", value, output.name, "forward")
+    rec.add("target.out", net.targets, "target", "forward")
+
+    scale = nx.scalar(1) / n if spec.conventions["loss_reduction"] == "mean" else nx.scalar(1)
+    loss_fn = LOSSES[output.type][1]
+    loss, grad = loss_fn(x, net.targets, scale, nx)
+    rec.add("loss.out", np.asarray(loss, dtype=nx.dtype), "loss", "forward", per_sample=False)
+
+    # backward: dL/d(out) of each layer, from the logits back to the input
+    rate = nx.scalar(spec.learning_rate)
+    updates = []
+    for layer, kept in zip(reversed(net.layers[:-1]), reversed(saved)):
+        rec.add(f"{layer.name}.grad", grad, layer.name, "backward")
+        grad, records = layer.backward(grad, kept, nx)
+        for suffix, value in records.items():
+            rec.add(f"{layer.name}.{suffix}", value, layer.name, "backward", per_sample=False)
+        updates.append(layer)
+    rec.add("input.grad", grad, "input", "backward")
+
+    # update: W_new = W - eta * dL/dW for every parameter, in forward order
+    new_params = {}
+    for layer in reversed(updates):
+        for p in layer.param_names:
+            new = getattr(layer, p) - rate * rec.quantities[f"{layer.name}.grad_{p}"].value
+            rec.add(f"{layer.name}.{p}_new", new, layer.name, "update", per_sample=False)
+            new_params[(layer.name, p)] = new
+
+    if after:
+        rec.add("loss.after", np.asarray(_loss_with(net, new_params, scale), dtype=nx.dtype),
+                "loss", "after", per_sample=False)
+
+    params = {f"{layer.name}.{p}": getattr(layer, p) for layer in net.layers
+              for p in layer.param_names}
+    quantities = _with_params(rec.quantities, params)
+    return Trace(mode=mode, title=spec.title, learning_rate=str(spec.learning_rate),
+                 batched=spec.batched, conventions=_conventions(spec, net),
+                 layers=_layer_infos(net), quantities=quantities)
+
+
+def _loss_with(net: Network, new_params: dict, scale):
+    """The loss of the same batch after the update (no recording)."""
+    nx = net.nx
+    originals = {key: getattr(layer, key[1]) for layer in net.layers
+                 for key in [(layer.name, p) for p in layer.param_names]}
+    try:
+        for layer in net.layers:
+            for p in layer.param_names:
+                setattr(layer, p, new_params[(layer.name, p)])
+        x = net.inputs
+        for layer in net.layers[:-1]:
+            x, _, _ = layer.forward(x, nx)
+        loss, _ = LOSSES[net.layers[-1].type][1](x, net.targets, scale, nx)
+        return loss
+    finally:
+        for layer in net.layers:
+            for p in layer.param_names:
+                setattr(layer, p, originals[(layer.name, p)])
+
+
+def _with_params(quantities, params):
+    """Insert each layer's parameters (before the update) ahead of its output."""
+    ordered = {}
+    for qid, q in quantities.items():
+        layer = q.layer
+        if qid == f"{layer}.out" and q.step == "forward":
+            for pid, value in params.items():
+                if pid.startswith(f"{layer}."):
+                    ordered[pid] = Quantity(pid, value, layer, "forward")
+        ordered[qid] = q
+    return ordered
+
+
+def _conventions(spec: Spec, net: Network) -> dict:
+    return {"convolution": "cross-correlation", **spec.conventions,
+            "loss": net.loss_name, "log": "natural",
+            "output_backprop": "fused: dL/dz = (y_hat - y) * scale"}
+
+
+def _layer_infos(net: Network) -> list[dict]:
+    infos, previous = [], "input.out"
+    for layer, in_shape, out_shape in zip(net.layers, net.shapes, net.shapes[1:]):
+        infos.append({"name": layer.name, "type": layer.type, "input": previous,
+                      "in_shape": list(in_shape), "out_shape": list(out_shape),
+                      **layer.info()})
+        previous = f"{layer.name}.out"
+    return infos

@@ -1,0 +1,160 @@
+"""The two numeric modes. The only module that knows float from exact.
+
+Layers are written once against numpy arrays; elementwise transcendental functions,
+array construction and number formatting go through a :class:`Numeric` backend:
+
+* ``FLOAT``: numpy float64, vectorized.
+* ``EXACT``: numpy object arrays of :class:`fractions.Fraction` and
+  :class:`tracer.exact.Real`; ``+ - * @`` and comparisons work elementwise unchanged.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+from numbers import Rational
+
+import mpmath
+import numpy as np
+
+from . import exact
+
+
+class Numeric:
+    """Float64 arithmetic (the base class); :class:`ExactNumeric` overrides."""
+
+    name = "float"
+    dtype = np.float64
+
+    def scalar(self, x):
+        """One number from a spec (int, Decimal, Fraction, float)."""
+        return float(x)
+
+    def array(self, values) -> np.ndarray:
+        """An array of backend numbers from nested lists or an ndarray."""
+        return np.asarray(values, dtype=np.float64)
+
+    def zeros(self, shape) -> np.ndarray:
+        return np.zeros(shape, dtype=self.dtype)
+
+    def exp(self, x):
+        """e^x elementwise (overflow gives inf, as numpy)."""
+        with np.errstate(over="ignore"):
+            return np.exp(x)
+
+    def log(self, x):
+        return np.log(x)
+
+    def softmax(self, z, axis=-1):
+        """softmax(z)_k = e^{z_k} / sum_j e^{z_j}; shifted by max(z) for stability."""
+        shifted = np.exp(z - z.max(axis=axis, keepdims=True))
+        return shifted / shifted.sum(axis=axis, keepdims=True)
+
+    def log_sum_exp(self, z, axis=-1):
+        """log sum_j e^{z_j}, stable for large |z|."""
+        top = z.max(axis=axis, keepdims=True)
+        return (top + np.log(np.exp(z - top).sum(axis=axis, keepdims=True))).squeeze(axis)
+
+    def sigmoid(self, x):
+        """1 / (1 + e^{-x}), without overflow for either sign of x."""
+        e = np.exp(-np.abs(x))
+        return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+    def softplus(self, x):
+        """log(1 + e^x) = -log(sigmoid(-x)), stable."""
+        return np.logaddexp(0, x)
+
+    def to_float(self, x) -> np.ndarray:
+        return np.asarray(x, dtype=np.float64)
+
+    def format(self, value, digits: int) -> str:
+        """``value`` to ``digits`` significant digits, e.g. 0.9999816706."""
+        return _tidy(f"{float(value):.{digits}g}")
+
+    def exact_text(self, x):
+        """Exact forms as nested lists of strings; None in float mode."""
+        return None
+
+
+class ExactNumeric(Numeric):
+    """Rationals stay exact; e^x, log x and 1/x of non-rationals are exact symbols."""
+
+    name = "exact"
+    dtype = object
+
+    _exp = np.frompyfunc(exact.exp, 1, 1)
+    _log = np.frompyfunc(exact.log, 1, 1)
+    _inv = np.frompyfunc(exact.inv, 1, 1)
+    _float = np.frompyfunc(float, 1, 1)
+    _text = np.frompyfunc(exact.to_text, 1, 1)
+
+    def scalar(self, x):
+        if isinstance(x, (Rational, Decimal)):
+            return Fraction(x)
+        if isinstance(x, float):
+            return Fraction(x)  # a drawn float: its exact binary value
+        return x
+
+    def array(self, values) -> np.ndarray:
+        arr = np.asarray(values, dtype=object)
+        return np.frompyfunc(self.scalar, 1, 1)(arr).astype(object).reshape(arr.shape)
+
+    def zeros(self, shape):
+        return np.full(shape, Fraction(0), dtype=object)
+
+    def _apply(self, fn, x):
+        return np.asarray(fn(np.asarray(x, dtype=object)), dtype=object)
+
+    def exp(self, x):
+        return self._apply(self._exp, x)
+
+    def log(self, x):
+        return self._apply(self._log, x)
+
+    def softmax(self, z, axis=-1):
+        e = self.exp(z)
+        return e * self._apply(self._inv, e.sum(axis=axis, keepdims=True))
+
+    def log_sum_exp(self, z, axis=-1):
+        return self.log(self.exp(z).sum(axis=axis))
+
+    def sigmoid(self, x):
+        return self._apply(self._inv, 1 + self.exp(-np.asarray(x, dtype=object)))
+
+    def softplus(self, x):
+        return self.log(1 + self.exp(x))
+
+    def to_float(self, x):
+        return np.asarray(self._float(np.asarray(x, dtype=object)), dtype=np.float64)
+
+    def format(self, value, digits: int) -> str:
+        return _tidy(mpmath.nstr(exact.evaluate(value, digits + 2), digits,
+                                 min_fixed=-4, max_fixed=digits + 1))
+
+    def exact_text(self, x):
+        arr = np.asarray(x, dtype=object)
+        return np.asarray(self._text(arr), dtype=object).tolist() if arr.ndim else exact.to_text(arr.item())
+
+
+def _tidy(text: str) -> str:
+    """Uniform number text for both modes: no '+' or leading zeros in exponents."""
+    if "e" in text:
+        mantissa, power = text.split("e")
+        if "." in mantissa:
+            mantissa = mantissa.rstrip("0").rstrip(".")
+        text = f"{mantissa}e{int(power)}"
+    elif "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+FLOAT = Numeric()
+EXACT = ExactNumeric()
+
+
+def backend(mode: str) -> Numeric:
+    """The backend named ``mode`` ('float' or 'exact')."""
+    try:
+        return {"float": FLOAT, "exact": EXACT}[mode]
+    except KeyError:
+        raise ValueError(f"numeric mode must be 'float' or 'exact', got {mode!r}") from None

@@ -1,0 +1,58 @@
+"""The pass as plain text, step by step: what `cnntrace trace` prints."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..trace import Trace
+
+STEP_TITLES = {"forward": "Forward pass", "backward": "Backward pass",
+               "update": "SGD update", "after": "After the update"}
+
+
+def matrix_lines(cells: np.ndarray, indent: str = "  ") -> list[str]:
+    """Aligned rows for a 0-, 1-, 2- or higher-D array of strings (one block per 2-D slice)."""
+    if cells.ndim == 0:
+        return [indent + str(cells.item())]
+    if cells.ndim == 1:
+        return [indent + "[" + "  ".join(cells.tolist()) + "]"]
+    if cells.ndim == 2:
+        width = max(len(c) for c in cells.ravel())
+        return [indent + "[" + "  ".join(c.rjust(width) for c in row) + "]" for row in cells]
+    lines = []
+    for k in range(cells.shape[0]):
+        lines.append(f"{indent}[{k}]")
+        lines.extend(matrix_lines(cells[k], indent + "  "))
+    return lines
+
+
+def format_cells(trace: Trace, qid: str, digits: int) -> np.ndarray:
+    """Every cell of a quantity as text to ``digits`` significant digits."""
+    value = np.asarray(trace.quantity(qid).value)
+    fmt = trace.numeric.format
+    cells = np.empty(value.shape, dtype=object)
+    for index in np.ndindex(value.shape):
+        cells[index] = fmt(value[index], digits)
+    return cells
+
+
+def render_text(trace: Trace, digits: int = 4, exact_forms: bool = True) -> str:
+    """A readable listing of every quantity, grouped by step, with shapes."""
+    out = [f"{trace.title or 'cnntrace pass'}  ({trace.mode} arithmetic, "
+           f"learning rate {trace.learning_rate})"]
+    conv = trace.conventions
+    out.append("conventions: " + ", ".join(f"{k}={v}" for k, v in conv.items()))
+    step = None
+    for q in trace.quantities.values():
+        if q.step != step:
+            step = q.step
+            out += ["", STEP_TITLES[step], "-" * len(STEP_TITLES[step])]
+        shape = "x".join(map(str, q.shape)) or "scalar"
+        out.append(f"{q.id}  ({shape})")
+        out.extend(matrix_lines(format_cells(trace, q.id, digits)))
+        exact = trace.exact(q.id) if exact_forms else None
+        if exact is not None and q.value.size <= 4:
+            flat = np.asarray(exact, dtype=object).ravel().tolist()
+            if any("(" in s for s in flat):
+                out.extend(f"    = {s}" for s in flat)
+    return "\n".join(out) + "\n"

@@ -1,0 +1,384 @@
+"""Load and validate spec files (TOML, YAML, JSON; one schema) into frozen dataclasses.
+
+Decimal literals are kept as :class:`decimal.Decimal`, so exact mode sees 0.1 as 1/10.
+Shape checks that need the whole network (kernel vs input, dense sizes) live in
+:mod:`tracer.network`; both raise :class:`SpecError` naming the field.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from types import MappingProxyType
+
+import yaml
+
+
+class SpecError(ValueError):
+    """A spec that cannot be used; the message names the file and field."""
+
+
+SHORT_NAMES = {"conv2d": "conv", "maxpool2d": "pool"}
+RESERVED_NAMES = {"input", "loss"}
+CONVENTIONS = {
+    "pool_ties": ("first", "all"),
+    "relu_grad_at_zero": (0, 1),
+    "loss_reduction": ("mean", "sum"),
+    "flatten_order": ("chw", "hwc"),
+}
+DEFAULT_CONVENTIONS = {"pool_ties": "first", "relu_grad_at_zero": 0,
+                       "loss_reduction": "mean", "flatten_order": "chw"}
+TOP_KEYS = {"title", "description", "seed", "learning_rate", "input", "inputs",
+            "target", "targets", "layers", "conventions"}
+LAYER_KEYS = {
+    "conv2d": {"weight", "bias", "filters", "size", "stride", "padding", "init"},
+    "maxpool2d": {"size", "stride"},
+    "relu": set(),
+    "leaky_relu": {"slope"},
+    "sigmoid": set(),
+    "flatten": {"order"},
+    "dense": {"weight", "bias", "units", "init"},
+    "softmax": set(),
+}
+INITS = ("he", "xavier", "zeros")
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One layer: its type, its (default or given) name and its options."""
+
+    type: str
+    name: str
+    options: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+
+    def get(self, key, default=None):
+        return self.options.get(key, default)
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A validated spec. Arrays are nested tuples of int / Decimal."""
+
+    layers: tuple[LayerSpec, ...]
+    inputs: tuple  # one entry per sample, each (C, H, W) nested tuples
+    targets: tuple  # one entry per sample: class index (int) or a tuple of numbers
+    batched: bool  # False when the spec gave a single `input`
+    learning_rate: Decimal | int = Decimal("0.1")
+    title: str = ""
+    description: str = ""
+    seed: int = 0
+    conventions: MappingProxyType = field(
+        default_factory=lambda: MappingProxyType(dict(DEFAULT_CONVENTIONS)))
+    source: str = "<spec>"
+
+
+# ---------------------------------------------------------------------------- parsing
+class _DecimalLoader(yaml.SafeLoader):
+    """YAML with floats read as Decimal, like tomllib/json's parse_float."""
+
+
+def _yaml_float(loader, node):
+    text = loader.construct_scalar(node).replace("_", "").lower()
+    if text in (".nan",):
+        return Decimal("nan")
+    if text in (".inf", "+.inf", "-.inf"):
+        return Decimal(text.replace(".", ""))
+    return Decimal(text)
+
+
+_DecimalLoader.add_constructor("tag:yaml.org,2002:float", _yaml_float)
+
+
+def _no_duplicates(pairs):
+    keys = [k for k, _ in pairs]
+    for k in keys:
+        if keys.count(k) > 1:
+            raise SpecError(f"duplicate key {k!r}")
+    return dict(pairs)
+
+
+FORMATS = {".toml": "toml", ".yaml": "yaml", ".yml": "yaml", ".json": "json"}
+
+
+def parse_text(text: str, fmt: str, source: str = "<spec>") -> dict:
+    """Parse spec text in ``fmt`` ('toml', 'yaml', 'json') into plain data."""
+    try:
+        if fmt == "toml":
+            data = tomllib.loads(text, parse_float=Decimal)
+        elif fmt == "yaml":
+            data = yaml.load(text, Loader=_DecimalLoader)  # noqa: S506 (safe loader subclass)
+        elif fmt == "json":
+            data = json.loads(text, parse_float=Decimal, object_pairs_hook=_no_duplicates,
+                              parse_constant=Decimal)
+        else:
+            raise SpecError(f"{source}: unknown spec format {fmt!r}; expected toml, yaml or json")
+    except SpecError as err:
+        raise SpecError(f"{source}: {err}") if not str(err).startswith(source) else err
+    except (tomllib.TOMLDecodeError, yaml.YAMLError, json.JSONDecodeError, ValueError) as err:
+        detail = " ".join(str(err).split())
+        raise SpecError(f"{source}: not valid {fmt.upper()}: {detail}") from None
+    if not isinstance(data, dict):
+        raise SpecError(f"{source}: expected a table of keys at the top level, "
+                        f"got {type(data).__name__}")
+    return data
+
+
+def load_spec(path: str | Path) -> Spec:
+    """Read and validate a spec file; the format follows the suffix."""
+    path = Path(path)
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise SpecError(f"{path}: unknown spec file type {path.suffix or '(none)'!r}; "
+                        "expected .toml, .yaml, .yml or .json")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise SpecError(f"{path}: cannot read: {err}") from None
+    return from_dict(parse_text(text, fmt, str(path)), str(path))
+
+
+EXAMPLES_DIR = Path(__file__).parent / "examples"
+
+
+def example_names() -> list[str]:
+    return sorted(p.stem for p in EXAMPLES_DIR.glob("*.toml"))
+
+
+def load_example(name: str) -> Spec:
+    """A built-in example spec by name, e.g. 'lecture'."""
+    path = EXAMPLES_DIR / f"{name}.toml"
+    if not path.is_file():
+        raise SpecError(f"unknown example {name!r}; choose from {', '.join(example_names())}")
+    return load_spec(path)
+
+
+# ------------------------------------------------------------------------- validation
+def _is_number(x) -> bool:
+    return isinstance(x, (int, Decimal, float)) and not isinstance(x, bool)
+
+
+def number(value, where: str, *, positive=False, integer=False, minimum=None):
+    """Check one finite number; return it as int or Decimal."""
+    if not _is_number(value):
+        raise SpecError(f"{where}: expected a number, got {_describe(value)}")
+    if isinstance(value, float):
+        value = Decimal(repr(value))
+    if isinstance(value, Decimal) and not value.is_finite():
+        raise SpecError(f"{where}: expected a finite number, got {value}")
+    if integer:
+        if value != int(value):
+            raise SpecError(f"{where}: expected an integer, got {value}")
+        value = int(value)
+    if positive and value <= 0:
+        raise SpecError(f"{where}: expected a positive number, got {value}")
+    if minimum is not None and value < minimum:
+        raise SpecError(f"{where}: expected a number >= {minimum}, got {value}")
+    return value
+
+
+def array(value, where: str, ndims: tuple[int, ...]):
+    """Check a rectangular array of finite numbers with one of ``ndims`` dimensions.
+
+    Returns (nested tuples, shape).
+    """
+    def walk(v, path):
+        if isinstance(v, (list, tuple)):
+            if not v:
+                raise SpecError(f"{where}: expected a non-empty array, found an empty list "
+                                f"at {path or 'the top'}")
+            items = [walk(item, f"{path}[{i}]") for i, item in enumerate(v)]
+            shapes = {s for _, s in items}
+            if len(shapes) > 1:
+                raise SpecError(f"{where}: expected a rectangular array; rows of different "
+                                f"lengths at {path or 'the top'}")
+            return tuple(t for t, _ in items), (len(v),) + shapes.pop()
+        return number(v, f"{where}{path}"), ()
+
+    nested, shape = walk(value, "")
+    if len(shape) not in ndims:
+        allowed = " or ".join(f"{d}-D" for d in ndims).replace("0-D", "a single number")
+        raise SpecError(f"{where}: expected {allowed}, got shape {_shape_text(shape)}")
+    return nested, shape
+
+
+def _shape_text(shape) -> str:
+    return "(" + ", ".join(map(str, shape)) + ")" if shape else "a single number"
+
+
+def _describe(value) -> str:
+    if isinstance(value, str):
+        return f"the text {value!r}"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if value is None:
+        return "nothing"
+    return type(value).__name__
+
+
+def _choice(value, where, choices):
+    if value not in choices or isinstance(value, bool):
+        listed = ", ".join(repr(c) for c in choices)
+        raise SpecError(f"{where}: expected one of {listed}, got {value!r}")
+    return value
+
+
+def _unknown_keys(data: dict, allowed: set, where: str):
+    for key in data:
+        if key not in allowed:
+            hint = _closest(key, allowed)
+            raise SpecError(f"{where}: unknown key {key!r}"
+                            + (f" (did you mean {hint!r}?)" if hint else "")
+                            + f"; allowed: {', '.join(sorted(allowed))}")
+
+
+def _closest(word, candidates):
+    import difflib
+    match = difflib.get_close_matches(str(word), sorted(candidates), n=1, cutoff=0.6)
+    return match[0] if match else None
+
+
+def _sample(value, where):
+    nested, shape = array(value, where, (2, 3))
+    return nested if len(shape) == 3 else (nested,)
+
+
+def _target(value, where):
+    if isinstance(value, (list, tuple)):
+        return array(value, where, (1,))[0]
+    return number(value, where, integer=True, minimum=0)
+
+
+def _layer(raw, index: int, counts: dict, names: set) -> LayerSpec:
+    where = f"layers[{index}]"
+    if not isinstance(raw, dict):
+        raise SpecError(f"{where}: expected a table with a 'type', got {_describe(raw)}")
+    kind = raw.get("type")
+    if kind not in LAYER_KEYS:
+        hint = _closest(kind, LAYER_KEYS) if isinstance(kind, str) else None
+        raise SpecError(f"{where}.type: unknown layer type {kind!r}"
+                        + (f" (did you mean {hint!r}?)" if hint else "")
+                        + f"; expected one of {', '.join(LAYER_KEYS)}")
+    _unknown_keys(raw, LAYER_KEYS[kind] | {"type", "name"}, where)
+    counts[kind] = counts.get(kind, 0) + 1
+    name = raw.get("name", f"{SHORT_NAMES.get(kind, kind)}{counts[kind]}")
+    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        raise SpecError(f"{where}.name: expected a name of letters, digits and _, "
+                        f"got {name!r}")
+    if name in RESERVED_NAMES or name in names:
+        raise SpecError(f"{where}.name: {name!r} is "
+                        + ("reserved" if name in RESERVED_NAMES else "already used"))
+    names.add(name)
+    opts = {}
+    for key, value in raw.items():
+        if key in ("type", "name"):
+            continue
+        at = f"{where}.{key}"
+        if key == "weight":
+            opts[key] = array(value, at, (2, 3, 4) if kind == "conv2d" else (2,))
+        elif key == "bias":
+            opts[key] = array(value, at, (0, 1))
+        elif key in ("filters", "units", "stride"):
+            opts[key] = number(value, at, integer=True, positive=True)
+        elif key == "padding":
+            opts[key] = number(value, at, integer=True, minimum=0)
+        elif key == "size":
+            if isinstance(value, list) and kind == "conv2d":
+                sizes, shape = array(value, at, (1,))
+                if shape != (2,):
+                    raise SpecError(f"{at}: expected a size or [height, width], got {value}")
+                opts[key] = tuple(number(s, at, integer=True, positive=True) for s in sizes)
+            else:
+                opts[key] = number(value, at, integer=True, positive=True)
+        elif key == "slope":
+            opts[key] = number(value, at, minimum=0)
+        elif key == "order":
+            opts[key] = _choice(value, at, CONVENTIONS["flatten_order"])
+        elif key == "init":
+            opts[key] = _choice(value, at, INITS)
+    return LayerSpec(kind, name, MappingProxyType(opts))
+
+
+def from_dict(data: dict, source: str = "<spec>") -> Spec:
+    """Validate parsed spec data (field by field) into a :class:`Spec`."""
+    try:
+        return _from_dict(data)
+    except SpecError as err:
+        raise SpecError(f"{source}: {err}") from None
+
+
+def _from_dict(data: dict) -> Spec:
+    _unknown_keys(data, TOP_KEYS, "spec")
+    title = data.get("title", "")
+    description = data.get("description", "")
+    for key, value in (("title", title), ("description", description)):
+        if not isinstance(value, str):
+            raise SpecError(f"{key}: expected text, got {_describe(value)}")
+    seed = number(data.get("seed", 0), "seed", integer=True, minimum=0)
+    rate = number(data.get("learning_rate", Decimal("0.1")), "learning_rate", positive=True)
+
+    conventions = dict(DEFAULT_CONVENTIONS)
+    given = data.get("conventions", {})
+    if not isinstance(given, dict):
+        raise SpecError(f"conventions: expected a table, got {_describe(given)}")
+    _unknown_keys(given, set(CONVENTIONS), "conventions")
+    for key, value in given.items():
+        conventions[key] = _choice(value, f"conventions.{key}", CONVENTIONS[key])
+
+    for one, many in (("input", "inputs"), ("target", "targets")):
+        if one in data and many in data:
+            raise SpecError(f"{many}: give either {one!r} (one sample) or {many!r} (a batch), "
+                            "not both")
+    batched = "inputs" in data
+    if batched:
+        raw_inputs = data["inputs"]
+        if not isinstance(raw_inputs, list) or not raw_inputs:
+            raise SpecError(f"inputs: expected a non-empty list of 2-D or 3-D arrays, "
+                            f"got {_describe(raw_inputs)}")
+        inputs = tuple(_sample(x, f"inputs[{i}]") for i, x in enumerate(raw_inputs))
+        if len({(len(x), len(x[0]), len(x[0][0])) for x in inputs}) > 1:
+            raise SpecError("inputs: expected every sample to have the same shape")
+    elif "input" in data:
+        inputs = (_sample(data["input"], "input"),)
+    else:
+        raise SpecError("input: missing; expected the input as a 2-D (H, W) or 3-D (C, H, W) "
+                        "array (or 'inputs' for a batch)")
+
+    key = "targets" if batched else "target"
+    if key not in data:
+        raise SpecError(f"{key}: missing; expected a class index or a one-hot list"
+                        + (" per sample" if batched else ""))
+    if batched:
+        raw_targets = data[key]
+        if not isinstance(raw_targets, list):
+            raise SpecError(f"targets: expected a list with one target per input, "
+                            f"got {_describe(raw_targets)}")
+        if len(raw_targets) != len(inputs):
+            raise SpecError(f"targets: expected one target per input ({len(inputs)}), "
+                            f"got {len(raw_targets)}")
+        targets = tuple(_target(t, f"targets[{i}]") for i, t in enumerate(raw_targets))
+    else:
+        targets = (_target(data[key], "target"),)
+
+    raw_layers = data.get("layers")
+    if not isinstance(raw_layers, list) or not raw_layers:
+        raise SpecError("layers: expected a non-empty list of layer tables")
+    counts: dict = {}
+    names: set = set()
+    layers = tuple(_layer(raw, i, counts, names) for i, raw in enumerate(raw_layers))
+    last = layers[-1].type
+    if last not in ("softmax", "sigmoid"):
+        raise SpecError(f"layers[{len(layers) - 1}].type: the network must end in softmax or "
+                        f"sigmoid (the loss needs probabilities), got {last!r}")
+    for i, layer in enumerate(layers[:-1]):
+        if layer.type == "softmax":
+            raise SpecError(f"layers[{i}].type: softmax is only allowed as the last layer")
+
+    return Spec(layers=layers, inputs=inputs, targets=targets, batched=batched,
+                learning_rate=rate, title=title, description=description, seed=seed,
+                conventions=MappingProxyType(conventions))

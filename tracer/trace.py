@@ -1,0 +1,185 @@
+"""The trace: every quantity of one pass under its public id. Pure data.
+
+A :class:`Trace` holds numbers and provenance, never LaTeX or HTML. Values keep the
+backend's type (float64, or exact Fraction/Real objects); ``numbers(id)`` gives float64.
+JSON export is deterministic; export -> import -> export is byte-identical.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .numeric import backend
+
+FORMAT = "cnntrace-trace"
+VERSION = 1
+_CELL = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_]+)(?:\[([0-9,\s]*)\])?$")
+
+
+@dataclass
+class Quantity:
+    """One recorded tensor: ``value`` (backend array), where it came from, exact text."""
+
+    id: str
+    value: np.ndarray
+    layer: str  # the layer that produced it ("input", "loss" or a layer name)
+    step: str  # "forward", "backward", "update" or "after"
+    exact_text: object = None  # nested lists of str (exact mode); computed on demand
+
+    @property
+    def shape(self) -> tuple:
+        return tuple(np.shape(self.value))
+
+
+@dataclass
+class Trace:
+    """A recorded pass. ``layers`` lists each layer's type, shapes, input id, settings."""
+
+    mode: str
+    title: str
+    learning_rate: str
+    batched: bool
+    conventions: dict
+    layers: list[dict]
+    quantities: dict[str, Quantity] = field(default_factory=dict)
+
+    # lookup ---------------------------------------------------------------------------
+    def __contains__(self, qid: str) -> bool:
+        return qid in self.quantities
+
+    def __getitem__(self, key: str):
+        """The value of a quantity id, or of one cell: ``trace["conv1.out[0,1,0]"]``."""
+        qid, index = parse_cell(key)
+        value = self.quantity(qid).value
+        return value if index is None else np.asarray(value)[index]
+
+    def quantity(self, qid: str) -> Quantity:
+        try:
+            return self.quantities[qid]
+        except KeyError:
+            raise KeyError(f"no quantity {qid!r} in this trace") from None
+
+    def ids(self) -> list[str]:
+        return list(self.quantities)
+
+    def numbers(self, key: str) -> np.ndarray:
+        """float64 values of a quantity or cell (both modes)."""
+        return backend(self.mode).to_float(self[key]) if self._live else np.asarray(
+            self[key], dtype=np.float64)
+
+    def exact(self, qid: str):
+        """Exact forms as nested lists of strings (exact mode), else None."""
+        q = self.quantity(qid)
+        if q.exact_text is None and self.mode == "exact" and self._live:
+            q.exact_text = backend("exact").exact_text(q.value)
+        return q.exact_text
+
+    @property
+    def numeric(self):
+        """The backend that formats and evaluates this trace's values."""
+        return backend(self.mode if self._live else "float")
+
+    def format(self, key: str, digits: int = 4) -> str:
+        """One cell's value as text to ``digits`` significant digits."""
+        nx = self.numeric
+        value = self[key]
+        if isinstance(value, np.ndarray):
+            if value.ndim:
+                raise ValueError(f"{key!r} is a tensor; format one cell, e.g. {key}[0]")
+            value = value.item()
+        return nx.format(value, digits)
+
+    def layer(self, name: str) -> dict:
+        for info in self.layers:
+            if info["name"] == name:
+                return info
+        raise KeyError(f"no layer {name!r} in this trace")
+
+    _live = True  # False for a trace loaded from JSON: values are float64 there
+
+    # JSON -----------------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        nx = backend(self.mode) if self._live else backend("float")
+        data = {
+            "format": FORMAT, "version": VERSION, "title": self.title, "mode": self.mode,
+            "batched": self.batched, "learning_rate": self.learning_rate,
+            "conventions": self.conventions, "layers": self.layers,
+            "provenance": {q.id: {"layer": q.layer, "step": q.step, "shape": list(q.shape)}
+                           for q in self.quantities.values()},
+            "quantities": {q.id: _plain(nx.to_float(q.value) if q.value.dtype == object
+                                        else q.value)
+                           for q in self.quantities.values()},
+        }
+        if self.mode == "exact":
+            data["exact"] = {qid: self.exact(qid) for qid in self.quantities}
+        return data
+
+    def to_json(self) -> str:
+        """Deterministic JSON text: one line per quantity."""
+        return _dumps(self.to_dict())
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Trace:
+        if data.get("format") != FORMAT:
+            raise ValueError(f"not a cnntrace trace (format {data.get('format')!r})")
+        trace = cls(mode=data["mode"], title=data["title"], learning_rate=data["learning_rate"],
+                    batched=data["batched"], conventions=data["conventions"],
+                    layers=data["layers"])
+        trace._live = False
+        exact = data.get("exact", {})
+        for qid, values in data["quantities"].items():
+            info = data["provenance"][qid]
+            value = np.asarray(values, dtype=_dtype(values)).reshape(info["shape"])
+            trace.quantities[qid] = Quantity(qid, value, info["layer"], info["step"],
+                                             exact.get(qid))
+        return trace
+
+    @classmethod
+    def from_json(cls, text: str) -> Trace:
+        return cls.from_dict(json.loads(text))
+
+    def _repr_pretty_(self, printer, cycle):  # IPython plain-text display
+        printer.text(f"<Trace {self.title!r} ({self.mode}): {len(self.quantities)} quantities>")
+
+
+def parse_cell(key: str) -> tuple[str, tuple | None]:
+    """'conv1.out[0,1,0]' -> ('conv1.out', (0, 1, 0)); 'loss.out' -> ('loss.out', None)."""
+    match = _CELL.match(key.strip())
+    if not match:
+        raise KeyError(f"not a quantity id or cell: {key!r} (expected e.g. 'conv1.out' or "
+                       "'conv1.out[0,1,0]')")
+    qid, index = match.groups()
+    if index is None:
+        return qid, None
+    return qid, tuple(int(i) for i in index.split(",") if i.strip())
+
+
+def _dtype(values):
+    flat = np.asarray(values).ravel()
+    return np.int64 if flat.dtype.kind in "iub" else np.float64
+
+
+def _plain(arr: np.ndarray):
+    if arr.dtype.kind in "iub":
+        return arr.astype(np.int64).tolist()
+    return arr.astype(np.float64).tolist()
+
+
+def _dumps(data: dict) -> str:
+    """JSON with the top level and the id maps indented, every value on one line."""
+    lines = ["{"]
+    items = list(data.items())
+    for i, (key, value) in enumerate(items):
+        comma = "," if i < len(items) - 1 else ""
+        if key in ("quantities", "exact", "provenance"):
+            inner = [f"  {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}"
+                     for k, v in value.items()]
+            lines.append(f" {json.dumps(key)}: {{\n" + ",\n".join(inner) + f"\n }}{comma}")
+        else:
+            lines.append(f" {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}{comma}")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
