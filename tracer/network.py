@@ -184,15 +184,30 @@ class _Recorder:
         self.quantities[qid] = Quantity(qid, value, layer, step)
 
 
-def run_pass(spec: Spec, mode: str = "float", after: bool = True) -> Trace:
-    """One forward, loss, backward and SGD update pass, every value recorded.
+class _NoRecorder:
+    """Keeps nothing: the same pass, as a plain training step."""
 
-    ``after=True`` also records ``loss.after``: the loss on the same input with the
-    updated parameters (a careful reader's check that the step helped).
-    """
-    net = build(spec, mode)
-    nx, rec = net.nx, _Recorder(spec.batched, net.nx)
-    n = net.inputs.shape[0]
+    def add(self, *args, **kwargs):
+        pass
+
+
+def _loss_scale(net: Network):
+    one = net.nx.scalar(1)
+    return one / net.inputs.shape[0] if net.spec.conventions["loss_reduction"] == "mean" else one
+
+
+def loss(net: Network):
+    """The loss of the network's current parameters on its batch (nothing recorded)."""
+    x = net.inputs
+    for layer in net.layers[:-1]:
+        x, _, _ = layer.forward(x, net.nx)
+    value, _ = LOSSES[net.layers[-1].type][1](x, net.targets, _loss_scale(net), net.nx)
+    return value
+
+
+def _pass(net: Network, rec) -> dict:
+    """Forward, loss, backward and the SGD step; returns the new parameters by id."""
+    nx = net.nx
     rec.add("input.out", net.inputs, "input", "forward")
 
     # forward: every layer but the output one, which is fused with the loss
@@ -210,61 +225,55 @@ def run_pass(spec: Spec, mode: str = "float", after: bool = True) -> Trace:
     for suffix, value in records.items():
         rec.add(f"{output.name}.{suffix}", value, output.name, "forward")
     rec.add("target.out", net.targets, "target", "forward")
-
-    scale = nx.scalar(1) / n if spec.conventions["loss_reduction"] == "mean" else nx.scalar(1)
-    loss_fn = LOSSES[output.type][1]
-    loss, grad = loss_fn(x, net.targets, scale, nx)
-    rec.add("loss.out", np.asarray(loss, dtype=nx.dtype), "loss", "forward", per_sample=False)
+    value, grad = LOSSES[output.type][1](x, net.targets, _loss_scale(net), nx)
+    rec.add("loss.out", np.asarray(value, dtype=nx.dtype), "loss", "forward", per_sample=False)
 
     # backward: dL/d(out) of each layer, from the logits back to the input
-    rate = nx.scalar(spec.learning_rate)
-    updates = []
+    grads = {}
     for layer, kept in zip(reversed(net.layers[:-1]), reversed(saved)):
         rec.add(f"{layer.name}.grad", grad, layer.name, "backward")
         grad, records = layer.backward(grad, kept, nx)
         for suffix, value in records.items():
+            grads[f"{layer.name}.{suffix}"] = value
             rec.add(f"{layer.name}.{suffix}", value, layer.name, "backward", per_sample=False)
-        updates.append(layer)
     rec.add("input.grad", grad, "input", "backward")
 
     # update: W_new = W - eta * dL/dW for every parameter, in forward order
+    rate = nx.scalar(net.spec.learning_rate)
     new_params = {}
-    for layer in reversed(updates):
+    for layer in net.layers:
         for p in layer.param_names:
-            new = getattr(layer, p) - rate * rec.quantities[f"{layer.name}.grad_{p}"].value
+            new = getattr(layer, p) - rate * grads[f"{layer.name}.grad_{p}"]
             rec.add(f"{layer.name}.{p}_new", new, layer.name, "update", per_sample=False)
-            new_params[(layer.name, p)] = new
+            new_params[(layer, p)] = new
+    return new_params
 
-    if after:
-        rec.add("loss.after", np.asarray(_loss_with(net, new_params, scale), dtype=nx.dtype),
-                "loss", "after", per_sample=False)
 
+def train_step(net: Network) -> None:
+    """One SGD step in place, recording nothing (the baseline the tracer is timed against)."""
+    for (layer, p), new in _pass(net, _NoRecorder()).items():
+        setattr(layer, p, new)
+
+
+def run_pass(spec: Spec, mode: str = "float", after: bool = True) -> Trace:
+    """One forward, loss, backward and SGD update pass, every value recorded.
+
+    ``after=True`` also records ``loss.after``: the loss on the same input with the
+    updated parameters (a careful reader's check that the step helped).
+    """
+    net = build(spec, mode)
+    rec = _Recorder(spec.batched, net.nx)
     params = {f"{layer.name}.{p}": getattr(layer, p) for layer in net.layers
               for p in layer.param_names}
-    quantities = _with_params(rec.quantities, params)
+    new_params = _pass(net, rec)
+    if after:
+        for (layer, p), new in new_params.items():
+            setattr(layer, p, new)
+        rec.add("loss.after", np.asarray(loss(net), dtype=net.nx.dtype), "loss", "after",
+                per_sample=False)
     return Trace(mode=mode, title=spec.title, learning_rate=str(spec.learning_rate),
                  batched=spec.batched, conventions=_conventions(spec, net),
-                 layers=_layer_infos(net), quantities=quantities)
-
-
-def _loss_with(net: Network, new_params: dict, scale):
-    """The loss of the same batch after the update (no recording)."""
-    nx = net.nx
-    originals = {key: getattr(layer, key[1]) for layer in net.layers
-                 for key in [(layer.name, p) for p in layer.param_names]}
-    try:
-        for layer in net.layers:
-            for p in layer.param_names:
-                setattr(layer, p, new_params[(layer.name, p)])
-        x = net.inputs
-        for layer in net.layers[:-1]:
-            x, _, _ = layer.forward(x, nx)
-        loss, _ = LOSSES[net.layers[-1].type][1](x, net.targets, scale, nx)
-        return loss
-    finally:
-        for layer in net.layers:
-            for p in layer.param_names:
-                setattr(layer, p, originals[(layer.name, p)])
+                 layers=_layer_infos(net), quantities=_with_params(rec.quantities, params))
 
 
 def _with_params(quantities, params):

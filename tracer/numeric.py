@@ -20,6 +20,9 @@ import numpy as np
 from . import exact
 
 
+TIE_TOLERANCE = 1e-12
+
+
 class Numeric:
     """Float64 arithmetic (the base class); :class:`ExactNumeric` overrides."""
 
@@ -64,6 +67,22 @@ class Numeric:
         """log(1 + e^x) = -log(sigmoid(-x)), stable."""
         return np.logaddexp(0, x)
 
+    def positive(self, x, or_zero=False):
+        """x > 0 (x >= 0 with ``or_zero``), treating |x| <= 1e-12 * max|x| as exactly 0.
+
+        Hand-made specs use decimals such as 0.1 + 0.2 - 0.3, whose float sum is 5.6e-17,
+        not 0: without the tolerance float mode would break ReLU'(0) = 0 where exact
+        mode does not.
+        """
+        tol = TIE_TOLERANCE * np.abs(x).max(initial=0.0)
+        return x >= -tol if or_zero else x > tol
+
+    def is_max(self, x):
+        """Which entries along the last axis equal its maximum (ties within 1e-12 of the
+        axis' largest magnitude count, for the same reason as in :meth:`positive`)."""
+        top = x.max(axis=-1, keepdims=True)
+        return x >= top - TIE_TOLERANCE * np.abs(x).max(axis=-1, keepdims=True)
+
     def to_float(self, x) -> np.ndarray:
         return np.asarray(x, dtype=np.float64)
 
@@ -97,7 +116,7 @@ class ExactNumeric(Numeric):
 
     def array(self, values) -> np.ndarray:
         arr = np.asarray(values, dtype=object)
-        return np.frompyfunc(self.scalar, 1, 1)(arr).astype(object).reshape(arr.shape)
+        return np.asarray(np.frompyfunc(self.scalar, 1, 1)(arr), dtype=object).reshape(arr.shape)
 
     def zeros(self, shape):
         return np.full(shape, Fraction(0), dtype=object)
@@ -123,6 +142,12 @@ class ExactNumeric(Numeric):
 
     def softplus(self, x):
         return self.log(1 + self.exp(x))
+
+    def positive(self, x, or_zero=False):
+        return np.asarray(x >= 0 if or_zero else x > 0, dtype=bool)
+
+    def is_max(self, x):
+        return np.asarray(x == x.max(axis=-1, keepdims=True), dtype=bool)
 
     def to_float(self, x):
         return np.asarray(self._float(np.asarray(x, dtype=object)), dtype=np.float64)

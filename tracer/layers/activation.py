@@ -20,8 +20,8 @@ class ReLU(Layer):
         return {"grad_at_zero": self.grad_at_zero}
 
     def forward(self, x, nx):
-        mask = (x >= 0 if self.grad_at_zero else x > 0).astype(np.int64)
-        out = np.where(x > 0, x, nx.zeros(()).item())
+        mask = nx.positive(x, or_zero=self.grad_at_zero).astype(np.int64)
+        out = np.where(nx.positive(x), x, nx.zeros(()).item())
         return out, {"mask": mask}, mask
 
     def backward(self, grad, mask, nx):
@@ -41,10 +41,9 @@ class LeakyReLU(Layer):
         return {"slope": str(self.slope), "grad_at_zero": self.grad_at_zero}
 
     def forward(self, x, nx):
-        positive = x >= 0 if self.grad_at_zero else x > 0
         one = nx.array(1).item()
-        local_grad = np.where(positive, one, self.slope)
-        out = np.where(x > 0, x, self.slope * x)
+        local_grad = np.where(nx.positive(x, or_zero=self.grad_at_zero), one, self.slope)
+        out = np.where(nx.positive(x), x, self.slope * x)
         return out, {"local_grad": local_grad}, local_grad
 
     def backward(self, grad, local_grad, nx):

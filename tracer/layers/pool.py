@@ -38,9 +38,9 @@ class MaxPool2D(Layer):
         f, s = self.size, self.stride
         patches = windows(x, f, f, s)
         flat = patches.reshape(patches.shape[:4] + (f * f,))
-        first = flat.argmax(axis=-1)  # numpy returns the first maximum
+        is_max = nx.is_max(flat)
+        first = is_max.argmax(axis=-1)  # the first maximum in row-major order
         out = np.take_along_axis(flat, first[..., None], axis=-1)[..., 0]
-        is_max = flat == out[..., None]
         ho, wo = out.shape[2:]
         rows = np.arange(ho)[:, None] * s + first // f
         cols = np.arange(wo)[None, :] * s + first % f

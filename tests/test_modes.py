@@ -1,0 +1,74 @@
+"""Float and exact arithmetic agree; exact mode keeps spec decimals as exact rationals."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from tracer import from_dict, load_example, run_pass
+from tracer.exact import Real, evaluate
+
+CASES = [dict(seed=100 + s, hidden=h, output=o, integer_weights=iw, max_side=7)
+         for s, (h, o, iw) in enumerate([
+             ("relu", "softmax", True), ("relu", "softmax", False),
+             ("leaky_relu", "softmax", False), ("sigmoid", "softmax", True),
+             ("relu", "sigmoid", False), ("relu", "softmax", False),
+             ("leaky_relu", "sigmoid", True), ("relu", "softmax", True)])]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: str(c["seed"]))
+def test_float_and_exact_agree_to_1e_12(case, make_spec):
+    spec = make_spec(case.pop("seed"), **case)
+    floats = run_pass(spec, "float")
+    exacts = run_pass(spec, "exact")
+    assert floats.ids() == exacts.ids()
+    for qid in floats.ids():
+        f = floats.numbers(qid)
+        e = exacts.numbers(qid)
+        np.testing.assert_allclose(f, e, rtol=1e-12, atol=1e-12, err_msg=qid)
+
+
+def test_exact_values_are_fractions_or_reals_and_never_floats(make_spec):
+    trace = run_pass(make_spec(7, output="softmax"), "exact")
+    for q in trace.quantities.values():
+        for cell in np.asarray(q.value, dtype=object).ravel():
+            assert isinstance(cell, (int, np.integer, Fraction, Real)), (q.id, type(cell))
+
+
+def test_decimal_literals_are_exact_rationals():
+    trace = run_pass(load_example("lecture"), "exact")
+    assert trace["dense1.bias"].tolist() == [Fraction(1, 10), Fraction(1, 5)]
+    assert trace["dense1.out"].tolist() == [Fraction(28, 5), Fraction(-53, 10)]
+
+
+def test_exact_values_evaluate_to_many_digits():
+    trace = run_pass(load_example("lecture"), "exact")
+    value = trace["dense1.grad[0]"]
+    # p0 - 1 = -1 / (1 + e^{10.9}): 40 digits survive the cancellation
+    text = trace.numeric.format(value, 40)
+    import mpmath
+    with mpmath.workdps(60):
+        truth = -1 / (1 + mpmath.exp(mpmath.mpf("10.9")))
+        assert text == mpmath.nstr(truth, 40, min_fixed=-4, max_fixed=41)
+        assert abs(evaluate(value, 50) - truth) < mpmath.mpf(10) ** -55
+
+
+def test_seeded_initializer_gives_the_same_numbers_in_both_modes():
+    spec = from_dict({"input": np.arange(36).reshape(6, 6).tolist(), "target": 1, "seed": 3,
+                      "layers": [{"type": "conv2d", "filters": 2, "size": 3},
+                                 {"type": "relu"}, {"type": "flatten"},
+                                 {"type": "dense", "units": 3}, {"type": "softmax"}]})
+    floats, exacts = run_pass(spec, "float"), run_pass(spec, "exact")
+    for qid in ("conv1.weight", "dense1.weight", "loss.out", "conv1.weight_new"):
+        np.testing.assert_allclose(floats.numbers(qid), exacts.numbers(qid), rtol=1e-12)
+    other = run_pass(from_dict({**_as_dict(spec), "seed": 4}), "float")
+    assert not np.allclose(other.numbers("conv1.weight"), floats.numbers("conv1.weight"))
+
+
+def _as_dict(spec):
+    return {"input": np.arange(36).reshape(6, 6).tolist(), "target": 1,
+            "layers": [{"type": "conv2d", "filters": 2, "size": 3}, {"type": "relu"},
+                       {"type": "flatten"}, {"type": "dense", "units": 3},
+                       {"type": "softmax"}]}
