@@ -33,6 +33,9 @@ def test_float_and_exact_agree_to_1e_12(case, make_spec):
 def test_exact_values_are_fractions_or_reals_and_never_floats(make_spec):
     trace = run_pass(make_spec(7, output="softmax"), "exact")
     for q in trace.quantities.values():
+        if q.step == "after":  # a 60-digit approximation, marked as such
+            assert trace.exact(q.id).startswith("≈")
+            continue
         for cell in np.asarray(q.value, dtype=object).ravel():
             assert isinstance(cell, (int, np.integer, Fraction, Real)), (q.id, type(cell))
 

@@ -22,7 +22,7 @@ _MAX_BITS = 1 << 15
 class Atom:
     """One transcendental number: ``kind`` in {'exp', 'log', 'inv'} applied to ``arg``."""
 
-    __slots__ = ("kind", "arg", "key", "_hash", "_cache")
+    __slots__ = ("kind", "arg", "key", "_hash", "_cache", "_text")
 
     def __init__(self, kind: str, arg):
         self.kind = kind
@@ -30,6 +30,15 @@ class Atom:
         self.key = f"{kind}({to_text(arg, canonical=True)})"
         self._hash = hash(self.key)
         self._cache: dict[int, mpmath.mpf] = {}
+        self._text = None
+
+    @property
+    def text(self) -> str:
+        """Display form, e.g. ``exp(28/5)``; for 'inv' just the parenthesised argument."""
+        if self._text is None:
+            inner = to_text(self.arg)
+            self._text = f"({inner})" if self.kind == "inv" else f"{self.kind}({inner})"
+        return self._text
 
     def __eq__(self, other):
         return isinstance(other, Atom) and self.key == other.key
@@ -162,7 +171,7 @@ def make(terms: dict):
     Terms keep the order arithmetic produced them in (e^{z_1} + e^{z_2}, not sorted),
     so exact forms read like the computation; equality and hashing ignore order.
     """
-    terms = {m: Fraction(c) for m, c in terms.items() if c != 0}
+    terms = {m: c if type(c) is Fraction else Fraction(c) for m, c in terms.items() if c}
     if not terms:
         return Fraction(0)
     if list(terms) == [()]:
@@ -228,7 +237,10 @@ def evaluate(x, digits: int = 15) -> mpmath.mpf:
 
     Precision doubles until two evaluations agree: cancellation such as
     ``p - 1`` with ``p = 0.99998...`` costs bits, so fixed precision is not enough.
+    An mpmath number (an approximation made on purpose) is returned as it is.
     """
+    if isinstance(x, mpmath.mpf):
+        return x
     if isinstance(x, Rational):
         with mpmath.workprec(int(digits * 3.33) + 16):
             return mpmath.mpf(int(x.numerator)) / int(x.denominator)
@@ -246,7 +258,7 @@ def evaluate(x, digits: int = 15) -> mpmath.mpf:
 
 def sign(x) -> int:
     """-1, 0 or 1; a Real that vanishes to ~10^4 digits counts as 0."""
-    if isinstance(x, Rational):
+    if isinstance(x, (Rational, mpmath.mpf)):
         return (x > 0) - (x < 0)
     value = evaluate(x, 30)
     with mpmath.workprec(_MAX_BITS):
@@ -261,6 +273,8 @@ def _rational_text(q: Fraction) -> str:
 
 
 def _atom_text(atom: Atom, canonical: bool) -> str:
+    if not canonical:
+        return atom.text
     if atom.kind == "inv":
         return f"({to_text(atom.arg, canonical)})"
     return f"{atom.kind}({to_text(atom.arg, canonical)})"
@@ -285,6 +299,8 @@ def to_text(x, canonical: bool = False) -> str:
     """
     if isinstance(x, Rational):
         return _rational_text(Fraction(x))
+    if isinstance(x, mpmath.mpf):
+        return "≈" + mpmath.nstr(x, 30)
     terms = list(x.terms.items())
     if canonical:
         terms.sort(key=lambda mc: _monomial_key(mc[0]))

@@ -5,11 +5,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import mpmath
 import numpy as np
 
 from .layers import LAYER_TYPES, Layer
 from .losses import LOSSES
-from .numeric import Numeric, backend
+from .numeric import ApproxNumeric, Numeric, backend
 from .spec import Spec, SpecError
 from .trace import Quantity, Trace
 
@@ -267,13 +268,25 @@ def run_pass(spec: Spec, mode: str = "float", after: bool = True) -> Trace:
               for p in layer.param_names}
     new_params = _pass(net, rec)
     if after:
-        for (layer, p), new in new_params.items():
-            setattr(layer, p, new)
-        rec.add("loss.after", np.asarray(loss(net), dtype=net.nx.dtype), "loss", "after",
-                per_sample=False)
+        rec.add("loss.after", np.asarray(_loss_after(spec, net, new_params), dtype=net.nx.dtype),
+                "loss", "after", per_sample=False)
     return Trace(mode=mode, title=spec.title, learning_rate=str(spec.learning_rate),
                  batched=spec.batched, conventions=_conventions(spec, net),
                  layers=_layer_infos(net), quantities=_with_params(rec.quantities, params))
+
+
+def _loss_after(spec: Spec, net: Network, new_params: dict):
+    """The loss on the same batch with the updated parameters.
+
+    In exact mode the new parameters are sums of symbols and a symbolic second pass
+    grows without bound, so it runs on 60-digit approximations (text '≈...').
+    """
+    target = build(spec, "approx") if net.nx.name == "exact" else net
+    layers = {layer.name: layer for layer in target.layers}
+    with mpmath.workdps(ApproxNumeric.DIGITS + 10):
+        for (layer, p), new in new_params.items():
+            setattr(layers[layer.name], p, target.nx.array(new) if target is not net else new)
+        return loss(target)
 
 
 def _with_params(quantities, params):

@@ -161,6 +161,43 @@ class ExactNumeric(Numeric):
         return np.asarray(self._text(arr), dtype=object).tolist() if arr.ndim else exact.to_text(arr.item())
 
 
+class ApproxNumeric(ExactNumeric):
+    """mpmath numbers at 60 significant digits: for checks on exact traces whose exact
+    forms would be huge (the loss after the update re-runs the network on parameters
+    that are sums of symbols). Their text starts with '≈'."""
+
+    name = "approx"
+    DIGITS = 60
+
+    def scalar(self, x):
+        if isinstance(x, mpmath.mpf):
+            return x
+        return exact.evaluate(ExactNumeric.scalar(self, x), self.DIGITS)
+
+    _mp_exp = np.frompyfunc(mpmath.exp, 1, 1)
+    _mp_log = np.frompyfunc(mpmath.log, 1, 1)
+
+    def zeros(self, shape):
+        return np.full(shape, mpmath.mpf(0), dtype=object)
+
+    def exp(self, x):
+        return self._apply(self._mp_exp, x)
+
+    def log(self, x):
+        return self._apply(self._mp_log, x)
+
+    def softmax(self, z, axis=-1):
+        e = self.exp(z - z.max(axis=axis, keepdims=True))
+        return e / e.sum(axis=axis, keepdims=True)
+
+    def log_sum_exp(self, z, axis=-1):
+        top = z.max(axis=axis, keepdims=True)
+        return (top + self.log(self.exp(z - top).sum(axis=axis, keepdims=True))).squeeze(axis)
+
+    def sigmoid(self, x):
+        return 1 / (1 + self.exp(-np.asarray(x, dtype=object)))
+
+
 def _tidy(text: str) -> str:
     """Uniform number text for both modes: no '+' or leading zeros in exponents."""
     if "e" in text:
@@ -175,11 +212,12 @@ def _tidy(text: str) -> str:
 
 FLOAT = Numeric()
 EXACT = ExactNumeric()
+APPROX = ApproxNumeric()
 
 
 def backend(mode: str) -> Numeric:
     """The backend named ``mode`` ('float' or 'exact')."""
     try:
-        return {"float": FLOAT, "exact": EXACT}[mode]
+        return {"float": FLOAT, "exact": EXACT, "approx": APPROX}[mode]
     except KeyError:
         raise ValueError(f"numeric mode must be 'float' or 'exact', got {mode!r}") from None

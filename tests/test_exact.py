@@ -1,0 +1,74 @@
+"""The exact reals: arithmetic, simplification rules, evaluation, printing."""
+
+from __future__ import annotations
+
+from fractions import Fraction as F
+
+import mpmath
+import pytest
+
+from tracer import exact
+
+
+def test_rationals_stay_fractions():
+    assert exact.exp(F(0)) == 1 and isinstance(exact.exp(F(0)), F)
+    assert exact.log(F(1)) == 0
+    assert exact.inv(F(2, 3)) == F(3, 2)
+
+
+def test_log_of_exp_is_its_argument():
+    assert exact.log(exact.exp(F(28, 5))) == F(28, 5)
+
+
+def test_arithmetic_cancels_to_rationals():
+    e = exact.exp(F(1))
+    assert (e - e) == 0 and isinstance(e - e, F)
+    assert (e * 3 - e * 2 - e) == 0
+    assert (e / e) == 1  # a single monomial inverts exactly
+
+
+def test_mixed_fraction_real_arithmetic():
+    e = exact.exp(F(1, 2))
+    value = F(1, 3) + e * F(2) - 1
+    with mpmath.workdps(40):
+        truth = mpmath.mpf(1) / 3 + 2 * mpmath.exp(mpmath.mpf(1) / 2) - 1
+        assert abs(exact.evaluate(value, 35) - truth) < mpmath.mpf(10) ** -34
+
+
+def test_equality_ignores_term_order_and_hash_agrees():
+    a, b = exact.exp(F(1)), exact.exp(F(2))
+    assert a + b == b + a
+    assert hash(a + b) == hash(b + a)
+    assert exact.to_text(a + b) == "exp(1) + exp(2)"
+    assert exact.to_text(b + a) == "exp(2) + exp(1)"
+
+
+def test_comparisons_are_numeric():
+    p = exact.exp(F(28, 5)) / (exact.exp(F(28, 5)) + exact.exp(F(-53, 10)))
+    assert p < 1 and p > F(99998, 100000) and not (p > 1)
+    assert exact.sign(p - 1) == -1
+
+
+def test_evaluation_survives_cancellation():
+    p = exact.exp(F(28, 5)) / (exact.exp(F(28, 5)) + exact.exp(F(-53, 10)))
+    with mpmath.workdps(80):
+        truth = -1 / (1 + mpmath.exp(mpmath.mpf("10.9")))
+        assert abs(exact.evaluate(p - 1, 60) - truth) < abs(truth) * mpmath.mpf(10) ** -59
+
+
+def test_hidden_exact_zero_has_sign_zero():
+    s = exact.exp(F(1)) + exact.exp(F(2))
+    p0, p1 = exact.exp(F(1)) / s, exact.exp(F(2)) / s
+    assert exact.sign(p0 + p1 - 1) == 0
+
+
+def test_text_form():
+    s = exact.exp(F(28, 5)) + exact.exp(F(-53, 10))
+    assert exact.to_text(exact.exp(F(28, 5)) / s - 1) == \
+        "exp(28/5)/(exp(28/5) + exp(-53/10)) - 1"
+    assert exact.to_text(exact.log(s) - F(28, 5)) == "log(exp(28/5) + exp(-53/10)) - 28/5"
+
+
+def test_log_of_non_positive_rational_is_an_error():
+    with pytest.raises(ValueError):
+        exact.log(F(0))

@@ -1,0 +1,65 @@
+"""JSON export: deterministic, round-trips byte for byte, keeps exact forms."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from tracer import Trace, load_example, run_pass
+
+
+@pytest.mark.parametrize("mode", ["float", "exact"])
+def test_export_import_export_is_identical(mode, make_spec):
+    for spec in (load_example("lecture"), make_spec(5)):
+        text = run_pass(spec, mode).to_json()
+        again = Trace.from_json(text).to_json()
+        assert again == text
+
+
+@pytest.mark.parametrize("mode", ["float", "exact"])
+def test_same_spec_gives_byte_identical_json(mode, make_spec):
+    assert run_pass(make_spec(11), mode).to_json() == run_pass(make_spec(11), mode).to_json()
+
+
+def test_quantities_are_nested_lists_of_numbers():
+    data = json.loads(run_pass(load_example("lecture"), "exact").to_json())
+    assert data["mode"] == "exact"
+    assert data["quantities"]["conv1.out"] == [[[5.0, 7.0], [11.0, 10.0]]]
+    assert data["quantities"]["loss.out"] == pytest.approx(1.8458063644644e-05, rel=1e-12)
+    assert data["exact"]["dense1.out"] == ["28/5", "-53/10"]
+    assert data["conventions"]["pool_ties"] == "first"
+    assert data["conventions"]["convolution"] == "cross-correlation"
+    assert data["provenance"]["conv1.grad_weight"] == {"layer": "conv1", "step": "backward",
+                                                       "shape": [1, 1, 3, 3]}
+    assert data["layers"][0]["input"] == "input.out"
+
+
+def test_loaded_trace_answers_lookups():
+    trace = Trace.from_json(run_pass(load_example("lecture")).to_json())
+    assert trace["conv1.out[0,1,0]"] == 11
+    assert trace.format("softmax1.out[0]", 6) == "0.999982"
+    np.testing.assert_array_equal(trace.numbers("relu1.mask"), [[[1, 1], [1, 1]]])
+    assert trace.layer("pool1")["size"] == 2
+
+
+def test_every_quantity_id_follows_the_contract():
+    trace = run_pass(load_example("lecture"))
+    expected = {"input.out", "input.grad", "conv1.weight", "conv1.bias", "conv1.out",
+                "conv1.grad", "conv1.grad_weight", "conv1.grad_bias", "conv1.weight_new",
+                "conv1.bias_new", "relu1.out", "relu1.mask", "relu1.grad", "pool1.out",
+                "pool1.argmax", "pool1.ties", "pool1.grad", "flatten1.out", "flatten1.grad",
+                "dense1.weight", "dense1.bias", "dense1.out", "dense1.grad",
+                "dense1.grad_weight", "dense1.grad_bias", "dense1.weight_new",
+                "dense1.bias_new", "softmax1.out", "softmax1.exp", "softmax1.sum",
+                "loss.out", "loss.after", "target.out"}
+    assert set(trace.ids()) == expected
+
+
+def test_bad_cell_ids_are_reported():
+    trace = run_pass(load_example("lecture"))
+    with pytest.raises(KeyError, match="no quantity"):
+        trace["conv9.out"]
+    with pytest.raises(KeyError, match="not a quantity id"):
+        trace["conv1.out[0;1]"]
