@@ -178,10 +178,10 @@ class _Recorder:
         self.quantities: dict[str, Quantity] = {}
 
     def add(self, qid, value, layer, step, per_sample=True):
-        dtype = value.dtype if isinstance(value, np.ndarray) else self.nx.dtype
-        value = np.asarray(value, dtype=dtype)
+        if not isinstance(value, np.ndarray):
+            value = np.asarray(value, dtype=self.nx.dtype)
         if per_sample and not self.batched:
-            value = np.asarray(value[0], dtype=dtype)
+            value = value[0] if value.ndim > 1 else np.asarray(value[0], dtype=value.dtype)
         self.quantities[qid] = Quantity(qid, value, layer, step)
 
 
@@ -262,7 +262,12 @@ def run_pass(spec: Spec, mode: str = "float", after: bool = True) -> Trace:
     ``after=True`` also records ``loss.after``: the loss on the same input with the
     updated parameters (a careful reader's check that the step helped).
     """
-    net = build(spec, mode)
+    return trace_pass(build(spec, mode), after)
+
+
+def trace_pass(net: Network, after: bool = True) -> Trace:
+    """:func:`run_pass` on an already built network (its parameters are not changed)."""
+    spec, mode = net.spec, net.nx.name
     rec = _Recorder(spec.batched, net.nx)
     params = {f"{layer.name}.{p}": getattr(layer, p) for layer in net.layers
               for p in layer.param_names}

@@ -153,8 +153,10 @@ class ExactNumeric(Numeric):
         return np.asarray(self._float(np.asarray(x, dtype=object)), dtype=np.float64)
 
     def format(self, value, digits: int) -> str:
-        return _tidy(mpmath.nstr(exact.evaluate(value, digits + 2), digits,
-                                 min_fixed=-4, max_fixed=digits + 1))
+        """Same layout as float mode (Python's 'g'), from a value good to digits + 5."""
+        approx = mpmath.nstr(exact.evaluate(value, digits + 5), digits + 5,
+                             min_fixed=-mpmath.inf, max_fixed=mpmath.inf)
+        return _tidy(format(Decimal(approx), f".{digits}g"))
 
     def exact_text(self, x):
         arr = np.asarray(x, dtype=object)
