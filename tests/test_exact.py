@@ -72,3 +72,12 @@ def test_text_form():
 def test_log_of_non_positive_rational_is_an_error():
     with pytest.raises(ValueError):
         exact.log(F(0))
+
+
+@pytest.mark.parametrize("value", [F(-203037, 10**9), F(28, 5), F(10**12, 3), F(0),
+                                   F(-1, 3 * 10**7), F(11), F(123456789),
+                                   F(-184578933, 10**13), F(99999, 100000)])
+@pytest.mark.parametrize("digits", [1, 4, 10])
+def test_both_modes_format_numbers_alike(value, digits):
+    from tracer.numeric import EXACT, FLOAT
+    assert EXACT.format(value, digits) == FLOAT.format(float(value), digits)

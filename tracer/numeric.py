@@ -10,7 +10,7 @@ array construction and number formatting go through a :class:`Numeric` backend:
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from fractions import Fraction
 from numbers import Rational
 
@@ -156,7 +156,13 @@ class ExactNumeric(Numeric):
         """Same layout as float mode (Python's 'g'), from a value good to digits + 5."""
         approx = mpmath.nstr(exact.evaluate(value, digits + 5), digits + 5,
                              min_fixed=-mpmath.inf, max_fixed=mpmath.inf)
-        return _tidy(format(Decimal(approx), f".{digits}g"))
+        with localcontext(prec=digits):
+            rounded = +Decimal(approx)
+        if rounded == 0:
+            return "0"
+        if -4 <= rounded.adjusted() < digits:  # the rule of Python's 'g' for floats
+            return _tidy(format(rounded, "f"))
+        return _tidy(format(rounded, f".{digits - 1}e"))
 
     def exact_text(self, x):
         arr = np.asarray(x, dtype=object)
