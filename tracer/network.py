@@ -31,8 +31,21 @@ class Network:
         return LOSSES[self.layers[-1].type][0]
 
 
+MAX_VALUES = 2_000_000  # per layer output (per sample) and per parameter tensor
+
+
 def build(spec: Spec, mode: str = "float") -> Network:
-    """Turn a validated spec into a :class:`Network` (raises SpecError on shape errors)."""
+    """Turn a validated spec into a :class:`Network`.
+
+    Raises SpecError, prefixed with the spec's file, on shape and target errors.
+    """
+    try:
+        return _build(spec, mode)
+    except SpecError as err:
+        raise SpecError(f"{spec.source}: {err}") from None
+
+
+def _build(spec: Spec, mode: str) -> Network:
     nx = backend(mode)
     rng = np.random.default_rng(spec.seed)
     inputs = nx.array(spec.inputs)
@@ -43,6 +56,7 @@ def build(spec: Spec, mode: str = "float") -> Network:
         shape = layer.output_shape(shape)
         if 0 in shape:
             raise SpecError(f"layers[{i}]: output would be empty (shape {shape})")
+        _check_size(math.prod(shape), f"layers[{i}]: output of shape {shape}")
         layers.append(layer)
         shapes.append(shape)
     if len(shape) != 1:
@@ -71,6 +85,11 @@ def _make_layer(ls, where, in_shape, spec, nx, rng) -> Layer:
     if ls.type == "flatten":
         return cls(ls.name, where, ls.get("order", conv["flatten_order"]))
     return cls(ls.name, where)
+
+
+def _check_size(count: int, what: str):
+    if count > MAX_VALUES:
+        raise SpecError(f"{what} has {count} values; cnntrace traces at most {MAX_VALUES}")
 
 
 def _draw(shape, fan_in, fan_out, init, nx, rng):
@@ -107,6 +126,7 @@ def _conv_weight(ls, where, in_shape, nx, rng):
                         "to draw it from the seeded initializer")
     kh, kw = _pair(ls.get("size"))
     shape = (ls.get("filters"), channels, kh, kw)
+    _check_size(math.prod(shape), f"{where}.weight of shape {shape}")
     return _draw(shape, channels * kh * kw, shape[0] * kh * kw, ls.get("init", "he"), nx, rng)
 
 
@@ -122,6 +142,7 @@ def _dense_weight(ls, where, in_shape, nx, rng):
                         "from the seeded initializer")
     fan_in = math.prod(in_shape)
     shape = (fan_in, ls.get("units"))
+    _check_size(math.prod(shape), f"{where}.weight of shape {shape}")
     return _draw(shape, fan_in, shape[1], ls.get("init", "he"), nx, rng)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import tomllib
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -23,7 +24,7 @@ class SpecError(ValueError):
 
 
 SHORT_NAMES = {"conv2d": "conv", "maxpool2d": "pool"}
-RESERVED_NAMES = {"input", "loss"}
+RESERVED_NAMES = {"input", "target", "loss"}  # ids input.out, target.out, loss.out
 CONVENTIONS = {
     "pool_ties": ("first", "all"),
     "relu_grad_at_zero": (0, 1),
@@ -78,16 +79,38 @@ class Spec:
 
 # ---------------------------------------------------------------------------- parsing
 class _DecimalLoader(yaml.SafeLoader):
-    """YAML with floats read as Decimal, like tomllib/json's parse_float."""
+    """YAML with floats read as Decimal, like tomllib/json's parse_float, and duplicate
+    keys refused, as TOML and our JSON reader do (PyYAML keeps the last one silently)."""
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            seen = set()  # keys written in this mapping; "<<: *anchor" may still override
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    duplicate = key in seen
+                    seen.add(key)
+                except TypeError:  # unhashable: the base class reports it
+                    break
+                if duplicate:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"found duplicate key {key!r}", key_node.start_mark)
+        return super().construct_mapping(node, deep=deep)
 
 
 def _yaml_float(loader, node):
-    text = loader.construct_scalar(node).replace("_", "").lower()
+    raw = loader.construct_scalar(node)
+    text = raw.replace("_", "").lower()
     if text in (".nan",):
         return Decimal("nan")
     if text in (".inf", "+.inf", "-.inf"):
         return Decimal(text.replace(".", ""))
-    return Decimal(text)
+    try:
+        return Decimal(text)
+    except ArithmeticError:  # YAML 1.1 base-60 "1:30.5" or "!!float x": left as text,
+        return raw  # so the field check names the field ("expected a number, got the text")
 
 
 _DecimalLoader.add_constructor("tag:yaml.org,2002:float", _yaml_float)
@@ -106,6 +129,9 @@ FORMATS = {".toml": "toml", ".yaml": "yaml", ".yml": "yaml", ".json": "json"}
 
 def parse_text(text: str, fmt: str, source: str = "<spec>") -> dict:
     """Parse spec text in ``fmt`` ('toml', 'yaml', 'json') into plain data."""
+    if fmt in ("toml", "yaml", "json") and not text.strip():
+        raise SpecError(f"{source}: the file is empty; expected a spec with input, target "
+                        "and layers")
     try:
         if fmt == "toml":
             data = tomllib.loads(text, parse_float=Decimal)
@@ -119,11 +145,14 @@ def parse_text(text: str, fmt: str, source: str = "<spec>") -> dict:
     except SpecError as err:
         raise SpecError(f"{source}: {err}") if not str(err).startswith(source) else err
     except (tomllib.TOMLDecodeError, yaml.YAMLError, json.JSONDecodeError, ValueError) as err:
-        detail = " ".join(str(err).split())
+        detail = " ".join(str(err).replace(' in "<unicode string>",', " at").split())
         raise SpecError(f"{source}: not valid {fmt.upper()}: {detail}") from None
+    if data is None:
+        raise SpecError(f"{source}: the file has no content; expected a spec with input, "
+                        "target and layers")
     if not isinstance(data, dict):
-        raise SpecError(f"{source}: expected a table of keys at the top level, "
-                        f"got {type(data).__name__}")
+        raise SpecError(f"{source}: expected a table of keys (input, target, layers) at the "
+                        f"top level, got {_describe(data)}")
     return data
 
 
@@ -163,6 +192,11 @@ def _is_number(x) -> bool:
     return isinstance(x, (int, Decimal, float)) and not isinstance(x, bool)
 
 
+# float mode must hold every number (and exact mode not build 10**(10**9) for 1e-999999999)
+LARGEST = Decimal(sys.float_info.max)
+SMALLEST = Decimal(sys.float_info.min * sys.float_info.epsilon)  # 4.9E-324, subnormal
+
+
 def number(value, where: str, *, positive=False, integer=False, minimum=None):
     """Check one finite number; return it as int or Decimal."""
     if not _is_number(value):
@@ -171,6 +205,11 @@ def number(value, where: str, *, positive=False, integer=False, minimum=None):
         value = Decimal(repr(value))
     if isinstance(value, Decimal) and not value.is_finite():
         raise SpecError(f"{where}: expected a finite number, got {value}")
+    size = Decimal(value).copy_abs()  # copy_abs: exact, no context (1e999999999 overflows abs)
+    if size > LARGEST or 0 < size < SMALLEST:
+        raise SpecError(f"{where}: expected a number within the float64 range "
+                        f"({SMALLEST:.1E} to {LARGEST:.4E} in size, or 0), got "
+                        f"{Decimal(value):.4E}")
     if integer:
         if value != int(value):
             raise SpecError(f"{where}: expected an integer, got {value}")
@@ -218,13 +257,19 @@ def _describe(value) -> str:
         return str(value).lower()
     if value is None:
         return "nothing"
+    if _is_number(value):
+        return f"the number {value}"
+    if isinstance(value, list):
+        return f"a list of {len(value)}" if value else "an empty list"
+    if isinstance(value, dict):
+        return "a table"
     return type(value).__name__
 
 
 def _choice(value, where, choices):
     if value not in choices or isinstance(value, bool):
         listed = ", ".join(repr(c) for c in choices)
-        raise SpecError(f"{where}: expected one of {listed}, got {value!r}")
+        raise SpecError(f"{where}: expected one of {listed}, got {_describe(value)}")
     return value
 
 
@@ -259,8 +304,13 @@ def _layer(raw, index: int, counts: dict, names: set) -> LayerSpec:
     if not isinstance(raw, dict):
         raise SpecError(f"{where}: expected a table with a 'type', got {_describe(raw)}")
     kind = raw.get("type")
+    if "type" not in raw:
+        raise SpecError(f"{where}.type: missing; expected one of {', '.join(LAYER_KEYS)}")
+    if not isinstance(kind, str):
+        raise SpecError(f"{where}.type: expected a layer type name (one of "
+                        f"{', '.join(LAYER_KEYS)}), got {_describe(kind)}")
     if kind not in LAYER_KEYS:
-        hint = _closest(kind, LAYER_KEYS) if isinstance(kind, str) else None
+        hint = _closest(kind, LAYER_KEYS)
         raise SpecError(f"{where}.type: unknown layer type {kind!r}"
                         + (f" (did you mean {hint!r}?)" if hint else "")
                         + f"; expected one of {', '.join(LAYER_KEYS)}")
@@ -307,12 +357,12 @@ def _layer(raw, index: int, counts: dict, names: set) -> LayerSpec:
 def from_dict(data: dict, source: str = "<spec>") -> Spec:
     """Validate parsed spec data (field by field) into a :class:`Spec`."""
     try:
-        return _from_dict(data)
+        return _from_dict(data, source)
     except SpecError as err:
         raise SpecError(f"{source}: {err}") from None
 
 
-def _from_dict(data: dict) -> Spec:
+def _from_dict(data: dict, source: str) -> Spec:
     _unknown_keys(data, TOP_KEYS, "spec")
     title = data.get("title", "")
     description = data.get("description", "")
@@ -341,8 +391,12 @@ def _from_dict(data: dict) -> Spec:
             raise SpecError(f"inputs: expected a non-empty list of 2-D or 3-D arrays, "
                             f"got {_describe(raw_inputs)}")
         inputs = tuple(_sample(x, f"inputs[{i}]") for i, x in enumerate(raw_inputs))
-        if len({(len(x), len(x[0]), len(x[0][0])) for x in inputs}) > 1:
-            raise SpecError("inputs: expected every sample to have the same shape")
+        shapes = [(len(x), len(x[0]), len(x[0][0])) for x in inputs]
+        for i, shape in enumerate(shapes):
+            if shape != shapes[0]:
+                raise SpecError(f"inputs[{i}]: expected every sample to have the same shape "
+                                f"as inputs[0] {_shape_text(shapes[0])}, got "
+                                f"{_shape_text(shape)}")
     elif "input" in data:
         inputs = (_sample(data["input"], "input"),)
     else:
@@ -351,8 +405,11 @@ def _from_dict(data: dict) -> Spec:
 
     key = "targets" if batched else "target"
     if key not in data:
+        other = "target" if batched else "targets"
         raise SpecError(f"{key}: missing; expected a class index or a one-hot list"
-                        + (" per sample" if batched else ""))
+                        + (" per sample" if batched else "")
+                        + (f" ({other!r} goes with {'input' if batched else 'inputs'!r})"
+                           if other in data else ""))
     if batched:
         raw_targets = data[key]
         if not isinstance(raw_targets, list):
@@ -365,9 +422,13 @@ def _from_dict(data: dict) -> Spec:
     else:
         targets = (_target(data[key], "target"),)
 
-    raw_layers = data.get("layers")
+    if "layers" not in data:
+        raise SpecError("layers: missing; expected a list of layer tables ending in softmax "
+                        "or sigmoid")
+    raw_layers = data["layers"]
     if not isinstance(raw_layers, list) or not raw_layers:
-        raise SpecError("layers: expected a non-empty list of layer tables")
+        raise SpecError(f"layers: expected a non-empty list of layer tables, got "
+                        f"{_describe(raw_layers)}")
     counts: dict = {}
     names: set = set()
     layers = tuple(_layer(raw, i, counts, names) for i, raw in enumerate(raw_layers))
@@ -381,4 +442,4 @@ def _from_dict(data: dict) -> Spec:
 
     return Spec(layers=layers, inputs=inputs, targets=targets, batched=batched,
                 learning_rate=rate, title=title, description=description, seed=seed,
-                conventions=MappingProxyType(conventions))
+                conventions=MappingProxyType(conventions), source=source)
