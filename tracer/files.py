@@ -6,8 +6,10 @@ import os
 import tempfile
 from pathlib import Path
 
+from .errors import CnnTraceError
 
-class OutputError(OSError):
+
+class OutputError(CnnTraceError, OSError):
     """An output file that cannot or must not be written; the message names it."""
 
 

@@ -18,8 +18,10 @@ from types import MappingProxyType
 
 import yaml
 
+from .errors import CnnTraceError
 
-class SpecError(ValueError):
+
+class SpecError(CnnTraceError, ValueError):
     """A spec that cannot be used; the message names the file and field."""
 
 

@@ -1,0 +1,34 @@
+"""`cnntrace trace`: print every value of one pass; optionally write the JSON trace."""
+
+from __future__ import annotations
+
+import sys
+
+from . import add_spec_arguments, digits, load_spec_argument
+
+
+def register(commands) -> None:
+    parser = commands.add_parser("trace", help="print every value of one pass; optionally "
+                                 "write the trace as JSON")
+    add_spec_arguments(parser)
+    parser.add_argument("--exact", action="store_true",
+                        help="exact arithmetic: rationals, with e^x and log kept symbolic")
+    parser.add_argument("--digits", type=digits, default=4, metavar="N",
+                        help="significant digits to print (default 4)")
+    parser.add_argument("--json", metavar="FILE", help="write the trace as JSON to FILE")
+    parser.add_argument("--force", action="store_true", help="overwrite existing output files")
+    parser.add_argument("--quiet", "-q", action="store_true", help="print nothing")
+    parser.set_defaults(run=run)
+
+
+def run(args) -> int:
+    from ..files import write_atomic
+    from ..network import run_pass
+    from ..present.text import render_text
+
+    trace = run_pass(load_spec_argument(args), "exact" if args.exact else "float")
+    if args.json:
+        write_atomic(args.json, trace.to_json(), overwrite=args.force)
+    if not args.quiet:
+        sys.stdout.write(render_text(trace, digits=args.digits))
+    return 0
