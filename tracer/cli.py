@@ -6,10 +6,10 @@ import argparse
 import sys
 
 from . import __version__
-from .commands import trace
+from .commands import check, trace
 from .errors import CnnTraceError
 
-COMMANDS = [trace]
+COMMANDS = [trace, check]
 
 
 def make_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,226 @@
+"""Read answer files (YAML, JSON, TOML, CSV) into (key, raw value) pairs.
+
+Numbers are kept as the text the student wrote (so the tolerance can follow it):
+every leaf is a ``str`` (a number's text, or other text), ``None`` (blank: not
+attempted), or something else the sheet reports as malformed (true, a date, ...).
+Tables nest: ``conv1: {out: ...}`` is the key ``conv1.out``. Duplicate keys are kept
+as separate pairs, for the sheet to report. A file that cannot be read at all raises
+:class:`AnswerFileError` (one line, naming the file).
+
+CSV: one ``id,value`` row per key; an optional header row ``id,value``; ``#`` comments;
+the value may be a whole tensor in brackets (``conv1.out,[[5,7],[11,10]]``), and a
+cell key's index commas need no quoting (``conv1.out[0,1,0],11``).
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from ..errors import CnnTraceError
+
+MAX_BYTES = 5_000_000
+FORMATS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".toml": "toml", ".csv": "csv"}
+EXAMPLE = "conv1.out: [[5, 7], [11, 10]]"
+
+
+class AnswerFileError(CnnTraceError, ValueError):
+    """An answer file that cannot be used at all; the message names the file."""
+
+
+class Pairs(list):
+    """A mapping as written: a list of (key, value) pairs, duplicates kept."""
+
+
+@dataclass
+class AnswerFile:
+    """The pairs of one file (tables flattened to dotted keys) and its student label."""
+
+    path: str
+    pairs: list[tuple[str, object]] = field(default_factory=list)
+    student: str | None = None
+
+
+# ------------------------------------------------------------------------ parsers
+class _TextLoader(yaml.SafeLoader):
+    """YAML with numbers kept as their text and mappings kept as ordered pairs."""
+
+    def construct_mapping(self, node, deep=False):  # noqa: ARG002 - always deep
+        if not isinstance(node, yaml.MappingNode):
+            raise yaml.constructor.ConstructorError(
+                None, None, f"expected a mapping, found {node.id}", node.start_mark)
+        return Pairs((self._key(k), self.construct_object(v, deep=True))
+                     for k, v in node.value)
+
+    def _key(self, node):
+        key = self.construct_object(node, deep=True)
+        return key if isinstance(key, str) else repr(key)
+
+
+def _number_text(loader, node):
+    return loader.construct_scalar(node)
+
+
+for _tag in ("int", "float"):
+    _TextLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _number_text)
+_TextLoader.add_constructor("tag:yaml.org,2002:map", _TextLoader.construct_mapping)
+
+
+def parse_yaml(text: str):
+    return yaml.load(text, Loader=_TextLoader)  # noqa: S506 (a SafeLoader subclass)
+
+
+def parse_json(text: str):
+    return json.loads(text, object_pairs_hook=Pairs, parse_float=str, parse_int=str,
+                      parse_constant=str)
+
+
+def parse_toml(text: str):
+    data = tomllib.loads(text, parse_float=str)
+    return _toml_pairs(data)
+
+
+def _toml_pairs(value):
+    if isinstance(value, dict):
+        return Pairs((k, _toml_pairs(v)) for k, v in value.items())
+    if isinstance(value, list):
+        return [_toml_pairs(v) for v in value]
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+def parse_csv(text: str) -> Pairs:
+    """``id,value`` rows; see the module docstring."""
+    pairs = Pairs()
+    for number, line in enumerate(text.splitlines(), start=1):
+        row = line.strip()
+        if not row or row.startswith("#"):
+            continue
+        key, value = split_row(row)
+        if not pairs and key.lower() == "id" and (value or "").lower() == "value":
+            continue  # the header
+        pairs.append((key, _csv_value(value, number)))
+    return pairs
+
+
+def split_row(row: str) -> tuple[str, str | None]:
+    """Split at the first comma outside brackets: 'conv1.out[0,1,0],11' -> key, '11'."""
+    depth = 0
+    for i, char in enumerate(row):
+        depth += {"[": 1, "]": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            return _unquote(row[:i]), row[i + 1:].strip()
+    return _unquote(row), None
+
+
+def _unquote(text: str) -> str:
+    text = text.strip()
+    return text[1:-1] if len(text) >= 2 and text[0] == text[-1] == '"' else text
+
+
+class CsvValue(str):
+    """A CSV value that could not be read (its text is the reason)."""
+
+
+def _csv_value(value: str | None, line: int):
+    if value is None:
+        return CsvValue(f"line {line}: expected two columns 'id,value', got one")
+    value = _unquote(value)
+    if value.startswith("["):
+        try:
+            return parse_yaml(value)
+        except yaml.YAMLError:
+            return CsvValue(f"line {line}: the bracketed value {value!r} is not a list "
+                            "like [[5, 7], [11, 10]]")
+    if "," in value:
+        return CsvValue(f"line {line}: expected two columns 'id,value', got more; "
+                        "put a whole tensor in brackets")
+    return value if value else None
+
+
+PARSERS = {"yaml": parse_yaml, "json": parse_json, "toml": parse_toml, "csv": parse_csv}
+
+
+# --------------------------------------------------------------------- the file
+def read_answer_file(path: str | Path) -> AnswerFile:
+    """Read one answer file; raise :class:`AnswerFileError` if it is unusable."""
+    path = Path(path)
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise AnswerFileError(f"{path}: unknown answer file type {path.suffix or '(none)'!r}; "
+                              "expected .yaml, .yml, .json, .toml or .csv")
+    text = _read_text(path)
+    return parse_answers(text, fmt, str(path))
+
+
+def _read_text(path: Path) -> str:
+    try:
+        if path.is_dir():
+            raise AnswerFileError(f"{path}: is a folder, expected an answer file")
+        if path.stat().st_size > MAX_BYTES:
+            raise AnswerFileError(f"{path}: is larger than {MAX_BYTES // 1_000_000} MB; "
+                                  "an answer file lists a few quantities")
+        return path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise AnswerFileError(f"{path}: no such file") from None
+    except UnicodeDecodeError:
+        raise AnswerFileError(f"{path}: is not UTF-8 text") from None
+    except OSError as err:
+        raise AnswerFileError(f"{path}: cannot read: {err.strerror or err}") from None
+
+
+def parse_answers(text: str, fmt: str, source: str = "<answers>") -> AnswerFile:
+    """Parse answer text in ``fmt`` ('yaml', 'json', 'toml' or 'csv')."""
+    if not text.strip():
+        raise AnswerFileError(f"{source}: the file is empty; expected quantity ids with "
+                              f"values, e.g. {EXAMPLE}")
+    try:
+        data = PARSERS[fmt](text)
+    except (yaml.YAMLError, json.JSONDecodeError, tomllib.TOMLDecodeError,
+            RecursionError) as err:
+        detail = " ".join(str(err).replace(' in "<unicode string>",', " at").split())
+        raise AnswerFileError(f"{source}: not valid {fmt.upper()}: {detail}") from None
+    if data is None or data == []:
+        raise AnswerFileError(f"{source}: no answers in the file; expected quantity ids with "
+                              f"values, e.g. {EXAMPLE}")
+    if not isinstance(data, Pairs):
+        raise AnswerFileError(f"{source}: expected quantity ids with values at the top level "
+                              f"(e.g. {EXAMPLE}), got {describe(data)}")
+    answers = AnswerFile(source)
+    for key, value in data:
+        if key == "student" and isinstance(value, str):
+            answers.student = value
+        else:
+            answers.pairs.extend(flatten(key, value))
+    return answers
+
+
+def flatten(key: str, value) -> list[tuple[str, object]]:
+    """Nested tables to dotted keys: ('conv1', {out: v}) -> [('conv1.out', v)]."""
+    if not isinstance(value, Pairs):
+        return [(key, value)]
+    if not value:
+        return [(key, value)]
+    return [pair for inner, v in value for pair in flatten(f"{key}.{inner}", v)]
+
+
+def describe(value) -> str:
+    """A short description of a raw value, for messages."""
+    if isinstance(value, CsvValue):
+        return str(value)
+    if isinstance(value, str):
+        return f"the text {value!r}"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if value is None:
+        return "nothing"
+    if isinstance(value, Pairs):
+        return "a table" if value else "an empty table"
+    if isinstance(value, list):
+        return f"a list of {len(value)}" if value else "an empty list"
+    return f"a {type(value).__name__} ({value})"

@@ -1,0 +1,101 @@
+"""Several answer sheets at once: which step the class got wrong, and how.
+
+Per quantity (pass order), over the sheets that ask it:
+
+* sheets wrong   = sheets with at least one wrong cell in it;
+* error rate     = wrong cells / attempted cells (correct + follows + wrong), in percent;
+* common mistake = the diagnosed mistake found in the most sheets (each sheet counts a
+                   mistake once per quantity; ties go to catalogue order).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from .marking import Marking
+from .mistakes import CATALOGUE
+from .report import table
+
+ATTEMPTED = ("correct", "follows", "wrong")
+ORDER = {m.name: i for i, m in enumerate(CATALOGUE)}
+
+
+@dataclass
+class QuantityStats:
+    """The class's results on one quantity."""
+
+    qid: str
+    sheets: int = 0
+    sheets_wrong: int = 0
+    attempted: int = 0
+    wrong: int = 0
+    mistakes: Counter = None
+
+    @property
+    def error_rate(self) -> float:
+        return round(100 * self.wrong / self.attempted, 1) if self.attempted else 0.0
+
+    @property
+    def common_mistake(self) -> tuple[str, int] | None:
+        if not self.mistakes:
+            return None
+        name = min(self.mistakes, key=lambda n: (-self.mistakes[n], ORDER[n]))
+        return name, self.mistakes[name]
+
+
+def class_stats(markings: list[Marking]) -> list[QuantityStats]:
+    """Per-quantity statistics over ``markings``, in pass order of first appearance."""
+    stats: dict[str, QuantityStats] = {}
+    for marking in markings:
+        for qid, marks in marking.by_quantity().items():
+            if marks[0].index is None:
+                continue  # unknown ids: no quantity to count them under
+            row = stats.setdefault(qid, QuantityStats(qid, mistakes=Counter()))
+            verdicts = Counter(m.verdict for m in marks)
+            row.sheets += 1
+            row.sheets_wrong += verdicts["wrong"] > 0
+            row.attempted += sum(verdicts[v] for v in ATTEMPTED)
+            row.wrong += verdicts["wrong"]
+            row.mistakes.update({m.diagnosis.mistake.name for m in marks if m.diagnosis})
+    return list(stats.values())
+
+
+def most_missed(stats: list[QuantityStats]) -> QuantityStats | None:
+    """The quantity most sheets got wrong (then the highest error rate; pass order)."""
+    wrong = [s for s in stats if s.sheets_wrong]
+    return max(wrong, key=lambda s: (s.sheets_wrong, s.error_rate), default=None)
+
+
+def _title(name: str) -> str:
+    return next(m.title for m in CATALOGUE if m.name == name)
+
+
+def render_class(markings: list[Marking]) -> str:
+    """The class table: per quantity, sheets wrong, error rate, most common mistake."""
+    stats = class_stats(markings)
+    rows = []
+    for s in stats:
+        common = s.common_mistake
+        rows.append([s.qid, str(s.sheets), f"{s.sheets_wrong}" if s.sheets_wrong else "-",
+                     f"{s.error_rate:.1f} %",
+                     f"{_title(common[0])} ({common[1]})" if common else ""])
+    header = ("quantity", "sheets", "sheets wrong", "error rate", "most common mistake")
+    out = [f"class view: {len(markings)} sheets", ""] + table(rows, header)
+    worst = most_missed(stats)
+    if worst:
+        out += ["", f"most missed step: {worst.qid} ({worst.sheets_wrong} of {worst.sheets} "
+                    f"sheets wrong, {worst.error_rate:.1f} % of attempted cells)"]
+    return "\n".join(out) + "\n"
+
+
+def class_json(markings: list[Marking]) -> list[dict]:
+    rows = []
+    for s in class_stats(markings):
+        common = s.common_mistake
+        rows.append({"id": s.qid, "sheets": s.sheets, "sheets_wrong": s.sheets_wrong,
+                     "attempted_cells": s.attempted, "wrong_cells": s.wrong,
+                     "error_rate": s.error_rate,
+                     "common_mistake": common[0] if common else None,
+                     "common_mistake_sheets": common[1] if common else 0})
+    return rows

@@ -1,0 +1,134 @@
+"""Per-cell verdicts and the score.
+
+For every asked cell, with t its value in the trace and c its carried value (from the
+student's own earlier numbers, see :mod:`tracer.check.followthrough`):
+
+* correct    the written number matches t;
+* follows    it does not match t but matches c: right given the student's earlier
+             numbers (error carried forward); earns credit;
+* wrong      neither; diagnosed with the mistake catalogue where one reproduces it;
+* missing    left blank (null, an empty string);
+* malformed  not usable (not a number, wrong shape, unknown id, given twice, ...).
+
+score = 100 (correct + follows) / (every asked cell and every unusable item).
+The first divergence is the first wrong cell in pass order.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .diagnosis import Diagnoser, Diagnosis
+from .followthrough import FollowThrough, follow_through
+from .sheet import Malformed, Sheet
+from .steps import PassModel
+from .tolerance import Tolerance
+from .written import Written
+
+VERDICTS = ("correct", "follows", "wrong", "missing", "malformed")
+CREDIT = {"correct", "follows"}
+
+
+@dataclass
+class CellMark:
+    """The verdict on one asked cell (``index`` None for an item that names no cell)."""
+
+    qid: str
+    index: tuple | None
+    verdict: str
+    given: Written | None = None
+    expected: float | None = None
+    carried: float | None = None  # from the student's own numbers, where it differs
+    diagnosis: Diagnosis | None = None
+    reason: str | None = None  # why malformed
+
+    @property
+    def label(self) -> str:
+        """'conv1.out[0,1,0]' (or the key as written, for items naming no cell)."""
+        if self.index is None:
+            return self.qid
+        return f"{self.qid}[{','.join(map(str, self.index))}]" if self.index else self.qid
+
+
+@dataclass
+class Marking:
+    """All verdicts of one answer sheet, in pass order."""
+
+    path: str
+    student: str | None
+    marks: list[CellMark] = field(default_factory=list)
+
+    @property
+    def counts(self) -> Counter:
+        return Counter(m.verdict for m in self.marks)
+
+    @property
+    def points(self) -> int:
+        return sum(m.verdict in CREDIT for m in self.marks)
+
+    @property
+    def out_of(self) -> int:
+        return len(self.marks)
+
+    @property
+    def score(self) -> float:
+        """Percent of asked cells that earn credit (100 for an empty sheet)."""
+        return round(100 * self.points / self.out_of, 2) if self.marks else 100.0
+
+    @property
+    def first_divergence(self) -> CellMark | None:
+        """The first wrong cell in pass order: where the student's numbers first slip."""
+        return next((m for m in self.marks if m.verdict == "wrong"), None)
+
+    def by_quantity(self) -> dict[str, list[CellMark]]:
+        groups: dict[str, list[CellMark]] = {}
+        for m in self.marks:
+            groups.setdefault(m.qid, []).append(m)
+        return groups
+
+
+def mark_sheet(model: PassModel, sheet: Sheet, truth: dict, tolerance: Tolerance) -> Marking:
+    """Verdicts for every asked cell of ``sheet`` against ``truth`` (id -> float array)."""
+    own = follow_through(model, sheet, truth, tolerance)
+    diagnoser = Diagnoser(model, [("your numbers", own.written.context),
+                                  ("your right numbers", own.repaired.context),
+                                  ("the trace", truth)], tolerance)
+    marking = Marking(sheet.path, sheet.student)
+    for qid in sheet.cells:
+        for index in sheet.asked(qid):
+            marking.marks.append(_mark_cell(qid, index, sheet.cells[qid][index],
+                                            truth, own, diagnoser, tolerance))
+    for problem in sheet.problems:
+        marking.marks.append(CellMark(problem.key, None, "malformed", reason=problem.reason))
+    return marking
+
+
+def _mark_cell(qid, index, cell, truth, own: FollowThrough, diagnoser: Diagnoser,
+               tolerance: Tolerance) -> CellMark:
+    expected = float(truth[qid][index])
+    carried = float(own.written.carried[qid][index])
+    mark = CellMark(qid, index, "missing", expected=expected,
+                    carried=None if _same(carried, expected) else carried)
+    if cell is None:
+        return mark
+    if isinstance(cell, Malformed):
+        mark.verdict, mark.reason = "malformed", cell.reason
+        return mark
+    mark.given = cell
+    if tolerance.matches(cell, expected):
+        mark.verdict = "correct"
+    elif (source := own.source(qid, index, cell, tolerance)) is not None:
+        mark.verdict = "follows"
+        if source == "repaired":
+            mark.carried = float(own.repaired.carried[qid][index])
+    else:
+        mark.verdict = "wrong"
+        mark.diagnosis = diagnoser.diagnose(qid, index, cell)
+    return mark
+
+
+def _same(a: float, b: float) -> bool:
+    return bool(np.isclose(a, b, rtol=1e-12, atol=1e-300)) or (np.isnan(a) and np.isnan(b))

@@ -1,0 +1,247 @@
+"""Match an answer file's pairs to the trace: one entry per asked cell.
+
+A key is a quantity id (a whole tensor, possibly squeezed: a 2x2 matrix for shape
+(1, 2, 2)) or one cell (``conv1.out[0,1,0]``, or the squeezed ``conv1.out[1,0]``).
+Each asked cell holds a :class:`~tracer.check.written.Written` number, ``None``
+(blank: missing) or a :class:`Malformed` reason. Items that name no cell (unknown ids,
+keys that are not ids) become problems with no index.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..trace import parse_cell
+from .answers import AnswerFile, CsvValue, Pairs, describe
+from .written import NotANumber, Written, parse_written
+
+
+@dataclass(frozen=True)
+class Malformed:
+    """Why a cell (or an item) cannot be marked."""
+
+    reason: str
+
+
+@dataclass
+class Problem:
+    """An item that names no cell of the trace: its key and why."""
+
+    key: str
+    reason: str
+
+
+@dataclass
+class Sheet:
+    """Asked cells per quantity id (in the trace's order) and unplaceable items.
+
+    ``cells[qid]`` is an object array of the quantity's full shape: a Written,
+    None (missing), a Malformed, or NOT_ASKED for cells the file does not mention.
+    """
+
+    path: str
+    student: str | None
+    cells: dict[str, np.ndarray] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    def asked(self, qid: str) -> list[tuple]:
+        """Full indices of the asked cells of ``qid``, row-major."""
+        grid = self.cells.get(qid)
+        if grid is None:
+            return []
+        return [i for i, v in np.ndenumerate(grid) if v is not NOT_ASKED]
+
+    def numbers(self, qid: str) -> tuple[np.ndarray, np.ndarray]:
+        """(float values, mask of cells given as numbers) of ``qid``."""
+        grid = self.cells[qid]
+        mask = np.zeros(grid.shape, dtype=bool)
+        values = np.zeros(grid.shape)
+        for index, cell in np.ndenumerate(grid):
+            if isinstance(cell, Written):
+                mask[index], values[index] = True, float(cell)
+        return values, mask
+
+
+class _NotAsked:
+    def __repr__(self):
+        return "NOT_ASKED"
+
+
+NOT_ASKED = _NotAsked()
+
+
+def read_sheet(answers: AnswerFile, shapes: dict[str, tuple]) -> Sheet:
+    """Place every pair of ``answers`` onto the quantities ``shapes`` (id -> full shape)."""
+    sheet = Sheet(answers.path, answers.student)
+    sources: dict[tuple, str] = {}  # (qid, index) -> the key that gave it
+    for key, raw in answers.pairs:
+        try:
+            qid, index = _parse_key(key, shapes)
+        except KeyError as err:
+            sheet.problems.append(Problem(key, str(err.args[0])))
+            continue
+        grid = sheet.cells.setdefault(qid, _empty(shapes[qid]))
+        for cell, value in _place(raw, index, shapes[qid]):
+            _put(grid, qid, cell, value, key, sources)
+    sheet.cells = {q: sheet.cells[q] for q in shapes if q in sheet.cells}  # pass order
+    return sheet
+
+
+def _empty(shape) -> np.ndarray:
+    grid = np.empty(shape, dtype=object)
+    grid.fill(NOT_ASKED)
+    return grid
+
+
+def _put(grid, qid, cell, value, key, sources):
+    if (qid, cell) in sources:
+        first = sources[(qid, cell)]
+        what = "key" if first == key else f"keys {first!r} and"
+        value = Malformed(f"given twice ({what} {key!r}); give each answer once")
+    sources[(qid, cell)] = key
+    grid[cell] = value
+
+
+# ------------------------------------------------------------------------------ keys
+def _parse_key(key: str, shapes: dict) -> tuple[str, tuple | None]:
+    """The quantity id and full cell index (None: the whole tensor) of a key."""
+    try:
+        qid, index = parse_cell(str(key))
+    except KeyError:
+        raise KeyError(f"not a quantity id or cell (expected e.g. 'conv1.out' or "
+                       f"'conv1.out[0,1,0]'){_suggest(key, shapes)}") from None
+    if qid not in shapes:
+        raise KeyError(f"unknown quantity id {qid!r}{_suggest(qid, shapes)}")
+    if index is None:
+        return qid, None
+    return qid, _full_index(index, shapes[qid])
+
+
+def _suggest(word, shapes) -> str:
+    base = str(word).split("[")[0]
+    close = difflib.get_close_matches(base, list(shapes), n=1, cutoff=0.6)
+    if not close and f"{base}.out" in shapes:
+        close = [f"{base}.out"]
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _full_index(index: tuple, shape: tuple) -> tuple:
+    """A full index from a full one, or from an index into the squeezed shape."""
+    kept = [axis for axis, size in enumerate(shape) if size != 1]
+    if len(index) == len(shape):
+        full = index
+    elif len(index) == len(kept):
+        full = [0] * len(shape)
+        for axis, i in zip(kept, index):
+            full[axis] = i
+        full = tuple(full)
+    else:
+        raise KeyError(f"expected {len(shape)} indices for shape {_shape(shape)}, got "
+                       f"{len(index)}")
+    for i, size in zip(full, shape):
+        if not 0 <= i < size:
+            raise KeyError(f"index [{','.join(map(str, index))}] is out of range for shape "
+                           f"{_shape(shape)}")
+    return full
+
+
+def _shape(shape) -> str:
+    return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")" \
+        if shape else "() (a single number)"
+
+
+# ---------------------------------------------------------------------------- values
+def _place(raw, index, shape) -> list[tuple[tuple, object]]:
+    """(full index, cell value) pairs for one key's raw value."""
+    if index is not None:
+        if _is_list(raw) and _size(raw) == 1:
+            raw = _first(raw)
+        if _is_list(raw):
+            return [(index, Malformed(f"a single cell needs one number, got "
+                                      f"{describe(raw)}"))]
+        return [(index, leaf(raw))]
+    whole = list(np.ndindex(shape))
+    if not _is_list(raw):
+        if len(whole) == 1 or raw is None:
+            return [(i, leaf(raw)) for i in whole]
+        return [(i, Malformed(f"expected {_shape(shape)} values, got "
+                              f"{describe(raw) if not _is_text(raw) else 'one number'}"))
+                for i in whole]
+    given, reason = _nested_shape(raw)
+    if reason is None and not _fits(given, shape):
+        reason = f"wrong shape {_shape(given)}; expected {_shape(shape)}" \
+                 + _transposed_hint(given, shape)
+    if reason is not None:
+        return [(i, Malformed(reason)) for i in whole]
+    leaves = _flat(raw)
+    return [(i, leaf(v)) for i, v in zip(whole, leaves)]
+
+
+def _is_text(raw) -> bool:
+    return isinstance(raw, str) and not isinstance(raw, CsvValue)
+
+
+def leaf(raw) -> Written | Malformed | None:
+    """One cell's raw value as a number, a blank (None) or a malformed reason."""
+    if raw is None or (_is_text(raw) and not raw.strip()):
+        return None
+    if isinstance(raw, CsvValue):
+        return Malformed(str(raw))
+    if _is_text(raw):
+        try:
+            return parse_written(raw)
+        except NotANumber as err:
+            return Malformed(str(err))
+    if isinstance(raw, bool):
+        return Malformed(f"{describe(raw)} is not a number")
+    return Malformed(f"expected a number, got {describe(raw)}")
+
+
+def _nested_shape(raw) -> tuple[tuple, str | None]:
+    """The shape of nested lists, or a reason when they are not rectangular."""
+    if not _is_list(raw):
+        return (), None
+    if not raw:
+        return (0,), "an empty list"
+    inner = [_nested_shape(v) for v in raw]
+    for _, reason in inner:
+        if reason:
+            return (), reason
+    shapes = {s for s, _ in inner}
+    if len(shapes) > 1:
+        return (), "not a rectangular array: rows of different lengths or depths"
+    return (len(raw),) + shapes.pop(), None
+
+
+def _fits(given: tuple, shape: tuple) -> bool:
+    """Equal shapes, or equal once every axis of length 1 is squeezed out."""
+    squeeze = lambda s: tuple(n for n in s if n != 1)  # noqa: E731
+    return given == tuple(shape) or squeeze(given) == squeeze(shape)
+
+
+def _transposed_hint(given: tuple, shape: tuple) -> str:
+    squeeze = [n for n in shape if n != 1]
+    if len(given) == 2 and len(squeeze) == 2 and list(given[::-1]) == squeeze:
+        return " (transposed?)"
+    return ""
+
+
+def _is_list(raw) -> bool:
+    return isinstance(raw, list) and not isinstance(raw, Pairs)
+
+
+def _flat(raw) -> list:
+    if _is_list(raw):
+        return [v for item in raw for v in _flat(item)]
+    return [raw]
+
+
+def _size(raw) -> int:
+    return len(_flat(raw))
+
+
+def _first(raw):
+    return _flat(raw)[0]

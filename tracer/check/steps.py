@@ -1,0 +1,221 @@
+"""The pass as a chain of steps, each recomputing quantities from other quantities.
+
+The checker recomputes every quantity from *any* set of earlier values (the trace's,
+or a student's own), so each step reads its inputs from a ``values`` mapping
+(id -> float64 array in the trace's shape) instead of from the network. The numbers
+come from the engine's own code: each layer's ``forward``/``backward`` (on a copy of the
+engine layer holding the values' parameters), the output layer's ``forward`` for e^z,
+and :func:`tracer.network.loss` for the loss after the update.
+
+Three hand-calculation steps have no engine function of their own and are written
+here from their definitions (see the report's proposed engine changes):
+
+* the softmax from its exps:   y_hat_k = e_k / S,   S = sum_j e_j
+* the loss from probabilities: L = -scale sum_{n,k} y log y_hat  (binary: with 1 - y)
+* the output gradient:         dL/dz = scale (y_hat - y)
+* the SGD update:              W_new = W - eta dL/dW
+
+``tweak`` keyword arguments change one rule, for the mistake catalogue: ``rate``,
+``scale``, ``log_base``, ``normalise``, ``ties``, ``grad_at_zero``.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
+import numpy as np
+
+from ..network import Network, build
+from ..network import loss as network_loss
+from ..numeric import FLOAT
+from ..spec import Spec
+from ..trace import Trace
+
+Values = Mapping[str, np.ndarray]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the pass: ``outputs = run(values of inputs)``."""
+
+    name: str
+    kind: str  # given, forward, exp, sum, softmax, loss, output_grad, backward, update, after
+    layer: object | None
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    compute: Callable[..., dict]
+
+    def run(self, values: Values, **tweak) -> dict[str, np.ndarray]:
+        """The step's outputs from ``values``; NaN where undefined (no warnings)."""
+        with np.errstate(all="ignore"):
+            return {q: np.asarray(v, dtype=np.float64)
+                    for q, v in self.compute(values, tweak).items()}
+
+
+class PassModel:
+    """Every step of one network's pass, in an order where inputs come first."""
+
+    def __init__(self, spec: Spec, trace: Trace):
+        self.net: Network = build(spec, "float")
+        self.trace = trace
+        self.batched = spec.batched
+        self.rate = float(spec.learning_rate)
+        samples = self.net.inputs.shape[0]
+        self.scale = 1 / samples if spec.conventions["loss_reduction"] == "mean" else 1.0
+        self.samples = samples
+        self.memo: dict = {}  # per-check caches (e.g. the mistake catalogue's rounded walks)
+        self.steps: list[Step] = []
+        self._build()
+        self.producer = {q: s for s in self.steps for q in s.outputs}
+
+    # ------------------------------------------------------------------ helpers
+    def batch(self, x):
+        x = np.asarray(x, dtype=np.float64)
+        return x if self.batched else x[None]
+
+    def unbatch(self, x):
+        x = np.asarray(x)
+        return x if self.batched else x[0]
+
+    def live(self, layer, values: Values, tweak: dict, suffix: str = ""):
+        """A copy of an engine layer holding ``values``' parameters (``suffix`` '_new'
+        for the updated ones) and the tweaked rules."""
+        layer = copy.copy(layer)
+        for p in layer.param_names:
+            setattr(layer, p, np.asarray(values[f"{layer.name}.{p}{suffix}"], dtype=float))
+        for rule in ("ties", "grad_at_zero"):
+            if rule in tweak and hasattr(layer, rule):
+                setattr(layer, rule, tweak[rule])
+        return layer
+
+    def truth(self) -> dict[str, np.ndarray]:
+        """The trace's values as float64, by id."""
+        return {q: np.asarray(self.trace.numbers(q), dtype=np.float64)
+                for q in self.trace.ids()}
+
+    def leaves(self, values: Values) -> dict[str, np.ndarray]:
+        """The given quantities (input, target, parameters) of ``values``."""
+        return {q: values[q] for s in self.steps if s.kind == "given" for q in s.outputs}
+
+    # ------------------------------------------------------------------- the steps
+    def _add(self, name, kind, layer, inputs, outputs, compute):
+        self.steps.append(Step(name, kind, layer, tuple(inputs), tuple(outputs), compute))
+
+    def _build(self):
+        layers = self.net.layers
+        infos = self.trace.layers
+        params = [f"{l.name}.{p}" for l in layers for p in l.param_names]
+        for qid in ["input.out", "target.out"] + params:
+            self._add(qid, "given", None, (), (qid,), None)
+        for layer, info in zip(layers[:-1], infos):
+            self._forward_step(layer, info)
+        self._output_steps(layers[-1], infos[-1])
+        for layer, info in zip(reversed(layers[:-1]), reversed(infos[:-1])):
+            self._backward_step(layer, info)
+        for layer in layers:
+            for p in layer.param_names:
+                self._update_step(f"{layer.name}.{p}")
+        if "loss.after" in self.trace:
+            self._add("loss after the update", "after", None,
+                      ["input.out", "target.out"] + [f"{q}_new" for q in params],
+                      ["loss.after"], self._loss_after)
+
+    def _forward_step(self, layer, info):
+        name = layer.name
+        records = [q for q in self.trace.ids()
+                   if q.startswith(f"{name}.") and self.trace.quantity(q).step == "forward"
+                   and q.split(".")[1] not in ("out",) + layer.param_names]
+
+        def compute(values, tweak):
+            live = self.live(layer, values, tweak)
+            out, recs, _ = live.forward(self.batch(values[info["input"]]), FLOAT)
+            result = {f"{name}.out": self.unbatch(out)}
+            result.update({f"{name}.{k}": self.unbatch(v) for k, v in recs.items()})
+            return result
+
+        self._add(f"{name} forward", "forward", layer,
+                  [info["input"]] + [f"{name}.{p}" for p in layer.param_names],
+                  [f"{name}.out"] + records, compute)
+
+    def _output_steps(self, layer, info):
+        name, logits = layer.name, info["input"]
+        out = f"{name}.out"
+        if layer.type == "softmax":
+            self._add(f"{name} exp", "exp", layer, [logits], [f"{name}.exp"],
+                      lambda v, t: {f"{name}.exp": self.unbatch(
+                          layer.forward(self.batch(v[logits]), FLOAT)[1]["exp"])})
+            self._add(f"{name} sum", "sum", layer, [f"{name}.exp"], [f"{name}.sum"],
+                      lambda v, t: {f"{name}.sum": np.sum(v[f"{name}.exp"], axis=-1)})
+            self._add(f"{name} probabilities", "softmax", layer,
+                      [f"{name}.exp", f"{name}.sum"], [out], self._softmax(name))
+        else:
+            def sigmoid(values, tweak):
+                s, recs, _ = layer.forward(self.batch(values[logits]), FLOAT)
+                return {out: self.unbatch(s),
+                        f"{name}.local_grad": self.unbatch(recs["local_grad"])}
+            self._add(f"{name} forward", "forward", layer, [logits],
+                      [out, f"{name}.local_grad"], sigmoid)
+        self._add("loss", "loss", layer, [out, "target.out"], ["loss.out"],
+                  self._loss(layer.type, out))
+        grad = logits.replace(".out", ".grad")
+        self._add(f"{grad} = scale (y_hat - y)", "output_grad", layer, [out, "target.out"],
+                  [grad], lambda v, t: {grad: (v[out] - v["target.out"])
+                                        * t.get("scale", self.scale)})
+
+    def _softmax(self, name):
+        def compute(values, tweak):
+            """y_hat_k = e_k / S (without normalisation: e_k)."""
+            e, total = values[f"{name}.exp"], np.asarray(values[f"{name}.sum"])
+            if not tweak.get("normalise", True):
+                return {f"{name}.out": e}
+            return {f"{name}.out": e / total[..., None]}
+        return compute
+
+    def _loss(self, kind, out):
+        def compute(values, tweak):
+            """L = -scale sum y log_b y_hat (binary: + (1 - y) log_b (1 - y_hat)), 0 log 0 = 0."""
+            p, y = values[out], values["target.out"]
+            log_b = math.log(tweak.get("log_base", math.e))
+            terms = _y_log(y, p)
+            if kind == "sigmoid":
+                terms = terms + _y_log(1 - y, 1 - p)
+            return {"loss.out": -np.sum(terms) * tweak.get("scale", self.scale) / log_b}
+        return compute
+
+    def _backward_step(self, layer, info):
+        name, source = layer.name, info["input"]
+        grad_in = source.replace(".out", ".grad")
+
+        def compute(values, tweak):
+            live = self.live(layer, values, tweak)
+            _, _, saved = live.forward(self.batch(values[source]), FLOAT)
+            back, recs = live.backward(self.batch(values[f"{name}.grad"]), saved, FLOAT)
+            return {grad_in: self.unbatch(back), **{f"{name}.{k}": v for k, v in recs.items()}}
+
+        self._add(f"{name} backward", "backward", layer,
+                  [f"{name}.grad", source] + [f"{name}.{p}" for p in layer.param_names],
+                  [grad_in] + [f"{name}.grad_{p}" for p in layer.param_names], compute)
+
+    def _update_step(self, param):
+        def compute(values, tweak):
+            """W_new = W - eta dL/dW."""
+            rate = tweak.get("rate", self.rate)
+            grad = values[param.replace(".", ".grad_", 1)]
+            return {f"{param}_new": values[param] - rate * grad}
+        self._add(f"{param} update", "update", None,
+                  [param, param.replace(".", ".grad_", 1)], [f"{param}_new"], compute)
+
+    def _loss_after(self, values, tweak):
+        net = copy.copy(self.net)
+        net.layers = [self.live(layer, values, tweak, "_new") for layer in self.net.layers]
+        net.inputs = self.batch(values["input.out"])
+        net.targets = self.batch(values["target.out"])
+        return {"loss.after": network_loss(net)}
+
+
+def _y_log(y, p):
+    """y log p, taking 0 log 0 (and 0 log of anything) as 0."""
+    return np.where(y == 0, 0.0, y * FLOAT.log(p))

@@ -1,0 +1,100 @@
+"""When a written number counts as a given true value.
+
+Default: the tolerance follows what was written. With u = 10^place one unit in the
+last written digit, a written w is right for the true t when
+
+* w is t rounded to that digit:      |w - t| <= u / 2, or
+* w is t truncated to that digit:    |w| <= |t| < |w| + u with the same sign,
+
+so the last digit may be one off toward zero, as when a student truncates. 0.24 is
+right for 0.2447 (rounded and truncated alike), 0.25 is not (|0.25 - 0.2447| > 0.005
+and 0.25 > 0.2447). A value written with more digits must match to those digits. An
+exact fraction ("28/5") must match to float precision.
+
+With ``rtol``/``atol`` (either one given) the written precision is ignored:
+|w - t| <= atol + rtol |t|, as numpy.isclose.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
+from fractions import Fraction
+
+import numpy as np
+
+from .written import Written
+
+FLOAT_SLACK = Fraction(1, 10**12)  # relative: a float truth carries rounding error
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """How close a written number must be; ``rtol``/``atol`` None = follow the writing."""
+
+    rtol: float | None = None
+    atol: float | None = None
+
+    @property
+    def overridden(self) -> bool:
+        return self.rtol is not None or self.atol is not None
+
+    def matches(self, written: Written, true: float) -> bool:
+        """Does ``written`` count as the true value ``true``? (NaN and inf never match.)"""
+        if not math.isfinite(true):
+            return False
+        if self.overridden:
+            return within_absolute_relative(written, true, self.atol or 0.0, self.rtol or 0.0)
+        return within_written_precision(written, true)
+
+    def describe(self) -> str:
+        if not self.overridden:
+            return "to the digits written (rounded or truncated)"
+        return f"|given - expected| <= {self.atol or 0:g} + {self.rtol or 0:g} |expected|"
+
+
+def within_written_precision(written: Written, true: float) -> bool:
+    """|w - t| <= u/2 (rounded), or |w| <= |t| < |w| + u with one sign (truncated);
+    a fraction: |w - t| <= 1e-12 |t| (+1e-300), i.e. equal to float precision."""
+    t = Fraction(true)
+    slack = FLOAT_SLACK * abs(t) + Fraction(1, 10**300)
+    gap = abs(written.value - t)
+    if written.place is None:
+        return gap <= slack
+    unit = written.unit
+    if gap <= unit / 2 + slack:
+        return True
+    same_side = written.value == 0 or (written.value > 0) == (t > 0)
+    return same_side and abs(written.value) <= abs(t) + slack and gap < unit + slack
+
+
+def within_absolute_relative(written: Written, true: float, atol: float, rtol: float) -> bool:
+    """|w - t| <= atol + rtol |t| (in exact arithmetic on the written value)."""
+    t = Fraction(true)
+    return abs(written.value - t) <= Fraction(atol) + Fraction(rtol) * abs(t)
+
+
+def round_to_written(value: float, written: Written) -> float:
+    """``value`` rounded to the last place ``written`` shows (fractions: unchanged)."""
+    if written.place is None or not math.isfinite(value):
+        return value
+    quantum = Decimal(1).scaleb(written.place)
+    return float(Decimal(value).quantize(quantum, rounding=ROUND_HALF_EVEN))
+
+
+def round_significant(values: np.ndarray, digits: int) -> np.ndarray:
+    """Each entry rounded to ``digits`` significant digits (0, NaN and inf unchanged)."""
+    flat = np.asarray(values, dtype=np.float64)
+    out = np.empty_like(flat)
+    for index, x in np.ndenumerate(flat):
+        out[index] = float(f"{x:.{digits}g}") if math.isfinite(x) else x
+    return out
+
+
+def truncate_to_written(value: float, written: Written) -> float:
+    """``value`` cut toward zero at the last place ``written`` shows."""
+    if written.place is None or not math.isfinite(value):
+        return value
+    quantum = Decimal(1).scaleb(written.place)
+    return float(Decimal(value).quantize(quantum, rounding=ROUND_DOWN))

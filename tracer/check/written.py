@@ -1,0 +1,105 @@
+"""A number as a student wrote it: its exact value and the precision its text shows.
+
+``0.24`` is the value 24/100 written to the hundredths (last digit at 10^-2); ``28/5`` is
+an exact fraction (no rounding implied); ``-0.`` is zero written to the units.
+The text is kept, so the tolerance can follow what was written.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+
+_DECIMAL = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+_FRACTION = re.compile(r"^([+-]?\d+)\s*/\s*([+-]?\d+)$")
+_MINUS_SIGNS = str.maketrans({"\u2212": "-", "\u2013": "-", "\uff0d": "-"})
+LARGEST = Fraction(sys.float_info.max)
+
+
+class NotANumber(ValueError):
+    """The text is not a number the checker can read; the message says why."""
+
+
+@dataclass(frozen=True)
+class Written:
+    """A written number.
+
+    ``value``: the exact value of the text; ``place``: the power of ten of the last
+    written digit (0.24 -> -2, 11 -> 0, 1.85e-5 -> -7), or None for an exact fraction.
+    """
+
+    text: str
+    value: Fraction
+    place: int | None
+
+    def __float__(self) -> float:
+        return float(self.value)
+
+    @property
+    def unit(self) -> Fraction | None:
+        """One unit in the last written place, u = 10^place (None for fractions)."""
+        return None if self.place is None else Fraction(10) ** self.place
+
+    @property
+    def significant_digits(self) -> int | None:
+        """Digits from the first nonzero one to the last written one (0 for zeros)."""
+        if self.place is None:
+            return None
+        scaled = abs(self.value) / self.unit  # a whole number: the digits as written
+        return len(str(int(scaled))) if scaled else 0
+
+
+def parse_written(text: str) -> Written:
+    """Read a decimal ("0.24", "-1.8e-5", ".5", "-0.") or a fraction ("28/5").
+
+    Raises :class:`NotANumber` with a short reason.
+    """
+    clean = str(text).strip().translate(_MINUS_SIGNS).replace(" ", "")
+    if _DECIMAL.match(clean):
+        return _decimal(text, clean)
+    fraction = _FRACTION.match(clean)
+    if fraction:
+        return _fraction(text, *fraction.groups())
+    raise NotANumber(_reason(clean))
+
+
+def _decimal(text: str, clean: str) -> Written:
+    try:
+        number = Decimal(clean)
+    except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
+        raise NotANumber(f"not a number: {text!r}") from None
+    exponent = number.as_tuple().exponent
+    if abs(exponent) > 400 or abs(number.adjusted()) > 400:
+        raise NotANumber(f"{text!r} is outside the float64 range")
+    value = Fraction(number)
+    if abs(value) > LARGEST:
+        raise NotANumber(f"{text!r} is outside the float64 range")
+    return Written(str(text).strip(), value, exponent)
+
+
+def _fraction(text: str, numerator: str, denominator: str) -> Written:
+    if int(denominator) == 0:
+        raise NotANumber(f"{text!r} divides by zero")
+    if len(numerator) > 400 or len(denominator) > 400:
+        raise NotANumber(f"{text!r} is outside the float64 range")
+    value = Fraction(int(numerator), int(denominator))
+    if abs(value) > LARGEST:
+        raise NotANumber(f"{text!r} is outside the float64 range")
+    return Written(str(text).strip(), value, None)
+
+
+def _reason(clean: str) -> str:
+    lowered = clean.lower()
+    if lowered.lstrip("+-") in ("nan", "inf", "infinity", ".nan", ".inf"):
+        return f"{clean!r} is not a finite number"
+    if re.fullmatch(r"[+-]?\d+,\d+", clean):
+        return f"{clean!r} uses a decimal comma; write {clean.replace(',', '.')!r}"
+    if re.fullmatch(r"[+-]?\d+\.?\d*%", clean):
+        return f"{clean!r} is a percentage; write the number ({clean[:-1]}% = "\
+               f"{Decimal(clean[:-1]) / 100})"
+    if "/" in clean:
+        return f"{clean!r} is not a number or a fraction of two whole numbers like 28/5"
+    return f"not a number: {clean!r}"

@@ -1,0 +1,99 @@
+"""`cnntrace check`: mark answer files against the trace of a spec."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+
+from ..errors import CnnTraceError
+from . import add_spec_arguments, load_spec_argument
+
+
+def tolerance_value(text: str) -> float:
+    """argparse type: a finite, non-negative number."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
+    return value
+
+
+def register(commands) -> None:
+    parser = commands.add_parser(
+        "check", help="mark answer files (hand calculations) cell by cell, with "
+        "follow-through credit and a diagnosis of each wrong cell")
+    add_spec_arguments(parser)
+    parser.add_argument("answers", nargs="*", metavar="ANSWERS",
+                        help="answer files (.yaml .json .toml .csv); several give a class view")
+    parser.add_argument("--json", metavar="FILE", help="write the marking as JSON to FILE")
+    parser.add_argument("--html", metavar="FILE", help="write a marking report as HTML")
+    parser.add_argument("--rtol", type=tolerance_value, metavar="R",
+                        help="relative tolerance (instead of following the written digits)")
+    parser.add_argument("--atol", type=tolerance_value, metavar="A",
+                        help="absolute tolerance (instead of following the written digits)")
+    parser.add_argument("--exact", action="store_true",
+                        help="compute the true values in exact arithmetic")
+    parser.add_argument("--force", action="store_true", help="overwrite existing output files")
+    parser.add_argument("--quiet", "-q", action="store_true", help="print nothing")
+    parser.set_defaults(run=run)
+
+
+def _spec_and_answers(args):
+    """SPEC is optional with --example, so the first positional may be an answer file."""
+    if args.example and args.spec:
+        args.answers = [args.spec] + list(args.answers)
+        args.spec = None
+    if not args.answers:
+        raise CnnTraceError("missing ANSWERS: give one or more answer files "
+                            "(.yaml, .json, .toml, .csv) after the spec")
+    return load_spec_argument(args), args.answers
+
+
+def run(args) -> int:
+    from ..check import Checker, Tolerance
+    from ..check.answers import AnswerFileError
+    from ..check.classview import class_json, render_class
+    from ..check.report import dumps, marking_json, render_marking, summary_line
+    from ..files import write_atomic
+
+    if args.html:
+        raise CnnTraceError("--html needs the report renderer (not built yet)")
+    spec, paths = _spec_and_answers(args)
+    checker = Checker(spec, "exact" if args.exact else "float",
+                      Tolerance(rtol=args.rtol, atol=args.atol))
+    if len(paths) == 1:
+        marking = checker.check_file(paths[0])
+        if args.json:
+            write_atomic(args.json, dumps(marking_json(marking)), overwrite=args.force)
+        if not args.quiet:
+            sys.stdout.write(render_marking(marking, checker.trace.title, checker.tolerance,
+                                            checker.trace.mode))
+        return 0
+
+    markings, unusable = [], []
+    for path in paths:
+        try:
+            markings.append(checker.check_file(path))
+        except AnswerFileError as err:
+            unusable.append({"file": str(path), "error": str(err)})
+    if args.json:
+        data = {"sheets": [marking_json(m) for m in markings],
+                "class": class_json(markings), "unusable": unusable}
+        write_atomic(args.json, dumps(data), overwrite=args.force)
+    if not args.quiet:
+        lines = [f"{m.path}: {summary_line(m)}" + _first_text(m) for m in markings]
+        sys.stdout.write("\n".join(lines) + "\n\n" + render_class(markings))
+    for item in unusable:
+        print(f"cnntrace: error: {item['error']}", file=sys.stderr)
+    return 2 if unusable else 0
+
+
+def _first_text(marking) -> str:
+    first = marking.first_divergence
+    if first is None:
+        return ""
+    diagnosis = f" ({first.diagnosis.mistake.title})" if first.diagnosis else ""
+    return f"; first slip: {first.label}{diagnosis}"
