@@ -17,7 +17,7 @@ from numbers import Rational
 import mpmath
 import numpy as np
 
-from . import exact
+from . import exact, scaled
 
 
 TIE_TOLERANCE = 1e-12
@@ -74,14 +74,25 @@ class Numeric:
         not 0: without the tolerance float mode would break ReLU'(0) = 0 where exact
         mode does not.
         """
-        tol = TIE_TOLERANCE * np.abs(x).max(initial=0.0)
+        tol = TIE_TOLERANCE * max(x.max(initial=0.0), -x.min(initial=0.0))  # max|x|
         return x >= -tol if or_zero else x > tol
 
-    def is_max(self, x):
-        """Which entries along the last axis equal its maximum (ties within 1e-12 of the
+    def is_max(self, x, axis=-1):
+        """Which entries along ``axis`` equal its maximum (ties within 1e-12 of the
         axis' largest magnitude count, for the same reason as in :meth:`positive`)."""
-        top = x.max(axis=-1, keepdims=True)
-        return x >= top - TIE_TOLERANCE * np.abs(x).max(axis=-1, keepdims=True)
+        top = x.max(axis=axis, keepdims=True)
+        size = np.maximum(top, -x.min(axis=axis, keepdims=True))  # max |x| along the axis
+        return x >= top - TIE_TOLERANCE * size
+
+    def matmul(self, a, b):
+        """a @ b (numpy's matmul: batched over leading axes)."""
+        return np.matmul(a, b)
+
+    def linear(self, fn, x):
+        """fn(x) for a linear map fn written with numpy slicing, reshapes, sums and
+        additions that makes its zeros with np.zeros(..., dtype=x.dtype); exact mode
+        runs it on integer arrays (tracer.scaled.linear)."""
+        return fn(x)
 
     def to_float(self, x) -> np.ndarray:
         return np.asarray(x, dtype=np.float64)
@@ -146,8 +157,15 @@ class ExactNumeric(Numeric):
     def positive(self, x, or_zero=False):
         return np.asarray(x >= 0 if or_zero else x > 0, dtype=bool)
 
-    def is_max(self, x):
-        return np.asarray(x == x.max(axis=-1, keepdims=True), dtype=bool)
+    def is_max(self, x, axis=-1):
+        return np.asarray(x == x.max(axis=axis, keepdims=True), dtype=bool)
+
+    def matmul(self, a, b):
+        """Exact a @ b as integer products over common denominators (tracer.scaled)."""
+        return scaled.matmul(a, b)
+
+    def linear(self, fn, x):
+        return scaled.linear(fn, x)
 
     def to_float(self, x):
         return np.asarray(self._float(np.asarray(x, dtype=object)), dtype=np.float64)
@@ -187,6 +205,12 @@ class ApproxNumeric(ExactNumeric):
 
     def zeros(self, shape):
         return np.full(shape, mpmath.mpf(0), dtype=object)
+
+    def matmul(self, a, b):
+        return np.matmul(a, b)
+
+    def linear(self, fn, x):
+        return fn(x)
 
     def exp(self, x):
         return self._apply(self._mp_exp, x)

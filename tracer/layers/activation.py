@@ -20,12 +20,13 @@ class ReLU(Layer):
         return {"grad_at_zero": self.grad_at_zero}
 
     def forward(self, x, nx):
-        mask = nx.positive(x, or_zero=self.grad_at_zero).astype(np.int64)
-        out = np.where(nx.positive(x), x, nx.zeros(()).item())
-        return out, {"mask": mask}, mask
+        passes = nx.positive(x)
+        mask = nx.positive(x, or_zero=True) if self.grad_at_zero else passes
+        out = np.where(passes, x, nx.zeros(()).item())
+        return out, {"mask": mask.astype(np.int64)}, mask
 
     def backward(self, grad, mask, nx):
-        return grad * mask, {}
+        return np.where(mask, grad, nx.zeros(()).item()), {}
 
 
 class LeakyReLU(Layer):

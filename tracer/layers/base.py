@@ -34,26 +34,33 @@ class Layer:
 
 
 def windows(x: np.ndarray, kh: int, kw: int, stride: int) -> np.ndarray:
-    """All kh x kw windows of x (N, C, H, W) at the given stride: (N, C, Ho, Wo, kh, kw).
+    """All kh x kw windows of x (N, C, H, W) at the given stride: (N, C, kh, kw, Ho, Wo).
 
-    A view, not a copy; window (i, j) covers rows i*S .. i*S+kh-1, cols j*S .. j*S+kw-1.
+    A view, not a copy: [n, c, h, w, i, j] = x[n, c, i*S + h, j*S + w]. Window offsets
+    come before the output grid, so a reshape to (N, C*kh*kw, Ho*Wo) is the im2col matrix
+    (one copy, contiguous along Wo) and [:, :, h, w] is one strided slice of x.
     """
-    return sliding_window_view(x, (kh, kw), axis=(2, 3))[:, :, ::stride, ::stride]
+    view = sliding_window_view(x, (kh, kw), axis=(2, 3))[:, :, ::stride, ::stride]
+    return view.transpose(0, 1, 4, 5, 2, 3)
 
 
 def scatter_windows(grad_windows: np.ndarray, shape: tuple, stride: int, nx) -> np.ndarray:
     """Adjoint of :func:`windows`: sum per-window gradients back onto the input grid.
 
-    grad_windows (N, C, Ho, Wo, kh, kw) -> (N, C, H, W); overlapping windows add up.
+    grad_windows (N, C, kh, kw, Ho, Wo) -> (N, C, H, W); overlapping windows add up.
     Loops over the kh*kw kernel offsets only; each step is one vectorized slice add.
     """
-    n, c, ho, wo, kh, kw = grad_windows.shape
-    out = nx.zeros(shape)
-    for h in range(kh):
-        for w in range(kw):
-            out[:, :, h:h + stride * (ho - 1) + 1:stride,
-                w:w + stride * (wo - 1) + 1:stride] += grad_windows[..., h, w]
-    return out
+    n, c, kh, kw, ho, wo = grad_windows.shape
+
+    def scatter(g):
+        out = np.zeros(shape, dtype=g.dtype)
+        for h in range(kh):
+            for w in range(kw):
+                out[:, :, h:h + stride * (ho - 1) + 1:stride,
+                    w:w + stride * (wo - 1) + 1:stride] += g[:, :, h, w]
+        return out
+
+    return nx.linear(scatter, grad_windows)
 
 
 def pad(x: np.ndarray, padding: int, nx) -> np.ndarray:

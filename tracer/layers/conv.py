@@ -43,22 +43,32 @@ class Conv2D(Layer):
         return (f, (h - kh + 2 * p) // s + 1, (w - kw + 2 * p) // s + 1)
 
     def forward(self, x, nx):
-        _, _, kh, kw = self.weight.shape
-        patches = windows(pad(x, self.padding, nx), kh, kw, self.stride)
-        z = np.tensordot(patches, self.weight, axes=([1, 4, 5], [1, 2, 3]))  # (N, Ho, Wo, F)
-        z = z.transpose(0, 3, 1, 2) + self.bias[None, :, None, None]
-        return z, {}, (x.shape, patches)
+        """im2col: cols[n, (c,h,w), (i,j)] = Xp[n, c, i*S+h, j*S+w];  Z[n] = K2 cols[n] + b,
+        with K2 = K reshaped to (F, C*kh*kw)."""
+        n = x.shape[0]
+        f, c, kh, kw = self.weight.shape
+        win = windows(pad(x, self.padding, nx), kh, kw, self.stride)  # (N, C, kh, kw, Ho, Wo)
+        ho, wo = win.shape[4:]
+        cols = win.reshape(n, c * kh * kw, ho * wo)
+        z = nx.matmul(self.weight.reshape(f, -1), cols).reshape(n, f, ho, wo)
+        z += self.bias[:, None, None]
+        return z, {}, (x.shape, cols)
 
     def backward(self, grad, saved, nx):
-        """dK[f,c,h,w] = sum_{n,i,j} dZ[n,f,i,j] Xp[n,c,i*S+h,j*S+w];  db[f] = sum dZ[n,f,:,:];
-        dXp[n,c,i*S+h,j*S+w] += sum_f dZ[n,f,i,j] K[f,c,h,w], then crop the padding."""
-        x_shape, patches = saved
-        grad_weight = np.tensordot(grad, patches, axes=([0, 2, 3], [0, 2, 3]))
+        """dK[f,c,h,w] = sum_{n,i,j} dZ[n,f,i,j] Xp[n,c,i*S+h,j*S+w]  (sum_n dZ[n] cols[n]^T);
+        db[f] = sum dZ[n,f,:,:];  dcols[n] = K2^T dZ[n], and dXp[n,c,i*S+h,j*S+w] += dcols
+        [n,(c,h,w),(i,j)] (the adjoint of im2col), then crop the padding."""
+        x_shape, cols = saved
+        n, f, ho, wo = grad.shape
+        _, c, kh, kw = self.weight.shape
+        g = grad.reshape(n, f, ho * wo)
+        grad_weight = nx.matmul(g, cols.transpose(0, 2, 1)).sum(axis=0)
+        grad_weight = grad_weight.reshape(self.weight.shape)
         grad_bias = grad.sum(axis=(0, 2, 3))
-        grad_patches = np.tensordot(grad, self.weight, axes=([1], [0]))  # (N, Ho, Wo, C, kh, kw)
-        n, c, h, w = x_shape
+        grad_cols = nx.matmul(self.weight.reshape(f, -1).T, g)  # (N, C*kh*kw, Ho*Wo)
+        _, _, h, w = x_shape
         p = self.padding
-        grad_padded = scatter_windows(grad_patches.transpose(0, 3, 1, 2, 4, 5),
+        grad_padded = scatter_windows(grad_cols.reshape(n, c, kh, kw, ho, wo),
                                       (n, c, h + 2 * p, w + 2 * p), self.stride, nx)
         grad_input = grad_padded[:, :, p:p + h, p:p + w]
         return grad_input, {"grad_weight": grad_weight, "grad_bias": grad_bias}

@@ -59,9 +59,9 @@ class Dense(Layer):
         return (self.weight.shape[1],)
 
     def forward(self, x, nx):
-        return x @ self.weight + self.bias, {}, x
+        return nx.matmul(x, self.weight) + self.bias, {}, x
 
     def backward(self, grad, x, nx):
         """dW = A^T dZ;  db = sum_n dZ[n];  dA = dZ W^T."""
-        records = {"grad_weight": x.T @ grad, "grad_bias": grad.sum(axis=0)}
-        return grad @ self.weight.T, records
+        records = {"grad_weight": nx.matmul(x.T, grad), "grad_bias": grad.sum(axis=0)}
+        return nx.matmul(grad, self.weight.T), records

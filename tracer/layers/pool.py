@@ -35,17 +35,19 @@ class MaxPool2D(Layer):
         return (c, (h - self.size) // self.stride + 1, (w - self.size) // self.stride + 1)
 
     def forward(self, x, nx):
+        """Candidates cand[k, n, c, i, j] = A[n, c, i*S + k//F, j*S + k%F] (k row-major in the
+        window); B = cand at the first maximum."""
         f, s = self.size, self.stride
-        patches = windows(x, f, f, s)
-        flat = patches.reshape(patches.shape[:4] + (f * f,))
-        is_max = nx.is_max(flat)
-        first = is_max.argmax(axis=-1)  # the first maximum in row-major order
-        out = np.take_along_axis(flat, first[..., None], axis=-1)[..., 0]
-        ho, wo = out.shape[2:]
-        rows = np.arange(ho)[:, None] * s + first // f
-        cols = np.arange(wo)[None, :] * s + first % f
-        argmax = np.stack([rows, cols], axis=-1)
-        records = {"argmax": argmax, "ties": is_max.sum(axis=-1)}
+        win = windows(x, f, f, s)  # (N, C, F, F, Ho, Wo) view
+        n, c, _, _, ho, wo = win.shape
+        cand = win.transpose(2, 3, 0, 1, 4, 5).reshape(f * f, n, c, ho, wo)
+        is_max = nx.is_max(cand, axis=0)
+        first = _first_true(is_max)  # the first maximum in row-major order
+        out = np.take_along_axis(cand, first[None], axis=0)[0]
+        argmax = np.empty(first.shape + (2,), dtype=np.int64)  # (row, col) in A
+        argmax[..., 0] = np.arange(ho)[:, None] * s + (np.arange(f * f) // f)[first]
+        argmax[..., 1] = np.arange(wo) * s + (np.arange(f * f) % f)[first]
+        records = {"argmax": argmax, "ties": is_max.sum(axis=0)}
         return out, records, (x.shape, first, is_max)
 
     def backward(self, grad, saved, nx):
@@ -55,7 +57,21 @@ class MaxPool2D(Layer):
         if self.ties == "all":
             route = is_max
         else:
-            route = np.arange(f * f) == first[..., None]
-        route = route.astype(np.int64).reshape(first.shape + (f, f))
-        grad_input = scatter_windows(route * grad[..., None, None], x_shape, self.stride, nx)
-        return grad_input, {}
+            route = np.arange(f * f).reshape(-1, 1, 1, 1, 1) == first
+        routed = np.where(route, grad, nx.zeros(()).item())  # (F*F, N, C, Ho, Wo)
+        n, c, ho, wo = grad.shape
+        routed = routed.reshape(f, f, n, c, ho, wo).transpose(2, 3, 0, 1, 4, 5)
+        return scatter_windows(routed, x_shape, self.stride, nx), {}
+
+
+def _first_true(flags: np.ndarray) -> np.ndarray:
+    """Index of the first True along axis 0 of a bool array (K, ...), as int64 (K-1 if none).
+
+    A loop over the K window offsets; numpy's argmax along a leading axis is ~10x slower.
+    """
+    first = np.zeros(flags.shape[1:], dtype=np.int64)
+    none_yet = np.ones(flags.shape[1:], dtype=bool)
+    for k in range(1, flags.shape[0]):
+        none_yet &= ~flags[k - 1]
+        first += none_yet
+    return first
