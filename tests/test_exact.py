@@ -81,3 +81,22 @@ def test_log_of_non_positive_rational_is_an_error():
 def test_both_modes_format_numbers_alike(value, digits):
     from tracer.numeric import EXACT, FLOAT
     assert EXACT.format(value, digits) == FLOAT.format(float(value), digits)
+
+
+def test_exact_forms_read_back_in_sympy_with_the_same_values():
+    """The exact strings in the JSON are ordinary math that sympy parses and evaluates
+    to the values the engine reports (an independent evaluator)."""
+    sympy = pytest.importorskip("sympy")
+    import numpy as np
+
+    from tracer import load_example, run_pass
+    trace = run_pass(load_example("lecture"), "exact")
+    for qid in ("softmax1.out", "loss.out", "dense1.grad", "conv1.grad_weight",
+                "dense1.weight_new", "conv1.weight_new", "input.grad"):
+        texts = np.asarray(trace.exact(qid), dtype=object).ravel()
+        values = np.asarray(trace.quantity(qid).value, dtype=object).ravel()
+        for text, value in zip(texts, values):
+            parsed = sympy.sympify(text, rational=True)
+            engine = sympy.Float(mpmath.nstr(exact.evaluate(value, 45), 45), 45)
+            assert abs(sympy.N(parsed, 40) - engine) \
+                <= sympy.Float("1e-35") * (1 + abs(sympy.N(parsed, 40))), (qid, text)

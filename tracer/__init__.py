@@ -12,5 +12,13 @@ from .trace import Trace
 
 __version__ = "0.1.0"
 
+
+def _repr_html_(trace) -> str:  # a Trace in Jupyter shows as its worked example
+    from .report import trace_html
+    return trace_html(trace)
+
+
+Trace._repr_html_ = _repr_html_
+
 __all__ = ["Spec", "SpecError", "Trace", "build", "from_dict", "load_example", "load_spec",
            "parse_text", "run_pass", "__version__"]

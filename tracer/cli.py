@@ -6,10 +6,10 @@ import argparse
 import sys
 
 from . import __version__
-from .commands import check, trace
+from .commands import check, render, trace
 from .errors import CnnTraceError
 
-COMMANDS = [trace, check]
+COMMANDS = [trace, render, check]
 
 
 def make_parser() -> argparse.ArgumentParser:

@@ -16,8 +16,6 @@ from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
 
-import yaml
-
 from .errors import CnnTraceError
 
 
@@ -80,42 +78,6 @@ class Spec:
 
 
 # ---------------------------------------------------------------------------- parsing
-class _DecimalLoader(yaml.SafeLoader):
-    """YAML with floats read as Decimal, like tomllib/json's parse_float, and duplicate
-    keys refused, as TOML and our JSON reader do (PyYAML keeps the last one silently)."""
-
-    def construct_mapping(self, node, deep=False):
-        if isinstance(node, yaml.MappingNode):
-            seen = set()  # keys written in this mapping; "<<: *anchor" may still override
-            for key_node, _ in node.value:
-                if key_node.tag == "tag:yaml.org,2002:merge":
-                    continue
-                key = self.construct_object(key_node, deep=True)
-                try:
-                    duplicate = key in seen
-                    seen.add(key)
-                except TypeError:  # unhashable: the base class reports it
-                    break
-                if duplicate:
-                    raise yaml.constructor.ConstructorError(
-                        None, None, f"found duplicate key {key!r}", key_node.start_mark)
-        return super().construct_mapping(node, deep=deep)
-
-
-def _yaml_float(loader, node):
-    raw = loader.construct_scalar(node)
-    text = raw.replace("_", "").lower()
-    if text in (".nan",):
-        return Decimal("nan")
-    if text in (".inf", "+.inf", "-.inf"):
-        return Decimal(text.replace(".", ""))
-    try:
-        return Decimal(text)
-    except ArithmeticError:  # YAML 1.1 base-60 "1:30.5" or "!!float x": left as text,
-        return raw  # so the field check names the field ("expected a number, got the text")
-
-
-_DecimalLoader.add_constructor("tag:yaml.org,2002:float", _yaml_float)
 
 
 def _no_duplicates(pairs):
@@ -138,7 +100,8 @@ def parse_text(text: str, fmt: str, source: str = "<spec>") -> dict:
         if fmt == "toml":
             data = tomllib.loads(text, parse_float=Decimal)
         elif fmt == "yaml":
-            data = yaml.load(text, Loader=_DecimalLoader)  # noqa: S506 (safe loader subclass)
+            from .yamlspec import load_yaml  # PyYAML is imported only for YAML specs
+            data = load_yaml(text)
         elif fmt == "json":
             data = json.loads(text, parse_float=Decimal, object_pairs_hook=_no_duplicates,
                               parse_constant=Decimal)
@@ -146,7 +109,7 @@ def parse_text(text: str, fmt: str, source: str = "<spec>") -> dict:
             raise SpecError(f"{source}: unknown spec format {fmt!r}; expected toml, yaml or json")
     except SpecError as err:
         raise SpecError(f"{source}: {err}") if not str(err).startswith(source) else err
-    except (tomllib.TOMLDecodeError, yaml.YAMLError, json.JSONDecodeError, ValueError) as err:
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError, ValueError) as err:
         detail = " ".join(str(err).replace(' in "<unicode string>",', " at").split())
         raise SpecError(f"{source}: not valid {fmt.upper()}: {detail}") from None
     if data is None:

@@ -39,7 +39,7 @@ class LeakyReLU(Layer):
         self.slope, self.grad_at_zero = slope, grad_at_zero
 
     def info(self):
-        return {"slope": str(self.slope), "grad_at_zero": self.grad_at_zero}
+        return {"slope": float(self.slope), "grad_at_zero": self.grad_at_zero}
 
     def forward(self, x, nx):
         one = nx.array(1).item()

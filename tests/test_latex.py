@@ -1,0 +1,87 @@
+"""Exact LaTeX of each construct, one line each (like sympy's printing tests)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tracer import load_example, run_pass
+from tracer.present import mathtree as m
+from tracer.present.context import Context
+from tracer.present.forward import conv_cell_expansion, conv_formula
+from tracer.present.handout import build_document
+from tracer.present.latex import escape_text, to_latex
+
+
+@pytest.fixture(scope="module")
+def lecture():
+    return run_pass(load_example("lecture"))
+
+
+@pytest.fixture(scope="module")
+def lines(lecture):
+    """Every display line of the lecture handout as LaTeX."""
+    doc = build_document(lecture)
+    return [to_latex(line) for s in doc.sections for b in s.blocks
+            for line in getattr(b, "lines", [])]
+
+
+def test_conv_cell_expansion(lecture):
+    ctx = Context(lecture)
+    info = lecture.layer("conv1")
+    assert to_latex(conv_cell_expansion(ctx, info, (), 0, 0, 0)) == (
+        r"Z_{0,0} = (1 \cdot 1 + 2 \cdot 0 + 0 \cdot 1) + (3 \cdot 0 + 1 \cdot 1 + 1 \cdot 0)"
+        r" + (0 \cdot 1 + 2 \cdot 0 + 2 \cdot 1) + 1 = 5")
+    assert to_latex(conv_cell_expansion(ctx, info, (), 0, 1, 1)) == (
+        r"Z_{1,1} = (1 \cdot 1 + 1 \cdot 0 + 5 \cdot 1) + (2 \cdot 0 + 2 \cdot 1 + 0 \cdot 0)"
+        r" + (0 \cdot 1 + 3 \cdot 0 + 1 \cdot 1) + 1 = 10")
+
+
+def test_conv_formula(lecture):
+    assert to_latex(conv_formula(lecture.layer("conv1"))) == \
+        r"Z_{i,j} = \sum_{h = 0}^{2} \sum_{w = 0}^{2} X_{i + h,j + w}K_{h,w} + b"
+
+
+def test_softmax_lines(lines):
+    assert r"e^{5.6} \approx 270.4" in lines
+    assert r"S = 270.4 + 0.004992 \approx 270.4" in lines
+    assert r"\hat{y}_{0} = \frac{270.4}{270.4} \approx 0.99998" in lines
+    assert r"\hat{y}_{k} = \frac{e^{z_{k}}}{\sum_{j} e^{z_{j}}}" in lines
+
+
+def test_loss_and_output_gradient(lines):
+    assert r"L = - (1 \cdot \log0.99998 + 0 \cdot \log1.846 \times 10^{-5}) = 1.846 \times 10^{-5}" in lines
+    assert r"\frac{\partial L}{\partial z_{0}} = 0.99998 - 1 = -1.846 \times 10^{-5}" in lines
+
+
+def test_update_shows_a_visible_change(lines):
+    assert (r"K_{0,0}^{\text{new}} = 1 - 0.1 \cdot (-5.537 \times 10^{-5}) = 1.000005537"
+            r" \quad (\Delta = +5.537 \times 10^{-6})") in lines
+    assert (r"W_{0,0}^{\text{new}} = 0.5 - 0.1 \cdot (-0.000203) = 0.5000203 \quad "
+            r"(\Delta = +2.03 \times 10^{-5})") in lines
+
+
+def test_dense_backward(lines):
+    assert r"\frac{\partial L}{\partial W_{0,0}} = 11 \cdot (-1.846 \times 10^{-5}) = -0.000203" in lines
+
+
+def test_exact_mode_shows_exact_forms():
+    doc = build_document(run_pass(load_example("lecture"), "exact"))
+    lines = [to_latex(line) for s in doc.sections for b in s.blocks
+             for line in getattr(b, "lines", [])]
+    assert (r"\hat{y}_{0} = \frac{270.4}{270.4} = \frac{e^{\frac{28}{5}}}{e^{\frac{28}{5}} + "
+            r"e^{- \frac{53}{10}}} \approx 0.99998") in lines
+    assert r"L = \log\left( e^{\frac{28}{5}} + e^{- \frac{53}{10}} \right) - \frac{28}{5}" in lines
+
+
+def test_blanks_and_answers():
+    line = m.row(m.Sym("Z"), "=", m.Num("5", "conv1.out[0,0,0]"))
+    assert to_latex(line) == "Z = 5"
+    assert to_latex(line, hidden={"conv1.out"}) == r"Z = \blank"
+    assert to_latex(line, hidden={"conv1.out[0,0,0]"}, answers=True) == r"Z = \answer{5}"
+    assert to_latex(line, hidden={"conv1.out[0,0,1]"}) == "Z = 5"
+
+
+def test_text_is_escaped():
+    assert escape_text(r"\text{<&>} $x_1$ 100%") == \
+        r"\textbackslash{}text\{\textless{}\&\textgreater{}\} \$x\_1\$ 100\%"
+    assert to_latex(m.Text("a & b")) == r"\text{a \& b}"

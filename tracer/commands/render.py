@@ -1,0 +1,65 @@
+"""`cnntrace render` and `cnntrace demo`: handouts as HTML, PDF and TeX."""
+
+from __future__ import annotations
+
+import sys
+
+from . import add_spec_arguments, digits, load_spec_argument
+
+
+def _formats(text: str) -> tuple[str, ...]:
+    return tuple(f.strip() for f in text.split(",") if f.strip())
+
+
+def _add_output_arguments(parser, default_formats: str) -> None:
+    parser.add_argument("--format", type=_formats, default=_formats(default_formats),
+                        metavar="LIST", help=f"html, pdf, tex (default {default_formats})")
+    parser.add_argument("--lang", choices=("en", "ko"), default="en", help="language")
+    parser.add_argument("--digits", type=digits, default=4, metavar="N",
+                        help="significant digits (default 4)")
+    parser.add_argument("--max-cells", type=int, default=16, metavar="K",
+                        help="cells expanded per step (default 16)")
+    parser.add_argument("--exact", action="store_true", help="exact arithmetic")
+    parser.add_argument("--force", action="store_true",
+                        help="replace existing files that cnntrace did not write")
+
+
+def register(commands) -> None:
+    render = commands.add_parser("render", help="render a worked example (HTML, PDF, TeX)")
+    add_spec_arguments(render)
+    _add_output_arguments(render, "html,pdf")
+    render.add_argument("--out", default="reports", metavar="DIR",
+                        help="output folder (default reports/)")
+    render.add_argument("--mode", choices=("worked", "worksheet", "key"), default="worked",
+                        help="worked example, worksheet with blanks, or answer key")
+    render.add_argument("--blank", metavar="IDS",
+                        help="what a worksheet leaves blank: forward, backward, update, all, "
+                             "or ids/cells such as conv1.out,pool1.out[0,0,0]")
+    render.set_defaults(run=run_render)
+
+    demo = commands.add_parser("demo", help="render the lecture's 4x4 walkthrough")
+    _add_output_arguments(demo, "html,pdf")
+    demo.add_argument("--out", default="reports/lecture", metavar="DIR",
+                      help="output folder (default reports/lecture/)")
+    demo.set_defaults(run=run_demo, example="lecture", spec=None, mode="worked", blank=None)
+
+
+def _progress(step: str) -> None:
+    print(f"cnntrace: {step} ...", file=sys.stderr, flush=True)
+
+
+def run_render(args) -> int:
+    from ..network import run_pass
+    from ..report import write_report
+
+    spec = load_spec_argument(args)
+    trace = run_pass(spec, "exact" if args.exact else "float")
+    paths = write_report(trace, args.out, args.format, overwrite=args.force, view=args.mode,
+                         lang=args.lang, blank=args.blank, digits=args.digits,
+                         max_cells=args.max_cells, progress=_progress)
+    for path in paths:
+        print(path)
+    return 0
+
+
+run_demo = run_render

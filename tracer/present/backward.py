@@ -1,0 +1,198 @@
+"""Backward-pass presenters, in the lecture's order: output gradient, dense, flatten,
+max-pool routing, activation mask, convolution. Each shows its formula, then the
+substituted numbers for the cells it expands."""
+
+from __future__ import annotations
+
+from . import mathtree as m
+from .context import Context, operand
+from .document import Display, Para, Section
+from .forward import batch_prefix, flat_source
+
+
+def d(of: m.Node) -> m.Frac:
+    """∂L/∂(of)."""
+    return m.partial(m.Sym("L"), of)
+
+
+def _section(info: dict, key: str, blocks: list) -> Section:
+    return Section(key, {"layer": info["name"], "input": info["input"]}, blocks,
+                   anchor=f"bwd-{info['name']}")
+
+
+def output_backward(ctx: Context, output: dict, logits: dict) -> Section:
+    """dL/dz = (y_hat - y) * scale, fused softmax/sigmoid + cross-entropy."""
+    grad_id = f"{logits['name']}.grad"
+    samples = batch_prefix(ctx)
+    mean = ctx.trace.conventions["loss_reduction"] == "mean" and len(samples) > 1
+    scale = [m.Frac(m.Num("1"), m.Num(str(len(samples))))] if mean else []
+    general = m.row(d(m.sub("z", "k")), "=", *scale,
+                    m.paren(m.row(m.sub("y", "k", hat=True), "-", m.sub("y", "k")))
+                    if scale else m.row(m.sub("y", "k", hat=True), "-", m.sub("y", "k")))
+    lines = [general]
+    for n in samples:
+        for k in range(output["out_shape"][0]):
+            diff = m.row(ctx.prob(f"{output['name']}.out", n + (k,)), "-",
+                         operand(ctx.num("target.out", n + (k,))))
+            lines.append(m.row(d(m.sub("z", k)), "=", *scale, m.paren(diff) if scale else diff,
+                               "=", ctx.num(grad_id, n + (k,))))
+    return Section("output.backward.title", {"layer": output["name"]},
+                   [Para(f"output.backward.{output['type']}"), Display(lines)],
+                   anchor="bwd-output")
+
+
+def dense_backward(ctx: Context, info: dict) -> Section:
+    name, a_id = info["name"], info["input"]
+    grad = f"{name}.grad"
+    samples = batch_prefix(ctx)
+    sum_n = [m.BigOp("∑", m.Sym("n"))] if len(samples) > 1 else []
+    formulas = [m.row(d(m.sub("W", "d", "k")), "=", *sum_n, m.sub("a", "d"), d(m.sub("z", "k"))),
+                m.row(d(m.sub("b", "k")), "=", *sum_n, d(m.sub("z", "k"))),
+                m.row(d(m.sub("a", "d")), "=", m.BigOp("∑", m.Sym("k")), d(m.sub("z", "k")),
+                      m.sub("W", "d", "k"))]
+    blocks = [Para("dense.backward.intro"), Display(formulas)]
+    lines = []
+    for dd, k in ctx.pick((info["inputs"], info["units"])):
+        terms = [m.row(operand(ctx.num(a_id, n + (dd,))), "·", operand(ctx.num(grad, n + (k,))))
+                 for n in samples]
+        lines.append(m.row(d(m.sub("W", dd, k)), "=", m.joined(terms, "+"), "=",
+                           ctx.num(f"{name}.grad_weight", (dd, k))))
+    blocks.append(Display(lines))
+    lines = []
+    for (k,) in ctx.pick((info["units"],)):
+        terms = [ctx.num(grad, n + (k,)) for n in samples]
+        rhs = [m.joined([operand(t) for t in terms], "+"), "="] if len(terms) > 1 else []
+        lines.append(m.row(d(m.sub("b", k)), "=", *rhs, ctx.num(f"{name}.grad_bias", (k,))))
+    blocks.append(Display(lines))
+    if f"{a_id.split('.')[0]}.grad" in ctx.trace:
+        lines = []
+        for n in samples[:1]:
+            for (dd,) in ctx.pick((info["inputs"],)):
+                terms = [m.row(operand(ctx.num(grad, n + (k,))), "·",
+                               operand(ctx.num(f"{name}.weight", (dd, k))))
+                         for k in range(info["units"])]
+                lines.append(m.row(d(m.sub("a", dd)), "=", m.joined(terms, "+"), "=",
+                                   ctx.num(f"{a_id.split('.')[0]}.grad", n + (dd,))))
+        blocks.append(Display(lines))
+    return _section(info, "dense.backward.title", blocks)
+
+
+def flatten_backward(ctx: Context, info: dict) -> Section:
+    name = info["name"]
+    source = info["input"].split(".")[0]
+    lines = []
+    for n in batch_prefix(ctx)[:1]:
+        for (k,) in ctx.pick((ctx.shape(f"{name}.grad")[-1],)):
+            index = flat_source(tuple(info["in_shape"]), info["order"], k)
+            lines.append(m.row(d(m.sub("P", *index)), "=", d(m.sub("a", k)), "=",
+                               ctx.num(f"{source}.grad", n + index)))
+    blocks = [Para("flatten.backward.intro"), Display(lines),
+              Display(ctx.tensor(f"{source}.grad", d(m.Sym("P"))))]
+    return _section(info, "flatten.backward.title", blocks)
+
+
+def pool_backward(ctx: Context, info: dict) -> Section:
+    name = info["name"]
+    source = info["input"].split(".")[0]
+    argmax = ctx.trace.numbers(f"{name}.argmax").astype(int)
+    blocks = [Para(f"maxpool2d.backward.{info['ties']}")]
+    for n in batch_prefix(ctx):
+        shape = ctx.shape(f"{name}.out")[len(n):]
+        lines = []
+        for c, i, j in ctx.pick(shape, [(c, 0, 0) for c in range(shape[0])]):
+            r, col = (int(v) for v in argmax[n + (c, i, j)])
+            index = (c, r, col) if shape[0] > 1 else (r, col)
+            out_index = (c, i, j) if shape[0] > 1 else (i, j)
+            lines.append(m.row(d(m.sub("A", *index)), "=", d(m.sub("P", *out_index)), "=",
+                               ctx.num(f"{name}.grad", n + (c, i, j))))
+        blocks.append(Display(lines))
+        marked = {(int(r), int(col)) for r, col in
+                  argmax[n].reshape(-1, 2)} if len(shape) == 3 and shape[0] == 1 else set()
+        for prefix in [n + (c,) for c in range(min(shape[0], 4))]:
+            mat = ctx.matrix(f"{source}.grad", prefix)
+            mat = m.Matrix(mat.rows, mat.highlight, mat.padding,
+                           frozenset(marked if shape[0] == 1 else ()))
+            blocks.append(Display([m.row(d(m.Sym("A")), "=", mat)]))
+    return _section(info, "maxpool2d.backward.title", blocks)
+
+
+def activation_backward(ctx: Context, info: dict) -> Section:
+    name, kind = info["name"], info["type"]
+    source = info["input"].split(".")[0]
+    local = f"{name}.mask" if kind == "relu" else f"{name}.local_grad"
+    letter = "M" if kind == "relu" else "D"
+    general = m.row(d(m.Sym("Z")), "=", d(m.Sym("A")), "⊙", m.Sym(letter))
+    lines = [general]
+    for prefix in ctx.slices(f"{name}.grad")[:4]:
+        lines.append(m.row(d(m.Sym("Z")), "=", ctx.matrix(f"{name}.grad", prefix), "⊙",
+                           ctx.matrix(local, prefix), "=", ctx.matrix(f"{source}.grad", prefix)))
+    return _section(info, f"{kind}.backward.title",
+                    [Para(f"{kind}.backward.intro",
+                          {"at_zero": ctx.trace.conventions["relu_grad_at_zero"]}),
+                     Display(lines)])
+
+
+def conv_backward(ctx: Context, info: dict) -> Section:
+    name, x_id = info["name"], info["input"]
+    s, p, (kh, kw) = info["stride"], info["padding"], info["kernel"]
+    channels, filters = info["in_shape"][0], info["filters"]
+    grad = f"{name}.grad"
+    samples = batch_prefix(ctx)
+    out_h, out_w = info["out_shape"][1:]
+    formulas = [
+        m.row(d(m.sub("K", "f", "c", "h", "w")), "=", m.BigOp("∑", m.row(m.Sym("i"), ",", m.Sym("j"))),
+              d(m.sub("Z", "f", "i", "j")),
+              m.Sym("X̃" if p else "X", m.joined([m.Sym("c"), m.row(m.Sym("i"), "·", m.Num(str(s)), "+", m.Sym("h")),
+                                              m.row(m.Sym("j"), "·", m.Num(str(s)), "+", m.Sym("w"))], ","))),
+        m.row(d(m.sub("b", "f")), "=", m.BigOp("∑", m.row(m.Sym("i"), ",", m.Sym("j"))),
+              d(m.sub("Z", "f", "i", "j")))]
+    blocks = [Para("conv.backward.intro"), Display(formulas)]
+
+    lines = []
+    for f, c, h, w in ctx.pick((filters, channels, kh, kw), [(f, 0, 0, 0) for f in range(filters)]):
+        terms = []
+        for n in samples:
+            for i in range(out_h):
+                for j in range(out_w):
+                    r, col = i * s + h - p, j * s + w - p
+                    if 0 <= r < info["in_shape"][1] and 0 <= col < info["in_shape"][2]:
+                        terms.append(m.row(operand(ctx.num(grad, n + (f, i, j))), "·",
+                                           operand(ctx.num(x_id, n + (c, r, col)))))
+        index = (f, c, h, w) if channels > 1 or filters > 1 else (h, w)
+        lines.append(m.row(d(m.sub("K", *index)), "=", m.joined(terms, "+") if terms else m.Num("0"),
+                           "=", ctx.num(f"{name}.grad_weight", (f, c, h, w))))
+    blocks.append(Display(lines))
+
+    lines = []
+    for f in range(filters):
+        terms = [operand(ctx.num(grad, n + (f, i, j))) for n in samples
+                 for i in range(out_h) for j in range(out_w)]
+        lines.append(m.row(d(m.sub("b", f) if filters > 1 else m.Sym("b")), "=",
+                           m.joined(terms, "+"), "=", ctx.num(f"{name}.grad_bias", (f,))))
+    blocks.append(Display(lines))
+
+    source = x_id.split(".")[0]
+    if f"{source}.grad" in ctx.trace:
+        blocks.append(Para("conv.backward.input"))
+        lines = []
+        for n in samples[:1]:
+            for c, r, col in ctx.pick(tuple(info["in_shape"])):
+                terms = []
+                for f in range(filters):
+                    for i in range(out_h):
+                        for j in range(out_w):
+                            h, w = r + p - i * s, col + p - j * s
+                            if 0 <= h < kh and 0 <= w < kw:
+                                terms.append(m.row(operand(ctx.num(grad, n + (f, i, j))), "·",
+                                                   operand(ctx.num(f"{name}.weight", (f, c, h, w)))))
+                index = (c, r, col) if channels > 1 else (r, col)
+                lines.append(m.row(d(m.sub("X", *index)), "=",
+                                   m.joined(terms, "+") if terms else m.Num("0"), "=",
+                                   ctx.num(f"{source}.grad", n + (c, r, col))))
+        blocks.append(Display(lines))
+    return _section(info, "conv.backward.title", blocks)
+
+
+BACKWARD = {"conv2d": conv_backward, "relu": activation_backward,
+            "leaky_relu": activation_backward, "sigmoid": activation_backward,
+            "maxpool2d": pool_backward, "flatten": flatten_backward, "dense": dense_backward}

@@ -1,0 +1,49 @@
+"""Which cells a worksheet leaves blank: ids, single cells or whole steps."""
+
+from __future__ import annotations
+
+import difflib
+
+from ..errors import CnnTraceError
+from ..trace import parse_cell
+
+LEVELS = ("forward", "backward", "update", "all")
+
+
+def given_ids(trace) -> set[str]:
+    """What a worksheet always prints: the input, the target, the starting parameters."""
+    params = {f"{info['name']}.{p}" for info in trace.layers for p in ("weight", "bias")}
+    return {"input.out", "target.out"} | (params & set(trace.ids()))
+
+
+def select_hidden(trace, selection: str | None) -> frozenset[str]:
+    """Parse --blank: 'forward', 'backward', 'update', 'all', quantity ids and cells
+    ('conv1.out', 'pool1.out[0,0,0]'), comma separated."""
+    if not selection:
+        return frozenset()
+    hidden, given = set(), given_ids(trace)
+    steps = {"forward": {"forward"}, "backward": {"backward"}, "update": {"update", "after"},
+             "all": {"forward", "backward", "update", "after"}}
+    for token in (t.strip() for t in selection.split(",")):
+        if not token:
+            continue
+        if token in steps:
+            hidden |= {q.id for q in trace.quantities.values()
+                       if q.step in steps[token] and q.id not in given}
+            continue
+        try:
+            qid, index = parse_cell(token)
+        except KeyError:
+            qid, index = token, None
+        if qid not in trace:
+            close = difflib.get_close_matches(qid, trace.ids(), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise CnnTraceError(f"--blank: no quantity {token!r}{hint}; expected ids such as "
+                                f"conv1.out, cells such as conv1.out[0,1,0], or one of "
+                                f"{', '.join(LEVELS)}")
+        if index is not None:
+            shape = trace.quantity(qid).shape
+            if len(index) != len(shape) or any(not 0 <= i < n for i, n in zip(index, shape)):
+                raise CnnTraceError(f"--blank: {token!r} is outside {qid} of shape {shape}")
+        hidden.add(token if index is not None else qid)
+    return frozenset(hidden)

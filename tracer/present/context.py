@@ -1,0 +1,172 @@
+"""What every presenter needs: numbers as math nodes tied to their cells, matrices,
+slices of tensors, the choice of cells to expand, exact forms."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+
+from .. import exact
+from ..numeric import FLOAT
+from . import mathtree as m
+
+EXACT_TERMS = 3  # exact forms with more terms than this are not worth printing
+
+
+def cell_ref(qid: str, index) -> str:
+    """'conv1.out', (0, 1, 0) -> 'conv1.out[0,1,0]'."""
+    index = tuple(int(i) for i in index)
+    return f"{qid}[{','.join(map(str, index))}]" if index else qid
+
+
+class Context:
+    """A trace plus the presentation settings (digits, how many cells to expand)."""
+
+    def __init__(self, trace, digits: int = 4, max_cells: int = 16):
+        self.trace, self.digits, self.max_cells = trace, digits, max_cells
+        self.nx = trace.numeric
+        self.exact = trace.mode == "exact"
+
+    # numbers -------------------------------------------------------------------------
+    def value(self, qid: str, index=()):
+        value = self.trace.quantity(qid).value
+        return value[tuple(index)] if index else (value.item() if value.ndim == 0 else value)
+
+    def text(self, value, digits: int | None = None) -> str:
+        return self.nx.format(value, digits or self.digits)
+
+    def num(self, qid: str, index=(), digits: int | None = None) -> m.Num:
+        """One cell as a number node that remembers which cell it is."""
+        return m.Num(self.text(self.value(qid, index), digits), cell_ref(qid, index))
+
+    def prob(self, qid: str, index=()) -> m.Num:
+        """A probability with enough digits not to round to 1 (0.99998, not 1)."""
+        value, digits = self.value(qid, index), self.digits
+        while self.text(value, digits) == "1" and float(value) != 1 and digits < 15:
+            digits += 1
+        return self.num(qid, index, digits)
+
+    def const(self, value, digits: int | None = None) -> m.Num:
+        """A number that is not a quantity cell (a stride, the learning rate)."""
+        if isinstance(value, float):
+            return m.Num(FLOAT.format(value, digits or self.digits))
+        return m.Num(self.text(value, digits))
+
+    def shape(self, qid: str) -> tuple:
+        return self.trace.quantity(qid).shape
+
+    # matrices ----------------------------------------------------------------------
+    def slices(self, qid: str) -> list[tuple]:
+        """Index prefixes of the 2-D (or 1-D) slices a tensor is shown as."""
+        shape = self.shape(qid)
+        lead = shape[:-2] if len(shape) > 2 else ()
+        return [tuple(p) for p in np.ndindex(lead)] if lead else [()]
+
+    def matrix(self, qid: str, prefix=(), highlight=(), padding=()) -> m.Node:
+        """The 2-D slice at ``prefix`` (a row for vectors, a number for scalars)."""
+        shape = self.shape(qid)[len(prefix):]
+        if len(shape) == 0:
+            return self.num(qid, prefix)
+        if len(shape) == 1:
+            rows = ((tuple(self.num(qid, prefix + (j,)) for j in range(shape[0]))),)
+        else:
+            rows = tuple(tuple(self.num(qid, prefix + (i, j)) for j in range(shape[1]))
+                         for i in range(shape[0]))
+        return m.Matrix(rows, frozenset(highlight), frozenset(padding))
+
+    def tensor(self, qid: str, label: m.Node, limit: int = 12) -> list[m.Node]:
+        """Display lines 'label(prefix) = matrix' for every 2-D slice (at most ``limit``)."""
+        lines = []
+        slices = self.slices(qid)
+        for prefix in slices[:limit]:
+            name = label
+            if len(slices) > 1:
+                where = m.Group(m.joined([m.Num(str(p)) for p in prefix], ","), "(", ")")
+                name = (m.Sym(label.name, label.sub, where, label.hat, label.style)
+                        if isinstance(label, m.Sym) and label.sup is None else m.row(label, where))
+            lines.append(m.row(name, "=", self.matrix(qid, prefix)))
+        return lines
+
+    # choosing cells ----------------------------------------------------------------
+    def pick(self, shape, must=()) -> list[tuple]:
+        """Cells to expand: all when there are at most max_cells, else ``must`` (e.g. one
+        per filter, the argmax cells) followed by the first cells in row-major order."""
+        every = [tuple(i) for i in np.ndindex(*shape)]
+        if len(every) <= self.max_cells:
+            return every
+        chosen = list(dict.fromkeys(tuple(i) for i in must))[: self.max_cells]
+        for index in every:
+            if len(chosen) >= self.max_cells:
+                break
+            if index not in chosen:
+                chosen.append(index)
+        return sorted(chosen)
+
+    # exact forms -------------------------------------------------------------------
+    def exact_form(self, value) -> m.Node | None:
+        """The exact form of a value as a math tree when it is short and says more than
+        its decimal (28/5, e^{28/5}/(e^{28/5} + e^{-53/10})); else None."""
+        if not self.exact:
+            return None
+        if isinstance(value, (int, np.integer)):
+            return None
+        if isinstance(value, Fraction):
+            return None if value.denominator == 1 else rational(value)
+        if isinstance(value, exact.Real) and len(value.terms) <= EXACT_TERMS:
+            return real_node(value)
+        return None
+
+
+def short_index(index: tuple, shape: tuple) -> tuple:
+    """An index as a reader writes it: leading axes of length 1 dropped from tensors of
+    three or more axes ((0, 1, 0) of shape (1, 2, 2) -> (1, 0))."""
+    index, shape = tuple(index), tuple(shape)
+    while len(index) > 2 and shape and shape[0] == 1:
+        index, shape = index[1:], shape[1:]
+    return index
+
+
+def operand(node: m.Node) -> m.Node:
+    """A factor in a product: negative numbers go in parentheses, 2·(−0.5)."""
+    if isinstance(node, m.Num) and node.text.startswith("-"):
+        return m.paren(node)
+    return node
+
+
+def rational(q: Fraction) -> m.Node:
+    if q.denominator == 1:
+        return m.Num(str(q.numerator))
+    frac = m.Frac(m.Num(str(abs(q.numerator))), m.Num(str(q.denominator)))
+    return m.row("-", frac) if q < 0 else frac
+
+
+def _atom_node(atom: exact.Atom) -> m.Node:
+    arg = atom.arg
+    if atom.kind == "exp":
+        return m.Power(m.Sym("e"), rational(arg) if isinstance(arg, Fraction) else real_node(arg))
+    inner = rational(arg) if isinstance(arg, Fraction) else real_node(arg)
+    if atom.kind == "log":
+        return m.row(m.Func("log"), m.paren(inner))
+    return inner  # 'inv': the caller puts it in a denominator
+
+
+def real_node(x: exact.Real) -> m.Node:
+    """A Real (sum of coefficient * atoms) as a math tree with fractions for 1/(...)."""
+    parts = []
+    terms = sorted(x.terms.items(), key=lambda mc: mc[0] == ())
+    for i, (mono, coef) in enumerate(terms):
+        top = [_atom_node(a) for a, p in mono for _ in range(p) if p > 0 and a.kind != "inv"]
+        bottom = ([_atom_node(a) for a, p in mono for _ in range(-p) if p < 0] +
+                  [_atom_node(a) for a, p in mono for _ in range(p) if p > 0 and a.kind == "inv"])
+        magnitude = abs(coef)
+        factors = top if (magnitude == 1 and top) else [rational(magnitude)] + top
+        node = factors[0] if len(factors) == 1 else m.Row(tuple(factors))
+        if bottom:
+            den = bottom[0] if len(bottom) == 1 else m.Row(tuple(bottom))
+            node = m.Frac(node, den)
+        if coef < 0:
+            parts += [m.Op("-"), node]
+        else:
+            parts += ([m.Op("+")] if i else []) + [node]
+    return m.Row(tuple(parts))

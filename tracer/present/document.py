@@ -1,0 +1,64 @@
+"""The document model: one structure for the worked example, the worksheet and the key.
+
+A Document is language-neutral: sentences are message keys with parameters (looked up
+in templates/messages/<lang>.toml by the renderers), formulas are math trees whose
+numbers carry the cells they show. The worksheet and the key are the same Document
+rendered with a set of hidden cells.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Para:
+    """A sentence from the message catalog; params are math nodes or plain values."""
+
+    key: str
+    params: dict = field(default_factory=dict)
+    kind = "para"
+
+
+@dataclass
+class Display:
+    """Display math: one formula per line, optionally with a caption sentence."""
+
+    lines: list
+    caption: Para | None = None
+    kind = "display"
+
+
+@dataclass
+class Table:
+    """A table: header cells and rows of cells (message keys as Para, math nodes, text)."""
+
+    header: list
+    rows: list
+    caption: Para | None = None
+    style: str = "data"  # data | comparison | architecture (a CSS class)
+    kind = "table"
+
+
+@dataclass
+class Section:
+    """A numbered part of the handout: a heading (message key) and its blocks."""
+
+    key: str
+    params: dict = field(default_factory=dict)
+    blocks: list = field(default_factory=list)
+    level: int = 2
+    anchor: str = ""
+
+
+@dataclass
+class Document:
+    """Everything a renderer needs; no numbers are computed after this point."""
+
+    title: str
+    description: str
+    mode: str  # numeric mode: float | exact
+    digits: int
+    conventions: list  # (message key, value) pairs
+    sections: list
+    refs: list = field(default_factory=list)  # every cell ref shown, in document order

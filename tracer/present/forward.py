@@ -1,0 +1,339 @@
+"""Forward-pass presenters: one function per layer kind, trace -> Section.
+
+Each expands the cells it shows into the arithmetic that produced them, with every
+number tied to its cell, in the lecture's order and depth.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import mathtree as m
+from .context import Context, operand, short_index
+from .document import Display, Para, Section
+
+
+def batch_prefix(ctx: Context) -> list[tuple]:
+    """(n,) for each sample of a batched trace, () for a single sample."""
+    if not ctx.trace.batched:
+        return [()]
+    return [(n,) for n in range(ctx.shape("input.out")[0])]
+
+
+def cell_sym(letter: str, index, hat=False) -> m.Sym:
+    return m.sub(letter, *index, hat=hat)
+
+
+def _section(info: dict, key: str, blocks: list) -> Section:
+    return Section(key, {"layer": info["name"], "input": info["input"]}, blocks,
+                   anchor=f"fwd-{info['name']}")
+
+
+# ------------------------------------------------------------------------ conv2d
+def conv_window(ctx: Context, info: dict, n: tuple, f: int, i: int, j: int):
+    """The products of one output cell: [(channel, [(x node, k node) per kernel row])]."""
+    x_id, name = info["input"], info["name"]
+    s, p = info["stride"], info["padding"]
+    kh, kw = info["kernel"]
+    _, height, width = info["in_shape"]
+    channels = []
+    for c in range(info["in_shape"][0]):
+        rows = []
+        for h in range(kh):
+            pairs = []
+            for w in range(kw):
+                r, col = i * s + h - p, j * s + w - p
+                inside = 0 <= r < height and 0 <= col < width
+                x = ctx.num(x_id, n + (c, r, col)) if inside else m.Num("0")
+                pairs.append((x, ctx.num(f"{name}.weight", (f, c, h, w))))
+            rows.append(pairs)
+        channels.append(rows)
+    return channels
+
+
+def padded_matrix(ctx: Context, info: dict, n: tuple, c: int, window=None) -> m.Matrix:
+    """Channel c of the layer input, zero border drawn, an optional window highlighted."""
+    x_id, p = info["input"], info["padding"]
+    _, height, width = info["in_shape"]
+    rows, pad, hl = [], set(), set()
+    for r in range(height + 2 * p):
+        cells = []
+        for col in range(width + 2 * p):
+            inside = p <= r < p + height and p <= col < p + width
+            cells.append(ctx.num(x_id, n + (c, r - p, col - p)) if inside else m.Num("0"))
+            if not inside:
+                pad.add((r, col))
+            if window and window[0] <= r < window[0] + window[2] and \
+                    window[1] <= col < window[1] + window[3]:
+                hl.add((r, col))
+        rows.append(tuple(cells))
+    return m.Matrix(tuple(rows), frozenset(hl), frozenset(pad))
+
+
+def conv_cell_expansion(ctx: Context, info: dict, n: tuple, f: int, i: int, j: int) -> m.Node:
+    """Z_{i,j} = (x·k + x·k + x·k) + (...) + b = value, the lecture's layout."""
+    groups = []
+    for rows in conv_window(ctx, info, n, f, i, j):
+        for pairs in rows:
+            products = [m.row(operand(x), "·", operand(k)) for x, k in pairs]
+            groups.append(m.paren(m.joined(products, "+")))
+    bias = ctx.num(f"{info['name']}.bias", (f,))
+    out = ctx.num(f"{info['name']}.out", n + (f, i, j))
+    index = (f, i, j) if info["filters"] > 1 else (i, j)
+    return m.row(cell_sym("Z", index), "=", m.joined(groups + [operand(bias)], "+"), "=", out)
+
+
+def conv_formula(info: dict) -> m.Node:
+    s, (kh, kw) = info["stride"], info["kernel"]
+    many_c, many_f = info["in_shape"][0] > 1, info["filters"] > 1
+    pos = (lambda v, o: m.row(m.Sym(v), "·", m.Num(str(s)), "+", m.Sym(o))) if s > 1 else \
+        (lambda v, o: m.row(m.Sym(v), "+", m.Sym(o)))
+    x_index = ([m.Sym("c")] if many_c else []) + [pos("i", "h"), pos("j", "w")]
+    k_index = ([m.Sym("f")] if many_f else []) + ([m.Sym("c")] if many_c else []) + \
+        [m.Sym("h"), m.Sym("w")]
+    out_index = (["f"] if many_f else []) + ["i", "j"]
+    sums = [m.BigOp("∑", m.Sym("c"))] if many_c else []
+    sums += [m.BigOp("∑", m.row(m.Sym("h"), "=", m.Num("0")), m.Num(str(kh - 1))),
+             m.BigOp("∑", m.row(m.Sym("w"), "=", m.Num("0")), m.Num(str(kw - 1)))]
+    x_name = "X̃" if info["padding"] else "X"
+    return m.row(m.sub("Z", *out_index), "=", *sums,
+                 m.Sym(x_name, m.joined(x_index, ",")), m.Sym("K", m.joined(k_index, ",")),
+                 "+", m.sub("b", "f") if many_f else m.Sym("b"))
+
+
+def conv_forward(ctx: Context, info: dict) -> Section:
+    name = info["name"]
+    s, p, (kh, kw) = info["stride"], info["padding"], info["kernel"]
+    blocks = [Para("conv.intro", {"stride": s, "padding": p, "kh": kh, "kw": kw,
+                                  "filters": info["filters"]}),
+              Display([conv_formula(info)])]
+    if p:
+        blocks.append(Para("conv.padding", {"padding": p}))
+        for n in batch_prefix(ctx)[:1]:
+            blocks.append(Display([m.row(m.Sym("X̃"), "=", padded_matrix(ctx, info, n, c))
+                                   for c in range(info["in_shape"][0])]))
+    out_id = f"{name}.out"
+    for n in batch_prefix(ctx):
+        shape = ctx.shape(out_id)[len(n):]
+        must = [(f, 0, 0) for f in range(shape[0])]
+        for f, i, j in ctx.pick(shape, must):
+            window = (i * s, j * s, kh, kw)
+            mats = [padded_matrix(ctx, info, n, c, window) for c in range(info["in_shape"][0])]
+            kernels = [ctx.matrix(f"{name}.weight", (f, c)) for c in range(info["in_shape"][0])]
+            blocks.append(Display(
+                [m.row(*[m.row(x, "⊙", k) if len(mats) == 1 else m.row(x, "⊙", k, ";")
+                         for x, k in zip(mats, kernels)])] +
+                [conv_cell_expansion(ctx, info, n, f, i, j)],
+                Para("conv.cell_sample" if n else "conv.cell",
+                     {"row": i, "col": j, "filter": f, "sample": n[0] if n else 0,
+                      "rows": f"{i * s - p}–{i * s - p + kh - 1}",
+                      "cols": f"{j * s - p}–{j * s - p + kw - 1}"})))
+    blocks.append(Display(ctx.tensor(out_id, m.Sym("Z"))))
+    return _section(info, "conv.title", blocks)
+
+
+# ------------------------------------------------------------------- activations
+def activation_forward(ctx: Context, info: dict) -> Section:
+    name, kind = info["name"], info["type"]
+    z, a = info["input"], f"{name}.out"
+    if kind == "relu":
+        formula = m.row(m.Sym("A"), "=", m.Func("max"), m.paren(m.row(m.Num("0"), ",", m.Sym("Z"))))
+    elif kind == "leaky_relu":
+        formula = m.row(m.Sym("A"), "=", m.Func("max"), m.paren(m.row(
+            m.Sym("Z"), ",", ctx.const(info["slope"]), "·", m.Sym("Z"))))
+    else:
+        formula = m.row(m.Sym("A"), "=", m.Sym("σ"), m.paren(m.Sym("Z")), "=",
+                        m.Frac(m.Num("1"), m.row(m.Num("1"), "+",
+                                                 m.Power(m.Sym("e"), m.row("-", m.Sym("Z"))))))
+    blocks = [Para(f"{kind}.intro"), Display([formula])]
+    shape = ctx.shape(a)
+    lines = []
+    for index in ctx.pick(shape):
+        zi = ctx.num(z, index)
+        if kind == "relu":
+            rhs = m.row(m.Func("max"), m.paren(m.row(m.Num("0"), ",", zi)))
+        elif kind == "leaky_relu":
+            rhs = zi if ctx.trace.numbers(f"{name}.local_grad")[index] == 1 else \
+                m.row(ctx.const(info["slope"]), "·", operand(zi))
+        else:
+            rhs = m.Frac(m.Num("1"), m.row(m.Num("1"), "+", m.Power(m.Sym("e"), m.row("-", operand(zi)))))
+        lines.append(m.row(cell_sym("A", short_index(index, shape)), "=", rhs, "=",
+                           ctx.num(a, index)))
+    blocks.append(Display(lines))
+    extra = f"{name}.mask" if kind == "relu" else f"{name}.local_grad"
+    blocks.append(Display(ctx.tensor(a, m.Sym("A")) +
+                          ctx.tensor(extra, m.Sym("M" if kind == "relu" else "D")),
+                          Para(f"{kind}.mask")))
+    return _section(info, f"{kind}.title", blocks)
+
+
+# ------------------------------------------------------------------------ maxpool
+def pool_forward(ctx: Context, info: dict) -> Section:
+    name, a_id = info["name"], info["input"]
+    size, s = info["size"], info["stride"]
+    formula = m.row(m.sub("P", "i", "j"), "=",
+                    m.BigOp("max", m.row(m.Num("0"), "≤", m.Sym("h"), ",", m.Sym("w"), "<",
+                                         m.Num(str(size)))),
+                    m.Sym("A", m.joined([m.row(m.Sym("i"), "·", m.Num(str(s)), "+", m.Sym("h")),
+                                         m.row(m.Sym("j"), "·", m.Num(str(s)), "+", m.Sym("w"))],
+                                        ",")))
+    blocks = [Para("maxpool2d.intro", {"size": size, "stride": s, "ties": info["ties"]}),
+              Display([formula])]
+    out_id = f"{name}.out"
+    argmax = ctx.trace.numbers(f"{name}.argmax").astype(int)
+    ties = ctx.trace.numbers(f"{name}.ties").astype(int)
+    for n in batch_prefix(ctx):
+        shape = ctx.shape(out_id)[len(n):]
+        for c, i, j in ctx.pick(shape, [(c, 0, 0) for c in range(shape[0])]):
+            r0, c0 = argmax[n + (c, i, j)]
+            window = {(i * s + h, j * s + w) for h in range(size) for w in range(size)}
+            mat = ctx.matrix(a_id, n + (c,), highlight=window, padding=())
+            mat = m.Matrix(mat.rows, mat.highlight, mat.padding, frozenset({(int(r0), int(c0))}))
+            values = [ctx.num(a_id, n + (c, r, col)) for r, col in sorted(window)]
+            index = (c, i, j) if shape[0] > 1 else (i, j)
+            line = m.row(cell_sym("P", index), "=", m.Func("max"),
+                         m.paren(m.joined(values, ",")), "=", ctx.num(out_id, n + (c, i, j)))
+            tied = int(ties[n + (c, i, j)])
+            blocks.append(Display([m.row(mat), line], Para(
+                "maxpool2d.window_tie" if tied > 1 else "maxpool2d.window",
+                {"row": int(r0), "col": int(c0), "ties": tied})))
+    blocks.append(Display(ctx.tensor(out_id, m.Sym("P"))))
+    return _section(info, "maxpool2d.title", blocks)
+
+
+# ------------------------------------------------------------------------ flatten
+def flatten_forward(ctx: Context, info: dict) -> Section:
+    name, p_id = info["name"], info["input"]
+    in_shape = tuple(info["in_shape"])
+    order = info["order"]
+    lines = []
+    out_shape = ctx.shape(f"{name}.out")
+    for n in batch_prefix(ctx)[:1]:
+        for (k,) in ctx.pick((out_shape[-1],)):
+            source = flat_source(in_shape, order, k)
+            lines.append(m.row(m.sub("a", k), "=", m.sub("P", *source), "=",
+                               ctx.num(f"{name}.out", n + (k,))))
+    blocks = [Para("flatten.intro", {"order": order.upper()}), Display(lines),
+              Display(ctx.tensor(f"{name}.out", m.Sym("a", style="bold")))]
+    return _section(info, "flatten.title", blocks)
+
+
+def flat_source(in_shape: tuple, order: str, k: int) -> tuple:
+    """Where element k of the flat vector comes from, as a (c, i, j) index."""
+    if len(in_shape) != 3:
+        return tuple(int(v) for v in np.unravel_index(k, in_shape))
+    c, h, w = in_shape
+    if order == "hwc":
+        i, j, ch = np.unravel_index(k, (h, w, c))
+        return int(ch), int(i), int(j)
+    return tuple(int(v) for v in np.unravel_index(k, in_shape))
+
+
+# ------------------------------------------------------------------------- dense
+def dense_forward(ctx: Context, info: dict) -> Section:
+    name, a_id = info["name"], info["input"]
+    d, k_count = info["inputs"], info["units"]
+    formula = m.row(m.sub("z", "k"), "=",
+                    m.BigOp("∑", m.row(m.Sym("d"), "=", m.Num("0")), m.Num(str(d - 1))),
+                    m.sub("a", "d"), m.sub("W", "d", "k"), "+", m.sub("b", "k"))
+    blocks = [Para("dense.intro", {"inputs": d, "units": k_count}),
+              Display([m.row(m.Sym("z", style="bold"), "=", m.Sym("a", style="bold"),
+                             m.Sym("W"), "+", m.Sym("b", style="bold")), formula])]
+    for n in batch_prefix(ctx):
+        lines = []
+        for (k,) in ctx.pick((k_count,)):
+            terms = [m.row(operand(ctx.num(a_id, n + (i,))), "·",
+                           operand(ctx.num(f"{name}.weight", (i, k)))) for i in range(d)]
+            lines.append(m.row(m.sub("z", k), "=",
+                               m.joined(terms + [operand(ctx.num(f"{name}.bias", (k,)))], "+"),
+                               "=", ctx.num(f"{name}.out", n + (k,))))
+        blocks.append(Display(lines))
+    return _section(info, "dense.title", blocks)
+
+
+# ------------------------------------------------------------------- output + loss
+def softmax_forward(ctx: Context, info: dict) -> Section:
+    name, z_id = info["name"], info["input"]
+    formula = m.row(m.sub("y", "k", hat=True), "=",
+                    m.Frac(m.Power(m.Sym("e"), m.sub("z", "k")),
+                           m.row(m.BigOp("∑", m.Sym("j")), m.Power(m.Sym("e"), m.sub("z", "j")))))
+    blocks = [Para("softmax.intro"), Display([formula])]
+    classes = info["out_shape"][0]
+    for n in batch_prefix(ctx):
+        exps = []
+        for k in range(classes):
+            line = [m.Power(m.Sym("e"), ctx.num(z_id, n + (k,))), "≈",
+                    ctx.num(f"{name}.exp", n + (k,))]
+            exps.append(m.row(*line))
+        total = m.row(m.Sym("S"), "=", m.joined([ctx.num(f"{name}.exp", n + (k,))
+                                                 for k in range(classes)], "+"),
+                      "≈", ctx.num(f"{name}.sum", n))
+        probs = []
+        for k in range(classes):
+            line = [m.sub("y", k, hat=True), "=",
+                    m.Frac(ctx.num(f"{name}.exp", n + (k,)), ctx.num(f"{name}.sum", n)),
+                    "≈", ctx.prob(f"{name}.out", n + (k,))]
+            form = ctx.exact_form(ctx.value(f"{name}.out", n + (k,)))
+            if form is not None:
+                line[3:3] = ["=", form]
+            probs.append(m.row(*line))
+        blocks.append(Display(exps + [total] + probs))
+    return _section(info, "softmax.title", blocks)
+
+
+def sigmoid_output_forward(ctx: Context, info: dict) -> Section:
+    name, z_id = info["name"], info["input"]
+    formula = m.row(m.sub("y", "k", hat=True), "=", m.Frac(m.Num("1"), m.row(
+        m.Num("1"), "+", m.Power(m.Sym("e"), m.row("-", m.sub("z", "k"))))))
+    blocks = [Para("sigmoid_out.intro"), Display([formula])]
+    for n in batch_prefix(ctx):
+        lines = []
+        for k in range(info["out_shape"][0]):
+            lines.append(m.row(m.sub("y", k, hat=True), "=", m.Frac(m.Num("1"), m.row(
+                m.Num("1"), "+", m.Power(m.Sym("e"), m.row("-", operand(ctx.num(z_id, n + (k,))))))),
+                "≈", ctx.prob(f"{name}.out", n + (k,))))
+        blocks.append(Display(lines))
+    return _section(info, "sigmoid_out.title", blocks)
+
+
+def loss_forward(ctx: Context, output: dict) -> Section:
+    name = output["name"]
+    samples = batch_prefix(ctx)
+    mean = ctx.trace.conventions["loss_reduction"] == "mean" and len(samples) > 1
+    if output["type"] == "softmax":
+        general = m.row(m.Sym("L"), "=", "-", m.BigOp("∑", m.Sym("k")), m.sub("y", "k"),
+                        m.Func("log"), m.sub("y", "k", hat=True))
+        per_sample = []
+        for n in samples:
+            terms = [m.row(operand(ctx.num("target.out", n + (k,))), "·", m.Func("log"),
+                           ctx.prob(f"{name}.out", n + (k,)))
+                     for k in range(output["out_shape"][0])]
+            per_sample.append(m.paren(m.joined(terms, "+")))
+    else:
+        general = m.row(m.Sym("L"), "=", "-", m.BigOp("∑", m.Sym("k")), m.Group(m.row(
+            m.sub("y", "k"), m.Func("log"), m.sub("y", "k", hat=True), "+",
+            m.paren(m.row(m.Num("1"), "-", m.sub("y", "k"))), m.Func("log"),
+            m.paren(m.row(m.Num("1"), "-", m.sub("y", "k", hat=True)))), "[", "]"))
+        per_sample = []
+        for n in samples:
+            terms = []
+            for k in range(output["out_shape"][0]):
+                y, y_hat = ctx.num("target.out", n + (k,)), ctx.prob(f"{name}.out", n + (k,))
+                terms.append(m.row(operand(y), "·", m.Func("log"), y_hat, "+",
+                                   m.paren(m.row(m.Num("1"), "-", y)), "·", m.Func("log"),
+                                   m.paren(m.row(m.Num("1"), "-", y_hat))))
+            per_sample.append(m.paren(m.joined(terms, "+")))
+    scale = [m.Frac(m.Num("1"), m.Num(str(len(samples))))] if mean else []
+    value = m.row(m.Sym("L"), "=", "-", *scale, m.joined(per_sample, "+") if len(per_sample) > 1
+                  else per_sample[0], "=", ctx.num("loss.out"))
+    form = ctx.exact_form(ctx.value("loss.out"))
+    lines = [general, value] + ([m.row(m.Sym("L"), "=", form)] if form is not None else [])
+    return Section("loss.title", {"loss": ctx.trace.conventions["loss"]},
+                   [Para(f"loss.{ctx.trace.conventions['loss']}",
+                         {"reduction": ctx.trace.conventions["loss_reduction"]}),
+                    Display(lines)], anchor="fwd-loss")
+
+
+FORWARD = {"conv2d": conv_forward, "relu": activation_forward, "leaky_relu": activation_forward,
+           "sigmoid": activation_forward, "maxpool2d": pool_forward,
+           "flatten": flatten_forward, "dense": dense_forward}

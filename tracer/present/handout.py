@@ -1,0 +1,67 @@
+"""Trace -> Document: the worked example in the lecture's order.
+
+architecture · parameters · forward (each layer, the loss) · backward (the output
+gradient, then each layer in reverse) · update (with the before/after table) · checks.
+"""
+
+from __future__ import annotations
+
+from . import mathtree as m
+from .backward import BACKWARD, output_backward
+from .context import Context
+from .document import Document, Section
+from .forward import FORWARD, loss_forward, sigmoid_output_forward, softmax_forward
+from .overview import architecture_section, conventions, parameters_section
+from .update import checks_section, update_section
+
+
+def build_document(trace, digits: int = 4, max_cells: int = 16) -> Document:
+    """The worked example of a trace. Worksheet and key render this same document."""
+    ctx = Context(trace, digits, max_cells)
+    hidden_layers, output = trace.layers[:-1], trace.layers[-1]
+
+    sections = [architecture_section(ctx), parameters_section(ctx),
+                Section("forward.title", level=1, anchor="forward")]
+    for info in hidden_layers:
+        sections.append(FORWARD[info["type"]](ctx, info))
+    present_output = softmax_forward if output["type"] == "softmax" else sigmoid_output_forward
+    sections += [present_output(ctx, output), loss_forward(ctx, output)]
+
+    sections.append(Section("backward.title", level=1, anchor="backward"))
+    if hidden_layers:
+        sections.append(output_backward(ctx, output, hidden_layers[-1]))
+    for info in reversed(hidden_layers):
+        sections.append(BACKWARD[info["type"]](ctx, info))
+
+    update = update_section(ctx)
+    update.level = 1
+    sections += [update, checks_section(ctx)]
+    document = Document(title=trace.title, description=getattr(trace, "description", ""),
+                        mode=trace.mode, digits=digits, conventions=conventions(trace),
+                        sections=sections)
+    document.refs = shown_refs(document)
+    return document
+
+
+def shown_refs(document: Document) -> list[str]:
+    """Every cell the document shows, in order of first appearance."""
+    seen = {}
+    for section in document.sections:
+        for block in section.blocks:
+            for node in _nodes(block):
+                for leaf in m.walk(node):
+                    if isinstance(leaf, m.Num) and leaf.ref:
+                        seen.setdefault(leaf.ref, None)
+    return list(seen)
+
+
+def _nodes(block):
+    for attr in ("lines", "rows", "header"):
+        for item in getattr(block, attr, ()) or ():
+            if isinstance(item, list):
+                yield from (c for c in item if isinstance(c, m.Node))
+            elif isinstance(item, m.Node):
+                yield item
+    for value in getattr(block, "params", {}).values():
+        if isinstance(value, m.Node):
+            yield value

@@ -1,0 +1,87 @@
+"""The handout's opening: conventions, the architecture table with the output-size
+formulas applied, and the parameters and input as matrices."""
+
+from __future__ import annotations
+
+from . import mathtree as m
+from .context import Context
+from .document import Display, Para, Section, Table
+
+CONVENTION_KEYS = ("convolution", "pool_ties", "relu_grad_at_zero", "loss_reduction",
+                   "flatten_order")
+
+
+def conventions(trace) -> list[tuple[str, object]]:
+    """(message key, value) pairs for the conventions box."""
+    conv = trace.conventions
+    items = [(f"convention.{key}", Para(f"convention.{key}.{conv[key]}"))
+             for key in CONVENTION_KEYS]
+    items.append(("convention.learning_rate", m.row(m.Sym("η"), "=", m.Num(trace.learning_rate))))
+    items.append(("convention.arithmetic", Para(f"convention.arithmetic.{trace.mode}")))
+    return items
+
+
+def _dims(shape: list) -> tuple:
+    """(depth, height, width) as the lecture's table shows them."""
+    if len(shape) == 3:
+        return tuple(shape)
+    return (shape[0], 1, 1)
+
+
+def architecture_section(ctx: Context) -> Section:
+    trace = ctx.trace
+    header = [Para(f"arch.{key}") for key in ("op", "depth", "height", "width",
+                                              "filter_height", "filter_width")]
+    rows = [[Para("op.input"), *map(str, _dims(trace.layers[0]["in_shape"])), "", ""]]
+    formulas = []
+    for info in trace.layers:
+        kh = kw = ""
+        if info["type"] == "conv2d":
+            kh, kw = info["kernel"]
+        elif info["type"] == "maxpool2d":
+            kh = kw = info["size"]
+        rows.append([Para(f"op.{info['type']}", {"layer": info["name"]}),
+                     *map(str, _dims(info["out_shape"])), str(kh), str(kw)])
+        if info["type"] in ("conv2d", "maxpool2d"):
+            formulas += size_formulas(info)
+    blocks = [Table(header, rows, style="architecture")]
+    if formulas:
+        blocks.append(Display(formulas, Para("arch.formula")))
+    return Section("arch.title", {}, blocks, level=1, anchor="architecture")
+
+
+def size_formulas(info: dict) -> list[m.Node]:
+    """H_out = floor((H - F + 2P) / S) + 1 with the numbers put in (and W_out)."""
+    lines = []
+    conv = info["type"] == "conv2d"
+    pad = info.get("padding", 0)
+    stride = info["stride"]
+    for axis, name in ((1, "H"), (2, "W")):
+        size = info["kernel"][axis - 1] if conv else info["size"]
+        n_in, n_out = info["in_shape"][axis], info["out_shape"][axis]
+        top = [m.Num(str(n_in)), "-", m.Num(str(size))]
+        if conv:
+            top += ["+", m.Num("2"), "·", m.Num(str(pad))]
+        lines.append(m.row(m.Sym(name, m.Text("out")), "=",
+                           m.Group(m.Frac(m.row(*top), m.Num(str(stride))), "⌊", "⌋"),
+                           "+", m.Num("1"), "=", m.Num(str(n_out)),
+                           m.Text(f"   ({info['name']})")))
+    return lines
+
+
+def parameters_section(ctx: Context) -> Section:
+    trace = ctx.trace
+    blocks = [Para("params.input"), Display(ctx.tensor("input.out", m.Sym("X")))]
+    for info in trace.layers:
+        name = info["name"]
+        if info["type"] == "conv2d":
+            blocks.append(Display(ctx.tensor(f"{name}.weight", m.Sym("K")) +
+                                  [m.row(m.Sym("b", style="bold"), "=", ctx.matrix(f"{name}.bias"))],
+                                  Para("params.conv", {"layer": name})))
+        elif info["type"] == "dense":
+            blocks.append(Display([m.row(m.Sym("W"), "=", ctx.matrix(f"{name}.weight")),
+                                   m.row(m.Sym("b", style="bold"), "=", ctx.matrix(f"{name}.bias"))],
+                                  Para("params.dense", {"layer": name})))
+    blocks.append(Display(ctx.tensor("target.out", m.Sym("y", style="bold")),
+                          Para("params.target")))
+    return Section("params.title", {}, blocks, level=1, anchor="parameters")

@@ -1,0 +1,1 @@
+"""Renderers: a Document -> HTML, PDF, TeX. Only this package imports jinja2/WeasyPrint."""

@@ -1,0 +1,86 @@
+"""Document -> one self-contained HTML file (fonts and styles inline, no JavaScript).
+
+The same document renders as the worked example (``view="worked"``), the worksheet
+(``"worksheet"``: the ``hidden`` cells left blank) and the key (``"key"``: the hidden
+cells filled in and marked).
+"""
+
+from __future__ import annotations
+
+import re
+import string
+
+import jinja2
+from markupsafe import Markup, escape
+
+from .. import __version__
+from ..errors import CnnTraceError
+from ..present import mathtree as m
+from ..present.document import Document, Para, Section
+from . import assets
+from .mathhtml import to_html
+
+VIEWS = ("worked", "worksheet", "key")
+_HANGUL_WORD = re.compile(r"(\S*[\uac00-\ud7a3]\S*)")
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(assets.templates_dir()),
+        autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+
+
+class _Formatter:
+    """Message lookup and value display for one language, view and hidden set."""
+
+    def __init__(self, lang: str, hidden: frozenset, answers: bool):
+        self.catalog = assets.messages(lang)
+        self.fallback = assets.messages("en")
+        self.lang, self.hidden, self.answers = lang, hidden, answers
+
+    def message(self, key: str, params: dict) -> Markup:
+        template = self.catalog.get(key, self.fallback.get(key))
+        if template is None:
+            raise CnnTraceError(f"message catalog {self.lang}.toml: no message {key!r}")
+        out = []
+        for literal, field, _, _ in string.Formatter().parse(template):
+            out.append(self._words(literal))
+            if field is not None:
+                out.append(self.show(params[field]))
+        return Markup("".join(out))
+
+    def _words(self, text: str) -> str:
+        """Escaped text; Korean words wrapped so no renderer breaks them inside."""
+        safe = str(escape(text))
+        if self.lang == "ko":
+            safe = _HANGUL_WORD.sub(r'<span class="w">\1</span>', safe)
+        return safe
+
+    def show(self, value) -> Markup:
+        if isinstance(value, (Para, Section)):
+            return self.message(value.key, value.params)
+        if isinstance(value, m.Node):
+            return Markup(f'<span class="math">{to_html(value, self.hidden, self.answers)}</span>')
+        return escape("" if value is None else str(value))
+
+    def math(self, node: m.Node) -> Markup:
+        return to_html(node, self.hidden, self.answers)
+
+
+def render_html(document: Document, lang: str = "en", view: str = "worked",
+                hidden=frozenset(), variant: str | None = None, inline_fonts: bool = True) -> str:
+    """The handout as one HTML string; deterministic for the same inputs.
+
+    ``inline_fonts=False`` links the fonts from the package instead (for the PDF)."""
+    if view not in VIEWS:
+        raise CnnTraceError(f"--mode: expected one of {', '.join(VIEWS)}, got {view!r}")
+    shown_hidden = frozenset(hidden) if view != "worked" else frozenset()
+    fmt = _Formatter(lang, shown_hidden, answers=view == "key")
+    template = _environment().get_template("handout.html.j2")
+    title = document.title or fmt.message("doc.subtitle", {})
+    return template.render(
+        document=document, lang=lang, view=view, variant=variant, version=__version__,
+        title=title, css=Markup(assets.stylesheet()), fonts=Markup(assets.font_css(inline_fonts)),
+        t=lambda item: fmt.message(item.key, item.params),
+        text=lambda key, **params: fmt.message(key, params),
+        show=fmt.show, math=fmt.math)

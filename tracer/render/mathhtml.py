@@ -1,0 +1,130 @@
+"""Math tree -> HTML with CSS typesetting (fractions, matrices, limits), no JavaScript.
+
+Formulas stay text, so numbers can be found in the PDF and selected in a browser;
+every piece of text is escaped. Few elements per formula (spacing is done with
+Unicode spaces, not boxes): the PDF layout time grows with the number of boxes.
+Blanks and answers follow the same ``hidden`` rule as the LaTeX printer.
+"""
+
+from __future__ import annotations
+
+import re
+
+from markupsafe import Markup, escape
+
+from ..present import mathtree as m
+
+_SCI = re.compile(r"^([-+]?)([0-9.]+)e(-?[0-9]+)$")
+RELATIONS = {"=", "≈", "≤", "≥", "≠", "⇒", "→", "∈", "<", ">"}
+PUNCTUATION = {",", ";", ":"}
+THIN, MEDIUM = "\u2009", "\u2005"  # TeX's \, and \; around operators and relations
+PRECOMPOSED_HAT = {"y": "ŷ", "Y": "Ŷ", "a": "â", "x": "x̂"}
+
+
+def _minus(text: str) -> str:
+    return text.replace("-", "−")
+
+
+class HtmlMathPrinter:
+    def __init__(self, hidden=frozenset(), answers=False):
+        self.hidden, self.answers = hidden, answers
+
+    def print(self, node: m.Node) -> str:
+        return getattr(self, f"_print_{type(node).__name__}")(node)
+
+    def _is_hidden(self, ref) -> bool:
+        return ref is not None and (ref in self.hidden or ref.split("[")[0] in self.hidden)
+
+    @staticmethod
+    def _number(text: str) -> str:
+        match = _SCI.match(text)
+        if match:
+            sign, mantissa, power = match.groups()
+            return f"{_minus(sign)}{escape(mantissa)}×10<sup>{escape(_minus(power))}</sup>"
+        return str(escape(_minus(text)))
+
+    def _print_Num(self, node: m.Num) -> str:
+        if self._is_hidden(node.ref):
+            ref = f' data-ref="{escape(node.ref)}"'
+            if self.answers:
+                return f'<span class="answer"{ref}>{self._number(node.text)}</span>'
+            return f'<span class="blank"{ref}></span>'
+        return self._number(node.text)
+
+    def _print_Sym(self, node: m.Sym) -> str:
+        name = str(escape(node.name))
+        if node.hat:
+            name = PRECOMPOSED_HAT.get(node.name, name + "\u0302")
+        tag = {"italic": "i", "upright": "", "bold": "b"}[node.style]
+        out = f"<{tag}>{name}</{tag}>" if tag else name
+        if node.sup is not None:
+            out += f"<sup>{self.print(node.sup)}</sup>"
+        if node.sub is not None:
+            out += f"<sub>{self.print(node.sub)}</sub>"
+        return out
+
+    def _print_Op(self, node: m.Op) -> str:
+        text = str(escape(_minus(node.text)))
+        if node.text in RELATIONS:
+            return f"{MEDIUM}{text}{MEDIUM}"
+        if node.text in PUNCTUATION:
+            return f"{text}{THIN}"
+        return f"{THIN}{text}{THIN}"
+
+    def _print_Row(self, node: m.Row) -> str:
+        return "".join(self.print(i) for i in node.items)
+
+    def _print_Group(self, node: m.Group) -> str:
+        body = self.print(node.body)
+        left, right = escape(node.left), escape(node.right)
+        if any(isinstance(n, (m.Frac, m.Matrix, m.BigOp)) for n in m.walk(node.body)):
+            return f'<span class="tall">{left}</span>{body}<span class="tall">{right}</span>'
+        return f"{left}{body}{right}"
+
+    def _print_Frac(self, node: m.Frac) -> str:
+        return (f'<span class="frac"><span class="num">{self.print(node.num)}</span>'
+                f'<span class="den">{self.print(node.den)}</span></span>')
+
+    def _print_Power(self, node: m.Power) -> str:
+        base = self.print(node.base)
+        if isinstance(node.base, (m.Frac, m.Row)) or (
+                isinstance(node.base, m.Num) and node.base.text.startswith("-")):
+            base = f"({base})"
+        return f"{base}<sup>{self.print(node.exp)}</sup>"
+
+    def _print_Matrix(self, node: m.Matrix) -> str:
+        rows = []
+        n = len(node.rows)
+        for r, cells in enumerate(node.rows):
+            tds = [f'<td class="bl" rowspan="{n}"></td>'] if r == 0 else []
+            for c, cell in enumerate(cells):
+                classes = [name for name, marks in (("hl", node.highlight), ("pad", node.padding),
+                                                    ("mk", node.marked)) if (r, c) in marks]
+                cls = f' class="{" ".join(classes)}"' if classes else ""
+                tds.append(f"<td{cls}>{self.print(cell)}</td>")
+            if r == 0:
+                tds.append(f'<td class="br" rowspan="{n}"></td>')
+            rows.append("<tr>" + "".join(tds) + "</tr>")
+        return '<table class="mat">' + "".join(rows) + "</table>"
+
+    def _print_BigOp(self, node: m.BigOp) -> str:
+        upper = self.print(node.upper) if node.upper is not None else "\u200b"
+        lower = self.print(node.lower) if node.lower is not None else "\u200b"
+        cls = "sym" if len(node.symbol) == 1 else "sym word"
+        return (f'<span class="bigop"><span class="lim">{upper}</span>'
+                f'<span class="{cls}">{escape(node.symbol)}</span>'
+                f'<span class="lim">{lower}</span></span>{THIN}')
+
+    def _print_Func(self, node: m.Func) -> str:
+        return f"{escape(node.name)}{THIN}"
+
+    def _print_Space(self, node: m.Space) -> str:
+        return "\u2003"
+
+    def _print_Text(self, node: m.Text) -> str:
+        return str(escape(node.text))
+
+
+def to_html(node: m.Node, hidden=frozenset(), answers=False) -> Markup:
+    """Safe HTML for a math tree (wrap it in an element with class 'math')."""
+    return Markup(HtmlMathPrinter(hidden, answers).print(node))

@@ -1,0 +1,67 @@
+"""Document -> a standalone .tex file (LaTeX-safe jinja delimiters), for teachers who
+typeset with LaTeX or Beamer. Formulas come from the same math trees as the HTML."""
+
+from __future__ import annotations
+
+import string
+
+import jinja2
+
+from .. import __version__
+from ..errors import CnnTraceError
+from ..present import mathtree as m
+from ..present.document import Document, Para, Section
+from ..present.latex import escape_text, to_latex
+from . import assets
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(assets.templates_dir()),
+        block_start_string=r"\BLOCK{", block_end_string="}",
+        variable_start_string=r"\VAR{", variable_end_string="}",
+        comment_start_string=r"\#{", comment_end_string="}",
+        line_statement_prefix="%%", line_comment_prefix="%#",
+        trim_blocks=True, lstrip_blocks=True, autoescape=False,
+        undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+
+
+class _TexFormatter:
+    def __init__(self, lang: str, hidden: frozenset, answers: bool):
+        self.catalog, self.fallback = assets.messages(lang), assets.messages("en")
+        self.hidden, self.answers, self.lang = hidden, answers, lang
+
+    def message(self, key: str, params: dict) -> str:
+        template = self.catalog.get(key, self.fallback.get(key))
+        if template is None:
+            raise CnnTraceError(f"message catalog {self.lang}.toml: no message {key!r}")
+        out = []
+        for literal, field, _, _ in string.Formatter().parse(template):
+            out.append(escape_text(literal))
+            if field is not None:
+                out.append(self.show(params[field]))
+        return "".join(out)
+
+    def show(self, value) -> str:
+        if isinstance(value, (Para, Section)):
+            return self.message(value.key, value.params)
+        if isinstance(value, m.Node):
+            return f"${to_latex(value, self.hidden, self.answers)}$"
+        return escape_text("" if value is None else str(value))
+
+    def math(self, node: m.Node) -> str:
+        return to_latex(node, self.hidden, self.answers)
+
+
+def render_tex(document: Document, lang: str = "en", view: str = "worked",
+               hidden=frozenset(), variant: str | None = None) -> str:
+    fmt = _TexFormatter(lang, frozenset(hidden) if view != "worked" else frozenset(),
+                        answers=view == "key")
+    template = _environment().get_template("handout.tex.j2")
+    return template.render(
+        document=document, lang=lang, view=view, variant=variant, version=__version__,
+        title=escape_text(document.title) or fmt.message("doc.subtitle", {}),
+        description=escape_text(document.description),
+        t=lambda item: fmt.message(item.key, item.params),
+        text=lambda key, **params: fmt.message(key, params), show=fmt.show, math=fmt.math,
+        linebreak=r" \\")

@@ -1,0 +1,70 @@
+"""Handouts from a trace: the library behind `cnntrace render` and `cnntrace demo`.
+
+>>> from tracer import load_example, run_pass
+>>> from tracer.report import render
+>>> files = render(run_pass(load_example("lecture")), formats=("html",))
+>>> sorted(files)
+['html']
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from .errors import CnnTraceError
+from .files import write_all
+from .present.blanks import select_hidden
+from .present.handout import build_document
+
+FORMATS = ("html", "pdf", "tex")
+
+
+def render(trace, formats=("html",), lang: str = "en", view: str = "worked",
+           blank: str | None = None, digits: int = 4, max_cells: int = 16,
+           variant: str | None = None, progress: Callable[[str], None] = lambda step: None
+           ) -> dict[str, str | bytes]:
+    """The handout of ``trace`` in each format: {'html': str, 'pdf': bytes, 'tex': str}."""
+    from .render.html import render_html  # the renderers import jinja2 / WeasyPrint
+    from .render.tex import render_tex
+
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise CnnTraceError(f"--format: unknown {', '.join(unknown)}; expected html, pdf "
+                            "and/or tex")
+    if view != "worked" and not blank:
+        raise CnnTraceError(f"--mode {view} needs --blank (ids, cells, or forward, backward, "
+                            "update, all)")
+    hidden = select_hidden(trace, blank)
+    progress("laying out the worked example")
+    document = build_document(trace, digits=digits, max_cells=max_cells)
+    out: dict[str, str | bytes] = {}
+    if "html" in formats:
+        out["html"] = render_html(document, lang, view, hidden, variant)
+    if "tex" in formats:
+        out["tex"] = render_tex(document, lang, view, hidden, variant)
+    if "pdf" in formats:
+        from .render.pdf import render_pdf
+        progress("typesetting the PDF")
+        out["pdf"] = render_pdf(render_html(document, lang, view, hidden, variant,
+                                            inline_fonts=False))
+    return out
+
+
+def write_report(trace, out_dir: str | Path, formats=("html", "pdf"), *, overwrite=False,
+                 view: str = "worked", with_json: bool = True, **options) -> list[Path]:
+    """Render and write ``<view>.<format>`` (and trace.json) into ``out_dir``."""
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise CnnTraceError(f"--out: {out_dir} is a file, expected a folder")
+    rendered = render(trace, formats, view=view, **options)
+    files = {out_dir / f"{view}.{fmt}": data for fmt, data in rendered.items()}
+    if with_json:
+        files[out_dir / "trace.json"] = trace.to_json()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return write_all(files, overwrite=overwrite)
+
+
+def trace_html(trace) -> str:
+    """The worked example as HTML (what a notebook shows for a Trace)."""
+    return render(trace, ("html",))["html"]

@@ -1,0 +1,54 @@
+"""YAML specs: PyYAML's safe loader with floats read as Decimal (exact mode sees 0.1 as
+1/10) and duplicate keys refused, as TOML and the JSON reader do."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import yaml
+
+
+class DecimalLoader(yaml.SafeLoader):
+    """YAML with floats read as Decimal, like tomllib/json's parse_float, and duplicate
+    keys refused, as TOML and our JSON reader do (PyYAML keeps the last one silently)."""
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            seen = set()  # keys written in this mapping; "<<: *anchor" may still override
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    duplicate = key in seen
+                    seen.add(key)
+                except TypeError:  # unhashable: the base class reports it
+                    break
+                if duplicate:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"found duplicate key {key!r}", key_node.start_mark)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _yaml_float(loader, node):
+    raw = loader.construct_scalar(node)
+    text = raw.replace("_", "").lower()
+    if text in (".nan",):
+        return Decimal("nan")
+    if text in (".inf", "+.inf", "-.inf"):
+        return Decimal(text.replace(".", ""))
+    try:
+        return Decimal(text)
+    except ArithmeticError:  # YAML 1.1 base-60 "1:30.5" or "!!float x": left as text,
+        return raw  # so the field check names the field ("expected a number, got the text")
+
+
+DecimalLoader.add_constructor("tag:yaml.org,2002:float", _yaml_float)
+
+
+def load_yaml(text: str):
+    """Parse YAML text; syntax errors come out as ValueError with the position."""
+    try:
+        return yaml.load(text, Loader=DecimalLoader)  # noqa: S506 (a safe loader subclass)
+    except yaml.YAMLError as err:
+        raise ValueError(str(err)) from None
