@@ -271,10 +271,23 @@ def _pass(net: Network, rec) -> dict:
     return new_params
 
 
-def train_step(net: Network) -> None:
-    """One SGD step in place, recording nothing (the baseline the tracer is timed against)."""
-    for (layer, p), new in _pass(net, _NoRecorder()).items():
+class _LossRecorder(_NoRecorder):
+    """Keeps only the loss."""
+
+    value = None
+
+    def add(self, qid, value, *args, **kwargs):
+        if qid == "loss.out":
+            self.value = value
+
+
+def train_step(net: Network):
+    """One SGD step in place, recording nothing but the loss (before the step), which it
+    returns; the baseline the tracer is timed against, and the trainer's step."""
+    rec = _LossRecorder()
+    for (layer, p), new in _pass(net, rec).items():
         setattr(layer, p, new)
+    return rec.value[()] if isinstance(rec.value, np.ndarray) else rec.value
 
 
 def run_pass(spec: Spec, mode: str = "float", after: bool = True) -> Trace:
@@ -309,10 +322,15 @@ def _loss_after(spec: Spec, net: Network, new_params: dict):
     """
     target = build(spec, "approx") if net.nx.name == "exact" else net
     layers = {layer.name: layer for layer in target.layers}
-    with mpmath.workdps(ApproxNumeric.DIGITS + 10):
-        for (layer, p), new in new_params.items():
-            setattr(layers[layer.name], p, target.nx.array(new) if target is not net else new)
-        return loss(target)
+    old = {(layer, p): getattr(layer, p) for layer in target.layers for p in layer.param_names}
+    try:
+        with mpmath.workdps(ApproxNumeric.DIGITS + 10):
+            for (layer, p), new in new_params.items():
+                setattr(layers[layer.name], p, target.nx.array(new) if target is not net else new)
+            return loss(target)
+    finally:  # the network keeps its parameters (trace_pass promises it)
+        for (layer, p), value in old.items():
+            setattr(layer, p, value)
 
 
 def _with_params(quantities, params):
