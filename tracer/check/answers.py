@@ -46,7 +46,10 @@ class AnswerFile:
 
 
 # ------------------------------------------------------------------------ parsers
-class _TextLoader(yaml.SafeLoader):
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when present
+
+
+class _TextLoader(_BaseLoader):
     """YAML with numbers kept as their text and mappings kept as ordered pairs."""
 
     def construct_mapping(self, node, deep=False):  # noqa: ARG002 - always deep

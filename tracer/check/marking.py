@@ -16,10 +16,10 @@ The first divergence is the first wrong cell in pass order.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import dataclass, field
 
-import numpy as np
 
 from .diagnosis import Diagnoser, Diagnosis
 from .followthrough import FollowThrough, follow_through
@@ -131,4 +131,4 @@ def _mark_cell(qid, index, cell, truth, own: FollowThrough, diagnoser: Diagnoser
 
 
 def _same(a: float, b: float) -> bool:
-    return bool(np.isclose(a, b, rtol=1e-12, atol=1e-300)) or (np.isnan(a) and np.isnan(b))
+    return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-300) or (math.isnan(a) and math.isnan(b))

@@ -156,9 +156,14 @@ def cell_json(mark: CellMark) -> dict:
     }
 
 
+FORMAT = "cnntrace-marking"
+
+
 def marking_json(marking: Marking) -> dict:
     first = marking.first_divergence
     return {
+        "format": FORMAT,
+        "version": 1,
         "file": marking.path,
         "student": marking.student,
         "score": marking.score,

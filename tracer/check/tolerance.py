@@ -6,7 +6,10 @@ last written digit, a written w is right for the true t when
 * w is t rounded to that digit:      |w - t| <= u / 2, or
 * w is t truncated to that digit:    |w| <= |t| < |w| + u with the same sign,
 
-so the last digit may be one off toward zero, as when a student truncates. 0.24 is
+so the last digit may be one off toward zero, as when a student truncates. A bare
+"0" (no decimal point) means exactly zero (|t| <= 1e-9, float noise): on a hand-worked
+sheet it says "nothing here" (a masked gradient), not "rounded to the units"; "0.00"
+is a rounded value like any other. 0.24 is
 right for 0.2447 (rounded and truncated alike), 0.25 is not (|0.25 - 0.2447| > 0.005
 and 0.25 > 0.2447). A value written with more digits must match to those digits. An
 exact fraction ("28/5") must match to float precision.
@@ -19,7 +22,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 
 import numpy as np
@@ -27,6 +29,7 @@ import numpy as np
 from .written import Written
 
 FLOAT_SLACK = Fraction(1, 10**12)  # relative: a float truth carries rounding error
+ZERO = Fraction(1, 10**9)  # a bare "0" matches |t| <= 1e-9
 
 
 @dataclass(frozen=True)
@@ -56,17 +59,35 @@ class Tolerance:
 
 def within_written_precision(written: Written, true: float) -> bool:
     """|w - t| <= u/2 (rounded), or |w| <= |t| < |w| + u with one sign (truncated);
-    a fraction: |w - t| <= 1e-12 |t| (+1e-300), i.e. equal to float precision."""
+    a fraction: |w - t| <= 1e-12 |t| (+1e-300), i.e. equal to float precision;
+    a bare "0": |t| <= 1e-9."""
+    if written.place is not None and not written.bare_zero:
+        clear = _clear_case(float(written.value), true, 10.0 ** written.place)
+        if clear is not None:
+            return clear
     t = Fraction(true)
     slack = FLOAT_SLACK * abs(t) + Fraction(1, 10**300)
     gap = abs(written.value - t)
     if written.place is None:
         return gap <= slack
+    if written.bare_zero:
+        return gap <= ZERO
     unit = written.unit
     if gap <= unit / 2 + slack:
         return True
     same_side = written.value == 0 or (written.value > 0) == (t > 0)
-    return same_side and abs(written.value) <= abs(t) + slack and gap < unit + slack
+    return same_side and abs(written.value) <= abs(t) + slack and gap < unit - slack
+
+
+def _clear_case(w: float, t: float, unit: float) -> bool | None:
+    """The float verdict when it is far from every boundary (gap < 0.49 u: rounded;
+    gap > 1.01 u: neither), else None (decided exactly)."""
+    gap = abs(w - t)
+    if gap < 0.49 * unit:
+        return True
+    if gap > 1.01 * unit:
+        return False
+    return None
 
 
 def within_absolute_relative(written: Written, true: float, atol: float, rtol: float) -> bool:
@@ -75,26 +96,16 @@ def within_absolute_relative(written: Written, true: float, atol: float, rtol: f
     return abs(written.value - t) <= Fraction(atol) + Fraction(rtol) * abs(t)
 
 
-def round_to_written(value: float, written: Written) -> float:
-    """``value`` rounded to the last place ``written`` shows (fractions: unchanged)."""
-    if written.place is None or not math.isfinite(value):
-        return value
-    quantum = Decimal(1).scaleb(written.place)
-    return float(Decimal(value).quantize(quantum, rounding=ROUND_HALF_EVEN))
-
-
 def round_significant(values: np.ndarray, digits: int) -> np.ndarray:
-    """Each entry rounded to ``digits`` significant digits (0, NaN and inf unchanged)."""
+    """Each entry rounded to ``digits`` significant digits, but never to fewer than
+    its whole part (11 stays 11, 270.43 -> 270, 0.99998 -> 1, 1.85e-5 -> 2e-5 for 1
+    digit), as a hand calculation rounds; 0, NaN and inf unchanged."""
     flat = np.asarray(values, dtype=np.float64)
     out = np.empty_like(flat)
     for index, x in np.ndenumerate(flat):
-        out[index] = float(f"{x:.{digits}g}") if math.isfinite(x) else x
+        if not math.isfinite(x) or x == 0:
+            out[index] = x
+            continue
+        decimals = max(0, digits - 1 - math.floor(math.log10(abs(x))))
+        out[index] = round(x, decimals)
     return out
-
-
-def truncate_to_written(value: float, written: Written) -> float:
-    """``value`` cut toward zero at the last place ``written`` shows."""
-    if written.place is None or not math.isfinite(value):
-        return value
-    quantum = Decimal(1).scaleb(written.place)
-    return float(Decimal(value).quantize(quantum, rounding=ROUND_DOWN))

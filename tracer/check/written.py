@@ -44,6 +44,12 @@ class Written:
         return None if self.place is None else Fraction(10) ** self.place
 
     @property
+    def bare_zero(self) -> bool:
+        """A zero written without a decimal point or exponent ("0", "-0"): exactly zero."""
+        text = self.text.lower()
+        return self.value == 0 and self.place == 0 and "." not in text and "e" not in text
+
+    @property
     def significant_digits(self) -> int | None:
         """Digits from the first nonzero one to the last written one (0 for zeros)."""
         if self.place is None:
@@ -63,7 +69,7 @@ def parse_written(text: str) -> Written:
     fraction = _FRACTION.match(clean)
     if fraction:
         return _fraction(text, *fraction.groups())
-    raise NotANumber(_reason(clean))
+    raise NotANumber(_reason(clean, str(text).strip()))
 
 
 def _decimal(text: str, clean: str) -> Written:
@@ -91,7 +97,7 @@ def _fraction(text: str, numerator: str, denominator: str) -> Written:
     return Written(str(text).strip(), value, None)
 
 
-def _reason(clean: str) -> str:
+def _reason(clean: str, text: str) -> str:
     lowered = clean.lower()
     if lowered.lstrip("+-") in ("nan", "inf", "infinity", ".nan", ".inf"):
         return f"{clean!r} is not a finite number"
@@ -102,4 +108,4 @@ def _reason(clean: str) -> str:
                f"{Decimal(clean[:-1]) / 100})"
     if "/" in clean:
         return f"{clean!r} is not a number or a fraction of two whole numbers like 28/5"
-    return f"not a number: {clean!r}"
+    return f"not a number: {text!r}"

@@ -80,7 +80,8 @@ def run(args) -> int:
         except AnswerFileError as err:
             unusable.append({"file": str(path), "error": str(err)})
     if args.json:
-        data = {"sheets": [marking_json(m) for m in markings],
+        data = {"format": "cnntrace-class-marking", "version": 1,
+                "sheets": [marking_json(m) for m in markings],
                 "class": class_json(markings), "unusable": unusable}
         write_atomic(args.json, dumps(data), overwrite=args.force)
     if not args.quiet:
