@@ -1,0 +1,189 @@
+"""`cnntrace check` end to end: the table, the JSON, formats, tolerances, a class."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from tracer.check.answers import Pairs, parse_yaml
+from tracer.cli import main
+from tracer.spec import EXAMPLES_DIR
+
+FIXTURE = Path(__file__).parent / "fixtures" / "lecture_slides.yaml"
+LECTURE = str(EXAMPLES_DIR / "lecture.toml")
+REQUIRED = ["id", "index", "given", "expected", "verdict", "diagnosis"]
+
+
+def run(args, capsys):
+    code = main(args)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_table_names_counts_first_wrong_cell_and_diagnosis(capsys):
+    code, out, err = run(["check", "--example", "lecture", str(FIXTURE)], capsys)
+    assert code == 0 and err == ""
+    row = next(line for line in out.splitlines() if line.startswith("dense1.grad_weight "))
+    assert row.split()[:7] == ["dense1.grad_weight", "2", "-", "1", "1", "-", "-"]
+    assert "[0,0]" in row and "-0.000203" in row and "0.00022" in row and "sign flipped" in row
+    conv = next(line for line in out.splitlines() if line.startswith("conv1.weight_new "))
+    assert "learning rate not applied (x7)" in conv
+    assert "first divergence: dense1.grad_weight[0,0]" in out
+    assert "score: 80/91 cells = 87.91 %" in out
+
+
+def test_json_has_score_and_one_entry_per_cell_with_full_indices(tmp_path, capsys):
+    target = tmp_path / "marks.json"
+    code, _, _ = run(["check", LECTURE, str(FIXTURE), "--json", str(target), "-q"], capsys)
+    assert code == 0
+    data = json.loads(target.read_text())
+    assert data["score"] == 87.91 and data["points"] == 80 and data["out_of"] == 91
+    assert len(data["cells"]) == 91
+    assert all(list(cell)[:6] == REQUIRED for cell in data["cells"])
+    by_label = {(c["id"], tuple(c["index"])): c for c in data["cells"]}
+    # the fixture gives conv1.out squeezed (2x2); the index is the full (1, 2, 2) one
+    assert by_label[("conv1.out", (0, 1, 0))]["given"] == 11
+    assert by_label[("pool1.argmax", (0, 0, 0, 1))]["expected"] == 0
+    first = by_label[("dense1.grad_weight", (0, 0))]
+    assert first["verdict"] == "wrong" and first["diagnosis"] == "sign_flipped"
+    assert first["given"] == 0.00022 and first["given_text"] == "0.00022"
+    assert first["expected"] == pytest.approx(-2.0304e-4, rel=1e-4)
+    assert first["follow_through"] == pytest.approx(-0.00022)
+    assert by_label[("dense1.weight_new", (0, 1))]["verdict"] == "follows"
+    assert data["first_divergence"] == {"id": "dense1.grad_weight", "index": [0, 0],
+                                        "label": "dense1.grad_weight[0,0]"}
+
+
+def test_output_is_deterministic(tmp_path, capsys):
+    texts = []
+    for name in ("one.json", "two.json"):
+        code, out, _ = run(["check", "--example", "lecture", str(FIXTURE),
+                            "--json", str(tmp_path / name)], capsys)
+        texts.append((out, (tmp_path / name).read_text()))
+    assert texts[0] == texts[1]
+
+
+def test_existing_json_is_not_replaced_without_force(tmp_path, capsys):
+    target = tmp_path / "marks.json"
+    target.write_text("my notes")
+    code, _, err = run(["check", "--example", "lecture", str(FIXTURE), "--json", str(target)],
+                       capsys)
+    assert code == 2 and "already exists" in err and target.read_text() == "my notes"
+    code, _, _ = run(["check", "--example", "lecture", str(FIXTURE), "--json", str(target),
+                      "--force", "-q"], capsys)
+    assert code == 0 and json.loads(target.read_text())["score"] == 87.91
+
+
+def test_html_is_not_available_yet(tmp_path, capsys):
+    code, out, err = run(["check", "--example", "lecture", str(FIXTURE),
+                          "--html", str(tmp_path / "m.html")], capsys)
+    assert code == 2 and out == ""
+    assert "--html needs the report renderer (not built yet)" in err
+
+
+def test_atol_overrides_the_written_precision(capsys):
+    code, out, _ = run(["check", "--example", "lecture", str(FIXTURE), "--atol", "1e-4"],
+                       capsys)
+    assert code == 0
+    # |1.00006 - 1.0000055| < 1e-4, but |270.43 - 270.4264| and |0.00022 + 0.000203| > 1e-4
+    assert "score: 89/91" in out and "|given - expected| <= 0.0001" in out
+    assert "first divergence: softmax1.exp[0]" in out
+
+
+def test_rtol_zero_demands_exact_values(capsys):
+    code, out, _ = run(["check", "--example", "lecture", str(FIXTURE), "--rtol", "0"], capsys)
+    assert code == 0
+    assert "score: 80/91" not in out  # rounded probabilities no longer pass
+
+
+def test_exact_mode_gives_the_same_verdicts(capsys):
+    code, out, _ = run(["check", "--example", "lecture", str(FIXTURE), "--exact"], capsys)
+    assert code == 0 and "exact arithmetic" in out and "score: 80/91" in out
+
+
+@pytest.mark.parametrize("value", ["-1", "x", "nan"])
+def test_bad_tolerance_is_a_usage_error(value, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["check", "--example", "lecture", str(FIXTURE), "--rtol", value])
+    assert info.value.code == 2
+
+
+# ------------------------------------------------------------------- file formats
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?([eE][+-]?\d+)?$")
+
+
+def _text(value, quote):
+    if isinstance(value, list):
+        return "[" + ", ".join(_text(v, quote) for v in value) + "]"
+    return value if _NUMBER.match(value) else quote(value)
+
+
+def _as(fmt: str) -> str:
+    pairs = parse_yaml(FIXTURE.read_text())
+    assert isinstance(pairs, Pairs)
+    rows = [(k, v) for k, v in pairs if k != "student"]
+    if fmt == "json":
+        return "{" + ",\n".join(f"{json.dumps(k)}: {_text(v, json.dumps)}" for k, v in rows) + "}"
+    if fmt == "toml":
+        return "\n".join(f"{json.dumps(k)} = {_text(v, json.dumps)}" for k, v in rows) + "\n"
+    return "id,value\n" + "\n".join(f"{k},{_text(v, str)}" for k, v in rows) + "\n"
+
+
+@pytest.mark.parametrize("fmt", ["json", "toml", "csv"])
+def test_json_toml_and_csv_answers_give_the_yaml_verdicts(fmt, tmp_path, capsys):
+    answers = tmp_path / f"slides.{fmt}"
+    answers.write_text(_as(fmt))
+    results = []
+    for path in (FIXTURE, answers):
+        target = tmp_path / f"{path.suffix[1:]}-marks.json"
+        code, _, _ = run(["check", "--example", "lecture", str(path), "--json", str(target),
+                          "-q"], capsys)
+        assert code == 0
+        results.append([(c["id"], c["index"], c["verdict"], c["diagnosis"])
+                        for c in json.loads(target.read_text())["cells"]])
+    assert results[0] == results[1]
+
+
+def test_single_cells_blanks_and_fractions(tmp_path, capsys):
+    answers = tmp_path / "a.yaml"
+    answers.write_text("dense1.out: [28/5, -53/10]\nconv1.out[1,0]: 11\n"
+                       "conv1.out[0,0,1]:\nsoftmax1.out: [null, 0.00002]\n")
+    target = tmp_path / "m.json"
+    code, out, _ = run(["check", "--example", "lecture", str(answers), "--json", str(target)],
+                       capsys)
+    assert code == 0
+    cells = json.loads(target.read_text())["cells"]
+    verdicts = [(c["id"], c["index"], c["verdict"]) for c in cells]
+    assert verdicts == [("conv1.out", [0, 0, 1], "missing"), ("conv1.out", [0, 1, 0], "correct"),
+                        ("dense1.out", [0], "correct"), ("dense1.out", [1], "correct"),
+                        ("softmax1.out", [0], "missing"), ("softmax1.out", [1], "correct")]
+    assert "score: 4/6" in out
+
+
+# ------------------------------------------------------------------------- a class
+def test_several_sheets_give_a_class_view(tmp_path, capsys):
+    good = tmp_path / "good.yaml"
+    good.write_text("conv1.out: [[5, 7], [11, 10]]\nconv1.bias_new: 1.0000018\n")
+    careless = tmp_path / "careless.yaml"
+    careless.write_text("conv1.out: [[4, 6], [10, 9]]\nconv1.bias_new: 1.00002\n")
+    target = tmp_path / "class.json"
+    code, out, _ = run(["check", "--example", "lecture", str(FIXTURE), str(good),
+                        str(careless), "--json", str(target)], capsys)
+    assert code == 0
+    assert f"{careless}: score: 0/5" in out and "first slip: conv1.out[0,0,0] (bias forgotten)" \
+        in out
+    assert "class view: 3 sheets" in out
+    row = next(line for line in out.splitlines() if line.startswith("conv1.bias_new "))
+    assert row.split()[:4] == ["conv1.bias_new", "3", "2", "66.7"]
+    assert "learning rate not applied (2)" in row
+    assert "most missed step: conv1.bias_new (2 of 3 sheets wrong" in out
+    data = json.loads(target.read_text())
+    assert [s["score"] for s in data["sheets"]] == [87.91, 100.0, 0.0]
+    conv_out = next(r for r in data["class"] if r["id"] == "conv1.out")
+    assert conv_out == {"id": "conv1.out", "sheets": 3, "sheets_wrong": 1,
+                        "attempted_cells": 12, "wrong_cells": 4, "error_rate": 33.3,
+                        "common_mistake": "bias_forgotten", "common_mistake_sheets": 1}
+    assert data["unusable"] == []

@@ -1,0 +1,157 @@
+"""Malformed answer files: a per-item reason in the marking, or one clear error line
+(exit 2) when the file cannot be used at all; never a traceback."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tracer.cli import main
+
+SPEC = ["--example", "lecture"]
+
+# (file name, content, cell label or key as reported, words in the reason)
+ITEM_CASES = {
+    "wrong shape": ("a.yaml", "conv1.out: [[5, 7, 1], [11, 10, 2]]\n", "conv1.out[0,0,0]",
+                    "wrong shape (2, 3); expected (1, 2, 2)"),
+    "text": ("a.yaml", "loss.out: about zero\n", "loss.out", "not a number: 'about zero'"),
+    "unknown id": ("a.yaml", "conv1.outt: 5\n", "conv1.outt",
+                   "unknown quantity id 'conv1.outt' (did you mean 'conv1.out'?)"),
+    "not an id": ("a.yaml", "conv 1 out: 5\n", "conv 1 out", "not a quantity id or cell"),
+    "layer name only": ("a.yaml", "pool1: 11\n", "pool1", "did you mean 'pool1.out'?"),
+    "duplicate YAML key": ("a.yaml", "loss.out: 0.00002\nloss.out: 0.00003\n", "loss.out",
+                           "given twice"),
+    "duplicate JSON key": ("a.json", '{"loss.out": 0.00002, "loss.out": 0.00003}', "loss.out",
+                           "given twice"),
+    "cell given twice": ("a.yaml", "conv1.out: [[5, 7], [11, 10]]\nconv1.out[0,1,0]: 11\n",
+                         "conv1.out[0,1,0]", "keys 'conv1.out' and 'conv1.out[0,1,0]'"),
+    "index out of range": ("a.yaml", "conv1.out[0,2,0]: 1\n", "conv1.out[0,2,0]",
+                           "out of range for shape (1, 2, 2)"),
+    "too many indices": ("a.yaml", "conv1.out[0,1,0,0]: 1\n", "conv1.out[0,1,0,0]",
+                         "expected 3 indices"),
+    "cell given a list": ("a.yaml", "conv1.out[0,1,0]: [11, 10]\n", "conv1.out[0,1,0]",
+                          "a single cell needs one number"),
+    "ragged": ("a.yaml", "conv1.out: [[5, 7], [11]]\n", "conv1.out[0,1,1]",
+               "not a rectangular array"),
+    "empty list": ("a.yaml", "conv1.out: []\n", "conv1.out[0,0,0]", "an empty list"),
+    "boolean": ("a.yaml", "loss.out: true\n", "loss.out", "true is not a number"),
+    "table in a matrix": ("a.yaml", "conv1.out: [[5, {a: 1}], [11, 10]]\n", "conv1.out[0,0,1]",
+                          "expected a number, got a table"),
+    "nan": ("a.yaml", "loss.out: .nan\n", "loss.out", "not a finite number"),
+    "decimal comma": ("a.yaml", 'loss.out: "0,5"\n', "loss.out", "decimal comma"),
+    "divide by zero": ("a.yaml", "loss.out: 1/0\n", "loss.out", "divides by zero"),
+    "date": ("a.yaml", "loss.out: 2024-01-01\n", "loss.out", "got a date"),
+    "one number for a tensor": ("a.yaml", "conv1.out: 5\n", "conv1.out[0,1,1]",
+                                "expected (1, 2, 2) values, got one number"),
+    "csv one column": ("a.csv", "id,value\nloss.out\n", "loss.out", "expected two columns"),
+    "csv three columns": ("a.csv", "loss.out,1,2\n", "loss.out", "got more"),
+    "csv broken bracket": ("a.csv", "conv1.out,[[5,7],[11,10]\n", "conv1.out[0,0,0]",
+                           "is not a list"),
+    "out of range number": ("a.yaml", "loss.out: 1e999\n", "loss.out", "float64 range"),
+    "percentage": ("a.yaml", "loss.out: 2%\n", "loss.out", "percentage"),
+    "transposed": ("a.yaml", "input.out: [[1, 2], [3, 4]]\n", "input.out[0,0,0]",
+                   "wrong shape (2, 2); expected (1, 4, 4)"),
+}
+
+# (file name, content or bytes, words in the one-line error)
+FILE_CASES = {
+    "empty file": ("a.yaml", "", "the file is empty"),
+    "only comments": ("a.yaml", "# nothing yet\n", "no answers in the file"),
+    "csv header only": ("a.csv", "id,value\n", "no answers in the file"),
+    "bad YAML": ("a.yaml", "conv1.out: [[5, 7]\n", "not valid YAML"),
+    "bad JSON": ("a.json", '{"conv1.out": [5, 7}', "not valid JSON"),
+    "bad TOML": ("a.toml", "conv1.out = [5, 7\n", "not valid TOML"),
+    "TOML duplicate": ("a.toml", '"loss.out" = 1\n"loss.out" = 2\n', "not valid TOML"),
+    "top-level list": ("a.yaml", "- 5\n- 7\n", "at the top level"),
+    "top-level number": ("a.json", "5", "at the top level"),
+    "unknown file type": ("a.txt", "loss.out: 1\n", "unknown answer file type '.txt'"),
+    "not UTF-8": ("a.yaml", b"loss.out: \xff\xfe\n", "is not UTF-8 text"),
+}
+
+
+def run(args, capsys):
+    code = main(args)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.mark.parametrize("case", list(ITEM_CASES), ids=list(ITEM_CASES))
+def test_malformed_items_get_a_reason_each(case, tmp_path, capsys):
+    name, content, label, words = ITEM_CASES[case]
+    answers = tmp_path / name
+    answers.write_text(content)
+    out_json = tmp_path / "marks.json"
+    code, out, err = run(["check", *SPEC, str(answers), "--json", str(out_json)], capsys)
+    assert code == 0 and err == ""
+    assert "Traceback" not in out
+    cells = json.loads(out_json.read_text())["cells"]
+    labelled = {c["id"] + ("[" + ",".join(map(str, c["index"])) + "]"
+                           if c["index"] else "") for c in cells}
+    found = [c for c in cells if c["verdict"] == "malformed" and words in (c["reason"] or "")]
+    assert found, cells
+    assert label in labelled or any(c["id"] == label for c in found)
+    assert "not marked (malformed):" in out and words in out
+
+
+def test_several_malformed_items_in_one_file_are_each_reported(tmp_path, capsys):
+    answers = tmp_path / "a.yaml"
+    answers.write_text("conv1.out: [[5, 7], [11, 10]]\nloss.out: zero\nconv1.outt: 1\n"
+                       "pool1.out: [[11, 12]]\n")
+    code, out, _ = run(["check", *SPEC, str(answers)], capsys)
+    assert code == 0
+    assert "loss.out: not a number: 'zero'" in out
+    assert "conv1.outt: unknown quantity id" in out
+    assert "pool1.out[0,0,0]: wrong shape (1, 2)" in out
+    assert "4 correct" in out and "3 malformed" in out
+
+
+@pytest.mark.parametrize("case", list(FILE_CASES), ids=list(FILE_CASES))
+def test_unusable_files_give_one_line_and_exit_2(case, tmp_path, capsys):
+    name, content, words = FILE_CASES[case]
+    answers = tmp_path / name
+    if isinstance(content, bytes):
+        answers.write_bytes(content)
+    else:
+        answers.write_text(content)
+    code, out, err = run(["check", *SPEC, str(answers)], capsys)
+    assert code == 2 and out == ""
+    assert err.startswith("cnntrace: error: ") and err.count("\n") == 1
+    assert str(answers) in err and words in err, err
+
+
+def test_missing_file_and_folder_are_one_line(tmp_path, capsys):
+    for path, words in ((tmp_path / "nope.yaml", "no such file"), (tmp_path, "is a folder")):
+        target = path if path.suffix else tmp_path / "dir.yaml"
+        if words == "is a folder":
+            target.mkdir()
+        code, _, err = run(["check", *SPEC, str(target)], capsys)
+        assert code == 2 and words in err and err.count("\n") == 1
+
+
+def test_a_transposed_matrix_is_named(tmp_path, capsys):
+    spec = tmp_path / "wide.yaml"
+    spec.write_text("input: [[1,2,0,1,2],[3,1,1,5,0],[0,2,2,0,1],[1,0,3,1,2]]\ntarget: 0\n"
+                    "layers:\n  - {type: conv2d, weight: [[1,0,1],[0,1,0],[1,0,1]], bias: 1}\n"
+                    "  - {type: flatten}\n  - {type: dense, units: 2}\n  - {type: softmax}\n")
+    answers = tmp_path / "a.yaml"
+    answers.write_text("conv1.out: [[5, 7], [11, 10], [1, 2]]\n")  # (3, 2) for (1, 2, 3)
+    code, out, _ = run(["check", str(spec), str(answers)], capsys)
+    assert code == 0
+    assert "wrong shape (3, 2); expected (1, 2, 3) (transposed?)" in out
+
+
+def test_no_answer_files_is_an_error(capsys):
+    code, _, err = run(["check", *SPEC], capsys)
+    assert code == 2 and "missing ANSWERS" in err
+
+
+def test_one_unusable_file_among_several_still_checks_the_others(tmp_path, capsys):
+    good = tmp_path / "good.yaml"
+    good.write_text("conv1.out: [[5, 7], [11, 10]]\n")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("conv1.out: [[5, 7]\n")
+    code, out, err = run(["check", *SPEC, str(good), str(bad)], capsys)
+    assert code == 2
+    assert f"{good}: score: 4/4" in out and "class view: 1 sheets" in out
+    assert err.count("\n") == 1 and str(bad) in err and "not valid YAML" in err
