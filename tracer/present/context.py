@@ -47,6 +47,11 @@ class Context:
             digits += 1
         return self.num(qid, index, digits)
 
+    def approx(self, value):
+        """A value to compare or subtract across kinds (exact vs 60-digit): an mpmath
+        number in exact mode, the float itself in float mode."""
+        return exact.evaluate(value, 40) if self.exact else value
+
     def const(self, value, digits: int | None = None) -> m.Num:
         """A number that is not a quantity cell (a stride, the learning rate)."""
         if isinstance(value, float):

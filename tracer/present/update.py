@@ -98,7 +98,8 @@ def checks_section(ctx: Context) -> Section:
         items.append(Para(_verdict("check.gradient_sums_to_zero", abs(grads.sum()) < 1e-9)))
     if "loss.after" in trace:
         before, after = trace.numbers("loss.out"), trace.numbers("loss.after")
-        shown_after, _ = visible(ctx, ctx.value("loss.out"), ctx.value("loss.after"), "loss.after")
+        shown_after, _ = visible(ctx, ctx.approx(ctx.value("loss.out")),
+                                 ctx.approx(ctx.value("loss.after")), "loss.after")
         digits = max(ctx.digits, len(shown_after.text.split("e")[0].replace(".", "").lstrip("-0")))
         lines.append(m.row(m.Sym("L", None, m.Text("after")), "=", shown_after,
                            "<" if after < before else "≥", ctx.num("loss.out", digits=digits),
