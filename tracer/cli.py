@@ -6,10 +6,10 @@ import argparse
 import sys
 
 from . import __version__
-from .commands import check, render, trace
+from .commands import batch, check, export, generate, render, sheet, trace, train
 from .errors import CnnTraceError
 
-COMMANDS = [trace, render, check]
+COMMANDS = [trace, render, check, train, sheet, generate, batch, export]
 
 
 def make_parser() -> argparse.ArgumentParser:

@@ -50,7 +50,10 @@ def digits_cnn(*, seed: int = 0, flatten_order: str = "chw", learning_rate="0.1"
 
 
 PRESETS = {"lecture-cnn": lecture_cnn, "digits-cnn": digits_cnn}
-INPUT_SIDE = {"lecture-cnn": 28, "digits-cnn": 8}
+# training defaults of `cnntrace train --preset NAME` (the lecture: 5 epochs of batch 32;
+# digits-cnn: settings that reach ~98 % test accuracy on the 8x8 digits in a few seconds)
+TRAINING = {"lecture-cnn": {"epochs": 5, "batch": 32, "data": None},
+            "digits-cnn": {"epochs": 20, "batch": 16, "data": "digits"}}
 
 
 def preset_names() -> list[str]:

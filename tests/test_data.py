@@ -1,0 +1,139 @@
+"""Data loading: IDX files (plain and gzip) the tests write, MNIST folders and .npz,
+scikit-learn's digits (skipped without scikit-learn), and one clear error per problem."""
+
+from __future__ import annotations
+
+import gzip
+import struct
+
+import numpy as np
+import pytest
+
+from tracer.data import DataError, load_data, load_mnist_idx, read_idx
+
+
+def idx_bytes(array: np.ndarray, code: int = 0x08) -> bytes:
+    dtype = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}[code]
+    header = struct.pack(">BBBB", 0, 0, code, array.ndim)
+    header += struct.pack(f">{array.ndim}I", *array.shape)
+    return header + array.astype(dtype).tobytes()
+
+
+def write_mnist(folder, n_train=6, n_test=4, side=5, gz=False, seed=0):
+    rng = np.random.default_rng(seed)
+    arrays = {"train-images-idx3-ubyte": rng.integers(0, 256, (n_train, side, side)),
+              "train-labels-idx1-ubyte": rng.integers(0, 10, n_train),
+              "t10k-images-idx3-ubyte": rng.integers(0, 256, (n_test, side, side)),
+              "t10k-labels-idx1-ubyte": rng.integers(0, 10, n_test)}
+    for name, array in arrays.items():
+        data = idx_bytes(array)
+        (folder / (name + (".gz" if gz else ""))).write_bytes(gzip.compress(data) if gz
+                                                              else data)
+    return arrays
+
+
+@pytest.mark.parametrize("code", [0x08, 0x09, 0x0B, 0x0C, 0x0D, 0x0E])
+@pytest.mark.parametrize("gz", [False, True])
+def test_read_idx_every_type(tmp_path, code, gz):
+    array = np.arange(-3, 21).reshape(2, 3, 4) if code != 0x08 else np.arange(24).reshape(2, 3, 4)
+    data = idx_bytes(array, code)
+    path = tmp_path / "a.idx"
+    path.write_bytes(gzip.compress(data) if gz else data)
+    got = read_idx(path)
+    assert got.shape == (2, 3, 4) and got.dtype.isnative
+    np.testing.assert_array_equal(got, array)
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_mnist_folder(tmp_path, gz):
+    arrays = write_mnist(tmp_path, gz=gz)
+    data = load_data(str(tmp_path))
+    assert data.name == "mnist" and data.image_shape == (1, 5, 5)
+    np.testing.assert_array_equal(data.x_train[:, 0] * 255, arrays["train-images-idx3-ubyte"])
+    np.testing.assert_array_equal(data.y_test, arrays["t10k-labels-idx1-ubyte"])
+    assert data.x_train.max() <= 1 and data.x_train.dtype == np.float64
+    assert data.limit(2, 1).x_train.shape[0] == 2 and data.limit(2, 1).y_test.shape == (1,)
+
+
+def test_mnist_npz(tmp_path):
+    rng = np.random.default_rng(1)
+    arrays = {"x_train": rng.integers(0, 256, (5, 6, 6, 1)).astype(np.uint8),
+              "y_train": rng.integers(0, 10, 5), "x_test": rng.integers(0, 256, (3, 6, 6)),
+              "y_test": rng.integers(0, 10, 3)}
+    np.savez(tmp_path / "mnist.npz", **arrays)
+    data = load_data(str(tmp_path / "mnist.npz"))
+    assert data.x_train.shape == (5, 1, 6, 6) and data.x_test.shape == (3, 1, 6, 6)
+    np.testing.assert_array_equal(data.x_test[:, 0] * 255, arrays["x_test"])
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "expected an IDX file"),
+    (b"\x01\x02\x08\x01", "expected an IDX file"),
+    (b"\x00\x00\x07\x01\x00\x00\x00\x01\x05", "unknown IDX data type 0x07"),
+    (b"\x00\x00\x08\x03\x00\x00", "the header is cut short"),
+    (b"\x00\x00\x08\x01\x00\x00\x00\x05\x01\x02", r"shape \(5,\) \(5 bytes of data\), the file has 2"),
+    (b"\x1f\x8b\x08\x00garbage", "not a valid gzip file"),
+])
+def test_bad_idx_files_name_the_file(tmp_path, content, message):
+    path = tmp_path / "bad-idx"
+    path.write_bytes(content)
+    with pytest.raises(DataError, match=message) as err:
+        read_idx(path)
+    assert str(err.value).startswith(str(path))
+
+
+def test_missing_or_inconsistent_mnist_files(tmp_path):
+    write_mnist(tmp_path)
+    (tmp_path / "t10k-labels-idx1-ubyte").unlink()
+    with pytest.raises(DataError, match="t10k-labels-idx1-ubyte: missing"):
+        load_mnist_idx(tmp_path)
+    (tmp_path / "t10k-labels-idx1-ubyte").write_bytes(idx_bytes(np.arange(3)))
+    with pytest.raises(DataError, match="3 labels for 4 images"):
+        load_mnist_idx(tmp_path)
+    (tmp_path / "t10k-labels-idx1-ubyte").write_bytes(idx_bytes(np.array([1, 2, 3, 12])))
+    with pytest.raises(DataError, match="expected digit labels 0..9"):
+        load_mnist_idx(tmp_path)
+
+
+def test_bad_npz_and_paths(tmp_path):
+    np.savez(tmp_path / "partial.npz", x_train=np.zeros((2, 4, 4)))
+    with pytest.raises(DataError, match=r"partial.npz: missing array\(s\) y_train, x_test, y_test"):
+        load_data(str(tmp_path / "partial.npz"))
+    (tmp_path / "text.npz").write_text("not a zip")
+    with pytest.raises(DataError, match="text.npz: not a readable .npz file"):
+        load_data(str(tmp_path / "text.npz"))
+    with pytest.raises(DataError, match="nowhere: no such file or folder"):
+        load_data(str(tmp_path / "nowhere"))
+    (tmp_path / "notes.txt").write_text("x")
+    with pytest.raises(DataError, match="expected 'digits', a folder"):
+        load_data(str(tmp_path / "notes.txt"))
+    np.savez(tmp_path / "flat.npz", x_train=np.zeros((2, 16)), y_train=np.zeros(2, int),
+             x_test=np.zeros((1, 16)), y_test=np.zeros(1, int))
+    with pytest.raises(DataError, match=r"flat.npz\[x_train\]: expected images of shape"):
+        load_data(str(tmp_path / "flat.npz"))
+
+
+def test_digits_without_scikit_learn_is_one_clear_line(monkeypatch):
+    import builtins
+    real_import = builtins.__import__
+
+    def no_sklearn(name, *args, **kwargs):
+        if name.startswith("sklearn"):
+            raise ImportError("no sklearn")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_sklearn)
+    with pytest.raises(DataError, match="pip install scikit-learn") as err:
+        load_data("digits")
+    assert "\n" not in str(err.value)
+
+
+def test_digits_split_is_fixed_and_held_out():
+    pytest.importorskip("sklearn")
+    a, b = load_data("digits"), load_data("digits")
+    assert a.image_shape == (1, 8, 8) and len(a.y_train) + len(a.y_test) == 1797
+    assert len(a.y_test) == 359
+    np.testing.assert_array_equal(a.x_test, b.x_test)
+    assert a.x_train.max() == 1.0 and a.x_train.min() == 0.0
+    train = {x.tobytes() for x in a.x_train}
+    assert sum(x.tobytes() in train for x in a.x_test) < 5  # (a few digits are duplicates)

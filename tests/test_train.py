@@ -1,0 +1,150 @@
+"""Training with the engine's own layers: the loss goes down, one step equals a traced
+pass's update, saved weights give identical predictions, and `cnntrace train`."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from tracer import from_dict
+from tracer.cli import main
+from tracer.data import DataError, Dataset
+from tracer.network import build, trace_pass
+from tracer.presets import load_preset, preset
+from tracer.train import load_weights, logits, save_weights, spec_with_weights, train
+
+
+def bars(n, seed=0, side=8):
+    """Class 0: a horizontal bar, 1: a vertical bar, 2: a diagonal; with noise."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 3, n)
+    images = rng.random((n, 1, side, side)) * 0.3
+    for image, label in zip(images, labels):
+        k = rng.integers(1, side - 1)
+        if label == 0:
+            image[0, k] += 0.7
+        elif label == 1:
+            image[0, :, k] += 0.7
+        else:
+            image[0] += np.eye(side) * 0.7
+    return images, labels
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    x, y = bars(96)
+    return Dataset("bars", x[:64], y[:64], x[64:], y[64:], "bars")
+
+
+def test_training_on_a_tiny_subset_lowers_the_loss(tiny):
+    result = train(load_preset("digits-cnn"), tiny, epochs=4, batch=8, seed=1)
+    losses = [h["loss"] for h in result.history]
+    assert len(losses) == 4 and losses[-1] < 0.6 * losses[0], losses
+    assert result.accuracy >= 0.9
+    assert [h["epoch"] for h in result.history] == [1, 2, 3, 4]
+    assert all(h["seconds"] >= 0 for h in result.history)
+
+
+def test_the_loss_goes_down_on_real_digits():
+    pytest.importorskip("sklearn")
+    from tracer.data import load_data
+    data = load_data("digits").limit(200, 100)
+    result = train(load_preset("digits-cnn"), data, epochs=3, batch=16)
+    losses = [h["loss"] for h in result.history]
+    assert losses[-1] < losses[0] and result.accuracy > 0.5, (losses, result.accuracy)
+
+
+def test_one_training_step_is_the_traced_update(tiny):
+    """One epoch of one batch: the trained weights are the traced pass's weight_new."""
+    x, y = tiny.x_train[:8], tiny.y_train[:8]
+    data = Dataset("bars", x, y, x, y)
+    spec = load_preset("digits-cnn", seed=2)
+    result = train(spec, data, epochs=1, batch=8, seed=0)
+    order = np.random.default_rng(0).permutation(8)  # the trainer's shuffle
+    batch = preset("digits-cnn", seed=2)
+    batch.pop("input"), batch.pop("target")
+    batch["inputs"], batch["targets"] = x[order].tolist(), y[order].tolist()
+    trace = trace_pass(build(from_dict(batch), "float"))
+    for layer in result.net.layers:
+        for p in layer.param_names:
+            np.testing.assert_allclose(getattr(layer, p), trace.numbers(f"{layer.name}.{p}_new"),
+                                       rtol=1e-13, atol=1e-15)
+    assert result.history[0]["loss"] == pytest.approx(float(trace.numbers("loss.out")))
+
+
+def test_saved_weights_give_identical_predictions(tiny, tmp_path):
+    result = train(load_preset("digits-cnn"), tiny, epochs=2, batch=8)
+    path = save_weights(result, tmp_path / "w.npz", extra={"preset": "digits-cnn"})
+    arrays, meta = load_weights(path)
+    assert sorted(arrays) == ["conv1.bias", "conv1.weight", "dense1.bias", "dense1.weight"]
+    assert meta["history"] == result.history and meta["preset"] == "digits-cnn"
+    spec = spec_with_weights(None, path, 3, data=tiny)
+    assert spec["target"] == int(tiny.y_test[3])
+    net = build(from_dict(spec), "float")
+    np.testing.assert_array_equal(net.inputs[0], tiny.x_test[3])
+    np.testing.assert_array_equal(logits(net, tiny.x_test), logits(result.net, tiny.x_test))
+    # the given architecture may be the preset's own dict
+    again = build(from_dict(spec_with_weights(preset("digits-cnn"), path, 3, data=tiny)),
+                  "float")
+    np.testing.assert_array_equal(logits(again, tiny.x_test), logits(result.net, tiny.x_test))
+
+
+def test_weights_errors_name_the_file(tiny, tmp_path):
+    result = train(load_preset("digits-cnn"), tiny, epochs=1, batch=32)
+    path = save_weights(result, tmp_path / "w.npz")
+    with pytest.raises(DataError, match="--sample 32 is out of range; the test split has 32"):
+        spec_with_weights(None, path, 32, data=tiny)
+    with pytest.raises(DataError, match="no array 'conv2.weight' for layer conv2"):
+        spec_with_weights(preset("lecture-cnn"), path, 0, data=tiny)
+    np.savez(tmp_path / "other.npz", a=np.zeros(2))
+    with pytest.raises(DataError, match="other.npz: not a weights file"):
+        load_weights(tmp_path / "other.npz")
+    with pytest.raises(DataError, match="no such file"):
+        load_weights(tmp_path / "none.npz")
+    with pytest.raises(DataError, match=r"images of shape \(1, 8, 8\), but the network"):
+        train(load_preset("lecture-cnn"), tiny, epochs=1)
+
+
+def write_npz(tmp_path, n=60):
+    x, y = bars(n, seed=3)
+    path = tmp_path / "bars.npz"
+    np.savez(path, x_train=(x[:40, 0] * 255).astype(np.uint8), y_train=y[:40],
+             x_test=(x[40:, 0] * 255).astype(np.uint8), y_test=y[40:])
+    return path
+
+
+def test_train_command(tmp_path, capsys):
+    data = write_npz(tmp_path)
+    weights, history = tmp_path / "w.npz", tmp_path / "h.json"
+    code = main(["train", "--preset", "digits-cnn", "--data", str(data), "--epochs", "3",
+                 "--batch", "8", "--lr", "0.05", "--save", str(weights), "--history",
+                 str(history), "--quiet"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "40 training and 20 test images (mnist), 3 epochs of batch 8" in out
+    assert out.count("train loss") == 3 and "test accuracy" in out.splitlines()[-2]
+    assert f"weights written to {weights}" in out
+    records = json.loads(history.read_text())["history"]
+    assert [r["epoch"] for r in records] == [1, 2, 3]
+    _, meta = load_weights(weights)
+    assert meta["spec"]["learning_rate"] == "0.05" and meta["data"] == str(data)
+    # the same trained network, traced on a real test image
+    spec = spec_with_weights(None, weights, 0)
+    assert float(from_dict(spec).learning_rate) == 0.05
+    # refuses to replace the weights without --force
+    code = main(["train", "--preset", "digits-cnn", "--data", str(data), "--epochs", "1",
+                 "--save", str(weights), "-q"])
+    assert code == 2 and "already exists" in capsys.readouterr().err
+
+
+def test_train_command_errors(tmp_path, capsys):
+    data = write_npz(tmp_path)
+    assert main(["train", "--preset", "lecture-cnn", "--data", str(data), "-q"]) == 2
+    assert "expects inputs of shape (1, 28, 28)" in capsys.readouterr().err
+    assert main(["train", "--preset", "lecture-cnn", "-q"]) == 2
+    assert "give --data" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["train", "--preset", "digits-cnn", "--epochs", "0"])
+    assert "expected a positive number" in capsys.readouterr().err

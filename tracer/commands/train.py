@@ -1,0 +1,148 @@
+"""`cnntrace train`: mini-batch SGD on real digits with the engine's own layers."""
+
+from __future__ import annotations
+
+import sys
+
+from . import add_spec_arguments, load_spec_argument
+
+DEFAULT_EPOCHS, DEFAULT_BATCH = 5, 32
+
+
+def register(commands) -> None:
+    parser = commands.add_parser(
+        "train", help="train a network on real digits (scikit-learn's 8x8 digits or MNIST "
+        "files) and save its weights")
+    add_spec_arguments(parser)
+    parser.add_argument("--seed", type=int, default=None, metavar="S",
+                        help="seed for the initial weights and the shuffling (default: the "
+                        "spec's seed, 0 for presets)")
+    from ..presets import add_preset_argument
+    add_preset_argument(parser)
+    parser.add_argument("--epochs", type=_positive, metavar="E",
+                        help=f"passes over the training images (default {DEFAULT_EPOCHS}; "
+                        "digits-cnn: 20)")
+    parser.add_argument("--batch", type=_positive, metavar="B",
+                        help=f"images per SGD step (default {DEFAULT_BATCH}; digits-cnn: 16)")
+    parser.add_argument("--lr", type=_rate, metavar="L",
+                        help="learning rate (default: the spec's)")
+    parser.add_argument("--data", metavar="DATA",
+                        help="'digits' (scikit-learn's 8x8 digits, the default for 8x8 "
+                        "networks), a folder with the MNIST IDX files, or an MNIST .npz")
+    parser.add_argument("--limit", type=_positive, metavar="N",
+                        help="use only the first N training images")
+    parser.add_argument("--test-limit", type=_positive, metavar="N",
+                        help="use only the first N test images")
+    parser.add_argument("--save", metavar="FILE.npz", help="write the trained weights")
+    parser.add_argument("--history", metavar="FILE.json",
+                        help="write the per-epoch loss and accuracy as JSON")
+    parser.add_argument("--force", action="store_true", help="overwrite existing output files")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
+    parser.set_defaults(run=run)
+
+
+def _positive(text: str) -> int:
+    import argparse
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {value}")
+    return value
+
+
+def _rate(text: str):
+    import argparse
+    from decimal import Decimal, InvalidOperation
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value.is_finite() or value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive learning rate, got {text}")
+    return value
+
+
+def run(args) -> int:
+    import dataclasses
+    import json
+    import time
+
+    from ..data import DataError, load_data
+    from ..files import write_atomic
+    from ..presets import TRAINING, resolve
+    from ..train import save_weights, train
+
+    spec = resolve(args) or load_spec_argument(args)
+    if args.seed is not None and not args.preset:
+        spec = dataclasses.replace(spec, seed=args.seed)
+    defaults = TRAINING.get(args.preset or "", {})
+    epochs = args.epochs or defaults.get("epochs", DEFAULT_EPOCHS)
+    batch = args.batch or defaults.get("batch", DEFAULT_BATCH)
+    source = args.data or defaults.get("data") or _default_data(spec)
+    data = load_data(source).limit(args.limit, args.test_limit)
+    out = sys.stdout
+    print(f"{spec.title or spec.source}: {len(data.y_train)} training and "
+          f"{len(data.y_test)} test images ({data.name}), {epochs} epochs of batch {batch}",
+          file=out)
+    bar = _Progress(epochs, len(data.y_train), quiet=args.quiet)
+    started = time.perf_counter()
+    result = train(spec, data, epochs=epochs, batch=batch, learning_rate=args.lr,
+                   seed=spec.seed, on_batch=bar.batch, on_epoch=bar.epoch)
+    seconds = time.perf_counter() - started
+    print(f"test accuracy {result.accuracy * 100:.2f} % on {len(data.y_test)} held-out images "
+          f"after {epochs} epochs ({seconds:.1f} s)", file=out)
+    if args.save:
+        path = save_weights(result, args.save, overwrite=args.force,
+                            extra={"preset": args.preset, "seed": spec.seed,
+                                   "epochs": epochs, "batch": batch})
+        print(f"weights written to {path}", file=out)
+    if args.history:
+        write_atomic(args.history, json.dumps({"format": "cnntrace-history",
+                                               "history": result.history}, indent=1) + "\n",
+                     overwrite=args.force)
+    if not len(data.y_test):
+        raise DataError(f"{source}: no test images to measure the accuracy on")
+    return 0
+
+
+def _default_data(spec) -> str:
+    from ..network import build
+    from ..spec import SpecError
+    shape = build(spec, "float").shapes[0]
+    if shape == (1, 8, 8):
+        return "digits"
+    raise SpecError(f"{spec.source}: the network takes {shape[0]}x{shape[1]}x{shape[2]} "
+                    "images; give --data (a folder with the MNIST IDX files or an MNIST "
+                    ".npz) or use --preset digits-cnn for scikit-learn's 8x8 digits")
+
+
+class _Progress:
+    """A tqdm bar per epoch (when tqdm is installed), else one line per epoch."""
+
+    def __init__(self, epochs: int, total: int, quiet: bool = False):
+        self.epochs, self.total, self.quiet = epochs, total, quiet
+        self.bar = None
+        try:
+            import tqdm
+            self.tqdm = tqdm.tqdm
+        except ImportError:
+            self.tqdm = None
+
+    def batch(self, epoch, done, total, loss):
+        if self.quiet or self.tqdm is None:
+            return
+        if self.bar is None:
+            self.bar = self.tqdm(total=total, desc=f"epoch {epoch}/{self.epochs}",
+                                 unit="img", leave=False, file=sys.stderr)
+        self.bar.update(done - self.bar.n)
+        self.bar.set_postfix_str(f"loss {loss:.4f}", refresh=False)
+
+    def epoch(self, record):
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+        print(f"epoch {record['epoch']:>3}/{self.epochs}: train loss {record['loss']:.4f}, "
+              f"test accuracy {record['accuracy'] * 100:6.2f} % ({record['seconds']:.1f} s)",
+              flush=True)

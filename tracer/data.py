@@ -1,0 +1,188 @@
+"""Real digit images for training and for tracing a trained network.
+
+* ``digits``: the 8x8 handwritten digits that ship with scikit-learn (an optional extra:
+  ``pip install scikit-learn``), pixel values 0..16 scaled to [0, 1], split into a training
+  and a held-out test part with a fixed seed.
+* MNIST from files the user already has: a folder with the four IDX files
+  (``train-images-idx3-ubyte``, ``train-labels-idx1-ubyte``, ``t10k-images-idx3-ubyte``,
+  ``t10k-labels-idx1-ubyte``, each optionally ``.gz``), or one ``.npz`` with ``x_train``,
+  ``y_train``, ``x_test``, ``y_test`` (as ``keras.datasets.mnist`` saves it). Pixels
+  0..255 are scaled to [0, 1].
+
+Images come as float64 (N, 1, H, W), labels as int64 (N,). Every problem is a
+:class:`DataError` naming the file and what was expected.
+"""
+
+from __future__ import annotations
+
+import gzip
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .errors import CnnTraceError
+
+
+class DataError(CnnTraceError, ValueError):
+    """Data that cannot be loaded; the message names the file and what was expected."""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    x_train: np.ndarray  # (N, 1, H, W) float64 in [0, 1]
+    y_train: np.ndarray  # (N,) int64 class indices
+    x_test: np.ndarray
+    y_test: np.ndarray
+    source: str = ""  # what to pass to load_data() to get the same data again
+
+    @property
+    def image_shape(self) -> tuple:
+        return tuple(self.x_train.shape[1:])
+
+    @property
+    def classes(self) -> int:
+        return int(max(self.y_train.max(initial=0), self.y_test.max(initial=0))) + 1
+
+    def limit(self, train: int | None = None, test: int | None = None) -> Dataset:
+        """The first ``train`` training and ``test`` test samples (None: all)."""
+        return Dataset(self.name, self.x_train[:train], self.y_train[:train],
+                       self.x_test[:test], self.y_test[:test], self.source)
+
+
+def load_data(source: str, *, test_fraction: float = 0.2, seed: int = 0) -> Dataset:
+    """``'digits'``, a folder of MNIST IDX files, or an MNIST ``.npz`` file."""
+    if source == "digits":
+        return load_digits(test_fraction=test_fraction, seed=seed)
+    path = Path(source)
+    if path.is_dir():
+        return load_mnist_idx(path)
+    if path.suffix.lower() == ".npz":
+        return load_mnist_npz(path)
+    if not path.exists():
+        raise DataError(f"{source}: no such file or folder; expected 'digits', a folder with "
+                        "the MNIST IDX files, or an MNIST .npz file")
+    raise DataError(f"{source}: expected 'digits', a folder with the MNIST IDX files "
+                    "(train-images-idx3-ubyte[.gz], ...) or an MNIST .npz file")
+
+
+# ------------------------------------------------------------------- scikit-learn digits
+def load_digits(*, test_fraction: float = 0.2, seed: int = 0) -> Dataset:
+    """scikit-learn's 1797 8x8 digits, shuffled with ``seed`` and split."""
+    try:
+        from sklearn.datasets import load_digits as sk_load_digits
+    except ImportError:
+        raise DataError("the 8x8 digits need scikit-learn: pip install scikit-learn "
+                        "(or pip install 'cnntrace[digits]')") from None
+    bunch = sk_load_digits()
+    images = bunch.images.astype(np.float64)[:, None] / 16.0
+    labels = bunch.target.astype(np.int64)
+    order = np.random.default_rng(seed).permutation(len(labels))
+    n_test = int(round(len(labels) * test_fraction))
+    test, train = order[:n_test], order[n_test:]
+    return Dataset("digits", images[train], labels[train], images[test], labels[test],
+                   "digits")
+
+
+# -------------------------------------------------------------------------------- IDX
+IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+MNIST_FILES = {"x_train": "train-images-idx3-ubyte", "y_train": "train-labels-idx1-ubyte",
+               "x_test": "t10k-images-idx3-ubyte", "y_test": "t10k-labels-idx1-ubyte"}
+
+
+def read_idx(path: str | Path) -> np.ndarray:
+    """An IDX file (the MNIST format; gzip-compressed when it starts with the gzip magic)."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise DataError(f"{path}: cannot read: {err.strerror or err}") from None
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError) as err:
+            raise DataError(f"{path}: not a valid gzip file ({err})") from None
+    what = "an IDX file (2 zero bytes, a type byte, a dimension count, big-endian sizes)"
+    if len(raw) < 4 or raw[:2] != b"\x00\x00":
+        raise DataError(f"{path}: expected {what}; the file starts with {raw[:4].hex() or 'nothing'}")
+    kind, ndim = raw[2], raw[3]
+    if kind not in IDX_TYPES:
+        raise DataError(f"{path}: unknown IDX data type 0x{kind:02x}; expected one of "
+                        + ", ".join(f"0x{k:02x}" for k in IDX_TYPES))
+    if ndim == 0 or len(raw) < 4 + 4 * ndim:
+        raise DataError(f"{path}: expected {what}; the header is cut short")
+    shape = tuple(int(v) for v in np.frombuffer(raw, ">u4", count=ndim, offset=4))
+    dtype = np.dtype(IDX_TYPES[kind])
+    expected = int(np.prod(shape)) * dtype.itemsize
+    body = len(raw) - 4 - 4 * ndim
+    if body != expected:
+        raise DataError(f"{path}: the header promises shape {shape} ({expected} bytes of "
+                        f"data), the file has {body}")
+    data = np.frombuffer(raw, dtype, offset=4 + 4 * ndim).reshape(shape)
+    return data.astype(dtype.newbyteorder("="))
+
+
+def _find_idx(folder: Path, stem: str) -> Path:
+    for name in (stem, stem + ".gz", stem.replace("-idx", ".idx"),
+                 stem.replace("-idx", ".idx") + ".gz"):
+        if (folder / name).is_file():
+            return folder / name
+    raise DataError(f"{folder / stem}: missing; expected the MNIST file {stem} or "
+                    f"{stem}.gz in {folder}")
+
+
+def load_mnist_idx(folder: str | Path) -> Dataset:
+    """MNIST from the four IDX files in ``folder``."""
+    folder = Path(folder)
+    arrays = {key: (_find_idx(folder, stem)) for key, stem in MNIST_FILES.items()}
+    loaded = {key: read_idx(path) for key, path in arrays.items()}
+    return _mnist(loaded, {k: str(p) for k, p in arrays.items()}, str(folder))
+
+
+def load_mnist_npz(path: str | Path) -> Dataset:
+    """MNIST from one .npz with x_train, y_train, x_test, y_test."""
+    path = Path(path)
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            missing = [key for key in MNIST_FILES if key not in npz.files]
+            if missing:
+                raise DataError(f"{path}: missing array(s) {', '.join(missing)}; expected "
+                                "x_train, y_train, x_test, y_test (found "
+                                f"{', '.join(npz.files) or 'none'})")
+            loaded = {key: npz[key] for key in MNIST_FILES}
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such file") from None
+    except (OSError, ValueError, zipfile.BadZipFile) as err:
+        if isinstance(err, DataError):
+            raise
+        raise DataError(f"{path}: not a readable .npz file ({err})") from None
+    return _mnist(loaded, {key: f"{path}[{key}]" for key in MNIST_FILES}, str(path))
+
+
+def _mnist(arrays: dict, names: dict, source: str) -> Dataset:
+    for split in ("train", "test"):
+        x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]
+        if x.ndim == 4 and x.shape[-1] == 1:  # (N, H, W, 1) as the lecture's code keeps it
+            x = x[..., 0]
+        if x.ndim != 3:
+            raise DataError(f"{names[f'x_{split}']}: expected images of shape (N, H, W), "
+                            f"got {x.shape}")
+        if y.ndim != 1 or y.dtype.kind not in "iu":
+            raise DataError(f"{names[f'y_{split}']}: expected integer labels of shape (N,), "
+                            f"got {y.dtype} {y.shape}")
+        if len(x) != len(y):
+            raise DataError(f"{names[f'y_{split}']}: {len(y)} labels for {len(x)} images "
+                            f"in {names[f'x_{split}']}")
+        if len(y) and (y.min() < 0 or y.max() > 9):
+            raise DataError(f"{names[f'y_{split}']}: expected digit labels 0..9, got "
+                            f"{y.min()}..{y.max()}")
+        scale = 255.0 if x.dtype.kind in "iu" or x.max(initial=0) > 1 else 1.0
+        arrays[f"x_{split}"] = x.astype(np.float64)[:, None] / scale
+        arrays[f"y_{split}"] = y.astype(np.int64)
+    if arrays["x_train"].shape[1:] != arrays["x_test"].shape[1:]:
+        raise DataError(f"{names['x_test']}: test images {arrays['x_test'].shape[2:]} differ "
+                        f"from training images {arrays['x_train'].shape[2:]}")
+    return Dataset("mnist", arrays["x_train"], arrays["y_train"], arrays["x_test"],
+                   arrays["y_test"], source)
