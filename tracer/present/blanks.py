@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 
 from ..errors import CnnTraceError
 from ..trace import parse_cell
@@ -16,6 +17,11 @@ def given_ids(trace) -> set[str]:
     return {"input.out", "target.out"} | (params & set(trace.ids()))
 
 
+def split_selection(selection: str) -> list[str]:
+    """Split --blank at the commas outside brackets: 'a.out,b.out[0,1]' -> 2 tokens."""
+    return re.split(r",(?![^\[]*\])", selection)
+
+
 def select_hidden(trace, selection: str | None) -> frozenset[str]:
     """Parse --blank: 'forward', 'backward', 'update', 'all', quantity ids and cells
     ('conv1.out', 'pool1.out[0,0,0]'), comma separated."""
@@ -24,7 +30,7 @@ def select_hidden(trace, selection: str | None) -> frozenset[str]:
     hidden, given = set(), given_ids(trace)
     steps = {"forward": {"forward"}, "backward": {"backward"}, "update": {"update", "after"},
              "all": {"forward", "backward", "update", "after"}}
-    for token in (t.strip() for t in selection.split(",")):
+    for token in (t.strip() for t in split_selection(selection)):
         if not token:
             continue
         if token in steps:
@@ -45,5 +51,5 @@ def select_hidden(trace, selection: str | None) -> frozenset[str]:
             shape = trace.quantity(qid).shape
             if len(index) != len(shape) or any(not 0 <= i < n for i, n in zip(index, shape)):
                 raise CnnTraceError(f"--blank: {token!r} is outside {qid} of shape {shape}")
-        hidden.add(token if index is not None else qid)
+        hidden.add(f"{qid}[{','.join(map(str, index))}]" if index is not None else qid)
     return frozenset(hidden)

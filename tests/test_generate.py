@@ -1,0 +1,138 @@
+"""Generated specs: every constraint recomputed from the traced pass (not from the
+generator's own bookkeeping), TOML round trip, determinism, impossible options."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from tracer import from_dict, load_example, load_spec, run_pass
+from tracer.cli import main
+from tracer.generate import GenerateError, generate, options, spec_toml
+
+UP_TO_LOGITS = ("input.out", "conv1.weight", "conv1.bias", "conv1.out", "relu1.out",
+                "pool1.out", "flatten1.out", "dense1.weight", "dense1.bias", "dense1.out")
+
+
+def _cells(trace, qid):
+    return list(np.asarray(trace[qid], dtype=object).ravel())
+
+
+def violations(trace) -> list[str]:
+    """Every hand-friendliness constraint the exact trace breaks (empty: all met)."""
+    broken = []
+    for qid in ("input.out", "conv1.weight", "conv1.bias"):
+        if any(Fraction(v).denominator != 1 or abs(v) > 20 for v in _cells(trace, qid)):
+            broken.append(f"{qid}: not small integers")
+    for qid in UP_TO_LOGITS:
+        if any((Fraction(v) * 100).denominator != 1 for v in _cells(trace, qid)):
+            broken.append(f"{qid}: more than 2 decimals")
+    relu = next(info for info in trace.layers if info["type"] == "relu")
+    if not any(v < 0 for v in _cells(trace, relu["input"])):
+        broken.append("no negative ReLU input")
+    pre_activations = [relu["input"], trace.layers[-1]["input"]]  # conv output, logits
+    if any(v == 0 for qid in pre_activations for v in _cells(trace, qid)):
+        broken.append("a pre-activation is exactly 0")
+    for info in (i for i in trace.layers if i["type"] == "maxpool2d"):
+        x = np.asarray(trace[info["input"]], dtype=object)
+        size, stride = info["size"], info["stride"]
+        for c, i, j in np.ndindex(*info["out_shape"]):
+            window = x[c, i * stride:i * stride + size, j * stride:j * stride + size].ravel()
+            if sum(v == max(window) for v in window) > 1:
+                broken.append(f"{info['name']}: tie in window ({c},{i},{j})")
+    top = float(trace.numbers("softmax1.out").max())
+    if not 0.55 <= top <= 0.95:
+        broken.append(f"largest probability {top:.5f}")
+    return broken
+
+
+def test_the_checks_catch_an_unfriendly_spec():
+    """The lecture's own example is saturated and its ReLU passes everything."""
+    broken = violations(run_pass(load_example("lecture"), "exact", after=False))
+    assert "no negative ReLU input" in broken
+    assert any(b.startswith("largest probability 0.99998") for b in broken)
+    tie = from_dict({"input": [[1, 1], [1, 1]], "target": 0, "layers": [
+        {"type": "conv2d", "weight": [[1]], "bias": 0}, {"type": "relu"},
+        {"type": "maxpool2d", "size": 2}, {"type": "flatten"},
+        {"type": "dense", "weight": [[0.125, 0]]}, {"type": "softmax"}]})
+    broken = violations(run_pass(tie, "exact", after=False))
+    assert "pool1: tie in window (0,0,0)" in broken
+    assert "dense1.weight: more than 2 decimals" in broken
+    assert "a pre-activation is exactly 0" in broken
+
+
+def test_200_generated_specs_meet_every_constraint():
+    failures = {}
+    for seed in range(200):
+        spec = from_dict(generate(seed), f"seed-{seed}")
+        broken = violations(run_pass(spec, "exact", after=False))
+        if broken:
+            failures[seed] = broken
+    assert not failures
+
+
+@pytest.mark.parametrize("preset", ["tiny", "wide"])
+def test_other_presets_meet_every_constraint(preset):
+    for seed in range(20):
+        spec = from_dict(generate(seed, options(preset)), f"{preset}-{seed}")
+        assert not violations(run_pass(spec, "exact", after=False)), (preset, seed)
+
+
+def test_toml_reads_back_as_the_same_spec_and_carries_the_seed(tmp_path):
+    for seed in (0, 1, 42):
+        data = generate(seed)
+        path = tmp_path / f"g{seed}.toml"
+        path.write_text(spec_toml(data, f"cnntrace generate --seed {seed}"), encoding="utf-8")
+        loaded, direct = load_spec(path), from_dict(data)
+        assert loaded.seed == seed
+        assert (loaded.inputs, loaded.targets, loaded.layers, loaded.learning_rate) == \
+               (direct.inputs, direct.targets, direct.layers, direct.learning_rate)
+        a, b = run_pass(loaded), run_pass(direct)
+        assert all(np.array_equal(a.numbers(q), b.numbers(q)) for q in a.ids())
+
+
+def test_same_seed_same_spec_and_seeds_differ():
+    assert spec_toml(generate(11)) == spec_toml(generate(11))
+    texts = {spec_toml(generate(seed)) for seed in range(50)}
+    assert len(texts) == 50
+
+
+def test_allow_zero_lets_zeros_through():
+    zeros = 0
+    for seed in range(200):
+        trace = run_pass(from_dict(generate(seed, options(allow_zero=True))), "exact",
+                         after=False)
+        zeros += any(v == 0 for v in _cells(trace, "conv1.out"))
+    assert zeros > 0
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["--input-values", "1..1"], "'no ties in any pooling window'"),
+    (["--kernel-values", "0..0"], "'no ties in any pooling window'"),
+    (["--input", "3x3"], "needs a convolution output of at least 2x2"),
+    (["--kernel", "5"], "does not fit the 4x4 input"),
+    (["--classes", "1"], "--classes: expected 2 to 10"),
+    (["--input-values", "5..1"], "--input-values: expected LO..HI"),
+])
+def test_impossible_options_give_one_line_and_exit_2(argv, words, capsys):
+    assert main(["generate", *argv]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("cnntrace: error: ") and words in captured.err
+    assert captured.err.count("\n") == 1
+
+
+def test_generator_error_is_a_library_exception_too():
+    with pytest.raises(GenerateError, match="no ties in any pooling window"):
+        generate(0, options(input_values=(3, 3)))
+
+
+def test_generate_command_writes_a_spec_that_traces(tmp_path, capsys):
+    assert main(["generate", "--seed", "3", "--preset", "wide"]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("# Generated by cnntrace") and "--seed 3 --preset wide" in text
+    path = tmp_path / "spec.toml"
+    path.write_text(text, encoding="utf-8")
+    assert not violations(run_pass(load_spec(path), "exact", after=False))

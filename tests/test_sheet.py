@@ -1,0 +1,112 @@
+"""Answer-sheet templates: what `cnntrace sheet` writes is what `cnntrace check` reads."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import yaml
+
+from tracer import from_dict, load_example, run_pass
+from tracer.check import Checker
+from tracer.check.answers import parse_answers
+from tracer.cli import main
+from tracer.generate import generate, options
+from tracer.report import render
+from tracer.sheet import blank_cells, sheet_text
+
+
+def fill(text: str, trace, digits: int | None = None) -> str:
+    """The sheet with every null replaced by the trace's value (as YAML again)."""
+    data = yaml.safe_load(text)
+    for key, value in data.items():
+        if key == "student":
+            continue
+        true = trace.numbers(key)
+        assert np.size(value if value is not None else 0) == true.size, key
+        true = true.reshape(np.shape(value))  # the sheet's (squeezed) shape
+        data[key] = (true.tolist() if digits is None else
+                     np.vectorize(lambda v: float(f"{v:.{digits}g}"))(true).tolist())
+    return yaml.safe_dump(data)
+
+
+@pytest.fixture(scope="module")
+def lecture():
+    return load_example("lecture"), run_pass(load_example("lecture"))
+
+
+@pytest.mark.parametrize("blank", ["all", "forward", "backward", "update",
+                                   "conv1.out[0,1,0],pool1.argmax,loss.out"])
+def test_a_filled_sheet_scores_100_on_every_blank_cell(lecture, blank):
+    spec, trace = lecture
+    text = sheet_text(trace, blank)
+    checker = Checker(spec)
+    marking = checker.check(parse_answers(fill(text, trace), "yaml", "filled.yaml"))
+    assert marking.score == 100.0
+    assert marking.out_of == len(blank_cells(trace, blank)) > 0
+    assert set(marking.counts) == {"correct"}
+
+
+def test_the_unfilled_sheet_reads_as_all_missing(lecture):
+    spec, trace = lecture
+    marking = Checker(spec).check(parse_answers(sheet_text(trace, "all"), "yaml"))
+    assert marking.counts == {"missing": 79}  # every blank box of the lecture worksheet
+    assert marking.student == ""
+
+
+def test_a_sheet_with_one_wrong_number_is_not_100(lecture):
+    spec, trace = lecture
+    data = yaml.safe_load(fill(sheet_text(trace, "forward"), trace))
+    data["conv1.out"][1][0] = 12  # the lecture's 11
+    marking = Checker(spec).check(parse_answers(yaml.safe_dump(data), "yaml"))
+    assert marking.counts["wrong"] == 1 and marking.score < 100
+
+
+def test_sheet_lists_exactly_the_worksheets_blank_boxes(lecture):
+    _, trace = lecture
+    html = render(trace, ("html",), view="worksheet", blank="forward")["html"]
+    boxes = html.count('class="blank"')
+    cells = blank_cells(trace, "forward")
+    assert all(f'data-ref="{ref}"' in html for ref in cells)
+    assert len(set(cells)) == len(cells) <= boxes
+
+
+def test_generated_spec_with_three_classes_round_trips_to_4_digits():
+    spec = from_dict(generate(4, options("wide")))
+    trace = run_pass(spec)
+    text = sheet_text(trace, "all", variant="2025-04")
+    assert text.startswith("# cnntrace answer sheet: ") and "# Variant 2025-04" in text
+    marking = Checker(spec).check(parse_answers(fill(text, trace, digits=4), "yaml"))
+    assert marking.score == 100.0 and marking.out_of == len(blank_cells(trace, "all"))
+
+
+def test_shapes_nulls_and_cells_as_written(lecture):
+    _, trace = lecture
+    text = sheet_text(trace, "conv1.grad_weight,softmax1.sum,conv1.out[0,1,0]")
+    assert "conv1.grad_weight: [[null, null, null],\n" in text  # (1,1,3,3) as 3x3
+    assert "shape (1, 1, 3, 3), written as a 3x3 matrix" in text
+    assert 'softmax1.sum: null' in text
+    assert '"conv1.out[0,1,0]": null' in text
+    data = yaml.safe_load(text)
+    assert np.shape(data["conv1.grad_weight"]) == (3, 3)
+
+
+def test_cells_with_commas_in_blank_lists(lecture):
+    _, trace = lecture
+    html = render(trace, ("html",), view="worksheet",
+                  blank="pool1.out[0,0,0], conv1.out[0, 1, 0]")["html"]
+    assert html.count('class="blank"') >= 2
+    assert 'data-ref="conv1.out[0,1,0]"' in html and 'data-ref="conv1.out[0,0,0]"' not in html
+    assert blank_cells(trace, "pool1.out[0,0,0],conv1.out[0,1,0]") == \
+        ["conv1.out[0,1,0]", "pool1.out[0,0,0]"]
+
+
+def test_sheet_command_prints_the_sheet_and_check_accepts_it(tmp_path, capsys):
+    assert main(["sheet", "--example", "lecture", "--blank", "forward"]) == 0
+    text = capsys.readouterr().out
+    assert text == sheet_text(run_pass(load_example("lecture")), "forward",
+                              spec_name="--example lecture")
+    path = tmp_path / "answers.yaml"
+    path.write_text(fill(text, run_pass(load_example("lecture"))), encoding="utf-8")
+    assert main(["check", "--example", "lecture", str(path), "--quiet"]) == 0
+    assert main(["sheet", "--example", "lecture", "--blank", "conv9.out"]) == 2
+    assert "--blank: no quantity 'conv9.out'" in capsys.readouterr().err

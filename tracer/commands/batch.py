@@ -1,0 +1,5 @@
+"""`cnntrace batch` (being written)."""
+
+
+def register(commands) -> None:
+    pass

@@ -1,0 +1,5 @@
+"""`cnntrace export` (being written)."""
+
+
+def register(commands) -> None:
+    pass

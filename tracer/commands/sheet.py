@@ -1,0 +1,30 @@
+"""`cnntrace sheet`: the fill-in answer sheet (YAML) of a worksheet's blanks."""
+
+from __future__ import annotations
+
+import sys
+
+from . import add_spec_arguments, load_spec_argument
+
+
+def register(commands) -> None:
+    parser = commands.add_parser(
+        "sheet", help="write the fill-in answer sheet (YAML, nulls to replace) that "
+        "`cnntrace check` reads, for the blanks of a worksheet")
+    add_spec_arguments(parser)
+    parser.add_argument("--blank", default="all", metavar="IDS",
+                        help="what the worksheet leaves blank: forward, backward, update, "
+                             "all (default), or ids/cells such as conv1.out,pool1.out[0,0,0]")
+    parser.add_argument("--variant", metavar="ID", help="a variant id for the header")
+    parser.set_defaults(run=run)
+
+
+def run(args) -> int:
+    from ..network import run_pass
+    from ..sheet import sheet_text
+
+    spec = load_spec_argument(args)
+    name = args.spec or f"--example {args.example}"
+    trace = run_pass(spec, "float", after=True)
+    sys.stdout.write(sheet_text(trace, args.blank, variant=args.variant, spec_name=name))
+    return 0

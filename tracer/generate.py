@@ -1,0 +1,291 @@
+"""Hand-friendly generated specs: numbers a class can push through one pass by hand.
+
+The network is the lecture's: conv (one filter, stride 1, no padding) -> ReLU ->
+2x2 max-pool (stride 2) -> flatten -> dense -> softmax with cross-entropy. The input
+and the kernel are small integers, the conv bias an integer, the dense weights and
+biases short decimals (tenths where they can be, hundredths at most), so every value up
+to the logits is exact with at most 2 decimals. Draws are rejected until
+
+* no pre-activation (conv output, logit) is exactly 0 (unless ``allow_zero``),
+* at least one ReLU input is negative (so the mask matters),
+* every pooling window has one maximum (no ties),
+* the largest softmax probability is between 0.55 and 0.95 (not saturated, so the
+  gradients and the update show at 4 significant digits),
+
+with a bound on the number of draws; when no draw meets them, :class:`GenerateError`
+names the constraint. Only ``random.Random(seed).random()`` is used (its sequence is
+guaranteed across Python versions), so a seed always gives the same spec.
+
+>>> data = generate(7)
+>>> data["seed"], len(data["layers"])
+(7, 6)
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+import numpy as np
+
+from .errors import CnnTraceError
+
+POOL = 2  # max-pool size and stride
+PROB_RANGE = (0.55, 0.95)
+CONSTRAINTS = {
+    "zero": "no pre-activation exactly 0 (--allow-zero allows it)",
+    "negative": "at least one ReLU input negative",
+    "ties": "no ties in any pooling window",
+    "saturation": f"largest softmax probability between {PROB_RANGE[0]} and {PROB_RANGE[1]}",
+}
+CONV_TRIES = 4000  # draws of input, kernel and bias
+DENSE_TRIES = 40  # draws of the dense layer per grid, per accepted convolution
+DENSE_GRIDS = ((10, 10), (20, 10), (50, 10), (100, 10))  # (1/step, largest |w| in steps)
+BIAS_TENTHS = 5  # dense biases in -0.5 .. 0.5, conv bias in -2 .. 2
+CONV_BIAS = 2
+LIMITS = {"side": 12, "kernel": 5, "classes": 10, "value": 20}
+
+
+class GenerateError(CnnTraceError, ValueError):
+    """Options that cannot give a spec; the message names the option or constraint."""
+
+
+@dataclass(frozen=True)
+class Options:
+    """What to generate: sizes and value ranges (see :data:`PRESETS`)."""
+
+    input: tuple[int, int] = (4, 4)
+    kernel: int = 3
+    classes: int = 2
+    input_values: tuple[int, int] = (0, 5)
+    kernel_values: tuple[int, int] = (-1, 1)
+    allow_zero: bool = False
+    learning_rate: str = "0.1"
+    title: str = ""
+
+
+PRESETS = {
+    "lecture": Options(),  # the lecture's shape: 4x4 input, 3x3 kernel, 2 classes
+    "tiny": Options(input=(3, 3), kernel=2, input_values=(0, 4)),
+    "wide": Options(input=(6, 6), kernel=3, classes=3, input_values=(0, 4)),
+}
+
+
+def options(preset: str = "lecture", **overrides) -> Options:
+    """A preset's options with ``overrides`` (None values ignored)."""
+    if preset not in PRESETS:
+        raise GenerateError(f"--preset: unknown preset {preset!r}; choose from "
+                            f"{', '.join(PRESETS)}")
+    return replace(PRESETS[preset], **{k: v for k, v in overrides.items() if v is not None})
+
+
+# -------------------------------------------------------------------------- checks
+def _validate(opts: Options) -> tuple[int, int]:
+    """The convolution output size; GenerateError for impossible sizes or ranges."""
+    (h, w), k = opts.input, opts.kernel
+    if not (1 <= h <= LIMITS["side"] and 1 <= w <= LIMITS["side"]):
+        raise GenerateError(f"--input: expected sides from 1 to {LIMITS['side']}, got {h}x{w}")
+    if not 1 <= k <= LIMITS["kernel"]:
+        raise GenerateError(f"--kernel: expected 1 to {LIMITS['kernel']}, got {k}")
+    if not 2 <= opts.classes <= LIMITS["classes"]:
+        raise GenerateError(f"--classes: expected 2 to {LIMITS['classes']}, got {opts.classes}")
+    for name, (lo, hi) in (("--input-values", opts.input_values),
+                           ("--kernel-values", opts.kernel_values)):
+        if lo > hi or max(abs(lo), abs(hi)) > LIMITS["value"]:
+            raise GenerateError(f"{name}: expected LO..HI with LO <= HI within "
+                                f"-{LIMITS['value']}..{LIMITS['value']}, got {lo}..{hi}")
+    if k > min(h, w):
+        raise GenerateError(f"--kernel: a {k}x{k} kernel does not fit the {h}x{w} input")
+    out = (h - k + 1, w - k + 1)
+    if min(out) < POOL:
+        raise GenerateError(f"--input/--kernel: the {POOL}x{POOL} max-pool needs a "
+                            f"convolution output of at least {POOL}x{POOL}; a {h}x{w} input "
+                            f"and a {k}x{k} kernel give {out[0]}x{out[1]}")
+    return out
+
+
+def _conv(x: np.ndarray, kernel: np.ndarray, bias: int) -> np.ndarray:
+    k = kernel.shape[0]
+    h, w = x.shape[0] - k + 1, x.shape[1] - k + 1
+    return np.array([[int((x[i:i + k, j:j + k] * kernel).sum()) + bias for j in range(w)]
+                     for i in range(h)], dtype=np.int64)
+
+
+def _windows(a: np.ndarray) -> list[np.ndarray]:
+    h, w = a.shape[0] // POOL, a.shape[1] // POOL
+    return [a[i * POOL:(i + 1) * POOL, j * POOL:(j + 1) * POOL].ravel()
+            for i in range(h) for j in range(w)]
+
+
+def _conv_failures(z: np.ndarray, allow_zero: bool) -> set[str]:
+    failed = set()
+    if not allow_zero and (z == 0).any():
+        failed.add("zero")
+    if not (z < 0).any():
+        failed.add("negative")
+    for window in _windows(np.maximum(z, 0)):
+        if (window == window.max()).sum() > 1:
+            failed.add("ties")
+            break
+    return failed
+
+
+def _largest_probability(logits_hundredths: np.ndarray) -> float:
+    z = logits_hundredths / 100.0
+    e = np.exp(z - z.max())
+    return float(e.max() / e.sum())
+
+
+# ------------------------------------------------------------------------ drawing
+class _Draw:
+    """Integers in a range from ``random.Random.random()`` only (a stable sequence)."""
+
+    def __init__(self, seed: int):
+        self.rng = random.Random(seed)
+
+    def int(self, lo: int, hi: int) -> int:
+        return lo + int(self.rng.random() * (hi - lo + 1))
+
+    def ints(self, shape, lo: int, hi: int, nonzero: bool = False) -> np.ndarray:
+        values = []
+        for _ in range(int(np.prod(shape))):
+            v = self.int(lo, hi)
+            while nonzero and v == 0 and (lo, hi) != (0, 0):
+                v = self.int(lo, hi)
+            values.append(v)
+        return np.array(values, dtype=np.int64).reshape(shape)
+
+
+def _dense(draw: _Draw, features: np.ndarray, classes: int, allow_zero: bool,
+           failures: Counter):
+    """Weights and biases (in hundredths) meeting the logit constraints, or None."""
+    for per_unit, largest in DENSE_GRIDS:
+        scale = 100 // per_unit
+        for _ in range(DENSE_TRIES):
+            weight = draw.ints((features.size, classes), -largest, largest, nonzero=True) * scale
+            bias = draw.ints((classes,), -BIAS_TENTHS, BIAS_TENTHS) * 10
+            logits = features @ weight + bias  # hundredths
+            low, high = PROB_RANGE
+            if not low <= _largest_probability(logits) <= high:
+                failures["saturation"] += 1
+            elif not allow_zero and (logits == 0).any():
+                failures["zero"] += 1
+            else:
+                return weight, bias
+    return None
+
+
+def generate(seed: int = 0, opts: Options | None = None) -> dict:
+    """A spec (as data for :func:`tracer.spec.from_dict`) meeting every constraint."""
+    opts = opts or Options()
+    if not isinstance(seed, int) or seed < 0:
+        raise GenerateError(f"--seed: expected a whole number >= 0, got {seed!r}")
+    _validate(opts)
+    draw = _Draw(seed)
+    failures: Counter = Counter()
+    for _ in range(CONV_TRIES):
+        x = draw.ints(opts.input, *opts.input_values)
+        kernel = draw.ints((opts.kernel, opts.kernel), *opts.kernel_values)
+        bias = draw.int(-CONV_BIAS, CONV_BIAS)
+        z = _conv(x, kernel, bias)
+        failed = _conv_failures(z, opts.allow_zero)
+        failures.update(failed)
+        if failed:
+            continue
+        features = np.array([w.max() for w in _windows(np.maximum(z, 0))], dtype=np.int64)
+        dense = _dense(draw, features, opts.classes, opts.allow_zero, failures)
+        if dense is None:
+            continue
+        target = draw.int(0, opts.classes - 1)
+        return _spec_data(seed, opts, x, kernel, bias, *dense, target)
+    raise GenerateError(_failure_message(failures, opts))
+
+
+def _failure_message(failures: Counter, opts: Options) -> str:
+    sizes = (f"input {opts.input[0]}x{opts.input[1]} with values "
+             f"{opts.input_values[0]}..{opts.input_values[1]}, kernel {opts.kernel}x"
+             f"{opts.kernel} with values {opts.kernel_values[0]}..{opts.kernel_values[1]}, "
+             f"{opts.classes} classes")
+    ranked = [name for name, _ in failures.most_common()]
+    if failures[ranked[0]] >= CONV_TRIES:
+        what = f"'{CONSTRAINTS[ranked[0]]}'"
+    else:
+        what = " and ".join(f"'{CONSTRAINTS[n]}'" for n in ranked[:2]) + " together"
+    return (f"generate: no spec met {what} in {CONV_TRIES} draws ({sizes}); widen "
+            "--input-values or --kernel-values, or change the sizes")
+
+
+def _hundredths(values) -> list:
+    return np.vectorize(lambda v: Decimal(int(v)) / 100, otypes=[object])(values).tolist()
+
+
+def _spec_data(seed, opts, x, kernel, bias, weight, dense_bias, target) -> dict:
+    return {
+        "title": opts.title or f"One pass by hand: {opts.input[0]}x{opts.input[1]} input, "
+                               f"{opts.kernel}x{opts.kernel} filter, {opts.classes} classes",
+        "seed": seed,
+        "learning_rate": Decimal(opts.learning_rate),
+        "input": x.tolist(),
+        "target": target,
+        "layers": [
+            {"type": "conv2d", "weight": kernel.tolist(), "bias": int(bias), "stride": 1,
+             "padding": 0},
+            {"type": "relu"},
+            {"type": "maxpool2d", "size": POOL, "stride": POOL},
+            {"type": "flatten"},
+            {"type": "dense", "weight": _hundredths(weight), "bias": _hundredths(dense_bias)},
+            {"type": "softmax"},
+        ],
+    }
+
+
+# --------------------------------------------------------------------------- TOML
+def spec_toml(data: dict, command: str = "") -> str:
+    """``data`` from :func:`generate` as an ordinary, editable TOML spec (deterministic)."""
+    from . import __version__
+    lines = [f"# Generated by cnntrace {__version__}" + (f": {command}" if command else ""),
+             "# An ordinary spec: edit it freely. As generated, every value up to the logits",
+             "# is exact with at most 2 decimals, no pooling window ties, a ReLU input is",
+             "# negative and the largest probability is between 0.55 and 0.95.",
+             f"title = {_toml_string(data['title'])}",
+             f"seed = {data['seed']}",
+             f"learning_rate = {_toml_value(data['learning_rate'])}",
+             _toml_key("input", data["input"]),
+             f"target = {_toml_value(data['target'])}"]
+    for layer in data["layers"]:
+        lines += ["", "[[layers]]"]
+        lines += [_toml_key(key, value) for key, value in layer.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _toml_key(key: str, value) -> str:
+    if isinstance(value, list) and value and isinstance(value[0], list):
+        indent = " " * (len(key) + 4)
+        rows = [_toml_value(row) for row in value]
+        return f"{key} = [" + (",\n" + indent).join(rows) + "]"
+    return f"{key} = {_toml_value(value)}"
+
+
+def _toml_value(value) -> str:
+    if isinstance(value, str):
+        return _toml_string(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, Decimal):
+        text = str(value)
+        if "E" in text or "e" in text:
+            text = format(value, "f")
+        return text
+    raise TypeError(f"cannot write {value!r} as TOML")
+
+
+def _toml_string(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    escaped = "".join(c if c >= " " and c != "\x7f" else f"\\u{ord(c):04x}" for c in escaped)
+    return f'"{escaped}"'

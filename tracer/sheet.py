@@ -1,0 +1,187 @@
+"""Answer-sheet templates: the fill-in YAML that `cnntrace check` reads.
+
+A worksheet leaves some cells blank (``--blank``, see :mod:`tracer.present.blanks`);
+its answer sheet lists each blank quantity (or single cell) under its public id with
+nulls in the quantity's shape, so a student replaces every null by a number and runs
+``cnntrace check SPEC answers.yaml``. Tensors with leading axes of length 1 are written
+squeezed down to a matrix (a 2x2 matrix for shape (1, 2, 2)), as the checker allows.
+
+>>> from tracer import load_example, run_pass
+>>> text = sheet_text(run_pass(load_example("lecture")), "conv1.out")
+>>> "conv1.out: [[null, null],\\n" in text
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .present.blanks import LEVELS, select_hidden
+from .trace import parse_cell
+
+SUFFIXES = {  # what each kind of quantity is, for the comment above its entry
+    "out": "output", "grad": "dL/d(out)", "mask": "ReLU mask (1 passes the gradient)",
+    "exp": "e^z per class", "sum": "sum of e^z", "grad_weight": "dL/dW",
+    "grad_bias": "dL/db", "weight_new": "W after the update", "bias_new": "b after the update",
+    "argmax": "(row, col) of each window's maximum", "ties": "cells tied for the maximum",
+    "local_grad": "f'(x) per cell", }
+
+
+@dataclass(frozen=True)
+class Blank:
+    """One entry of an answer sheet: a whole quantity (``index`` None) or one cell."""
+
+    qid: str
+    index: tuple | None
+    shape: tuple  # the quantity's full shape
+
+    @property
+    def key(self) -> str:
+        if self.index is None:
+            return self.qid
+        return f"{self.qid}[{','.join(map(str, self.index))}]"
+
+    @property
+    def written_shape(self) -> tuple:
+        """The shape the sheet writes: () for a cell; leading 1-axes dropped down to 2-D."""
+        if self.index is not None:
+            return ()
+        return squeezed(self.shape)
+
+    def cells(self) -> list[tuple]:
+        """Full indices of the cells this entry asks for, row-major."""
+        return [self.index] if self.index is not None else list(np.ndindex(self.shape))
+
+    def cell_refs(self) -> list[str]:
+        return [_ref(self.qid, i) for i in self.cells()]
+
+
+def squeezed(shape: tuple) -> tuple:
+    """(1, 2, 2) -> (2, 2); (1, 1, 3, 3) -> (3, 3); (1, 2) and (2,) stay as they are."""
+    shape = tuple(shape)
+    while len(shape) > 2 and shape[0] == 1:
+        shape = shape[1:]
+    return shape
+
+
+def _ref(qid: str, index: tuple) -> str:
+    return f"{qid}[{','.join(map(str, index))}]" if index else qid
+
+
+def shown_refs(trace) -> list[str]:
+    """Every cell the worked example (and so the worksheet) shows, in document order."""
+    from .present.handout import build_document
+    return build_document(trace).refs
+
+
+def blanks(trace, blank: str | None, refs: list[str] | None = None) -> list[Blank]:
+    """The entries of the answer sheet for ``--blank`` (levels, ids, cells).
+
+    A level (forward, backward, update, all) contributes the quantities the worksheet
+    shows as blank boxes; an id or cell named explicitly is always listed. Order: as
+    the worksheet shows them (the pass in the lecture's order), then the rest in pass
+    order.
+    """
+    hidden = select_hidden(trace, blank)
+    named = select_hidden(trace, ",".join(t for t in (blank or "").split(",")
+                                          if t.strip() and t.strip() not in LEVELS))
+    refs = shown_refs(trace) if refs is None else refs
+    position: dict[str, int] = {}
+    for i, ref in enumerate(refs):
+        position.setdefault(ref, i)
+        position.setdefault(ref.split("[")[0], i)
+    order = {qid: i for i, qid in enumerate(trace.ids())}
+    entries = []
+    for token in hidden:
+        qid, index = parse_cell(token)
+        first = position.get(token if index is not None else qid)
+        if first is None and token not in named:
+            continue  # a quantity the worksheet never shows (e.g. pool1.argmax)
+        rank = (0, first, 0) if first is not None else (1, order[qid], 0)
+        entries.append((rank, Blank(qid, index, trace.quantity(qid).shape)))
+    entries.sort(key=lambda item: (item[0], item[1].index or ()))
+    return _without_covered([e for _, e in entries])
+
+
+def _without_covered(entries: list[Blank]) -> list[Blank]:
+    """A cell whose whole quantity is listed too is not listed twice."""
+    whole = {e.qid for e in entries if e.index is None}
+    return [e for e in entries if e.index is None or e.qid not in whole]
+
+
+def blank_cells(trace, blank: str | None, refs: list[str] | None = None) -> list[str]:
+    """Every blank cell as a ref ('conv1.out[0,1,0]'), in the sheet's order."""
+    return [ref for entry in blanks(trace, blank, refs) for ref in entry.cell_refs()]
+
+
+# ----------------------------------------------------------------------- the YAML
+def sheet_text(trace, blank: str | None, *, variant: str | None = None,
+               spec_name: str = "SPEC", refs: list[str] | None = None) -> str:
+    """The fill-in answer sheet as YAML text: a comment header, then one entry per
+    blank quantity (nulls in its shape) or cell (a null)."""
+    entries = blanks(trace, blank, refs)
+    cells = sum(len(e.cells()) for e in entries)
+    lines = [f"# cnntrace answer sheet: {_one_line(trace.title) or 'worked example'}"]
+    if variant:
+        lines.append(f"# Variant {_one_line(variant)}")
+    lines += [
+        f"# Blanks: {_one_line(blank or 'none')} ({_count(len(entries), 'entry', 'entries')}, "
+        f"{_count(cells, 'cell', 'cells')})",
+        "# Replace every null by your number (5, -0.25, 1.846e-5 or 28/5), written to the",
+        "# digits you worked with: each is checked to the digits written, rounded or",
+        "# truncated. Leave null what you skip. Tensors are written without their leading",
+        "# axes of length 1 (a 2x2 matrix for shape (1, 2, 2)).",
+        f"# Check it: cnntrace check {spec_name} answers.yaml",
+        'student: ""',
+    ]
+    if not entries:
+        lines.append("# (nothing is blank)")
+    for entry in entries:
+        lines.append("")
+        lines.append(f"# {_describe(entry)}")
+        lines.append(_entry_line(entry))
+    return "\n".join(lines) + "\n"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _describe(entry: Blank) -> str:
+    layer, suffix = entry.qid.split(".", 1)
+    what = {"loss.out": "the loss", "loss.after": "the loss after the update",
+            "input.grad": "dL/dX", "input.out": "the input X"}.get(
+        entry.qid, f"{layer} {SUFFIXES.get(suffix, suffix)}")
+    full = "(" + ", ".join(map(str, entry.shape)) + ("," if len(entry.shape) == 1 else "") + ")"
+    if entry.index is not None:
+        return f"{entry.key}: one cell of {what}, shape {full}"
+    written = entry.written_shape
+    form = ("one number" if not written else
+            f"a list of {written[0]}" if len(written) == 1 else
+            "a " + "x".join(map(str, written)) + (" matrix" if len(written) == 2 else " array"))
+    return f"{entry.qid}: {what}, shape {full}, written as {form}"
+
+
+def _entry_line(entry: Blank) -> str:
+    if entry.index is not None:
+        return f'"{entry.key}": null'
+    shape = entry.written_shape
+    prefix = f"{entry.key}: "
+    if len(shape) <= 1:
+        return prefix + _flow(shape)
+    rows = [_flow(shape[1:])] * shape[0]
+    indent = " " * (len(prefix) + 1)
+    return prefix + "[" + (",\n" + indent).join(rows) + "]"
+
+
+def _flow(shape: tuple) -> str:
+    """Nested nulls in ``shape`` as a YAML flow sequence: (2, 2) -> [[null, null], ...]."""
+    if not shape:
+        return "null"
+    return "[" + ", ".join([_flow(shape[1:])] * shape[0]) + "]"
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
