@@ -34,8 +34,12 @@ def output_backward(ctx: Context, output: dict, logits: dict) -> Section:
         for k in range(output["out_shape"][0]):
             diff = m.row(ctx.prob(f"{output['name']}.out", n + (k,)), "-",
                          operand(ctx.num("target.out", n + (k,))))
-            lines.append(m.row(d(m.sub("z", k)), "=", *scale, m.paren(diff) if scale else diff,
-                               "=", ctx.num(grad_id, n + (k,))))
+            line = [d(m.sub("z", k)), "=", *scale, m.paren(diff) if scale else diff, "=",
+                    ctx.num(grad_id, n + (k,))]
+            form = ctx.exact_form(ctx.value(grad_id, n + (k,)))
+            if form is not None:
+                line[-1:-1] = [form, "≈"]
+            lines.append(m.row(*line))
     return Section("output.backward.title", {"layer": output["name"]},
                    [Para(f"output.backward.{output['type']}"), Display(lines)],
                    anchor="bwd-output")

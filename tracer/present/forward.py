@@ -244,9 +244,13 @@ def dense_forward(ctx: Context, info: dict) -> Section:
         for (k,) in ctx.pick((k_count,)):
             terms = [m.row(operand(ctx.num(a_id, n + (i,))), "·",
                            operand(ctx.num(f"{name}.weight", (i, k)))) for i in range(d)]
-            lines.append(m.row(m.sub("z", k), "=",
-                               m.joined(terms + [operand(ctx.num(f"{name}.bias", (k,)))], "+"),
-                               "=", ctx.num(f"{name}.out", n + (k,))))
+            line = [m.sub("z", k), "=",
+                    m.joined(terms + [operand(ctx.num(f"{name}.bias", (k,)))], "+"), "=",
+                    ctx.num(f"{name}.out", n + (k,))]
+            form = ctx.exact_form(ctx.value(f"{name}.out", n + (k,)))
+            if form is not None:
+                line += ["=", form]
+            lines.append(m.row(*line))
         blocks.append(Display(lines))
     return _section(info, "dense.title", blocks)
 
