@@ -82,7 +82,7 @@ def options(preset: str = "lecture", **overrides) -> Options:
 
 
 # -------------------------------------------------------------------------- checks
-def _validate(opts: Options) -> tuple[int, int]:
+def validate(opts: Options) -> tuple[int, int]:
     """The convolution output size; GenerateError for impossible sizes or ranges."""
     (h, w), k = opts.input, opts.kernel
     if not (1 <= h <= LIMITS["side"] and 1 <= w <= LIMITS["side"]):
@@ -182,7 +182,7 @@ def generate(seed: int = 0, opts: Options | None = None) -> dict:
     opts = opts or Options()
     if not isinstance(seed, int) or seed < 0:
         raise GenerateError(f"--seed: expected a whole number >= 0, got {seed!r}")
-    _validate(opts)
+    validate(opts)
     draw = _Draw(seed)
     failures: Counter = Counter()
     for _ in range(CONV_TRIES):

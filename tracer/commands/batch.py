@@ -1,5 +1,65 @@
-"""`cnntrace batch` (being written)."""
+"""`cnntrace batch`: a class set of generated variants, each with worksheet and key."""
+
+from __future__ import annotations
+
+import sys
+
+from . import digits
+from .generate import _count, add_generator_arguments, generator_options
 
 
 def register(commands) -> None:
-    pass
+    parser = commands.add_parser(
+        "batch", help="generate N variants (one per student): worksheet and key PDFs (HTML "
+        "on request), answer sheets, specs and an index, on all cores")
+    parser.add_argument("--count", type=_count, required=True, metavar="N",
+                        help="number of variants")
+    parser.add_argument("--seed", type=_count, default=0, metavar="S",
+                        help="batch seed (default 0); variant n uses generator seed "
+                             "S*10000 + n-1 and has the id S-nn")
+    add_generator_arguments(parser)
+    parser.add_argument("--blank", default="all", metavar="LEVEL",
+                        help="what the worksheets leave blank: forward, backward, update, "
+                             "all (default), or ids/cells")
+    parser.add_argument("--html", action="store_true", help="write HTML worksheets and keys too")
+    parser.add_argument("--no-pdf", action="store_true", help="write no PDFs")
+    parser.add_argument("--lang", choices=("en", "ko"), default="en", help="language")
+    parser.add_argument("--digits", type=digits, default=4, metavar="N",
+                        help="significant digits (default 4)")
+    parser.add_argument("--jobs", type=_count, default=0, metavar="J",
+                        help="worker processes (default: all cores)")
+    parser.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    parser.add_argument("--force", action="store_true",
+                        help="replace existing files that cnntrace did not write")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar or summary")
+    parser.set_defaults(run=run)
+
+
+def run(args) -> int:
+    from ..batch import Settings, plan, run_batch
+    from ..errors import CnnTraceError
+
+    if args.no_pdf and not args.html:
+        raise CnnTraceError("--no-pdf: nothing to render; add --html")
+    variants = plan(args.count, args.seed, generator_options(args))
+    settings = Settings(out_dir=args.out, blank=args.blank, pdf=not args.no_pdf,
+                        html=args.html, lang=args.lang, digits=args.digits)
+    if variants[0].spec is not None:  # a bad --blank is one error, not one per variant
+        _check_blank(variants[0], args.blank)
+    result = run_batch(variants, settings, jobs=args.jobs or None, overwrite=args.force,
+                       progress=not args.quiet)
+    failed = [v for v in result if v.error]
+    for variant in failed:
+        print(f"cnntrace: error: variant {variant.id} (seed {variant.seed}): {variant.error}",
+              file=sys.stderr)
+    if not args.quiet:
+        print(f"{len(result) - len(failed)} of {len(result)} variants written to {args.out}; "
+              f"index: {args.out}/index.html, {args.out}/index.csv")
+    return 1 if failed else 0
+
+
+def _check_blank(variant, blank: str) -> None:
+    from ..network import run_pass
+    from ..present.blanks import select_hidden
+    from ..spec import from_dict
+    select_hidden(run_pass(from_dict(variant.spec), after=False), blank)

@@ -1,0 +1,146 @@
+"""Class batches: distinct variants, identical reruns, the variant id on every page,
+an index, and one failing variant that does not lose the others."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+import yaml
+
+from tracer import from_dict, load_spec, run_pass
+from tracer.batch import Settings, plan, run_batch
+from tracer.check import Checker
+from tracer.check.answers import parse_answers
+from tracer.cli import main
+from tracer.generate import generate, options
+from tracer.render.index import render_index
+
+
+def read_index(folder):
+    with open(folder / "index.csv", newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory):
+    """The same 30-variant batch (HTML only) written twice."""
+    runs = []
+    for name in ("first", "second"):
+        out = tmp_path_factory.mktemp(name)
+        assert main(["batch", "--count", "30", "--seed", "3", "--html", "--no-pdf",
+                     "--out", str(out), "--quiet"]) == 0
+        runs.append(out)
+    return runs
+
+
+def test_30_distinct_variants_with_keys_sheets_and_an_index(two_runs):
+    out = two_runs[0]
+    rows = read_index(out)
+    assert [r["variant"] for r in rows] == [f"3-{n:02d}" for n in range(1, 31)]
+    assert [int(r["seed"]) for r in rows] == list(range(30000, 30030))
+    assert {r["status"] for r in rows} == {"ok"}
+    numbers = set()
+    for row in rows:
+        for kind in ("worksheet_html", "key_html", "answers", "spec"):
+            assert (out / row[kind]).is_file(), row[kind]
+        spec = load_spec(out / row["spec"])
+        numbers.add(repr((spec.inputs, spec.targets, spec.layers)))
+        html = (out / row["worksheet_html"]).read_text(encoding="utf-8")
+        assert f"Variant {row['variant']}" in html and 'class="blank"' in html
+        key = (out / row["key_html"]).read_text(encoding="utf-8")
+        assert f"Variant {row['variant']}" in key and 'class="answer"' in key
+    assert len(numbers) == 30  # 30 different exercises
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert index.count("<tr") == 31 and 'href="3-30.key.html"' in index
+    manifest = json.loads((out / "index.json").read_text(encoding="utf-8"))
+    assert manifest["format"] == "cnntrace-batch" and len(manifest["variants"]) == 30
+
+
+def test_same_seed_gives_identical_files_and_numbers(two_runs):
+    first, second = two_runs
+    names = sorted(p.name for p in first.iterdir())
+    assert names == sorted(p.name for p in second.iterdir()) and len(names) == 30 * 4 + 3
+    for name in names:
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+    a = run_pass(load_spec(first / "3-17.spec.toml"))
+    b = run_pass(load_spec(second / "3-17.spec.toml"))
+    assert all((a.numbers(q) == b.numbers(q)).all() for q in a.ids())
+
+
+def test_a_variants_answer_sheet_and_spec_check_to_100(two_runs):
+    out = two_runs[0]
+    spec = load_spec(out / "3-05.spec.toml")
+    trace = run_pass(spec)
+    sheet = yaml.safe_load((out / "3-05.answers.yaml").read_text(encoding="utf-8"))
+    for key in [k for k in sheet if k != "student"]:
+        sheet[key] = trace.numbers(key).reshape(
+            __import__("numpy").shape(sheet[key])).tolist()
+    marking = Checker(spec).check(parse_answers(yaml.safe_dump(sheet), "yaml"))
+    assert marking.score == 100.0 and marking.out_of > 50
+
+
+def test_variant_seeds_and_specs_follow_the_batch_seed():
+    variants = plan(3, 2, options())
+    assert [(v.id, v.seed) for v in variants] == [("2-01", 20000), ("2-02", 20001),
+                                                  ("2-03", 20002)]
+    assert variants[1].spec == generate(20001)
+
+
+def test_variant_id_is_on_every_pdf_page(tmp_path):
+    pypdf = pytest.importorskip("pypdf")
+    [variant] = run_batch(plan(1, 0, options()), Settings(str(tmp_path), blank="forward"),
+                          jobs=1, progress=False)
+    assert variant.error is None
+    for kind in ("worksheet_pdf", "key_pdf"):
+        pages = pypdf.PdfReader(io.BytesIO((tmp_path / variant.files[kind]).read_bytes())).pages
+        assert len(pages) > 3
+        missing = [i for i, page in enumerate(pages) if "Variant 0-01" not in page.extract_text()]
+        assert not missing, (kind, missing)
+
+
+def test_one_failing_variant_is_reported_and_the_others_are_kept(tmp_path, capsys):
+    (tmp_path / "5-02.key.html").mkdir()  # variant 2 cannot write its key
+    code = main(["batch", "--count", "3", "--seed", "5", "--html", "--no-pdf", "--jobs", "2",
+                 "--out", str(tmp_path), "--force", "--quiet"])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "cnntrace: error: variant 5-02 (seed 50001):" in err and "is a folder" in err
+    rows = {r["variant"]: r for r in read_index(tmp_path)}
+    assert rows["5-02"]["status"] == "failed" and "is a folder" in rows["5-02"]["error"]
+    for vid in ("5-01", "5-03"):
+        assert rows[vid]["status"] == "ok"
+        assert (tmp_path / rows[vid]["key_html"]).is_file()
+    assert "failed" in (tmp_path / "index.html").read_text(encoding="utf-8")
+
+
+def test_refuses_a_users_file_before_any_work_and_replaces_its_own(tmp_path, capsys):
+    argv = ["batch", "--count", "2", "--html", "--no-pdf", "--out", str(tmp_path), "-q"]
+    (tmp_path / "0-02.spec.toml").write_text("my notes\n")
+    assert main(argv) == 2
+    assert "0-02.spec.toml: already exists and was not written by cnntrace" in \
+        capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["0-02.spec.toml"]
+    (tmp_path / "0-02.spec.toml").unlink()
+    assert main(argv) == 0
+    assert main(argv) == 0  # its own files (YAML, TOML and CSV too) are replaced
+
+
+def test_index_html_escapes_text():
+    rows = [{"variant": "1-01", "seed": 1, "status": "failed", "worksheet_pdf": "", "key_pdf": "",
+             "worksheet_html": "", "key_html": "", "answers": "", "spec": "",
+             "error": "<script>alert(1)</script>"}]
+    html = render_index(rows, "<b>all</b>", "0")
+    assert "<script>" not in html and "&lt;script&gt;" in html and "&lt;b&gt;all" in html
+
+
+def test_bad_options_are_one_line_errors(tmp_path, capsys):
+    assert main(["batch", "--count", "2", "--out", str(tmp_path), "--input", "3x3"]) == 2
+    assert main(["batch", "--count", "2", "--out", str(tmp_path), "--blank", "conv9.out"]) == 2
+    assert main(["batch", "--count", "0", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 3 and all(line.startswith("cnntrace: error: ") for line in err)
+    assert not any(tmp_path.iterdir())
+    assert from_dict(generate(0))  # the generator itself still works

@@ -1,0 +1,286 @@
+"""Class batches: one generated variant per student, each with its worksheet and key.
+
+For variant n (1, 2, ...) of a batch with seed S the generator's seed is
+S * 10000 + n - 1 (so variant 1 of seed 0 is ``cnntrace generate --seed 0``, and
+batches with different seeds never share a variant), and its id, printed in the page
+header of every page of its worksheet and key, is ``S-nn``. Per variant the folder gets
+
+    <id>.worksheet.pdf  <id>.key.pdf     (and .html with html=True)
+    <id>.answers.yaml                    the fill-in answer sheet `cnntrace check` reads
+    <id>.spec.toml                       the spec, to check answers or regenerate
+
+and for the batch ``index.csv``, ``index.html`` and ``index.json`` (variant -> seed ->
+files, and any failure). Variants render in parallel processes; one that fails is
+reported in the index and the others are kept. The same seed gives the same numbers
+and the same HTML.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sys
+import traceback
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .errors import CnnTraceError
+from .files import OutputError, is_generated, write_all, write_atomic
+from .generate import GenerateError, Options, generate, spec_toml, validate
+
+MAX_COUNT = 5000
+SEED_STRIDE = 10_000  # variant seeds: S * SEED_STRIDE + n - 1 (n <= MAX_COUNT)
+KINDS = ("worksheet_pdf", "key_pdf", "worksheet_html", "key_html", "answers", "spec")
+SUFFIXES = {"worksheet_pdf": "worksheet.pdf", "key_pdf": "key.pdf",
+            "worksheet_html": "worksheet.html", "key_html": "key.html",
+            "answers": "answers.yaml", "spec": "spec.toml"}
+INDEX_FILES = ("index.csv", "index.html", "index.json")
+
+
+@dataclass
+class Variant:
+    """One student's exercise: its number, id, generator seed and spec."""
+
+    number: int
+    id: str
+    seed: int
+    spec: dict | None = None  # generator output; None when generation failed
+    files: dict[str, str] = field(default_factory=dict)  # kind -> file name
+    error: str | None = None
+
+    @property
+    def status(self) -> str:
+        return "failed" if self.error else "ok"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What every variant renders (picklable, sent to the worker processes)."""
+
+    out_dir: str
+    blank: str = "all"
+    pdf: bool = True
+    html: bool = False
+    lang: str = "en"
+    digits: int = 4
+
+    def kinds(self) -> tuple[str, ...]:
+        wanted = {"worksheet_pdf": self.pdf, "key_pdf": self.pdf, "worksheet_html": self.html,
+                  "key_html": self.html, "answers": True, "spec": True}
+        return tuple(k for k in KINDS if wanted[k])
+
+
+# -------------------------------------------------------------------------- planning
+def variant_id(seed: int, number: int, count: int) -> str:
+    return f"{seed}-{number:0{max(2, len(str(count)))}d}"
+
+
+def plan(count: int, seed: int, opts: Options) -> list[Variant]:
+    """The variants of a batch with their specs (fast: generation only, in order).
+
+    A variant whose numbers equal an earlier one's is drawn again from the seed
+    ``S * 10000 + 5000 + n - 1``; a variant the generator cannot make is kept with
+    its error."""
+    if not 1 <= count <= MAX_COUNT:
+        raise CnnTraceError(f"--count: expected 1 to {MAX_COUNT}, got {count}")
+    if seed < 0:
+        raise CnnTraceError(f"--seed: expected a whole number >= 0, got {seed}")
+    validate(opts)
+    variants, seen = [], set()
+    for number in range(1, count + 1):
+        variant = Variant(number, variant_id(seed, number, count),
+                          seed * SEED_STRIDE + number - 1)
+        for candidate in (variant.seed, variant.seed + MAX_COUNT):
+            try:
+                data = generate(candidate, opts)
+            except GenerateError as err:
+                variant.error = str(err)
+                break
+            numbers = json.dumps({k: v for k, v in data.items() if k not in ("seed", "title")},
+                                 default=str, sort_keys=True)
+            if numbers not in seen:
+                seen.add(numbers)
+                variant.seed, variant.spec = candidate, data
+                break
+        else:
+            variant.error = "the generator gave the numbers of an earlier variant twice"
+        variants.append(variant)
+    return variants
+
+
+def _targets(variants, settings: Settings) -> list[Path]:
+    out = Path(settings.out_dir)
+    paths = [out / f"{v.id}.{SUFFIXES[k]}" for v in variants if v.spec for k in settings.kinds()]
+    return paths + [out / name for name in INDEX_FILES]
+
+
+def check_targets(paths: list[Path], out_dir: Path, overwrite: bool) -> None:
+    """Refuse (before any work) to replace files cnntrace did not write. Files listed
+    in the folder's earlier index.json (a cnntrace batch) count as cnntrace's."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputError(f"--out: {out_dir} is a file, expected a folder")
+    ours = _previous_files(out_dir)
+    for path in paths:
+        if overwrite or not path.exists() or path.name in ours:
+            continue
+        if not (path.is_file() and is_generated(path)):
+            raise OutputError(f"{path}: already exists and was not written by cnntrace; "
+                              "choose another folder or pass --force")
+
+
+def _previous_files(out_dir: Path) -> set[str]:
+    index = out_dir / "index.json"
+    if not (index.is_file() and is_generated(index)):
+        return set()
+    try:
+        data = json.loads(index.read_text(encoding="utf-8"))
+        names = {name for v in data.get("variants", []) for name in v.get("files", {}).values()}
+    except (ValueError, AttributeError, TypeError):
+        return set()
+    return {n for n in names if isinstance(n, str)} | set(INDEX_FILES)
+
+
+# ------------------------------------------------------------------------- rendering
+def render_variant(variant: Variant, settings: Settings) -> Variant:
+    """Render and write one variant's files (runs in a worker process). Errors are
+    returned in ``variant.error``, never raised."""
+    try:
+        variant.files = _render_files(variant, settings)
+    except Exception as err:  # noqa: BLE001 - one variant's failure must not stop others
+        variant.error = _one_line(err)
+    return variant
+
+
+def _render_files(variant: Variant, settings: Settings) -> dict[str, str]:
+    from .network import run_pass
+    from .present.blanks import select_hidden
+    from .present.handout import build_document
+    from .render.html import render_html
+    from .sheet import sheet_text
+    from .spec import from_dict
+
+    spec = from_dict(variant.spec, f"variant {variant.id}")
+    trace = run_pass(spec)
+    hidden = select_hidden(trace, settings.blank)
+    document = build_document(trace, digits=settings.digits)
+    names = {kind: f"{variant.id}.{SUFFIXES[kind]}" for kind in settings.kinds()}
+    data: dict[str, str | bytes] = {
+        "answers": sheet_text(trace, settings.blank, variant=variant.id,
+                              spec_name=names["spec"], refs=document.refs),
+        "spec": spec_toml(variant.spec, f"cnntrace generate --seed {variant.seed} "
+                                        f"(batch variant {variant.id})"),
+    }
+    for view in ("worksheet", "key"):
+        if settings.html:
+            data[f"{view}_html"] = render_html(document, settings.lang, view, hidden, variant.id)
+        if settings.pdf:
+            from .render.pdf import render_pdf
+            data[f"{view}_pdf"] = render_pdf(render_html(
+                document, settings.lang, view, hidden, variant.id, inline_fonts=False))
+    out = Path(settings.out_dir)
+    for kind in settings.kinds():  # the checks were made before any variant started
+        write_atomic(out / names[kind], data[kind], overwrite=True)
+    return names
+
+
+def _one_line(err: BaseException) -> str:
+    text = " ".join(str(err).split()) or type(err).__name__
+    if not isinstance(err, CnnTraceError):
+        frame = traceback.extract_tb(err.__traceback__)[-1] if err.__traceback__ else None
+        where = f" ({Path(frame.filename).name}:{frame.lineno})" if frame else ""
+        text = f"{type(err).__name__}: {text}{where}"
+    return text
+
+
+def _warm_up(settings: Settings) -> None:
+    """Import the renderers once in the parent: forked workers start with them."""
+    from .present import handout  # noqa: F401
+    from .render import html  # noqa: F401
+    if settings.pdf:
+        try:
+            import weasyprint  # noqa: F401
+        except (ImportError, OSError):
+            pass  # each variant reports it
+
+
+def run_batch(variants: list[Variant], settings: Settings, *, jobs: int | None = None,
+              overwrite: bool = False, progress: bool = True) -> list[Variant]:
+    """Render every variant (in ``jobs`` processes; default: all cores), write the
+    index, and return the variants with their files or errors, in order."""
+    out_dir = Path(settings.out_dir)
+    check_targets(_targets(variants, settings), out_dir, overwrite)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    todo = [v for v in variants if v.spec is not None]
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
+    done = {v.number: v for v in variants if v.spec is None}
+    bar = _progress_bar(len(todo), progress)
+    if jobs == 1:
+        for variant in todo:
+            done[variant.number] = render_variant(variant, settings)
+            bar.update(1)
+    else:
+        _warm_up(settings)
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = {pool.submit(render_variant, v, settings): v for v in todo}
+            for future in as_completed(futures):
+                variant = futures[future]
+                try:
+                    done[variant.number] = future.result()
+                except Exception as err:  # noqa: BLE001 - e.g. a worker process died
+                    variant.error = _one_line(err)
+                    done[variant.number] = variant
+                bar.update(1)
+    bar.close()
+    result = [done[v.number] for v in variants]
+    write_index(result, settings, out_dir)
+    return result
+
+
+class _NoBar:
+    def update(self, n):
+        pass
+
+    def close(self):
+        pass
+
+
+def _progress_bar(total: int, enabled: bool):
+    if not enabled:
+        return _NoBar()
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return _NoBar()
+    return tqdm(total=total, unit="variant", desc="cnntrace batch", file=sys.stderr,
+                disable=None, dynamic_ncols=True)
+
+
+# ----------------------------------------------------------------------------- index
+def index_rows(variants: list[Variant]) -> list[dict]:
+    return [{"variant": v.id, "seed": v.seed, "status": v.status,
+             **{kind: v.files.get(kind, "") for kind in KINDS}, "error": v.error or ""}
+            for v in variants]
+
+
+def write_index(variants: list[Variant], settings: Settings, out_dir: Path) -> list[Path]:
+    from . import __version__
+    from .render.index import render_index
+
+    rows = index_rows(variants)
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=list(rows[0]) if rows else ["variant"],
+                            lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    manifest = {"format": "cnntrace-batch", "version": 1, "generator": f"cnntrace {__version__}",
+                "settings": {k: v for k, v in asdict(settings).items() if k != "out_dir"},
+                "variants": [{"variant": v.id, "number": v.number, "seed": v.seed,
+                              "status": v.status, "files": v.files, "error": v.error}
+                             for v in variants]}
+    files = {out_dir / "index.csv": text.getvalue(),
+             out_dir / "index.html": render_index(rows, settings.blank, __version__),
+             out_dir / "index.json": json.dumps(manifest, indent=1) + "\n"}
+    return write_all(files, overwrite=True)  # checked with the variants' files
