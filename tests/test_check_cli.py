@@ -187,3 +187,14 @@ def test_several_sheets_give_a_class_view(tmp_path, capsys):
                         "attempted_cells": 12, "wrong_cells": 4, "error_rate": 33.3,
                         "common_mistake": "bias_forgotten", "common_mistake_sheets": 1}
     assert data["unusable"] == []
+
+
+def test_preset_networks_can_be_checked(tmp_path, capsys):
+    from tracer.check import Checker
+    from tracer.presets import load_preset
+    truth = Checker(load_preset("digits-cnn")).truth
+    answers = tmp_path / "a.yaml"
+    answers.write_text("dense1.bias_new: [" + ", ".join(f"{v:.6g}" for v in
+                                                       truth["dense1.bias_new"]) + "]\n")
+    code, out, _ = run(["check", "--preset", "digits-cnn", str(answers)], capsys)
+    assert code == 0 and "score: 10/10" in out

@@ -50,6 +50,12 @@ ITEM_CASES = {
                            "is not a list"),
     "out of range number": ("a.yaml", "loss.out: 1e999\n", "loss.out", "float64 range"),
     "percentage": ("a.yaml", "loss.out: 2%\n", "loss.out", "percentage"),
+    "alias bomb": ("a.yaml", "a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n" + "".join(
+        f"{n}: &{n} [{', '.join([f'*{p}'] * 10)}]\n" for p, n in zip("abcdefgh", "bcdefghi"))
+        + "conv1.out: *i\n", "conv1.out[0,0,0]", "far too many values"),
+    "deep nesting": ("a.yaml", "loss.out: " + "[" * 40 + "1" + "]" * 40 + "\n", "loss.out",
+                     "far too many values or levels"),
+    "list as a key": ("a.yaml", "? [1, 2]\n: 5\n", "(a list)", "not a quantity id"),
     "transposed": ("a.yaml", "input.out: [[1, 2], [3, 4]]\n", "input.out[0,0,0]",
                    "wrong shape (2, 2); expected (1, 4, 4)"),
 }

@@ -135,3 +135,11 @@ def test_follow_through_is_not_given_for_an_unrelated_wrong_value():
     sheet["loss.out"] = 0.5  # follows from nothing
     mark = marks_by_label(check_mapping(checker, sheet))["loss.out"]
     assert mark.verdict == "wrong"
+
+
+def test_only_a_perfect_sheet_shows_100():
+    from tracer.check.marking import CellMark, Marking
+    marking = Marking("x", None, [CellMark("q", (i,), "correct") for i in range(9999)]
+                      + [CellMark("q", (9999,), "wrong")])
+    assert marking.score == 99.99
+    assert Marking("x", None, [CellMark("q", (0,), "follows")]).score == 100.0

@@ -60,8 +60,10 @@ class _TextLoader(_BaseLoader):
                      for k, v in node.value)
 
     def _key(self, node):
+        if not isinstance(node, yaml.ScalarNode):  # a list or table as a key: name it only
+            return f"({'a list' if isinstance(node, yaml.SequenceNode) else 'a table'})"
         key = self.construct_object(node, deep=True)
-        return key if isinstance(key, str) else repr(key)
+        return key if isinstance(key, str) else str(key)
 
 
 def _number_text(loader, node):

@@ -75,8 +75,11 @@ class Marking:
 
     @property
     def score(self) -> float:
-        """Percent of asked cells that earn credit (100 for an empty sheet)."""
-        return round(100 * self.points / self.out_of, 2) if self.marks else 100.0
+        """Percent of asked cells that earn credit, cut (not rounded) to 2 decimals so that
+        only a perfect sheet shows 100 (an empty sheet scores 100)."""
+        if not self.marks:
+            return 100.0
+        return math.floor(10000 * self.points / self.out_of) / 100
 
     @property
     def first_divergence(self) -> CellMark | None:

@@ -157,7 +157,7 @@ def _shape(shape) -> str:
 def _place(raw, index, shape) -> list[tuple[tuple, object]]:
     """(full index, cell value) pairs for one key's raw value."""
     if index is not None:
-        if _is_list(raw) and _size(raw) == 1:
+        if _is_list(raw) and _nested_shape(raw, 64) in (((1,) * d, None) for d in range(33)):
             raw = _first(raw)
         if _is_list(raw):
             return [(index, Malformed(f"a single cell needs one number, got "
@@ -170,7 +170,7 @@ def _place(raw, index, shape) -> list[tuple[tuple, object]]:
         return [(i, Malformed(f"expected {_shape(shape)} values, got "
                               f"{describe(raw) if not _is_text(raw) else 'one number'}"))
                 for i in whole]
-    given, reason = _nested_shape(raw)
+    given, reason = _nested_shape(raw, 4 * len(whole) + 1000)
     if reason is None and not _fits(given, shape):
         reason = f"wrong shape {_shape(given)}; expected {_shape(shape)}" \
                  + _transposed_hint(given, shape)
@@ -200,20 +200,36 @@ def leaf(raw) -> Written | Malformed | None:
     return Malformed(f"expected a number, got {describe(raw)}")
 
 
-def _nested_shape(raw) -> tuple[tuple, str | None]:
-    """The shape of nested lists, or a reason when they are not rectangular."""
-    if not _is_list(raw):
-        return (), None
-    if not raw:
-        return (0,), "an empty list"
-    inner = [_nested_shape(v) for v in raw]
-    for _, reason in inner:
-        if reason:
-            return (), reason
-    shapes = {s for s, _ in inner}
-    if len(shapes) > 1:
-        return (), "not a rectangular array: rows of different lengths or depths"
-    return (len(raw),) + shapes.pop(), None
+class _TooBig(Exception):
+    pass
+
+
+def _nested_shape(raw, limit: int = 10**6) -> tuple[tuple, str | None]:
+    """The shape of nested lists, or a reason when they are not rectangular (or hold
+    more than ``limit`` values or 32 levels: YAML aliases can repeat a list endlessly)."""
+    budget = [limit]
+
+    def walk(node, depth):
+        budget[0] -= 1
+        if budget[0] < 0 or depth > 32:
+            raise _TooBig
+        if not _is_list(node):
+            return (), None
+        if not node:
+            return (0,), "an empty list"
+        inner = [walk(v, depth + 1) for v in node]
+        for _, reason in inner:
+            if reason:
+                return (), reason
+        shapes = {s for s, _ in inner}
+        if len(shapes) > 1:
+            return (), "not a rectangular array: rows of different lengths or depths"
+        return (len(node),) + shapes.pop(), None
+
+    try:
+        return walk(raw, 0)
+    except _TooBig:
+        return (), f"far too many values or levels (more than {limit} or 32)"
 
 
 def _fits(given: tuple, shape: tuple) -> bool:
@@ -239,9 +255,7 @@ def _flat(raw) -> list:
     return [raw]
 
 
-def _size(raw) -> int:
-    return len(_flat(raw))
-
-
 def _first(raw):
-    return _flat(raw)[0]
+    while _is_list(raw):
+        raw = raw[0]
+    return raw
