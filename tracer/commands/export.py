@@ -1,5 +1,42 @@
-"""`cnntrace export` (being written)."""
+"""`cnntrace export moodle`: a Moodle XML quiz of a worksheet's blanks."""
+
+from __future__ import annotations
+
+import sys
+
+from . import add_spec_arguments, digits, load_spec_argument
+
+TARGETS = ("moodle",)
 
 
 def register(commands) -> None:
-    pass
+    parser = commands.add_parser(
+        "export", help="export a worksheet's blanks as a quiz for a learning management "
+        "system (moodle: Moodle XML, numerical questions)")
+    parser.add_argument("target", choices=TARGETS, help="the quiz format")
+    add_spec_arguments(parser)
+    parser.add_argument("--blank", default="all", metavar="IDS",
+                        help="the cells to ask: forward, backward, update, all (default), "
+                             "or ids/cells such as conv1.out,pool1.out[0,0,0]")
+    parser.add_argument("--digits", type=digits, default=4, metavar="N",
+                        help="significant digits asked (default 4); the tolerance is one "
+                             "unit in the last of them")
+    parser.add_argument("--lang", choices=("en", "ko"), default="en", help="language")
+    parser.add_argument("--exact", action="store_true", help="exact arithmetic")
+    parser.add_argument("--category", metavar="PATH",
+                        help="Moodle question category (default $course$/top/cnntrace/TITLE)")
+    parser.add_argument("--variant", metavar="ID", help="a variant id shown on the pages")
+    parser.add_argument("--feedback", choices=("full", "none"), default="full",
+                        help="general feedback: the whole worked example (default) or none")
+    parser.set_defaults(run=run)
+
+
+def run(args) -> int:
+    from ..network import run_pass
+    from ..render.moodle import moodle_xml
+
+    trace = run_pass(load_spec_argument(args), "exact" if args.exact else "float")
+    sys.stdout.write(moodle_xml(trace, args.blank, digits=args.digits, lang=args.lang,
+                                category=args.category, variant=args.variant,
+                                feedback=args.feedback))
+    return 0

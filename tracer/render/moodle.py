@@ -1,0 +1,193 @@
+"""A Moodle XML quiz from a trace: one numerical question per blank cell.
+
+Every question shows the givens (the handout's architecture and parameters sections)
+and asks for one cell to ``digits`` significant digits; its answer is the true value and
+its tolerance one unit in the last asked digit, so a value rounded or truncated to those
+digits is accepted (as ``cnntrace check`` does). The worked example is each question's
+general feedback. A description item with the worksheet comes first. HTML goes in CDATA
+sections (any ``]]>`` split); the handout's stylesheet is scoped to a wrapper class so
+it cannot restyle the Moodle page. Deterministic for the same trace and options.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import replace
+from decimal import Decimal
+from xml.sax.saxutils import escape
+
+import numpy as np
+
+from ..errors import CnnTraceError
+from ..present.blanks import select_hidden
+from ..present.handout import build_document
+from ..sheet import SUFFIXES, blank_cells
+from ..trace import parse_cell
+from . import assets
+from .html import render_html
+
+SCOPE = "cnntrace-handout"
+ZERO_TOLERANCE = Decimal("1e-9")  # a true 0: the checker's bare "0" rule
+_BODY = re.compile(r"<body([^>]*)>(.*)</body>", re.S)
+
+
+# ------------------------------------------------------------------------ numbers
+def unit(value: float, digits: int) -> Decimal:
+    """One unit in the ``digits``-th significant digit of ``value`` (a power of 10)."""
+    exponent = math.floor(math.log10(abs(value))) - digits + 1
+    return Decimal(1).scaleb(exponent)
+
+
+def answer_and_tolerance(trace, ref: str, digits: int) -> tuple[str, str]:
+    """The answer text (12 significant digits) and the absolute tolerance text."""
+    value = float(trace.numbers(ref))
+    qid, _ = parse_cell(ref)
+    scale = float(np.abs(trace.numbers(qid)).max(initial=0.0))
+    if value == 0 or abs(value) <= 1e-12 * scale:  # float noise in a true zero
+        return "0", _plain(ZERO_TOLERANCE)
+    return trace.format(ref, 12), _plain(unit(value, digits))
+
+
+def _plain(number: Decimal) -> str:
+    return format(number, "f")
+
+
+# --------------------------------------------------------------------------- HTML
+def scope_css(css: str, scope: str = SCOPE) -> str:
+    """The handout stylesheet for a fragment inside another page: every selector
+    prefixed with ``.scope``; html/body become the wrapper; @page, @media print and
+    @font-face dropped (Moodle has no print pages, and the fonts stay in the package)."""
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    out, i = [], 0
+    while i < len(css):
+        start = css.find("{", i)
+        if start < 0:
+            break
+        end = _block_end(css, start)
+        prelude, body = css[i:start].strip(), css[start + 1:end - 1]
+        i = end
+        if prelude.startswith("@"):
+            continue
+        selectors = [_scoped(s.strip(), scope) for s in prelude.split(",") if s.strip()]
+        out.append(f"{', '.join(selectors)} {{{body}}}")
+    return "\n".join(out)
+
+
+def _block_end(css: str, start: int) -> int:
+    depth = 0
+    for j in range(start, len(css)):
+        depth += {"{": 1, "}": -1}.get(css[j], 0)
+        if depth == 0:
+            return j + 1
+    return len(css)
+
+
+def _scoped(selector: str, scope: str) -> str:
+    head, _, rest = selector.partition(" ")
+    if head in ("html", "body"):
+        return f".{scope} {rest}".strip()
+    if head.startswith(("html", "body")):  # body.view-worked, html:lang(ko)
+        return f".{scope}{head[4:]} {rest}".strip()
+    return f".{scope} {selector}"
+
+
+def fragment(html: str) -> str:
+    """A handout page as a fragment: its body in a wrapper div with the scoped CSS."""
+    match = _BODY.search(html)
+    if not match:
+        raise CnnTraceError("moodle export: the handout has no body")
+    classes = re.search(r'class="([^"]*)"', match.group(1))
+    extra = f" {classes.group(1)}" if classes else ""
+    lang = re.search(r'<html lang="([^"]+)"', html)
+    lang_attr = f' lang="{lang.group(1)}"' if lang else ""
+    return (f"<style>\n{scope_css(assets.stylesheet())}\n</style>\n"
+            f'<div class="{SCOPE}{extra}"{lang_attr}>{match.group(2)}</div>')
+
+
+def cdata(text: str) -> str:
+    """``text`` as CDATA; a ']]>' inside is split across two sections."""
+    return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
+
+
+# ------------------------------------------------------------------------ the quiz
+def moodle_xml(trace, blank: str | None, *, digits: int = 4, lang: str = "en",
+               category: str | None = None, variant: str | None = None,
+               feedback: str = "full") -> str:
+    """The quiz as Moodle XML text."""
+    if feedback not in ("full", "none"):
+        raise CnnTraceError(f"--feedback: expected full or none, got {feedback!r}")
+    document = build_document(trace, digits=digits)
+    cells = blank_cells(trace, blank, refs=document.refs)
+    if not cells:
+        raise CnnTraceError("--blank: selects no cell to ask; give forward, backward, update, "
+                            "all, or ids/cells such as conv1.out")
+    hidden = select_hidden(trace, blank)
+    title = trace.title or "cnntrace worked example"
+    worked = fragment(render_html(document, lang, "worked", variant=variant,
+                                  inline_fonts=False)) if feedback == "full" else ""
+    givens = fragment(render_html(replace(document, sections=document.sections[:2]), lang,
+                                  "worked", variant=variant, inline_fonts=False))
+    sheet = fragment(render_html(document, lang, "worksheet", hidden, variant,
+                                 inline_fonts=False))
+    name = f"{title} ({variant})" if variant else title
+    parts = ['<?xml version="1.0" encoding="UTF-8"?>', "<quiz>",
+             _category(category or f"$course$/top/cnntrace/{name.replace('/', '//')}"),
+             _description(f"{name}: worksheet", sheet)]
+    for number, ref in enumerate(cells, start=1):
+        answer, tolerance = answer_and_tolerance(trace, ref, digits)
+        text = (givens + f"\n<p>Give <code>{escape(ref)}</code> ({escape(_what(ref))}) to "
+                f"{digits} significant digits (rounded or truncated).</p>")
+        parts.append(_numerical(f"{number:03d} {ref}", text, answer, tolerance, worked))
+    parts.append("</quiz>")
+    return "\n".join(parts) + "\n"
+
+
+def _what(ref: str) -> str:
+    qid, index = parse_cell(ref)
+    layer, suffix = qid.split(".", 1)
+    what = {"loss.out": "the loss", "loss.after": "the loss after the update",
+            "input.grad": "dL/dX"}.get(qid, f"{layer} {SUFFIXES.get(suffix, suffix)}")
+    return f"{what}, cell {list(index)}" if index else what
+
+
+def _text(tag: str, value: str, fmt: str | None = None, html: bool = False) -> str:
+    attr = f' format="{fmt}"' if fmt else ""
+    body = cdata(value) if html else escape(value)
+    return f"<{tag}{attr}><text>{body}</text></{tag}>"
+
+
+def _category(path: str) -> str:
+    return (' <question type="category">\n'
+            f"  <category><text>{escape(path)}</text></category>\n"
+            " </question>")
+
+
+def _description(name: str, html: str) -> str:
+    return (' <question type="description">\n'
+            f"  {_text('name', name)}\n"
+            f"  {_text('questiontext', html, 'html', html=True)}\n"
+            f"  {_text('generalfeedback', '', 'html')}\n"
+            "  <defaultgrade>0</defaultgrade>\n  <penalty>0</penalty>\n  <hidden>0</hidden>\n"
+            " </question>")
+
+
+def _numerical(name: str, text: str, answer: str, tolerance: str, feedback: str) -> str:
+    return "\n".join([
+        ' <question type="numerical">',
+        f"  {_text('name', name)}",
+        f"  {_text('questiontext', text, 'html', html=True)}",
+        f"  {_text('generalfeedback', feedback, 'html', html=True)}",
+        "  <defaultgrade>1.0000000</defaultgrade>",
+        "  <penalty>0.3333333</penalty>",
+        "  <hidden>0</hidden>",
+        '  <answer fraction="100" format="moodle_auto_format">',
+        f"   <text>{escape(answer)}</text>",
+        '   <feedback format="html"><text></text></feedback>',
+        f"   <tolerance>{escape(tolerance)}</tolerance>",
+        "  </answer>",
+        "  <unitgradingtype>0</unitgradingtype>",
+        "  <unitpenalty>0.1000000</unitpenalty>",
+        "  <showunits>3</showunits>",
+        "  <unitsleft>0</unitsleft>",
+        " </question>"])
