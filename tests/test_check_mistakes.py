@@ -106,6 +106,14 @@ def test_window_misplaced_under_the_conv_weight_gradient(lecture):
     assert got[3][0, 0] == pytest.approx(g * x[1:4, 1:4])  # one column right
 
 
+def test_window_misplaced_in_max_pooling_is_undefined_off_the_grid(rich):
+    a = rich.truth["relu1.out"]  # (2, 1, 4, 4)
+    down = rich.make(m.window_misplaced, "pool1.out")[1]  # windows one row lower
+    for j in range(2):
+        assert down[:, 0, 0, j].tolist() == a[:, 0, 1:3, 2 * j:2 * j + 2].max(axis=(1, 2)).tolist()
+    assert np.isnan(down[:, 0, 1, :]).all()  # rows 3-4: row 4 is off the grid
+
+
 def test_gradient_to_every_tied_max(rich):
     got = _one(rich.make(m.gradient_to_every_tied_max, "relu1.grad"))
     truth, db = rich.truth["relu1.grad"], rich.truth["pool1.grad"]

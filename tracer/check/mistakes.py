@@ -99,16 +99,24 @@ def shifted(x: np.ndarray, rows: int, cols: int, fill: float) -> np.ndarray:
     return out
 
 
+def shifted_step(step: Step, values: Values, source: str, rows: int, cols: int) -> Outputs:
+    """``step`` with ``source`` read (rows, cols) off; a cell that depends on values off
+    the grid is NaN (it changes when they are filled with +-10^6 max|x| instead)."""
+    x = values[source]
+    big = 1e6 * (float(np.max(np.abs(x), initial=0.0)) + 1)
+    high = step.run(_with(values, source, shifted(x, rows, cols, big)))
+    low = step.run(_with(values, source, shifted(x, rows, cols, -big)))
+    return {q: np.where(high[q] == low[q], high[q], np.nan) for q in high}
+
+
 def window_misplaced(step, values, model):
     """Each window read one row or one column off: X[i S + h + dr, j S + w + dc], for the
-    conv or pool output, or for the input window under dL/dK (NaN off the grid)."""
+    conv or pool output, or for the input window under dL/dK (undefined off the grid)."""
     conv_or_pool = _is(step, "forward", "conv2d", "maxpool2d")
     if not (conv_or_pool or _is(step, "backward", "conv2d")):
         return []
     source = step.inputs[1] if step.kind == "backward" else step.inputs[0]
-    fill = np.nan if step.kind == "forward" else 0.0
-    return [step.run(_with(values, source, shifted(values[source], r, c, fill)))
-            for r, c in SHIFTS]
+    return [shifted_step(step, values, source, r, c) for r, c in SHIFTS]
 
 
 # ---------------------------------------------------------------- backward layers

@@ -107,7 +107,8 @@ def _wrong_section(marking: Marking) -> list[str]:
             text += f"  <- {m.diagnosis.mistake.title} (from {m.diagnosis.basis})"
         lines.append(text)
     first = marking.first_divergence
-    lines.append(f"first divergence: {first.label}")
+    lines.append(f"first divergence: {first.label}"
+                 + (f" ({first.diagnosis.mistake.title})" if first.diagnosis else ""))
     follows = [m.label for m in marking.marks if m.verdict == "follows"]
     if follows:
         lines.append(f"follow-through: {len(follows)} cell(s) right given your earlier "

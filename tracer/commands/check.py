@@ -88,7 +88,8 @@ def run(args) -> int:
                 "class": class_json(markings), "unusable": unusable}
         write_atomic(args.json, dumps(data), overwrite=args.force)
     if not args.quiet:
-        lines = [f"{m.path}: {summary_line(m)}" + _first_text(m) for m in markings]
+        lines = [f"{m.path}{f' ({m.student})' if m.student else ''}: {summary_line(m)}"
+                 + _first_text(m) for m in markings]
         sys.stdout.write("\n".join(lines) + "\n\n" + render_class(markings))
     for item in unusable:
         print(f"cnntrace: error: {item['error']}", file=sys.stderr)
