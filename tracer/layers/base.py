@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+from numpy.lib.stride_tricks import as_strided
 
 
 class Layer:
@@ -40,8 +40,11 @@ def windows(x: np.ndarray, kh: int, kw: int, stride: int) -> np.ndarray:
     come before the output grid, so a reshape to (N, C*kh*kw, Ho*Wo) is the im2col matrix
     (one copy, contiguous along Wo) and [:, :, h, w] is one strided slice of x.
     """
-    view = sliding_window_view(x, (kh, kw), axis=(2, 3))[:, :, ::stride, ::stride]
-    return view.transpose(0, 1, 4, 5, 2, 3)
+    n, c, h, w = x.shape
+    ho, wo = (h - kh) // stride + 1, (w - kw) // stride + 1
+    sn, sc, sh, sw = x.strides
+    return as_strided(x, (n, c, kh, kw, ho, wo), (sn, sc, sh, sw, sh * stride, sw * stride),
+                      writeable=False)
 
 
 def scatter_windows(grad_windows: np.ndarray, shape: tuple, stride: int, nx) -> np.ndarray:

@@ -43,7 +43,7 @@ class MaxPool2D(Layer):
         cand = win.transpose(2, 3, 0, 1, 4, 5).reshape(f * f, n, c, ho, wo)
         is_max = nx.is_max(cand, axis=0)
         first = _first_true(is_max)  # the first maximum in row-major order
-        out = np.take_along_axis(cand, first[None], axis=0)[0]
+        out = np.take(cand, first * first.size + np.arange(first.size).reshape(first.shape))
         argmax = np.empty(first.shape + (2,), dtype=np.int64)  # (row, col) in A
         argmax[..., 0] = np.arange(ho)[:, None] * s + (np.arange(f * f) // f)[first]
         argmax[..., 1] = np.arange(wo) * s + (np.arange(f * f) % f)[first]
@@ -53,15 +53,25 @@ class MaxPool2D(Layer):
     def backward(self, grad, saved, nx):
         """dA[n,c,i*S+h,j*S+w] += dB[n,c,i,j] where (h, w) is a routed maximum."""
         x_shape, first, is_max = saved
-        f = self.size
+        f, s = self.size, self.stride
         if self.ties == "all":
             route = is_max
         else:
             route = np.arange(f * f).reshape(-1, 1, 1, 1, 1) == first
-        routed = np.where(route, grad, nx.zeros(()).item())  # (F*F, N, C, Ho, Wo)
+        zero = nx.zeros(()).item()
         n, c, ho, wo = grad.shape
+        if s == f:  # the windows tile the input: one select in (N, C, Ho, F, Wo, F) order
+            route = route.reshape(f, f, n, c, ho, wo).transpose(2, 3, 4, 0, 5, 1)
+            tiles = np.where(route, grad[:, :, :, None, :, None], zero)
+            tiles = tiles.reshape(n, c, ho * f, wo * f)
+            if tiles.shape == x_shape:
+                return tiles, {}
+            grad_input = nx.zeros(x_shape)  # rows / columns no window covers get 0
+            grad_input[:, :, :ho * f, :wo * f] = tiles
+            return grad_input, {}
+        routed = np.where(route, grad, zero)  # (F*F, N, C, Ho, Wo)
         routed = routed.reshape(f, f, n, c, ho, wo).transpose(2, 3, 0, 1, 4, 5)
-        return scatter_windows(routed, x_shape, self.stride, nx), {}
+        return scatter_windows(routed, x_shape, s, nx), {}
 
 
 def _first_true(flags: np.ndarray) -> np.ndarray:
