@@ -143,3 +143,19 @@ def test_only_a_perfect_sheet_shows_100():
                       + [CellMark("q", (9999,), "wrong")])
     assert marking.score == 99.99
     assert Marking("x", None, [CellMark("q", (0,), "follows")]).score == 100.0
+
+
+@pytest.mark.parametrize("name", ["lecture", "rich"])
+def test_first_divergence_is_the_one_changed_cell_wherever_it_is(name):
+    checker = Checker(SPECS[name])
+    base = perfect_sheet(checker)
+    for qid in checker.trace.ids()[::1 if name == "lecture" else 4]:
+        sheet = {q: v for q, v in base.items()}
+        index = next(np.ndindex(checker.truth[qid].shape))
+        value = float(checker.truth[qid][index]) * -1.5 + 0.37
+        sheet[qid] = np.array(base[qid], dtype=object)
+        sheet[qid][index] = rounded_text(value)
+        sheet[qid] = sheet[qid].tolist() if index else sheet[qid].item()
+        marking = check_mapping(checker, sheet)
+        assert marking.first_divergence is not None, qid
+        assert (marking.first_divergence.qid, marking.first_divergence.index) == (qid, index)

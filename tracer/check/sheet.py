@@ -81,7 +81,8 @@ def read_sheet(answers: AnswerFile, shapes: dict[str, tuple]) -> Sheet:
         try:
             qid, index = _parse_key(key, shapes)
         except KeyError as err:
-            sheet.problems.append(Problem(key, str(err.args[0])))
+            shown = key if len(key) <= 80 else key[:77] + "..."
+            sheet.problems.append(Problem(shown, str(err.args[0])))
             continue
         grid = sheet.cells.setdefault(qid, _empty(shapes[qid]))
         for cell, value in _place(raw, index, shapes[qid]):
@@ -121,7 +122,7 @@ def _parse_key(key: str, shapes: dict) -> tuple[str, tuple | None]:
 
 
 def _suggest(word, shapes) -> str:
-    base = str(word).split("[")[0]
+    base = str(word).split("[")[0][:100]
     close = difflib.get_close_matches(base, list(shapes), n=1, cutoff=0.6)
     if not close and f"{base}.out" in shapes:
         close = [f"{base}.out"]
@@ -165,11 +166,11 @@ def _place(raw, index, shape) -> list[tuple[tuple, object]]:
         return [(index, leaf(raw))]
     whole = list(np.ndindex(shape))
     if not _is_list(raw):
-        if len(whole) == 1 or raw is None:
-            return [(i, leaf(raw)) for i in whole]
-        return [(i, Malformed(f"expected {_shape(shape)} values, got "
-                              f"{describe(raw) if not _is_text(raw) else 'one number'}"))
-                for i in whole]
+        single = leaf(raw)
+        if len(whole) == 1 or single is None or isinstance(raw, CsvValue):
+            return [(i, single) for i in whole]
+        got = "one number" if isinstance(single, Written) else describe(raw)
+        return [(i, Malformed(f"expected {_shape(shape)} values, got {got}")) for i in whole]
     given, reason = _nested_shape(raw, 4 * len(whole) + 1000)
     if reason is None and not _fits(given, shape):
         reason = f"wrong shape {_shape(given)}; expected {_shape(shape)}" \
