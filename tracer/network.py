@@ -10,6 +10,7 @@ import numpy as np
 
 from .layers import LAYER_TYPES, Layer
 from .losses import LOSSES
+from . import exact, scaled
 from .numeric import ApproxNumeric, Numeric, backend
 from .spec import Spec, SpecError
 from .trace import Quantity, Trace
@@ -314,23 +315,30 @@ def trace_pass(net: Network, after: bool = True) -> Trace:
                  layers=_layer_infos(net), quantities=_with_params(rec.quantities, params))
 
 
-def _loss_after(spec: Spec, net: Network, new_params: dict):
-    """The loss on the same batch with the updated parameters.
+AFTER_BITS = 400  # exact mode: updated parameters are rounded to multiples of 2**-400
 
-    In exact mode the new parameters are sums of symbols and a symbolic second pass
-    grows without bound, so it runs on 60-digit approximations (text '≈...').
+
+def _loss_after(spec: Spec, net: Network, new_params: dict):
+    """The loss on the same batch with the updated parameters (the network keeps its own).
+
+    In exact mode the new parameters are sums of symbols and a symbolic second pass grows
+    without bound, so it runs on dyadic rationals within 2**-400 of them (exact, fast
+    integer arithmetic) and the loss is evaluated to 60 digits: an mpmath number,
+    printed '≈...'.
     """
-    target = build(spec, "approx") if net.nx.name == "exact" else net
-    layers = {layer.name: layer for layer in target.layers}
-    old = {(layer, p): getattr(layer, p) for layer in target.layers for p in layer.param_names}
+    exact_mode = net.nx.name == "exact"
+    old = {(layer, p): getattr(layer, p) for layer in net.layers for p in layer.param_names}
     try:
-        with mpmath.workdps(ApproxNumeric.DIGITS + 10):
-            for (layer, p), new in new_params.items():
-                setattr(layers[layer.name], p, target.nx.array(new) if target is not net else new)
-            return loss(target)
+        for (layer, p), new in new_params.items():
+            if exact_mode:
+                values, _ = scaled.approximate(new, AFTER_BITS)
+                new = scaled.join({(): (values, 1 << AFTER_BITS)}, values.shape)
+            setattr(layer, p, new)
+        value = loss(net)
     finally:  # the network keeps its parameters (trace_pass promises it)
-        for (layer, p), value in old.items():
-            setattr(layer, p, value)
+        for (layer, p), before in old.items():
+            setattr(layer, p, before)
+    return exact.evaluate(value, ApproxNumeric.DIGITS) if exact_mode else value
 
 
 def _with_params(quantities, params):

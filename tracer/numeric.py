@@ -168,7 +168,7 @@ class ExactNumeric(Numeric):
         return scaled.linear(fn, x)
 
     def to_float(self, x):
-        return np.asarray(self._float(np.asarray(x, dtype=object)), dtype=np.float64)
+        return scaled.to_float(x)
 
     def format(self, value, digits: int) -> str:
         """Same layout as float mode (Python's 'g'), from a value good to digits + 5."""

@@ -129,3 +129,59 @@ def linear(fn, x: np.ndarray) -> np.ndarray:
     if not out:
         return fn(np.asarray(x, dtype=object))
     return join(out, next(iter(out.values()))[0].shape)
+
+
+def _monomial_value(mono, bits: int) -> int:
+    """round(value of the monomial * 2**bits), from mpmath at bits + 64 bits."""
+    import mpmath
+    with mpmath.workprec(bits + 64):
+        value = mpmath.mpf(1)
+        for atom, power in mono:
+            value *= atom.value(bits + 64) ** power
+        man, exp = value.man, value.exp  # value = man * 2**exp exactly
+        if value < 0:
+            man = -man
+    shift = exp + bits
+    return man << shift if shift >= 0 else (man + (1 << (-shift - 1))) >> -shift
+
+
+def approximate(arr: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """Dyadic approximations of an exact array: (integer array V, error bound E) with
+    |x - V / 2**bits| <= E / 2**bits for every cell x (E an integer array, 0 where the
+    cell is rational and V exact up to rounding to the nearest 1/2**bits)."""
+    arr = np.asarray(arr, dtype=object)
+    total = np.zeros(arr.shape, dtype=object)
+    error = np.zeros(arr.shape, dtype=object)
+    for mono, (nums, den) in split(arr).items():
+        if mono == ():
+            scaled_nums = nums * (1 << bits)
+        else:
+            scaled_nums = nums * _monomial_value(mono, bits + 8)  # 1/256 of the unit
+            den = den << 8
+            error = error + (abs(nums) // den + 1)  # |N/d| * 2**-8 rounded up, per term
+        total = total + (2 * scaled_nums + den) // (2 * den)  # nearest
+    return total, error + (error != 0)
+
+
+_divide = np.frompyfunc(lambda n, d: n / d, 2, 1)
+
+
+def to_float(arr: np.ndarray) -> np.ndarray:
+    """float64 values of an exact array: rationals correctly rounded; symbolic cells from
+    a 256-bit dyadic approximation when that fixes 60+ bits, else (tiny or cancelling
+    cells) evaluated one by one with precision doubling."""
+    arr = np.asarray(arr, dtype=object)
+    kinds = {type(v) for v in arr.ravel()}
+    if not kinds <= {Fraction, Real, int, bool}:  # e.g. mpmath numbers (loss.after)
+        return np.asarray(np.frompyfunc(float, 1, 1)(arr), dtype=np.float64).reshape(arr.shape)
+    if Real not in kinds:
+        return np.asarray(_divide(_numerator(arr), _denominator(arr)), dtype=np.float64) \
+            if arr.size else np.zeros(arr.shape)
+    bits = 256
+    values, error = approximate(arr, bits)
+    out = np.asarray(_divide(values, 1 << bits), dtype=np.float64).reshape(arr.shape)
+    unsure = np.flatnonzero((abs(values) >> 62) <= error)
+    flat_in, flat_out = arr.reshape(-1), out.reshape(-1)
+    for i in unsure:
+        flat_out[i] = float(flat_in[i])
+    return out
