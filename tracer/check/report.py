@@ -151,7 +151,8 @@ def cell_json(mark: CellMark) -> dict:
         "verdict": mark.verdict,
         "diagnosis": mark.diagnosis.mistake.name if mark.diagnosis else None,
         "given_text": mark.given.text if mark.given else None,
-        "follow_through": _finite(mark.carried),
+        "follow_through": _finite(mark.carried) if mark.verdict in ("follows", "wrong")
+        else None,
         "diagnosis_text": mark.diagnosis.mistake.title if mark.diagnosis else None,
         "reason": mark.reason,
     }
@@ -177,6 +178,23 @@ def marking_json(marking: Marking) -> dict:
     }
 
 
+ONE_LINE_ITEMS = ("cells", "class", "unusable")  # lists written one entry per line
+
+
 def dumps(data) -> str:
-    """Deterministic JSON text."""
-    return json.dumps(data, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+    """Deterministic JSON text: objects indented, one line per cell / class row."""
+    return _dump(data, "") + "\n"
+
+
+def _dump(value, indent: str, key: str = "") -> str:
+    inner = indent + " "
+    if isinstance(value, dict) and value:
+        items = [f"{inner}{json.dumps(k)}: {_dump(v, inner, k)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + f"\n{indent}}}"
+    if isinstance(value, list) and value and (key in ONE_LINE_ITEMS or key == "sheets"):
+        if key == "sheets":
+            rows = [inner + _dump(v, inner) for v in value]
+        else:
+            rows = [inner + json.dumps(v, ensure_ascii=False, allow_nan=False) for v in value]
+        return "[\n" + ",\n".join(rows) + f"\n{indent}]"
+    return json.dumps(value, ensure_ascii=False, allow_nan=False)
