@@ -216,8 +216,8 @@ def run_batch(variants: list[Variant], settings: Settings, *, jobs: int | None =
     todo = [v for v in variants if v.spec is not None]
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
     done = {v.number: v for v in variants if v.spec is None}
-    bar = _progress_bar(len(todo), progress)
     if jobs == 1:
+        bar = _progress_bar(len(todo), progress)
         for variant in todo:
             done[variant.number] = render_variant(variant, settings)
             bar.update(1)
@@ -225,6 +225,7 @@ def run_batch(variants: list[Variant], settings: Settings, *, jobs: int | None =
         _warm_up(settings)
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             futures = {pool.submit(render_variant, v, settings): v for v in todo}
+            bar = _progress_bar(len(todo), progress)  # its thread starts after the forks
             for future in as_completed(futures):
                 variant = futures[future]
                 try:
