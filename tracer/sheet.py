@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .present.blanks import LEVELS, select_hidden
+from .present.blanks import LEVELS, select_hidden, split_selection
 from .trace import parse_cell
 
 SUFFIXES = {  # what each kind of quantity is, for the comment above its entry
@@ -85,7 +85,7 @@ def blanks(trace, blank: str | None, refs: list[str] | None = None) -> list[Blan
     order.
     """
     hidden = select_hidden(trace, blank)
-    named = select_hidden(trace, ",".join(t for t in (blank or "").split(",")
+    named = select_hidden(trace, ",".join(t for t in split_selection(blank or "")
                                           if t.strip() and t.strip() not in LEVELS))
     refs = shown_refs(trace) if refs is None else refs
     position: dict[str, int] = {}
@@ -149,11 +149,16 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def _describe(entry: Blank) -> str:
-    layer, suffix = entry.qid.split(".", 1)
-    what = {"loss.out": "the loss", "loss.after": "the loss after the update",
+def quantity_name(qid: str) -> str:
+    """A short name for a quantity id: 'conv1.grad_weight' -> 'conv1 dL/dW'."""
+    layer, suffix = qid.split(".", 1)
+    return {"loss.out": "the loss", "loss.after": "the loss after the update",
             "input.grad": "dL/dX", "input.out": "the input X"}.get(
-        entry.qid, f"{layer} {SUFFIXES.get(suffix, suffix)}")
+        qid, f"{layer} {SUFFIXES.get(suffix, suffix)}")
+
+
+def _describe(entry: Blank) -> str:
+    what = quantity_name(entry.qid)
     full = "(" + ", ".join(map(str, entry.shape)) + ("," if len(entry.shape) == 1 else "") + ")"
     if entry.index is not None:
         return f"{entry.key}: one cell of {what}, shape {full}"

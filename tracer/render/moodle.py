@@ -22,7 +22,7 @@ import numpy as np
 from ..errors import CnnTraceError
 from ..present.blanks import select_hidden
 from ..present.handout import build_document
-from ..sheet import SUFFIXES, blank_cells
+from ..sheet import blank_cells, quantity_name
 from ..trace import parse_cell
 from . import assets
 from .html import render_html
@@ -145,9 +145,7 @@ def moodle_xml(trace, blank: str | None, *, digits: int = 4, lang: str = "en",
 
 def _what(ref: str) -> str:
     qid, index = parse_cell(ref)
-    layer, suffix = qid.split(".", 1)
-    what = {"loss.out": "the loss", "loss.after": "the loss after the update",
-            "input.grad": "dL/dX"}.get(qid, f"{layer} {SUFFIXES.get(suffix, suffix)}")
+    what = quantity_name(qid)
     return f"{what}, cell {list(index)}" if index else what
 
 
