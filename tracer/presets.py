@@ -117,9 +117,11 @@ def add_preset_argument(parser: argparse.ArgumentParser) -> None:
     """``--preset NAME`` (and ``--seed`` for its initialisation) on a command's parser."""
     parser.add_argument("--preset", choices=preset_names(), metavar="NAME",
                         help=f"use a built-in network: {', '.join(preset_names())}")
-    if not any("--seed" in action.option_strings for action in parser._actions):
+    try:
         parser.add_argument("--seed", type=int, default=None, metavar="S",
                             help="seed for the preset's weights and input (default 0)")
+    except argparse.ArgumentError:  # the command has its own --seed: the preset uses it
+        pass
 
 
 def resolve(args, **options) -> Spec | None:
