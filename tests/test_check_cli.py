@@ -77,11 +77,37 @@ def test_existing_json_is_not_replaced_without_force(tmp_path, capsys):
     assert code == 0 and json.loads(target.read_text())["score"] == 87.91
 
 
-def test_html_is_not_available_yet(tmp_path, capsys):
-    code, out, err = run(["check", "--example", "lecture", str(FIXTURE),
-                          "--html", str(tmp_path / "m.html")], capsys)
-    assert code == 2 and out == ""
-    assert "--html needs the report renderer (not built yet)" in err
+def test_html_marking_report_shows_each_verdict_in_place(tmp_path, capsys):
+    target = tmp_path / "m.html"
+    code, _, _ = run(["check", "--example", "lecture", str(FIXTURE), "--html", str(target),
+                      "-q"], capsys)
+    assert code == 0
+    html = target.read_text()
+    # the slide's dL/dW_dense[0,0] = 0.00022: wrong, with the truth and the diagnosis beside
+    wrong = re.search(r'<span class="mark wrong" data-ref="dense1\.grad_weight\[0,0\]">'
+                      r'0\.00022</span><span class="expected">([^<]*)</span>', html)
+    assert wrong and wrong.group(1) == "−0.000203; sign flipped"
+    assert '<span class="mark follows" data-ref="dense1.weight_new[0,1]">' in html
+    assert '<span class="mark correct" data-ref="conv1.out[0,1,0]">11</span>' in html
+    assert "Score: 87.91 % (80 of 91 cells earn credit)." in html
+    assert "The first slip: <span class=\"math\">dense1.grad_weight[0,0]</span>" in html
+    korean = tmp_path / "ko.html"
+    assert run(["check", "--example", "lecture", str(FIXTURE), "--html", str(korean), "-q",
+                "--lang", "ko"], capsys)[0] == 0
+    assert "부호가 바뀜" in korean.read_text()
+
+
+def test_html_class_view_has_error_rate_bars(tmp_path, capsys):
+    careless = tmp_path / "careless.yaml"
+    careless.write_text("conv1.out: [[4, 6], [10, 9]]\nconv1.bias_new: 1.00002\n")
+    target = tmp_path / "class.html"
+    code, _, _ = run(["check", "--example", "lecture", str(FIXTURE), str(careless),
+                      "--html", str(target), "-q"], capsys)
+    assert code == 0
+    html = target.read_text()
+    assert '<td class="bar"><span style="width: 50.0%"></span> 50.0 %</td>' in html
+    assert "Most of the class slipped at" in html
+    assert "learning rate not applied" in html and "bias forgotten" in html
 
 
 def test_atol_overrides_the_written_precision(capsys):

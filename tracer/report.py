@@ -68,3 +68,19 @@ def write_report(trace, out_dir: str | Path, formats=("html", "pdf"), *, overwri
 def trace_html(trace) -> str:
     """The worked example as HTML (what a notebook shows for a Trace)."""
     return render(trace, ("html",))["html"]
+
+
+def marking_html(trace, marking, lang: str = "en", digits: int = 4) -> str:
+    """A marked answer sheet in the handout's style: the student's numbers in place,
+    wrong ones with the expected value and the diagnosis beside."""
+    from .present.marking import marking_document, marks_by_ref
+    from .render.html import render_html
+    return render_html(marking_document(trace, marking, digits), lang, "marking",
+                       marks=marks_by_ref(marking))
+
+
+def class_html(trace, markings, lang: str = "en") -> str:
+    """The class view: error rate per quantity as bars, the most common mistakes."""
+    from .present.marking import class_document
+    from .render.html import render_html
+    return render_html(class_document(trace, markings), lang, "class")

@@ -31,7 +31,10 @@ def register(commands) -> None:
     parser.add_argument("answers", nargs="*", metavar="ANSWERS",
                         help="answer files (.yaml .json .toml .csv); several give a class view")
     parser.add_argument("--json", metavar="FILE", help="write the marking as JSON to FILE")
-    parser.add_argument("--html", metavar="FILE", help="write a marking report as HTML")
+    parser.add_argument("--html", metavar="FILE", help="write a marking report as HTML (for "
+                        "several answer files: the class view)")
+    parser.add_argument("--lang", choices=("en", "ko"), default="en",
+                        help="language of the HTML report")
     parser.add_argument("--rtol", type=tolerance_value, metavar="R",
                         help="relative tolerance (instead of following the written digits)")
     parser.add_argument("--atol", type=tolerance_value, metavar="A",
@@ -61,9 +64,8 @@ def run(args) -> int:
     from ..check.classview import class_json, render_class
     from ..check.report import dumps, marking_json, render_marking, summary_line
     from ..files import write_atomic
+    from ..report import class_html, marking_html
 
-    if args.html:
-        raise CnnTraceError("--html needs the report renderer (not built yet)")
     spec, paths = _spec_and_answers(args)
     checker = Checker(spec, "exact" if args.exact else "float",
                       Tolerance(rtol=args.rtol, atol=args.atol))
@@ -71,6 +73,9 @@ def run(args) -> int:
         marking = checker.check_file(paths[0])
         if args.json:
             write_atomic(args.json, dumps(marking_json(marking)), overwrite=args.force)
+        if args.html:
+            write_atomic(args.html, marking_html(checker.trace, marking, args.lang),
+                         overwrite=args.force)
         if not args.quiet:
             sys.stdout.write(render_marking(marking, checker.trace.title, checker.tolerance,
                                             checker.trace.mode))
@@ -87,6 +92,9 @@ def run(args) -> int:
                 "sheets": [marking_json(m) for m in markings],
                 "class": class_json(markings), "unusable": unusable}
         write_atomic(args.json, dumps(data), overwrite=args.force)
+    if args.html:
+        write_atomic(args.html, class_html(checker.trace, markings, args.lang),
+                     overwrite=args.force)
     if not args.quiet:
         lines = [f"{m.path}{f' ({m.student})' if m.student else ''}: {summary_line(m)}"
                  + _first_text(m) for m in markings]

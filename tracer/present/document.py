@@ -41,6 +41,15 @@ class Table:
 
 
 @dataclass
+class Bars:
+    """A bar chart as a table: rows of (label, percent 0..100, cells...)."""
+
+    rows: list
+    header: list
+    kind = "bars"
+
+
+@dataclass
 class Section:
     """A numbered part of the handout: a heading (message key) and its blocks."""
 

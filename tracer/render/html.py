@@ -20,7 +20,7 @@ from ..present.document import Document, Para, Section
 from . import assets
 from .mathhtml import to_html
 
-VIEWS = ("worked", "worksheet", "key")
+VIEWS = ("worked", "worksheet", "key", "marking", "class")
 _HANGUL_WORD = re.compile(r"(\S*[\uac00-\ud7a3]\S*)")
 
 
@@ -33,10 +33,10 @@ def _environment() -> jinja2.Environment:
 class _Formatter:
     """Message lookup and value display for one language, view and hidden set."""
 
-    def __init__(self, lang: str, hidden: frozenset, answers: bool):
+    def __init__(self, lang: str, hidden: frozenset, answers: bool, marks=None):
         self.catalog = assets.messages(lang)
         self.fallback = assets.messages("en")
-        self.lang, self.hidden, self.answers = lang, hidden, answers
+        self.lang, self.hidden, self.answers, self.marks = lang, hidden, answers, marks
 
     def message(self, key: str, params: dict) -> Markup:
         template = self.catalog.get(key, self.fallback.get(key))
@@ -60,22 +60,29 @@ class _Formatter:
         if isinstance(value, (Para, Section)):
             return self.message(value.key, value.params)
         if isinstance(value, m.Node):
-            return Markup(f'<span class="math">{to_html(value, self.hidden, self.answers)}</span>')
+            return Markup(f'<span class="math">{self.math(value)}</span>')
         return escape("" if value is None else str(value))
 
     def math(self, node: m.Node) -> Markup:
-        return to_html(node, self.hidden, self.answers)
+        return to_html(node, self.hidden, self.answers, self.marks, self.mistake)
+
+    def mistake(self, name: str) -> str:
+        """A mistake's name as plain text (the math printer escapes it)."""
+        key = f"mistake.{name}"
+        return self.catalog.get(key, self.fallback.get(key, name)) if name else ""
 
 
 def render_html(document: Document, lang: str = "en", view: str = "worked",
-                hidden=frozenset(), variant: str | None = None, inline_fonts: bool = True) -> str:
+                hidden=frozenset(), variant: str | None = None, inline_fonts: bool = True,
+                marks=None) -> str:
     """The handout as one HTML string; deterministic for the same inputs.
 
-    ``inline_fonts=False`` links the fonts from the package instead (for the PDF)."""
+    ``inline_fonts=False`` links the fonts from the package instead (for the PDF);
+    ``marks`` (view "marking") shows a marked answer sheet in place."""
     if view not in VIEWS:
         raise CnnTraceError(f"--mode: expected one of {', '.join(VIEWS)}, got {view!r}")
-    shown_hidden = frozenset(hidden) if view != "worked" else frozenset()
-    fmt = _Formatter(lang, shown_hidden, answers=view == "key")
+    shown_hidden = frozenset(hidden) if view in ("worksheet", "key") else frozenset()
+    fmt = _Formatter(lang, shown_hidden, answers=view == "key", marks=marks)
     template = _environment().get_template("handout.html.j2")
     title = document.title or fmt.message("doc.subtitle", {})
     return template.render(

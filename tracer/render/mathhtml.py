@@ -26,8 +26,13 @@ def _minus(text: str) -> str:
 
 
 class HtmlMathPrinter:
-    def __init__(self, hidden=frozenset(), answers=False):
+    """``marks`` (ref -> MarkView) shows a marked answer sheet: the student's number in
+    place of the trace's, coloured by verdict, the expected value and the diagnosis
+    beside a wrong one (``describe`` turns a mistake name into words)."""
+
+    def __init__(self, hidden=frozenset(), answers=False, marks=None, describe=str):
         self.hidden, self.answers = hidden, answers
+        self.marks, self.describe = marks or {}, describe
 
     def print(self, node: m.Node) -> str:
         return getattr(self, f"_print_{type(node).__name__}")(node)
@@ -44,12 +49,25 @@ class HtmlMathPrinter:
         return str(escape(_minus(text)))
 
     def _print_Num(self, node: m.Num) -> str:
+        if node.ref in self.marks:
+            return self._marked(node, self.marks[node.ref])
         if self._is_hidden(node.ref):
             ref = f' data-ref="{escape(node.ref)}"'
             if self.answers:
                 return f'<span class="answer"{ref}>{self._number(node.text)}</span>'
             return f'<span class="blank"{ref}></span>'
         return self._number(node.text)
+
+    def _marked(self, node: m.Num, mark) -> str:
+        ref = f' data-ref="{escape(node.ref)}"'
+        given = self._number(mark.given) if mark.given else "?"
+        out = f'<span class="mark {mark.verdict}"{ref}>{given}</span>'
+        if mark.verdict in ("wrong", "missing") and mark.expected:
+            note = self._number(mark.expected)
+            if mark.mistake:
+                note += f"; {escape(self.describe(mark.mistake))}"
+            out += f'<span class="expected">{note}</span>'
+        return out
 
     def _print_Sym(self, node: m.Sym) -> str:
         name = str(escape(node.name))
@@ -125,6 +143,7 @@ class HtmlMathPrinter:
         return str(escape(node.text))
 
 
-def to_html(node: m.Node, hidden=frozenset(), answers=False) -> Markup:
+def to_html(node: m.Node, hidden=frozenset(), answers=False, marks=None,
+            describe=str) -> Markup:
     """Safe HTML for a math tree (wrap it in an element with class 'math')."""
-    return Markup(HtmlMathPrinter(hidden, answers).print(node))
+    return Markup(HtmlMathPrinter(hidden, answers, marks, describe).print(node))

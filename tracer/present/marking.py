@@ -1,0 +1,105 @@
+"""A marked answer sheet as view data: the worked example with the student's numbers in
+place of the trace's, coloured by verdict, plus a summary; and the class view."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import mathtree as m
+from .context import cell_ref
+from .document import Bars, Document, Para, Section, Table
+from .handout import build_document
+
+
+@dataclass(frozen=True)
+class MarkView:
+    """How one marked cell shows: the number written, its verdict, what was expected."""
+
+    verdict: str  # correct | follows | wrong | missing | malformed
+    given: str
+    expected: str | None = None
+    mistake: str | None = None  # a catalogue name, for the message "mistake.<name>"
+
+
+def _expected_text(mark) -> str | None:
+    from ..check.report import expected_text
+    return expected_text(mark) if mark.expected is not None else None
+
+
+def marks_by_ref(marking) -> dict[str, MarkView]:
+    """Every marked cell under the ref the document gives its number."""
+    views = {}
+    for mark in marking.marks:
+        if mark.index is None:
+            continue
+        views[cell_ref(mark.qid, mark.index)] = MarkView(
+            mark.verdict, mark.given.text if mark.given else "",
+            _expected_text(mark) if mark.verdict in ("wrong", "missing") else None,
+            mark.diagnosis.mistake.name if mark.diagnosis else None)
+    return views
+
+
+def summary_section(marking) -> Section:
+    """Score, counts, the first slip, and every cell that did not earn credit."""
+    counts = marking.counts
+    blocks = [Para("mark.score", {"score": f"{marking.score:g}", "points": marking.points,
+                                  "total": marking.out_of}),
+              Para("mark.counts", {v: counts.get(v, 0) for v in
+                                   ("correct", "follows", "wrong", "missing", "malformed")})]
+    first = marking.first_divergence
+    if first is not None:
+        blocks.append(Para("mark.first", {"cell": m.Text(first.label),
+                                          "given": m.Num(first.given.text),
+                                          "expected": m.Num(_expected_text(first))}))
+    else:
+        blocks.append(Para("mark.no_slip"))
+    rows = []
+    for mark in marking.marks:
+        if mark.verdict in ("correct", "follows"):
+            continue
+        rows.append([m.Text(mark.label), m.Num(mark.given.text) if mark.given else "",
+                     m.Num(_expected_text(mark)) if mark.expected is not None else "",
+                     Para(f"verdict.{mark.verdict}"),
+                     Para(f"mistake.{mark.diagnosis.mistake.name}") if mark.diagnosis
+                     else (mark.reason or "")])
+    if rows:
+        blocks.append(Table([Para(f"mark.{h}") for h in
+                             ("cell", "given", "expected", "verdict", "diagnosis")],
+                            rows, style="marking"))
+    return Section("mark.title", {"student": marking.student or marking.path}, blocks,
+                   level=1, anchor="marking")
+
+
+def marking_document(trace, marking, digits: int = 4, max_cells: int = 10**6) -> Document:
+    """The worked example with the summary in front (every marked cell is shown)."""
+    document = build_document(trace, digits=digits, max_cells=max_cells)
+    document.sections.insert(0, summary_section(marking))
+    return document
+
+
+def class_document(trace, markings) -> Document:
+    """Per quantity: how many sheets got it wrong, the error rate as a bar, and the most
+    common diagnosed mistake."""
+    from ..check.classview import class_stats, most_missed
+    stats = class_stats(markings)
+    bars = []
+    for s in stats:
+        common = s.common_mistake
+        bars.append((m.Text(s.qid), s.error_rate,
+                     Para("class.row", {"wrong": s.sheets_wrong, "sheets": s.sheets}),
+                     Para(f"mistake.{common[0]}") if common else ""))
+    blocks = [Para("class.intro", {"sheets": len(markings)}),
+              Bars(bars, [Para("class.quantity"), Para("class.error_rate"),
+                          Para("class.sheets_wrong"), Para("class.common")])]
+    worst = most_missed(stats)
+    if worst is not None:
+        blocks.append(Para("class.most_missed", {"quantity": m.Text(worst.qid),
+                                                 "wrong": worst.sheets_wrong,
+                                                 "sheets": worst.sheets}))
+    sheets = Table([Para("class.sheet"), Para("class.score"), Para("class.first")],
+                   [[mk.student or mk.path, f"{mk.score:g} %",
+                     m.Text(mk.first_divergence.label) if mk.first_divergence else "-"]
+                    for mk in markings], style="marking")
+    sections = [Section("class.title", {}, blocks + [sheets], level=1, anchor="class")]
+    return Document(title=trace.title, description="", mode=trace.mode, digits=4,
+                    conventions=[], sections=sections)
