@@ -148,3 +148,14 @@ def test_train_command_errors(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["train", "--preset", "digits-cnn", "--epochs", "0"])
     assert "expected a positive number" in capsys.readouterr().err
+
+
+def test_a_real_sample_without_saved_weights(tiny):
+    spec = spec_with_weights(preset("digits-cnn", seed=4), None, 5, data=tiny)
+    net = build(from_dict(spec), "float")
+    seeded = build(load_preset("digits-cnn", seed=4), "float")
+    np.testing.assert_array_equal(net.inputs[0], tiny.x_test[5])
+    np.testing.assert_array_equal(net.layers[0].weight, seeded.layers[0].weight)
+    assert spec["target"] == int(tiny.y_test[5]) and "test image 5" in spec["title"]
+    with pytest.raises(DataError, match="needs a spec and --data"):
+        spec_with_weights(None, None, 0)

@@ -165,20 +165,30 @@ def load_weights(path: str | Path) -> tuple[dict, dict]:
     return arrays, meta
 
 
-def spec_with_weights(spec_dict: dict | None, weights_path: str | Path, sample: int,
+def spec_with_weights(spec_dict: dict | None, weights_path: str | Path | None, sample: int,
                       data: str | Dataset | None = None) -> dict:
-    """A spec dict for one pass of a trained network on test image number ``sample``.
+    """A spec dict for one pass of a (trained) network on test image number ``sample``.
 
     ``spec_dict`` gives the architecture (None: the one saved with the weights); its
-    conv2d/dense layers get the saved weights; the input becomes the real image and the
-    target its label. ``data`` is 'digits', an MNIST path or a Dataset (None: the data
-    the weights were trained on).
+    conv2d/dense layers get the saved weights (``weights_path`` None: they keep the
+    spec's own, e.g. a preset's seeded initialisation); the input becomes the real image
+    and the target its label. ``data`` is 'digits', an MNIST path or a Dataset (None: the
+    data the weights were trained on).
     """
-    arrays, meta = load_weights(weights_path)
+    if weights_path is None:
+        if spec_dict is None or data is None:
+            raise DataError("a real sample without saved weights needs a spec and --data")
+        arrays, meta, where = None, {}, "spec"
+    else:
+        arrays, meta = load_weights(weights_path)
+        where = str(weights_path)
     base = dict(meta["spec"] if spec_dict is None else spec_dict)
-    names = [ls.name for ls in from_dict(_shape_free(base), str(weights_path)).layers]
+    names = [ls.name for ls in from_dict(_shape_free(base), where).layers]
     layers = []
     for name, raw in zip(names, base["layers"]):
+        if arrays is None:
+            layers.append(raw)
+            continue
         raw = {k: v for k, v in raw.items() if k not in DROPPED_OPTIONS}
         if raw["type"] in ("conv2d", "dense"):
             for p in ("weight", "bias"):
@@ -200,7 +210,7 @@ def spec_with_weights(spec_dict: dict | None, weights_path: str | Path, sample: 
     rate = base.get("learning_rate", Decimal("0.1"))
     out.update(layers=layers, input=dataset.x_test[sample].tolist(), target=label,
                learning_rate=Decimal(rate) if isinstance(rate, str) else rate,
-               title=f"{base.get('title') or 'trained network'}: test image {sample} "
+               title=f"{base.get('title') or 'network'}: test image {sample} "
                      f"(digit {label})")
     return out
 
