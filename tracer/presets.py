@@ -88,11 +88,8 @@ def _spec(title, layers, side, seed, learning_rate, image, target, description) 
 
 
 def _nested(image):
-    """An image (H, W) or (C, H, W) as nested lists; floats kept as they are."""
-    arr = np.asarray(image)
-    if arr.dtype.kind == "f":
-        return arr.tolist()
-    return arr.tolist() if arr.dtype != object else [list(row) for row in arr]
+    """An image (H, W) or (C, H, W) as nested lists (numbers kept as they are)."""
+    return image if isinstance(image, list) else np.asarray(image).tolist()
 
 
 def seeded_digit(side: int, seed: int = 0) -> tuple[list, int]:
