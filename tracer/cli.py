@@ -6,14 +6,21 @@ import argparse
 import sys
 
 from . import __version__
-from .commands import batch, check, export, generate, render, sheet, trace, train
+from .commands import batch, check, explain, export, generate, render, sheet, trace, train
 from .errors import CnnTraceError
 
-COMMANDS = [trace, render, check, train, sheet, generate, batch, export]
+COMMANDS = [trace, render, explain, check, train, sheet, generate, batch, export]
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors in one line (and exit code 2), like every other error."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def make_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="cnntrace",
         description="Worked examples of one forward/backward/update pass of a small CNN.")
     parser.add_argument("--version", action="version", version=f"cnntrace {__version__}")

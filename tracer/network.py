@@ -25,7 +25,8 @@ class Network:
     layers: list[Layer]
     shapes: list[tuple]  # per-sample shapes: input, then after each layer
     inputs: np.ndarray  # (N, C, H, W)
-    targets: np.ndarray  # (N, K)
+    targets: np.ndarray | None  # (N, K); None for a forward or a given-gradient pass
+    grad_outs: np.ndarray | None = None  # (N, *output shape): dL/d(output), given
 
     @property
     def loss_name(self) -> str:
@@ -60,11 +61,31 @@ def _build(spec: Spec, mode: str) -> Network:
         _check_size(math.prod(shape), f"layers[{i}]: output of shape {shape}")
         layers.append(layer)
         shapes.append(shape)
-    if len(shape) != 1:
-        raise SpecError(f"layers[{len(layers) - 1}]: the output layer needs a flat input "
-                        f"(classes), got shape {shape}; add flatten/dense before it")
-    targets = nx.array(_targets(spec, shape[0], layers[-1].type))
-    return Network(spec, nx, layers, shapes, inputs, targets)
+    if spec.kind == "train":
+        if len(shape) != 1:
+            raise SpecError(f"layers[{len(layers) - 1}]: the output layer needs a flat input "
+                            f"(classes), got shape {shape}; add flatten/dense before it")
+        targets = nx.array(_targets(spec, shape[0], layers[-1].type))
+        return Network(spec, nx, layers, shapes, inputs, targets)
+    grad_outs = _grad_outs(spec, shape, nx) if spec.kind == "backward" else None
+    return Network(spec, nx, layers, shapes, inputs, None, grad_outs)
+
+
+def _grad_outs(spec: Spec, shape: tuple, nx) -> np.ndarray:
+    """The given dL/d(output) per sample, in the output's shape (a single channel may
+    be given squeezed)."""
+    rows = []
+    for i, given in enumerate(spec.grad_outs):
+        where = f"grad_outs[{i}]" if spec.batched else "grad_out"
+        value = nx.array(given)
+        if value.shape != shape:
+            if value.size != math.prod(shape) or tuple(d for d in shape if d != 1) != \
+                    tuple(d for d in value.shape if d != 1):
+                raise SpecError(f"{where}: expected the shape of the last layer's output "
+                                f"{shape}, got {value.shape}")
+            value = value.reshape(shape)
+        rows.append(value)
+    return np.stack(rows)
 
 
 def _make_layer(ls, where, in_shape, spec, nx, rng) -> Layer:
@@ -228,20 +249,47 @@ def loss(net: Network):
     return value
 
 
-def _pass(net: Network, rec) -> dict:
-    """Forward, loss, backward and the SGD step; returns the new parameters by id."""
-    nx = net.nx
-    rec.add("input.out", net.inputs, "input", "forward")
-
-    # forward: every layer but the output one, which is fused with the loss
-    saved = []
-    x = net.inputs
-    for layer in net.layers[:-1]:
-        x, records, kept = layer.forward(x, nx)
+def _forward(net: Network, layers, rec) -> tuple:
+    """Run ``layers`` on the inputs, recording each output; returns (x, saved)."""
+    saved, x = [], net.inputs
+    for layer in layers:
+        x, records, kept = layer.forward(x, net.nx)
         saved.append(kept)
         rec.add(f"{layer.name}.out", x, layer.name, "forward")
         for suffix, value in records.items():
             rec.add(f"{layer.name}.{suffix}", value, layer.name, "forward")
+    return x, saved
+
+
+def _backward(net: Network, layers, saved, grad, rec) -> dict:
+    """dL/d(out) of each layer from the last of ``layers`` back to the input; returns
+    the parameter gradients by id."""
+    grads = {}
+    for layer, kept in zip(reversed(layers), reversed(saved)):
+        rec.add(f"{layer.name}.grad", grad, layer.name, "backward")
+        grad, records = layer.backward(grad, kept, net.nx)
+        for suffix, value in records.items():
+            grads[f"{layer.name}.{suffix}"] = value
+            rec.add(f"{layer.name}.{suffix}", value, layer.name, "backward", per_sample=False)
+    rec.add("input.grad", grad, "input", "backward")
+    return grads
+
+
+def _pass(net: Network, rec) -> dict:
+    """Forward, loss, backward and the SGD step; returns the new parameters by id.
+
+    Without a target the pass stops after the forward (a single-operation exercise), or,
+    given dL/d(output), runs the backward from it, every layer included."""
+    nx = net.nx
+    rec.add("input.out", net.inputs, "input", "forward")
+    if net.targets is None:
+        x, saved = _forward(net, net.layers, rec)
+        if net.grad_outs is not None:
+            _backward(net, net.layers, saved, net.grad_outs, rec)
+        return {}
+
+    # forward: every layer but the output one, which is fused with the loss
+    x, saved = _forward(net, net.layers[:-1], rec)
     output = net.layers[-1]
     y_hat, records, _ = output.forward(x, nx)
     rec.add(f"{output.name}.out", y_hat, output.name, "forward")
@@ -252,14 +300,7 @@ def _pass(net: Network, rec) -> dict:
     rec.add("loss.out", np.asarray(value, dtype=nx.dtype), "loss", "forward", per_sample=False)
 
     # backward: dL/d(out) of each layer, from the logits back to the input
-    grads = {}
-    for layer, kept in zip(reversed(net.layers[:-1]), reversed(saved)):
-        rec.add(f"{layer.name}.grad", grad, layer.name, "backward")
-        grad, records = layer.backward(grad, kept, nx)
-        for suffix, value in records.items():
-            grads[f"{layer.name}.{suffix}"] = value
-            rec.add(f"{layer.name}.{suffix}", value, layer.name, "backward", per_sample=False)
-    rec.add("input.grad", grad, "input", "backward")
+    grads = _backward(net, net.layers[:-1], saved, grad, rec)
 
     # update: W_new = W - eta * dL/dW for every parameter, in forward order
     rate = nx.scalar(net.spec.learning_rate)
@@ -307,7 +348,7 @@ def trace_pass(net: Network, after: bool = True) -> Trace:
     params = {f"{layer.name}.{p}": getattr(layer, p) for layer in net.layers
               for p in layer.param_names}
     new_params = _pass(net, rec)
-    if after:
+    if after and net.targets is not None:
         rec.add("loss.after", np.asarray(_loss_after(spec, net, new_params), dtype=net.nx.dtype),
                 "loss", "after", per_sample=False)
     return Trace(mode=mode, title=spec.title, learning_rate=str(spec.learning_rate),
@@ -355,9 +396,11 @@ def _with_params(quantities, params):
 
 
 def _conventions(spec: Spec, net: Network) -> dict:
+    if net.targets is None:
+        return {"convolution": "cross-correlation", **spec.conventions, "pass": spec.kind}
     return {"convolution": "cross-correlation", **spec.conventions,
             "loss": net.loss_name, "log": "natural",
-            "output_backprop": "fused: dL/dz = (y_hat - y) * scale"}
+            "output_backprop": "fused: dL/dz = (y_hat - y) * scale", "pass": spec.kind}
 
 
 def _layer_infos(net: Network) -> list[dict]:

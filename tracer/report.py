@@ -25,9 +25,6 @@ def render(trace, formats=("html",), lang: str = "en", view: str = "worked",
            variant: str | None = None, progress: Callable[[str], None] = lambda step: None
            ) -> dict[str, str | bytes]:
     """The handout of ``trace`` in each format: {'html': str, 'pdf': bytes, 'tex': str}."""
-    from .render.html import render_html  # the renderers import jinja2 / WeasyPrint
-    from .render.tex import render_tex
-
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise CnnTraceError(f"--format: unknown {', '.join(unknown)}; expected html, pdf "
@@ -38,6 +35,16 @@ def render(trace, formats=("html",), lang: str = "en", view: str = "worked",
     hidden = select_hidden(trace, blank)
     progress("laying out the worked example")
     document = build_document(trace, digits=digits, max_cells=max_cells)
+    return render_document(document, formats, lang, view, hidden, variant, progress)
+
+
+def render_document(document, formats=("html",), lang: str = "en", view: str = "worked",
+                    hidden=frozenset(), variant: str | None = None,
+                    progress: Callable[[str], None] = lambda step: None) -> dict:
+    """A built document in each format (see :func:`render`)."""
+    from .render.html import render_html
+    from .render.tex import render_tex
+
     out: dict[str, str | bytes] = {}
     if "html" in formats:
         out["html"] = render_html(document, lang, view, hidden, variant)

@@ -34,7 +34,7 @@ CONVENTIONS = {
 DEFAULT_CONVENTIONS = {"pool_ties": "first", "relu_grad_at_zero": 0,
                        "loss_reduction": "mean", "flatten_order": "chw"}
 TOP_KEYS = {"title", "description", "seed", "learning_rate", "input", "inputs",
-            "target", "targets", "layers", "conventions"}
+            "target", "targets", "grad_out", "grad_outs", "layers", "conventions"}
 LAYER_KEYS = {
     "conv2d": {"weight", "bias", "filters", "size", "stride", "padding", "init"},
     "maxpool2d": {"size", "stride"},
@@ -65,9 +65,10 @@ class Spec:
     """A validated spec. Arrays are nested tuples of int / Decimal."""
 
     layers: tuple[LayerSpec, ...]
-    inputs: tuple  # one entry per sample, each (C, H, W) nested tuples
-    targets: tuple  # one entry per sample: class index (int) or a tuple of numbers
+    inputs: tuple  # one entry per sample, each (C, H, W) (or a flat (D,)) nested tuples
+    targets: tuple  # per sample: class index (int) or a tuple of numbers; () if none
     batched: bool  # False when the spec gave a single `input`
+    grad_outs: tuple = ()  # per sample: dL/d(output) given instead of a target
     learning_rate: Decimal | int = Decimal("0.1")
     title: str = ""
     description: str = ""
@@ -75,6 +76,12 @@ class Spec:
     conventions: MappingProxyType = field(
         default_factory=lambda: MappingProxyType(dict(DEFAULT_CONVENTIONS)))
     source: str = "<spec>"
+
+    @property
+    def kind(self) -> str:
+        """'train' (a target: forward, loss, backward, update), 'backward' (a given
+        upstream gradient: forward and backward) or 'forward' (forward only)."""
+        return "train" if self.targets else "backward" if self.grad_outs else "forward"
 
 
 # ---------------------------------------------------------------------------- parsing
@@ -254,8 +261,41 @@ def _closest(word, candidates):
 
 
 def _sample(value, where):
-    nested, shape = array(value, where, (2, 3))
-    return nested if len(shape) == 3 else (nested,)
+    """One input: (C, H, W), or (H, W) as one channel, or a flat vector (D,)."""
+    nested, shape = array(value, where, (1, 2, 3))
+    return (nested,) if len(shape) == 2 else nested
+
+
+def _shape(nested) -> tuple:
+    shape = []
+    while isinstance(nested, tuple):
+        shape.append(len(nested))
+        nested = nested[0]
+    return tuple(shape)
+
+
+def _per_sample(data: dict, key: str, noun: str, batched: bool, count: int, read) -> tuple:
+    """``key`` (one sample) or ``key + 's'`` (a list, one ``noun`` per input), read by
+    ``read``; () when absent."""
+    one, many = key, key + "s"
+    if one in data and many in data:
+        raise SpecError(f"{many}: give either {one!r} (one sample) or {many!r} (a batch), "
+                        "not both")
+    if batched and one in data:
+        raise SpecError(f"{one}: 'inputs' is a batch, so give {many!r} (one per input)")
+    if not batched and many in data:
+        raise SpecError(f"{many}: 'input' is one sample, so give {one!r}")
+    if batched and many in data:
+        raw = data[many]
+        if not isinstance(raw, list):
+            raise SpecError(f"{many}: expected a list with one {noun} per input, "
+                            f"got {_describe(raw)}")
+        if len(raw) != count:
+            raise SpecError(f"{many}: expected one {noun} per input ({count}), got {len(raw)}")
+        return tuple(read(v, f"{many}[{i}]") for i, v in enumerate(raw))
+    if one in data:
+        return (read(data[one], one),)
+    return ()
 
 
 def _target(value, where):
@@ -356,7 +396,7 @@ def _from_dict(data: dict, source: str) -> Spec:
             raise SpecError(f"inputs: expected a non-empty list of 2-D or 3-D arrays, "
                             f"got {_describe(raw_inputs)}")
         inputs = tuple(_sample(x, f"inputs[{i}]") for i, x in enumerate(raw_inputs))
-        shapes = [(len(x), len(x[0]), len(x[0][0])) for x in inputs]
+        shapes = [_shape(x) for x in inputs]
         for i, shape in enumerate(shapes):
             if shape != shapes[0]:
                 raise SpecError(f"inputs[{i}]: expected every sample to have the same shape "
@@ -368,24 +408,13 @@ def _from_dict(data: dict, source: str) -> Spec:
         raise SpecError("input: missing; expected the input as a 2-D (H, W) or 3-D (C, H, W) "
                         "array (or 'inputs' for a batch)")
 
-    key = "targets" if batched else "target"
-    if key not in data:
-        other = "target" if batched else "targets"
-        raise SpecError(f"{key}: missing; expected a class index or a one-hot list"
-                        + (" per sample" if batched else "")
-                        + (f" ({other!r} goes with {'input' if batched else 'inputs'!r})"
-                           if other in data else ""))
-    if batched:
-        raw_targets = data[key]
-        if not isinstance(raw_targets, list):
-            raise SpecError(f"targets: expected a list with one target per input, "
-                            f"got {_describe(raw_targets)}")
-        if len(raw_targets) != len(inputs):
-            raise SpecError(f"targets: expected one target per input ({len(inputs)}), "
-                            f"got {len(raw_targets)}")
-        targets = tuple(_target(t, f"targets[{i}]") for i, t in enumerate(raw_targets))
-    else:
-        targets = (_target(data[key], "target"),)
+    targets = _per_sample(data, "target", "target", batched, len(inputs), _target)
+    grad_outs = _per_sample(data, "grad_out", "gradient", batched, len(inputs),
+                            lambda v, where: array(v, where, (0, 1, 2, 3))[0])
+    if targets and grad_outs:
+        raise SpecError(f"grad_out{'s' if batched else ''}: give either a target (a full "
+                        "training pass) or grad_out (the gradient arriving at the last layer), "
+                        "not both")
 
     if "layers" not in data:
         raise SpecError("layers: missing; expected a list of layer tables ending in softmax "
@@ -398,13 +427,15 @@ def _from_dict(data: dict, source: str) -> Spec:
     names: set = set()
     layers = tuple(_layer(raw, i, counts, names) for i, raw in enumerate(raw_layers))
     last = layers[-1].type
-    if last not in ("softmax", "sigmoid"):
-        raise SpecError(f"layers[{len(layers) - 1}].type: the network must end in softmax or "
-                        f"sigmoid (the loss needs probabilities), got {last!r}")
+    if targets and last not in ("softmax", "sigmoid"):
+        raise SpecError(f"layers[{len(layers) - 1}].type: with a target the network must end "
+                        f"in softmax or sigmoid (the loss needs probabilities), got {last!r}; "
+                        "leave out the target for a forward pass only")
     for i, layer in enumerate(layers[:-1]):
         if layer.type == "softmax":
             raise SpecError(f"layers[{i}].type: softmax is only allowed as the last layer")
 
     return Spec(layers=layers, inputs=inputs, targets=targets, batched=batched,
+                grad_outs=grad_outs,
                 learning_rate=rate, title=title, description=description, seed=seed,
                 conventions=MappingProxyType(conventions), source=source)

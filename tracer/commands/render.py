@@ -39,8 +39,10 @@ def register(commands) -> None:
 
     demo = commands.add_parser("demo", help="render the lecture's 4x4 walkthrough")
     _add_output_arguments(demo, "html,pdf")
-    demo.add_argument("--out", default="reports/lecture", metavar="DIR",
-                      help="output folder (default reports/lecture/)")
+    demo.add_argument("--out", default=None, metavar="DIR",
+                      help="output folder (default reports/lecture/, or reports/section4/)")
+    demo.add_argument("--section", type=int, choices=(4, 5), default=5,
+                      help="5: the full pass (default); 4: each operation on its own")
     demo.set_defaults(run=run_demo, example="lecture", spec=None, mode="worked", blank=None)
 
 
@@ -62,4 +64,24 @@ def run_render(args) -> int:
     return 0
 
 
-run_demo = run_render
+def run_demo(args) -> int:
+    if args.section == 5:
+        args.out = args.out or "reports/lecture"
+        return run_render(args)
+    from ..explain import section4_traces
+    from ..files import write_all
+    from ..present.section4 import section4_document
+    from ..render.assets import messages
+    from ..report import render_document
+    from pathlib import Path
+
+    labels = messages(args.lang)["s4.labels"].split(",")
+    traces = section4_traces("exact" if args.exact else "float", labels)
+    document = section4_document(traces, args.digits)
+    out = Path(args.out or "reports/section4")
+    rendered = render_document(document, args.format, args.lang, progress=_progress)
+    out.mkdir(parents=True, exist_ok=True)
+    for path in write_all({out / f"section4.{fmt}": data for fmt, data in rendered.items()},
+                          overwrite=args.force):
+        print(path)
+    return 0

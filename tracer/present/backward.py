@@ -197,6 +197,30 @@ def conv_backward(ctx: Context, info: dict) -> Section:
     return _section(info, "conv.backward.title", blocks)
 
 
-BACKWARD = {"conv2d": conv_backward, "relu": activation_backward,
+def softmax_backward(ctx: Context, info: dict) -> Section:
+    """A given gradient through softmax: dz_k = y_hat_k (g_k - sum_j g_j y_hat_j)."""
+    name = info["name"]
+    source = info["input"].split(".")[0]
+    general = m.row(d(m.sub("z", "k")), "=", m.sub("y", "k", hat=True),
+                    m.paren(m.row(d(m.sub("y", "k", hat=True)), "-",
+                                  m.BigOp("∑", m.Sym("j")), d(m.sub("y", "j", hat=True)),
+                                  m.sub("y", "j", hat=True))))
+    blocks = [Para("softmax.backward.intro"), Display([general])]
+    for n in batch_prefix(ctx):
+        classes = ctx.shape(f"{name}.grad")[-1]
+        dot = m.joined([m.row(operand(ctx.num(f"{name}.grad", n + (j,))), "·",
+                              ctx.num(f"{name}.out", n + (j,))) for j in range(classes)], "+")
+        lines = [m.row(m.BigOp("∑", m.Sym("j")), d(m.sub("y", "j", hat=True)),
+                       m.sub("y", "j", hat=True), "=", dot)]
+        for k in range(classes):
+            lines.append(m.row(d(m.sub("z", k)), "=", ctx.num(f"{name}.out", n + (k,)), "·",
+                               m.paren(m.row(ctx.num(f"{name}.grad", n + (k,)), "-",
+                                             m.paren(dot))),
+                               "=", ctx.num(f"{source}.grad", n + (k,))))
+        blocks.append(Display(lines))
+    return _section(info, "softmax.backward.title", blocks)
+
+
+BACKWARD = {"softmax": softmax_backward, "conv2d": conv_backward, "relu": activation_backward,
             "leaky_relu": activation_backward, "sigmoid": activation_backward,
             "maxpool2d": pool_backward, "flatten": flatten_backward, "dense": dense_backward}

@@ -71,3 +71,4 @@ class Document:
     conventions: list  # (message key, value) pairs
     sections: list
     refs: list = field(default_factory=list)  # every cell ref shown, in document order
+    subtitle: str = "doc.subtitle"  # the message under the title

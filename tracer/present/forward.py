@@ -70,6 +70,14 @@ def padded_matrix(ctx: Context, info: dict, n: tuple, c: int, window=None) -> m.
     return m.Matrix(tuple(rows), frozenset(hl), frozenset(pad))
 
 
+def window_position(info: dict, i: int, j: int) -> m.Node:
+    """X_{i·S+h, j·S+w} with the cell's i, j and the stride put in."""
+    s = m.Num(str(info["stride"]))
+    return m.Sym("X̃" if info["padding"] else "X", m.joined(
+        [m.row(m.Num(str(i)), "·", s, "+", m.Sym("h")),
+         m.row(m.Num(str(j)), "·", s, "+", m.Sym("w"))], ","))
+
+
 def conv_cell_expansion(ctx: Context, info: dict, n: tuple, f: int, i: int, j: int) -> m.Node:
     """Z_{i,j} = (x·k + x·k + x·k) + (...) + b = value, the lecture's layout."""
     groups = []
@@ -126,6 +134,7 @@ def conv_forward(ctx: Context, info: dict) -> Section:
                 [conv_cell_expansion(ctx, info, n, f, i, j)],
                 Para("conv.cell_sample" if n else "conv.cell",
                      {"row": i, "col": j, "filter": f, "sample": n[0] if n else 0,
+                      "position": window_position(info, i, j),
                       "rows": f"{i * s - p}–{i * s - p + kh - 1}",
                       "cols": f"{j * s - p}–{j * s - p + kw - 1}"})))
     blocks.append(Display(ctx.tensor(out_id, m.Sym("Z"))))

@@ -10,37 +10,64 @@ from . import mathtree as m
 from .backward import BACKWARD, output_backward
 from .context import Context
 from .document import Document, Section
+from .formulas import FORMULAS
 from .forward import FORWARD, loss_forward, sigmoid_output_forward, softmax_forward
 from .overview import architecture_section, conventions, parameters_section
 from .update import checks_section, update_section
 
 
 def build_document(trace, digits: int = 4, max_cells: int = 16) -> Document:
-    """The worked example of a trace. Worksheet and key render this same document."""
+    """The worked example of a trace. Worksheet and key render this same document.
+
+    A training pass shows forward, loss, backward, update and checks; a forward-only
+    pass stops after the forward; a pass from a given upstream gradient shows the
+    backward of every layer from that gradient."""
     ctx = Context(trace, digits, max_cells)
-    hidden_layers, output = trace.layers[:-1], trace.layers[-1]
+    kind = trace.conventions.get("pass", "train")
+    if kind in FORMULAS:
+        document = Document(title=trace.title, description="", mode=trace.mode, digits=digits,
+                            conventions=[], sections=FORMULAS[kind](ctx),
+                            subtitle="doc.subtitle.formula")
+        document.refs = shown_refs(document)
+        return document
+    layers = trace.layers
+    hidden_layers = layers[:-1] if kind == "train" else layers
 
     sections = [architecture_section(ctx), parameters_section(ctx),
                 Section("forward.title", level=1, anchor="forward")]
     for info in hidden_layers:
-        sections.append(FORWARD[info["type"]](ctx, info))
-    present_output = softmax_forward if output["type"] == "softmax" else sigmoid_output_forward
-    sections += [present_output(ctx, output), loss_forward(ctx, output)]
+        sections.append(_forward(ctx, info, last=info is layers[-1]))
+    if kind == "train":
+        output = layers[-1]
+        present_output = softmax_forward if output["type"] == "softmax" else \
+            sigmoid_output_forward
+        sections += [present_output(ctx, output), loss_forward(ctx, output)]
 
-    sections.append(Section("backward.title", level=1, anchor="backward"))
-    if hidden_layers:
-        sections.append(output_backward(ctx, output, hidden_layers[-1]))
-    for info in reversed(hidden_layers):
-        sections.append(BACKWARD[info["type"]](ctx, info))
+    if kind != "forward":
+        sections.append(Section("backward.title", level=1, anchor="backward"))
+    if kind == "train" and hidden_layers:
+        sections.append(output_backward(ctx, layers[-1], hidden_layers[-1]))
+    if kind != "forward":
+        for info in reversed(hidden_layers):
+            sections.append(BACKWARD[info["type"]](ctx, info))
 
-    update = update_section(ctx)
-    update.level = 1
-    sections += [update, checks_section(ctx)]
+    if kind == "train":
+        update = update_section(ctx)
+        update.level = 1
+        sections += [update, checks_section(ctx)]
     document = Document(title=trace.title, description=getattr(trace, "description", ""),
                         mode=trace.mode, digits=digits, conventions=conventions(trace),
-                        sections=sections)
+                        sections=sections,
+                        subtitle="doc.subtitle" if kind == "train" else f"doc.subtitle.{kind}")
     document.refs = shown_refs(document)
     return document
+
+
+def _forward(ctx, info, last: bool):
+    """A layer's forward section; softmax only appears as the last layer."""
+    if info["type"] == "softmax":
+        return softmax_forward(ctx, info)
+    return FORWARD[info["type"]](ctx, info)
 
 
 def shown_refs(document: Document) -> list[str]:

@@ -16,6 +16,8 @@ def conventions(trace) -> list[tuple[str, object]]:
     conv = trace.conventions
     items = [(f"convention.{key}", Para(f"convention.{key}.{conv[key]}"))
              for key in CONVENTION_KEYS]
+    if conv.get("pass", "train") != "train":
+        return items[:1] + [("convention.pass", Para(f"pass.{conv['pass']}"))] + items[1:3]
     items.append(("convention.learning_rate", m.row(m.Sym("η"), "=", m.Num(trace.learning_rate))))
     items.append(("convention.arithmetic", Para(f"convention.arithmetic.{trace.mode}")))
     return items
@@ -82,6 +84,11 @@ def parameters_section(ctx: Context) -> Section:
             blocks.append(Display([m.row(m.Sym("W"), "=", ctx.matrix(f"{name}.weight")),
                                    m.row(m.Sym("b", style="bold"), "=", ctx.matrix(f"{name}.bias"))],
                                   Para("params.dense", {"layer": name})))
-    blocks.append(Display(ctx.tensor("target.out", m.Sym("y", style="bold")),
-                          Para("params.target")))
+    if "target.out" in trace:
+        blocks.append(Display(ctx.tensor("target.out", m.Sym("y", style="bold")),
+                              Para("params.target")))
+    elif trace.conventions.get("pass") == "backward":
+        last = trace.layers[-1]["name"]
+        blocks.append(Display(ctx.tensor(f"{last}.grad", m.partial(m.Sym("L"), m.Sym("Y"))),
+                              Para("params.grad_out", {"layer": last})))
     return Section("params.title", {}, blocks, level=1, anchor="parameters")

@@ -84,7 +84,7 @@ def render_html(document: Document, lang: str = "en", view: str = "worked",
     shown_hidden = frozenset(hidden) if view in ("worksheet", "key") else frozenset()
     fmt = _Formatter(lang, shown_hidden, answers=view == "key", marks=marks)
     template = _environment().get_template("handout.html.j2")
-    title = document.title or fmt.message("doc.subtitle", {})
+    title = document.title or fmt.message(document.subtitle, {})
     return template.render(
         document=document, lang=lang, view=view, variant=variant, version=__version__,
         title=title, css=Markup(assets.stylesheet()), fonts=Markup(assets.font_css(inline_fonts)),

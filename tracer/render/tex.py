@@ -60,7 +60,7 @@ def render_tex(document: Document, lang: str = "en", view: str = "worked",
     template = _environment().get_template("handout.tex.j2")
     return template.render(
         document=document, lang=lang, view=view, variant=variant, version=__version__,
-        title=escape_text(document.title) or fmt.message("doc.subtitle", {}),
+        title=escape_text(document.title) or fmt.message(document.subtitle, {}),
         description=escape_text(document.description),
         t=lambda item: fmt.message(item.key, item.params),
         text=lambda key, **params: fmt.message(key, params), show=fmt.show, math=fmt.math,

@@ -1,0 +1,208 @@
+"""Single operations (the lecture's section 4): results, handouts, backward from a given
+gradient, worksheet and key modes, bad arguments."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from tracer import explain, from_dict
+from tracer.cli import main
+from tracer.network import build, run_pass
+from tracer.numeric import FLOAT
+from tracer.report import render
+
+A = "[[1,2,3,4],[5,6,7,8],[9,10,11,12],[13,14,15,16]]"
+K = "[[1,0,1],[0,1,0],[1,0,1]]"
+
+
+def cli(args, capsys):
+    code = main(args)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+# -------------------------------------------------------------- the lecture's results
+@pytest.mark.parametrize("mode", ["float", "exact"])
+def test_section4_results(mode):
+    traces = explain.section4_traces(mode)
+    assert traces["conv"]["conv1.out"].tolist() == [[[30, 35], [50, 55]]]
+    assert traces["maxpool"]["pool1.out"].tolist() == [[[6, 8], [14, 16]]]
+    probs = traces["softmax"].numbers("softmax1.out")
+    np.testing.assert_allclose(probs, [0.24, 0.66, 0.09], atol=0.006)
+    assert [traces["softmax"].format(f"softmax1.out[{k}]", 4) for k in range(3)] == \
+        ["0.2447", "0.6652", "0.09003"]
+    assert traces["cross_entropy"].format("loss.out", 4) == "0.3567"
+    assert traces["onehot"]["onehot.out"].tolist() == [0, 1, 0]
+    assert traces["conv_size"]["size.out"] == 2 and traces["pool_size"]["size.out"] == 2
+    if mode == "exact":
+        assert isinstance(traces["conv"]["conv1.out[0,0,0]"], Fraction)
+        assert traces["cross_entropy"].exact("loss.out") == "-log(7/10)"
+
+
+def test_conv_handout_shows_every_windows_products():
+    html = render(explain.section4_traces()["conv"], ("html",))["html"]
+    text = html.replace("\u2009", "")
+    for expansion in ("(1·1+2·0+3·1)+(5·0+6·1+7·0)+(9·1+10·0+11·1)+0=30",
+                      "(2·1+3·0+4·1)+(6·0+7·1+8·0)+(10·1+11·0+12·1)+0=35",
+                      "(5·1+6·0+7·1)+(9·0+10·1+11·0)+(13·1+14·0+15·1)+0=50",
+                      "(6·1+7·0+8·1)+(10·0+11·1+12·0)+(14·1+15·0+16·1)+0=55"):
+        assert expansion in text.replace("\u2005", ""), expansion
+
+
+def test_section4_demo_writes_one_handout(tmp_path, capsys):
+    code, out, _ = cli(["demo", "--section", "4", "--out", str(tmp_path), "--format",
+                        "html"], capsys)
+    assert code == 0
+    html = (tmp_path / "section4.html").read_text()
+    for heading in ("Convolution of 1..16", "Max pooling", "Softmax of three scores",
+                    "One-hot encoding", "Cross-entropy", "Output size of the pooling"):
+        assert heading in html
+    code, _, _ = cli(["demo", "--section", "4", "--out", str(tmp_path), "--format", "html",
+                      "--lang", "ko"], capsys)
+    assert code == 0 and "수박" in (tmp_path / "section4.html").read_text()
+
+
+def test_padding_and_stride_are_shown(capsys):
+    code, out, _ = cli(["explain", "conv", "--input", A, "--kernel", "[[1,1],[1,1]]",
+                        "--stride", "2", "--padding", "1"], capsys)
+    assert code == 0
+    assert "X̃_{i · 2 + h, j · 2 + w}" in out  # the window position formula
+    assert "the window X̃_{1 · 2 + h, 0 · 2 + w} covers rows 1–2" in out
+    assert "[0 0 0 0 0 0; 0 1 2 3 4 0;" in out  # the zero border
+    assert "covers rows −1–0" in out.replace("-", "−")  # the padded border row
+
+
+# ------------------------------------------------------ backward from a given gradient
+def fd_check(spec_data: dict, rng):
+    """dL/dx (and parameter gradients) for L = sum(G * f(x)) against central differences."""
+    spec = from_dict(spec_data)
+    trace = run_pass(spec)
+    net = build(spec)
+    g = np.asarray(spec_data["grad_out"], dtype=float)
+    eps = 1e-6
+
+    def objective():
+        x = net.inputs
+        for layer in net.layers:
+            x, _, _ = layer.forward(x, FLOAT)
+        return float((x.reshape(g.shape) * g).sum())
+
+    def numeric(arr, index):
+        old = arr[index]
+        arr[index] = old + eps
+        up = objective()
+        arr[index] = old - eps
+        down = objective()
+        arr[index] = old
+        return (up - down) / (2 * eps)
+
+    x = net.inputs
+    for index in np.ndindex(x.shape):
+        np.testing.assert_allclose(trace.numbers("input.grad").reshape(x.shape)[index],
+                                   numeric(x, index), rtol=1e-5, atol=1e-8)
+    for layer in net.layers:
+        for p in layer.param_names:
+            param = getattr(layer, p)
+            for index in np.ndindex(param.shape):
+                np.testing.assert_allclose(trace.numbers(f"{layer.name}.grad_{p}")[index],
+                                           numeric(param, index), rtol=1e-5, atol=1e-8)
+
+
+def _matrix(rng, *shape):
+    """Distinct values away from 0 (ReLU's kink) and from each other (max-pool ties)."""
+    values = np.round(rng.normal(size=shape), 2)
+    values = np.where(np.abs(values) < 0.05, 0.5, values)
+    values += np.arange(values.size).reshape(shape) * 1e-3
+    return values.tolist()
+
+
+@pytest.mark.parametrize("case", ["conv", "conv_stride_padding", "maxpool", "relu", "sigmoid",
+                                  "dense", "softmax"])
+def test_single_layer_backward_matches_finite_differences(case):
+    rng = np.random.default_rng(len(case))
+    x = _matrix(rng, 5, 6)
+    data = {
+        "conv": lambda: {"input": x, "layers": [{"type": "conv2d", "weight": _matrix(rng, 3, 3),
+                                                  "bias": 0.5}], "grad_out": _matrix(rng, 3, 4)},
+        "conv_stride_padding": lambda: {
+            "input": x, "layers": [{"type": "conv2d", "weight": _matrix(rng, 2, 3, 3),
+                                    "stride": 2, "padding": 1}],
+            "grad_out": _matrix(rng, 2, 3, 3)},
+        "maxpool": lambda: {"input": x, "layers": [{"type": "maxpool2d", "size": 2, "stride": 1}],
+                            "grad_out": _matrix(rng, 4, 5)},
+        "relu": lambda: {"input": x, "layers": [{"type": "relu"}], "grad_out": _matrix(rng, 5, 6)},
+        "sigmoid": lambda: {"input": x, "layers": [{"type": "sigmoid"}],
+                            "grad_out": _matrix(rng, 5, 6)},
+        "dense": lambda: {"input": _matrix(rng, 4), "layers": [
+            {"type": "dense", "weight": _matrix(rng, 4, 3), "bias": _matrix(rng, 3)}],
+            "grad_out": _matrix(rng, 3)},
+        "softmax": lambda: {"input": _matrix(rng, 4), "layers": [{"type": "softmax"}],
+                            "grad_out": _matrix(rng, 4)},
+    }[case]()
+    fd_check(data, rng)
+
+
+def test_given_gradient_pass_renders_with_its_backward():
+    trace = explain.explain_layer("softmax", {"input": [1, 2, 0], "grad_out": [0, -1, 0]})
+    assert [q.step for q in trace.quantities.values()].count("backward") == 2
+    html = render(trace, ("html",))["html"]
+    assert "Softmax (softmax1)" in html and "input.grad[2]" in render(
+        trace, ("html",), view="worksheet", blank="backward")["html"]
+
+
+# ---------------------------------------------------------- worksheet and key modes
+EXERCISES = {
+    "conv": ["--input", A, "--kernel", K],
+    "maxpool": ["--input", A],
+    "relu": ["--input", "[[-1,2],[3,-4]]"],
+    "sigmoid": ["--input", "[0, 1, -1]"],
+    "softmax": ["--input", "[1.5, 2.5, 0.5]"],
+    "dense": ["--input", "[1, 2]", "--weight", "[[0.5, -1], [1, 0.25]]", "--bias", "[0.1, 0]"],
+    "cross-entropy": ["--probs", "[0.2, 0.7, 0.1]", "--target", "[0, 1, 0]"],
+    "onehot": ["--labels", "cat,dog,bird", "--label", "dog"],
+    "output-size": ["--size", "28", "--kernel", "3", "--stride", "1", "--padding", "1"],
+}
+
+
+@pytest.mark.parametrize("op", list(EXERCISES))
+def test_every_operation_has_worksheet_and_key(op, capsys):
+    code, worked, _ = cli(["explain", op, *EXERCISES[op]], capsys)
+    assert code == 0 and "[____]" not in worked
+    code, sheet, _ = cli(["explain", op, *EXERCISES[op], "--mode", "worksheet"], capsys)
+    assert code == 0 and "[____]" in sheet
+    code, key, _ = cli(["explain", op, *EXERCISES[op], "--mode", "key"], capsys)
+    assert code == 0 and "[____]" not in key
+    assert key.count("[") > worked.count("[")  # the answers are marked [like this]
+
+
+def test_explain_writes_html_and_pdf_worksheets(tmp_path, capsys):
+    code, out, _ = cli(["explain", "maxpool", "--input", A, "--format", "html,pdf", "--out",
+                        str(tmp_path), "--mode", "worksheet"], capsys)
+    assert code == 0
+    assert 'class="blank"' in (tmp_path / "worksheet.html").read_text()
+    assert (tmp_path / "worksheet.pdf").read_bytes().startswith(b"%PDF")
+
+
+# ------------------------------------------------------------------ bad arguments
+@pytest.mark.parametrize("args,fragment", [
+    (["conv", "--input", "[[1,2],[3,4]]", "--kernel", K], "kernel 3x3 is larger than the padded"),
+    (["conv", "--input", "[[1,2],[3,4", "--kernel", K], "--input: not a matrix"),
+    (["maxpool", "--input", A, "--stride", "0"], "--stride: expected a positive whole number"),
+    (["cross-entropy", "--probs", "[0.2, 0.7, 0.2]", "--target", "1"], "sum to 1"),
+    (["cross-entropy", "--probs", "[0.3, 0.7]", "--target", "2"], "out of range"),
+    (["onehot", "--labels", "a,b", "--label", "c"], "is not one of"),
+    (["output-size", "--size", "2", "--kernel", "3"], "larger than the padded input"),
+    (["softmax", "--input", "[1, \"x\"]"], "expected a number"),
+])
+def test_bad_arguments_are_one_line(args, fragment, capsys):
+    try:
+        code = main(["explain", *args])
+    except SystemExit as stop:  # argparse's own checks (one line too, see tracer.cli)
+        code = stop.code
+    captured = capsys.readouterr()
+    assert code == 2 and captured.out == ""
+    assert captured.err.count("\n") == 1 and fragment in captured.err, captured.err
+    assert "Traceback" not in captured.err

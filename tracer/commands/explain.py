@@ -1,0 +1,144 @@
+"""`cnntrace explain OP ...`: the lecture's section-4 exercises for any numbers."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import digits
+
+
+def _whole(text: str, least: int, what: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < least:
+        raise argparse.ArgumentTypeError(f"expected a {what} whole number, got {value}")
+    return value
+
+
+def positive(text: str) -> int:
+    return _whole(text, 1, "positive")
+
+
+def not_negative(text: str) -> int:
+    return _whole(text, 0, "non-negative")
+
+
+def _common(parser) -> None:
+    parser.add_argument("--exact", action="store_true", help="exact arithmetic")
+    parser.add_argument("--digits", type=digits, default=4, metavar="N")
+    parser.add_argument("--lang", choices=("en", "ko"), default="en")
+    parser.add_argument("--format", default="text", metavar="LIST",
+                        help="text (printed, the default), or html, pdf, tex written to --out")
+    parser.add_argument("--out", default="reports/explain", metavar="DIR")
+    parser.add_argument("--mode", choices=("worked", "worksheet", "key"), default="worked")
+    parser.add_argument("--blank", metavar="IDS",
+                        help="what a worksheet leaves blank (default: the results)")
+    parser.add_argument("--title", default="")
+    parser.add_argument("--force", action="store_true")
+
+
+OPS = {
+    "conv": ("convolution of a matrix with a kernel", [
+        ("--input", dict(required=True, metavar="MATRIX")),
+        ("--kernel", dict(required=True, metavar="MATRIX")),
+        ("--stride", dict(type=positive, default=1)), ("--padding", dict(type=not_negative,
+                                                                         default=0)),
+        ("--bias", dict(default=None, metavar="B")), ("--grad-out", dict(metavar="MATRIX"))]),
+    "maxpool": ("max pooling", [
+        ("--input", dict(required=True, metavar="MATRIX")),
+        ("--size", dict(type=positive, default=2)), ("--stride", dict(type=positive)),
+        ("--grad-out", dict(metavar="MATRIX"))]),
+    "relu": ("ReLU", [("--input", dict(required=True, metavar="MATRIX")),
+                      ("--grad-out", dict(metavar="MATRIX"))]),
+    "sigmoid": ("sigmoid", [("--input", dict(required=True, metavar="MATRIX")),
+                            ("--grad-out", dict(metavar="MATRIX"))]),
+    "softmax": ("softmax of a vector", [("--input", dict(required=True, metavar="VECTOR")),
+                                        ("--grad-out", dict(metavar="VECTOR"))]),
+    "dense": ("a dense layer", [("--input", dict(required=True, metavar="VECTOR")),
+                                ("--weight", dict(required=True, metavar="MATRIX")),
+                                ("--bias", dict(metavar="VECTOR")),
+                                ("--grad-out", dict(metavar="VECTOR"))]),
+    "cross-entropy": ("cross-entropy of probabilities against a one-hot answer", [
+        ("--probs", dict(required=True, metavar="VECTOR")),
+        ("--target", dict(required=True, metavar="INDEX|VECTOR"))]),
+    "onehot": ("one-hot encoding", [("--labels", dict(required=True, metavar="A,B,C")),
+                                    ("--label", dict(required=True))]),
+    "output-size": ("the output size of a convolution or pooling", [
+        ("--size", dict(type=positive, required=True)),
+        ("--kernel", dict(type=positive, required=True)),
+        ("--stride", dict(type=positive, default=1)),
+        ("--padding", dict(type=not_negative, default=0)),
+        ("--pool", dict(action="store_true"))]),
+}
+
+
+def register(commands) -> None:
+    explain = commands.add_parser("explain", help="one operation worked out (section 4)")
+    ops = explain.add_subparsers(dest="op", required=True, metavar="OP")
+    for op, (help_text, options) in OPS.items():
+        parser = ops.add_parser(op, help=help_text)
+        for flag, kwargs in options:
+            parser.add_argument(flag, **kwargs)
+        _common(parser)
+        parser.set_defaults(run=run)
+
+
+def make_trace(args):
+    from .. import explain
+    mode = "exact" if args.exact else "float"
+    matrix = explain.parse_matrix
+    if args.op in explain.LAYER_OPS:
+        values = {"input": matrix(args.input, "--input")}
+        for key in ("kernel", "weight"):
+            if getattr(args, key, None) is not None:
+                values[key] = matrix(getattr(args, key), f"--{key}")
+        if getattr(args, "bias", None) is not None:
+            values["bias"] = matrix(args.bias, "--bias", (0, 1))
+        if getattr(args, "grad_out", None) is not None:
+            values["grad_out"] = matrix(args.grad_out, "--grad-out", (0, 1, 2, 3))
+        for key in ("stride", "padding", "size"):
+            if getattr(args, key, None) is not None:
+                values[key] = getattr(args, key)
+        return explain.explain_layer(args.op, values, mode, args.title)
+    if args.op == "cross-entropy":
+        target = matrix(args.target, "--target", (0, 1))
+        return explain.cross_entropy(matrix(args.probs, "--probs", (1,)), target, mode,
+                                     args.title)
+    if args.op == "onehot":
+        return explain.onehot([s.strip() for s in args.labels.split(",")], args.label.strip(),
+                              mode, args.title)
+    return explain.output_size(args.size, args.kernel, args.stride, args.padding, args.pool,
+                               args.title)
+
+
+def default_blank(trace) -> str:
+    """The results: what the exercise asks for."""
+    kind = trace.conventions.get("pass")
+    return {"forward": "forward", "backward": "backward", "cross_entropy": "loss.terms,loss.out",
+            "onehot": "onehot.out", "output_size": "size.out"}[kind]
+
+
+def run(args) -> int:
+    from ..errors import CnnTraceError
+    from ..present.blanks import select_hidden
+    from ..present.handout import build_document
+    from ..render.text import render_text
+    from ..report import write_report
+
+    trace = make_trace(args)
+    formats = tuple(f.strip() for f in args.format.split(",") if f.strip())
+    blank = args.blank or (default_blank(trace) if args.mode != "worked" else None)
+    if formats == ("text",):
+        document = build_document(trace, digits=args.digits)
+        sys.stdout.write(render_text(document, args.lang, args.mode, select_hidden(trace, blank)))
+        return 0
+    if "text" in formats:
+        raise CnnTraceError("--format: text is printed on its own; give html, pdf and/or tex "
+                            "to write files")
+    for path in write_report(trace, args.out, formats, overwrite=args.force, view=args.mode,
+                             lang=args.lang, blank=blank, digits=args.digits):
+        print(path)
+    return 0
