@@ -13,6 +13,7 @@ import dataclasses
 import io
 import json
 import time
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -148,12 +149,17 @@ def save_weights(result: TrainResult, path: str | Path, *, overwrite: bool = Fal
 def load_weights(path: str | Path) -> tuple[dict, dict]:
     """(arrays by '<layer>.<param>', meta) from a file written by :func:`save_weights`."""
     path = Path(path)
+    if path.is_file() and not zipfile.is_zipfile(path):
+        raise DataError(f"{path}: not a weights file written by cnntrace train --save "
+                        "(not an .npz archive)")
     try:
         with np.load(path, allow_pickle=False) as npz:
             arrays = {key: npz[key] for key in npz.files}
     except FileNotFoundError:
         raise DataError(f"{path}: no such file") from None
-    except (OSError, ValueError) as err:
+    except IsADirectoryError:
+        raise DataError(f"{path}: is a folder, expected a weights file (.npz)") from None
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
         raise DataError(f"{path}: not a weights file written by cnntrace train --save "
                         f"({err})") from None
     try:

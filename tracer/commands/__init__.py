@@ -1,6 +1,13 @@
 """One module per `cnntrace` subcommand: ``register(subparsers)`` adds its parser and
 sets ``run(args) -> exit code``. Heavy imports happen inside ``run``, so that the
-command line starts fast."""
+command line starts fast.
+
+Every command that runs a pass names its network the same way (:func:`add_spec_arguments`,
+:func:`load_spec_argument`): a SPEC file, ``--example NAME`` or ``--preset NAME`` (with
+``--seed S``), and optionally ``--weights FILE.npz --sample K [--data DATA]``: the weights
+of ``cnntrace train --save`` and test image K of the data, so the pass is one of a trained
+network on a real digit.
+"""
 
 from __future__ import annotations
 
@@ -20,21 +27,131 @@ def digits(text: str) -> int:
     return value
 
 
-def add_spec_arguments(parser: argparse.ArgumentParser) -> None:
-    """SPEC or --example NAME, shared by every command that runs a pass."""
+def sample_index(text: str) -> int:
+    """argparse type: a test image's number, 0 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a test image number >= 0, got {value}")
+    return value
+
+
+def add_spec_arguments(parser: argparse.ArgumentParser, *, sample: bool = True,
+                       seed_help: str | None = None) -> None:
+    """SPEC, --example NAME, --preset NAME and --seed S, shared by every command that runs
+    a pass; with ``sample`` also --weights FILE, --sample K and --data DATA."""
+    from ..presets import add_preset_argument, preset_names
     parser.add_argument("spec", nargs="?", metavar="SPEC", help="spec file (.toml .yaml .json)")
     parser.add_argument("--example", choices=example_names(),
                         help="use a built-in example instead of a file")
+    parser.add_argument("--seed", type=int, default=None, metavar="S", help=seed_help or (
+        "seed for weights the spec does not give (a preset's weights and input; default: "
+        "the spec's seed, 0 for presets)"))
+    add_preset_argument(parser)  # --preset (its --seed is the one above)
+    if not sample:
+        return
+    parser.add_argument("--weights", metavar="FILE.npz",
+                        help="trained weights (cnntrace train --save); the network is the "
+                        "one saved with them unless SPEC, --example or --preset is given")
+    parser.add_argument("--sample", type=sample_index, metavar="K",
+                        help="trace test image K of the data (default 0 with --weights)")
+    parser.add_argument("--data", metavar="DATA",
+                        help="where --sample comes from: 'digits', a folder with the MNIST "
+                        "IDX files or an MNIST .npz (default: the data the weights were "
+                        f"trained on; for --preset {preset_names()[0]}: digits)")
+
+
+def _given(args) -> list[str]:
+    """The network sources given on the command line, as the user wrote them."""
+    out = []
+    if getattr(args, "spec", None):
+        out.append(f"SPEC ({args.spec})")
+    if getattr(args, "example", None):
+        out.append(f"--example {args.example}")
+    if getattr(args, "preset", None):
+        out.append(f"--preset {args.preset}")
+    return out
 
 
 def load_spec_argument(args):
-    """The Spec named by SPEC or --example (exactly one of them)."""
-    from ..spec import load_example, load_spec
-    if args.example and args.spec:
-        raise SpecError("give either a SPEC file or --example, not both")
-    if args.example:
-        return load_example(args.example)
-    if not args.spec:
-        raise SpecError("missing SPEC: give a spec file (.toml, .yaml, .json) or "
-                        f"--example {{{','.join(example_names())}}}")
-    return load_spec(args.spec)
+    """The Spec named by SPEC, --example or --preset (at most one of them), with --seed;
+    with --weights and/or --sample, one pass of that (trained) network on a real test
+    image. Every problem is a one-line :class:`~tracer.errors.CnnTraceError`."""
+    import dataclasses
+
+    from ..spec import from_dict, load_example, load_spec
+    given = _given(args)
+    if len(given) > 1:
+        both = "both" if len(given) == 2 else "all of"
+        raise SpecError(f"give one of SPEC, --example and --preset, not {both} "
+                        f"{' and '.join(given)}")
+    name, seed = getattr(args, "preset", None), getattr(args, "seed", None)
+    weights, sample = getattr(args, "weights", None), getattr(args, "sample", None)
+    # --data is --sample's only on parsers with --weights (train has its own --data)
+    data = getattr(args, "data", None) if hasattr(args, "weights") else None
+    if weights is None and sample is None:
+        if data:
+            raise SpecError("--data names where --sample K comes from; give --sample K "
+                            "(and --weights FILE.npz for a trained network)")
+        if name:
+            from ..presets import load_preset
+            return load_preset(name, **({} if seed is None else {"seed": seed}))
+        if args.example:
+            spec = load_example(args.example)
+        elif args.spec:
+            spec = load_spec(args.spec)
+        else:
+            raise SpecError("missing SPEC: give a spec file (.toml, .yaml, .json), --example "
+                            f"{{{','.join(example_names())}}} or --preset NAME")
+        return spec if seed is None else dataclasses.replace(spec, seed=seed)
+
+    from ..train import spec_with_weights
+    base = _spec_dict(args)
+    if base is None and weights is None:
+        raise SpecError("--sample without --weights traces the network's own (seeded) "
+                        "weights on a real image: give SPEC, --example or --preset too")
+    if data is None and weights is None and name:
+        from ..presets import TRAINING
+        data = TRAINING.get(name, {}).get("data")
+    if data is None and weights is None:
+        raise SpecError(f"--sample {sample}: give --data (digits, a folder with the MNIST IDX "
+                        "files or an MNIST .npz) to take the real test image from")
+    if seed is not None and base is not None:
+        base["seed"] = seed
+    sample = 0 if sample is None else sample
+    source = str(weights) if weights else (
+        args.spec or (f"example {args.example}" if args.example else f"preset {name}"))
+    return from_dict(spec_with_weights(base, weights, sample, data=data), source)
+
+
+def _spec_dict(args) -> dict | None:
+    """SPEC, --example or --preset as a plain spec dict (None when none was given)."""
+    from ..spec import EXAMPLES_DIR, FORMATS, load_spec, parse_text
+    if getattr(args, "preset", None):
+        from ..presets import preset
+        seed = getattr(args, "seed", None)
+        return preset(args.preset, **({} if seed is None else {"seed": seed}))
+    if getattr(args, "example", None):
+        path = EXAMPLES_DIR / f"{args.example}.toml"
+    elif getattr(args, "spec", None):
+        path = args.spec
+    else:
+        return None
+    load_spec(path)  # validates it: errors name the file and field
+    from pathlib import Path
+    path = Path(path)
+    return parse_text(path.read_text(encoding="utf-8"), FORMATS[path.suffix.lower()],
+                      str(path))
+
+
+def describe_spec_argument(args) -> str:
+    """The network's arguments as they would be typed again (for `cnntrace check ...`
+    hints in generated files)."""
+    parts = [args.spec] if getattr(args, "spec", None) else []
+    for option in ("example", "preset", "seed", "weights", "sample", "data"):
+        value = getattr(args, option, None)
+        if value is not None:
+            parts.append(f"--{option} {value}")
+    return " ".join(parts) or "SPEC"

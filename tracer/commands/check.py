@@ -7,7 +7,6 @@ import math
 import sys
 
 from ..errors import CnnTraceError
-from ..presets import add_preset_argument, resolve
 from . import add_spec_arguments, load_spec_argument
 
 
@@ -27,7 +26,6 @@ def register(commands) -> None:
         "check", help="mark answer files (hand calculations) cell by cell, with "
         "follow-through credit and a diagnosis of each wrong cell")
     add_spec_arguments(parser)
-    add_preset_argument(parser)
     parser.add_argument("answers", nargs="*", metavar="ANSWERS",
                         help="answer files (.yaml .json .toml .csv); several give a class view")
     parser.add_argument("--json", metavar="FILE", help="write the marking as JSON to FILE")
@@ -47,15 +45,15 @@ def register(commands) -> None:
 
 
 def _spec_and_answers(args):
-    """SPEC is optional with --example or --preset, so the first positional may be an
-    answer file."""
-    if (args.example or args.preset) and args.spec:
+    """SPEC is optional with --example, --preset or --weights (the network saved with
+    them), so then the first positional is an answer file."""
+    if (args.example or args.preset or args.weights) and args.spec:
         args.answers = [args.spec] + list(args.answers)
         args.spec = None
     if not args.answers:
         raise CnnTraceError("missing ANSWERS: give one or more answer files "
                             "(.yaml, .json, .toml, .csv) after the spec")
-    return resolve(args) or load_spec_argument(args), args.answers
+    return load_spec_argument(args), args.answers
 
 
 def run(args) -> int:

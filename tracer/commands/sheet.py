@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from . import add_spec_arguments, load_spec_argument
+from . import add_spec_arguments, describe_spec_argument, load_spec_argument
 
 
 def register(commands) -> None:
@@ -24,7 +24,7 @@ def run(args) -> int:
     from ..sheet import sheet_text
 
     spec = load_spec_argument(args)
-    name = args.spec or f"--example {args.example}"
+    name = describe_spec_argument(args)
     trace = run_pass(spec, "float", after=True)
     sys.stdout.write(sheet_text(trace, args.blank, variant=args.variant, spec_name=name))
     return 0

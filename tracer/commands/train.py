@@ -13,12 +13,8 @@ def register(commands) -> None:
     parser = commands.add_parser(
         "train", help="train a network on real digits (scikit-learn's 8x8 digits or MNIST "
         "files) and save its weights")
-    add_spec_arguments(parser)
-    parser.add_argument("--seed", type=int, default=None, metavar="S",
-                        help="seed for the initial weights and the shuffling (default: the "
-                        "spec's seed, 0 for presets)")
-    from ..presets import add_preset_argument
-    add_preset_argument(parser)
+    add_spec_arguments(parser, sample=False, seed_help="seed for the initial weights and "
+                       "the shuffling (default: the spec's seed, 0 for presets)")
     parser.add_argument("--epochs", type=_positive, metavar="E",
                         help=f"passes over the training images (default {DEFAULT_EPOCHS}; "
                         "digits-cnn: 20)")
@@ -65,18 +61,15 @@ def _rate(text: str):
 
 
 def run(args) -> int:
-    import dataclasses
     import json
     import time
 
     from ..data import DataError, load_data
     from ..files import write_atomic
-    from ..presets import TRAINING, resolve
+    from ..presets import TRAINING
     from ..train import save_weights, train
 
-    spec = resolve(args) or load_spec_argument(args)
-    if args.seed is not None and not args.preset:
-        spec = dataclasses.replace(spec, seed=args.seed)
+    spec = load_spec_argument(args)
     defaults = TRAINING.get(args.preset or "", {})
     epochs = args.epochs or defaults.get("epochs", DEFAULT_EPOCHS)
     batch = args.batch or defaults.get("batch", DEFAULT_BATCH)

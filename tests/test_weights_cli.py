@@ -1,0 +1,172 @@
+"""Presets and trained weights in every command that runs a pass: `trace|render|check|sheet
+--preset NAME` and `--weights FILE.npz --sample K [--data PATH]`, with one-line errors."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from tracer.cli import main
+
+
+def run(argv, capsys):
+    try:
+        code = main([str(a) for a in argv])
+    except SystemExit as exit:  # argparse usage errors
+        code = exit.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def one_line_error(code, err, *needles):
+    assert code == 2, err
+    assert err.count("\n") == 1 and err.startswith("cnntrace"), err
+    for needle in needles:
+        assert needle in err, (needle, err)
+
+
+# ------------------------------------------------------------------------ presets
+def test_trace_with_a_preset(tmp_path, capsys):
+    code, out, err = run(["trace", "--preset", "lecture-cnn", "--json", tmp_path / "t.json",
+                          "--seed", "2", "-q"], capsys)
+    assert code == 0, err
+    data = json.loads((tmp_path / "t.json").read_text())
+    assert data["title"].startswith("lecture-cnn")
+    assert np.shape(data["quantities"]["input.out"]) == (1, 28, 28)
+    assert np.shape(data["quantities"]["conv2.weight"]) == (16, 8, 3, 3)
+    # --seed reaches the preset: another seed draws other weights
+    run(["trace", "--preset", "lecture-cnn", "--json", tmp_path / "t0.json", "-q"], capsys)
+    other = json.loads((tmp_path / "t0.json").read_text())["quantities"]
+    assert other["conv1.weight"] != data["quantities"]["conv1.weight"]
+
+
+def test_render_with_a_preset(tmp_path, capsys):
+    code, out, err = run(["render", "--preset", "lecture-cnn", "--format", "html",
+                          "--max-cells", "1", "--out", tmp_path], capsys)
+    assert code == 0, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["trace.json", "worked.html"]
+    html = (tmp_path / "worked.html").read_text()
+    assert "lecture-cnn" in html and "conv2" in html
+
+
+# ------------------------------------------------------------ trained weights round trip
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """digits-cnn trained for one epoch on 200 of scikit-learn's 8x8 digits, saved."""
+    pytest.importorskip("sklearn")
+    folder = tmp_path_factory.mktemp("weights")
+    weights = folder / "digits.npz"
+    assert main(["train", "--preset", "digits-cnn", "--epochs", "1", "--limit", "200",
+                 "--test-limit", "50", "--save", str(weights), "-q"]) == 0
+    return weights
+
+
+def test_train_save_then_trace_a_real_digit(trained, tmp_path, capsys):
+    from tracer.data import load_data
+    code, out, err = run(["trace", "--weights", trained, "--sample", 7, "--json",
+                          tmp_path / "t.json", "-q"], capsys)
+    assert code == 0, err
+    data = json.loads((tmp_path / "t.json").read_text())
+    q = data["quantities"]
+    digits = load_data("digits")  # the data the weights were trained on, from their meta
+    np.testing.assert_array_equal(q["input.out"], digits.x_test[7])
+    label = int(digits.y_test[7])
+    assert q["target.out"] == [float(k == label) for k in range(10)]
+    assert f"test image 7 (digit {label})" in data["title"]
+    with np.load(trained) as saved:  # the trained weights, not the preset's seeded ones
+        for key in ("conv1.weight", "conv1.bias", "dense1.weight", "dense1.bias"):
+            np.testing.assert_array_equal(q[key], saved[key], err_msg=key)
+
+
+def test_weights_in_render_check_and_sheet(trained, tmp_path, capsys):
+    code, out, err = run(["render", "--weights", trained, "--sample", 3, "--format", "html",
+                          "--max-cells", "1", "--out", tmp_path / "r"], capsys)
+    assert code == 0, err
+    quantities = json.loads((tmp_path / "r" / "trace.json").read_text())["quantities"]
+    assert "test image 3 (digit" in (tmp_path / "r" / "worked.html").read_text()
+    # check: with --weights the first positional is an answer file
+    answers = tmp_path / "a.json"
+    answers.write_text(json.dumps({"dense1.out": quantities["dense1.out"]}))
+    code, out, err = run(["check", "--weights", trained, "--sample", 3, answers,
+                          "--rtol", "1e-12"], capsys)
+    assert code == 0 and "= 100.00 %" in out, out + err
+    code, out, err = run(["check", "--weights", trained, "--sample", 4, answers,
+                          "--rtol", "1e-12"], capsys)
+    assert code == 0 and "= 100.00 %" not in out  # another image, other logits
+    code, out, err = run(["sheet", "--weights", trained, "--sample", 3, "--blank",
+                          "dense1.out"], capsys)
+    assert code == 0, err
+    assert f"cnntrace check --weights {trained} --sample 3 answers.yaml" in out
+
+
+def test_a_preset_on_a_real_digit_without_weights(tmp_path, capsys):
+    """--preset digits-cnn --sample K: the seeded weights, the image from the preset's
+    own data (scikit-learn's digits)."""
+    pytest.importorskip("sklearn")
+    from tracer.presets import load_preset
+    from tracer.network import build
+    code, out, err = run(["trace", "--preset", "digits-cnn", "--sample", 5, "--json",
+                          tmp_path / "t.json", "-q"], capsys)
+    assert code == 0, err
+    q = json.loads((tmp_path / "t.json").read_text())["quantities"]
+    seeded = build(load_preset("digits-cnn"), "float")
+    np.testing.assert_array_equal(q["conv1.weight"], seeded.layers[0].weight)
+    assert np.shape(q["input.out"]) == (1, 8, 8) and q["input.out"] != seeded.inputs[0].tolist()
+
+
+def test_data_from_an_npz_file(trained, tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    mnist = tmp_path / "eight.npz"
+    np.savez(mnist, x_train=rng.integers(0, 256, (4, 8, 8), dtype=np.uint8),
+             y_train=np.arange(4), x_test=rng.integers(0, 256, (3, 8, 8), dtype=np.uint8),
+             y_test=np.array([5, 6, 7]))
+    code, out, err = run(["trace", "--weights", trained, "--sample", 2, "--data", mnist,
+                          "--json", tmp_path / "t.json", "-q"], capsys)
+    assert code == 0, err
+    q = json.loads((tmp_path / "t.json").read_text())["quantities"]
+    assert q["target.out"][7] == 1.0
+    with np.load(mnist) as raw:
+        np.testing.assert_array_equal(q["input.out"][0], raw["x_test"][2] / 255.0)
+    code, out, err = run(["trace", "--weights", trained, "--sample", 3, "--data", mnist],
+                         capsys)
+    one_line_error(code, err, f"{mnist}: --sample 3 is out of range", "has 3 images (0..2)")
+
+
+# ------------------------------------------------------------------------- errors
+def test_weights_errors_are_one_line(trained, tmp_path, capsys):
+    missing = tmp_path / "none.npz"
+    one_line_error(*run(["trace", "--weights", missing], capsys)[::2], f"{missing}: no such file")
+    bad = tmp_path / "bad.npz"
+    bad.write_text("not an archive")
+    one_line_error(*run(["render", "--weights", bad, "--out", tmp_path], capsys)[::2],
+                   f"{bad}: not a weights file written by cnntrace train --save")
+    cut = tmp_path / "cut.npz"
+    cut.write_bytes(trained.read_bytes()[:2000])
+    one_line_error(*run(["trace", "--weights", cut], capsys)[::2], f"{cut}: not a weights")
+    other = tmp_path / "other.npz"
+    np.savez(other, a=np.zeros(2))
+    one_line_error(*run(["trace", "--weights", other], capsys)[::2],
+                   f"{other}: not a weights file")
+    one_line_error(*run(["trace", "--weights", trained, "--sample", 100000], capsys)[::2],
+                   "digits: --sample 100000 is out of range")
+    one_line_error(*run(["trace", "--preset", "lecture-cnn", "--weights", trained], capsys)[::2],
+                   f"{trained}: no array 'conv2.weight'")
+    one_line_error(*run(["trace", "--sample", "-1"], capsys)[::2], "--sample",
+                   "expected a test image number >= 0")
+
+
+def test_network_source_errors_are_one_line(tmp_path, capsys):
+    spec = tmp_path / "x.toml"
+    one_line_error(*run(["trace", spec, "--preset", "lecture-cnn"], capsys)[::2],
+                   "not both SPEC (", "x.toml) and --preset lecture-cnn")
+    one_line_error(*run(["render", "--example", "lecture", "--preset", "digits-cnn"],
+                        capsys)[::2], "not both --example lecture and --preset digits-cnn")
+    one_line_error(*run(["trace", "--example", "lecture", "--data", "digits"], capsys)[::2],
+                   "--data names where --sample K comes from")
+    one_line_error(*run(["trace", "--sample", "2"], capsys)[::2],
+                   "--sample without --weights", "give SPEC, --example or --preset")
+    one_line_error(*run(["trace", "--preset", "lecture-cnn", "--sample", "2"], capsys)[::2],
+                   "--sample 2: give --data")
+    one_line_error(*run(["trace"], capsys)[::2], "missing SPEC", "--preset NAME")
