@@ -9,13 +9,16 @@
 * warm: one variant rendered in this (already warm) process, the median of --singles
   variants, times N: the stricter baseline, with no start-up or imports at all.
 
-Target: batch < 0.6 x alone (on 2 cores). Other load on the machine skews all three.
+Target: batch < 0.6 x alone (on 2 cores). Other load on the machine lengthens the
+batch's wall time; its CPU time (the command and its workers) divided by the cores is
+printed too: the wall time the batch takes when it has the cores to itself.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -27,12 +30,22 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def cli_seconds(args: list[str]) -> float:
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def cli_run(args: list[str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the command and its worker processes)."""
     with tempfile.TemporaryDirectory() as out:
-        start = time.perf_counter()
+        cpu, start = _cpu(), time.perf_counter()
         subprocess.run([sys.executable, "-m", "tracer", "batch", *args, "--out", out, "-q"],
                        check=True, cwd=ROOT)
-        return time.perf_counter() - start
+        return time.perf_counter() - start, _cpu() - cpu
+
+
+def cli_seconds(args: list[str]) -> float:
+    return cli_run(args)[0]
 
 
 def warm_seconds(seeds: list[int]) -> list[float]:
@@ -70,13 +83,18 @@ def main() -> None:
     print(f"one variant, warm process                   : {one_warm:7.2f} s  "
           f"(runs: {', '.join(f'{t:.2f}' for t in warm)})")
 
-    batch = cli_seconds(["--count", str(n), "--seed", "1", *jobs])
-    print(f"batch of {n} (CLI, {args.jobs or os.cpu_count()} processes)          : {batch:7.2f} s")
+    cores = args.jobs or os.cpu_count()
+    batch, cpu = cli_run(["--count", str(n), "--seed", "1", *jobs])
+    print(f"batch of {n} (CLI, {cores} processes)          : {batch:7.2f} s  "
+          f"(CPU {cpu:.1f} s: {cpu / n:.2f} s per variant; CPU / cores = {cpu / cores:.1f} s, "
+          "a lower bound of the wall time on otherwise idle cores)")
     print(f"{n} x one variant alone                      : {n * one:7.2f} s  -> ratio "
           f"{batch / (n * one):.2f}  (target < 0.6)")
     print(f"{n} x one variant, warm                      : {n * one_warm:7.2f} s  -> ratio "
           f"{batch / (n * one_warm):.2f}")
-    print(f"load average after: {os.getloadavg()[0]:.2f}")
+    print(f"{n} x one variant alone, against CPU / cores: ratio {cpu / cores / (n * one):.2f}")
+    print(f"load average after: {os.getloadavg()[0]:.2f} (other processes make the batch's "
+          "wall time longer than CPU / cores)")
 
 
 if __name__ == "__main__":
