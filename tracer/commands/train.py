@@ -32,6 +32,11 @@ def register(commands) -> None:
     parser.add_argument("--save", metavar="FILE.npz", help="write the trained weights")
     parser.add_argument("--history", metavar="FILE.json",
                         help="write the per-epoch loss and accuracy as JSON")
+    parser.add_argument("--html", metavar="FILE.html",
+                        help="write a training summary: loss and accuracy per epoch as "
+                        "charts, the epochs and the settings (one file, no JavaScript)")
+    parser.add_argument("--lang", choices=("en", "ko"), default="en",
+                        help="language of the --html summary")
     parser.add_argument("--force", action="store_true", help="overwrite existing output files")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
     parser.set_defaults(run=run)
@@ -86,15 +91,27 @@ def run(args) -> int:
     seconds = time.perf_counter() - started
     print(f"test accuracy {result.accuracy * 100:.2f} % on {len(data.y_test)} held-out images "
           f"after {epochs} epochs ({seconds:.1f} s)", file=out)
+    saved = None
     if args.save:
-        path = save_weights(result, args.save, overwrite=args.force,
-                            extra={"preset": args.preset, "seed": spec.seed,
-                                   "epochs": epochs, "batch": batch})
-        print(f"weights written to {path}", file=out)
+        saved = save_weights(result, args.save, overwrite=args.force,
+                             extra={"preset": args.preset, "seed": spec.seed,
+                                    "epochs": epochs, "batch": batch})
+        print(f"weights written to {saved}", file=out)
     if args.history:
         write_atomic(args.history, json.dumps({"format": "cnntrace-history",
                                                "history": result.history}, indent=1) + "\n",
                      overwrite=args.force)
+    if args.html:
+        from ..render.training import render_summary
+        settings = {"network": spec.title or spec.source, "preset": args.preset,
+                    "source": None if args.preset else (args.spec or f"--example {args.example}"),
+                    "epochs": epochs, "batch": batch, "lr": str(result.learning_rate),
+                    "seed": spec.seed, "data": data.source or source,
+                    "train": len(data.y_train), "test": len(data.y_test),
+                    "weights": None if saved is None else str(saved)}
+        path = write_atomic(args.html, render_summary(result.history, settings, args.lang),
+                            overwrite=args.force)
+        print(f"summary written to {path}", file=out)
     if not len(data.y_test):
         raise DataError(f"{source}: no test images to measure the accuracy on")
     return 0
