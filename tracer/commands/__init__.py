@@ -42,7 +42,7 @@ def add_spec_arguments(parser: argparse.ArgumentParser, *, sample: bool = True,
                        seed_help: str | None = None) -> None:
     """SPEC, --example NAME, --preset NAME and --seed S, shared by every command that runs
     a pass; with ``sample`` also --weights FILE, --sample K and --data DATA."""
-    from ..presets import add_preset_argument, preset_names
+    from ..presets import TRAINING, add_preset_argument
     parser.add_argument("spec", nargs="?", metavar="SPEC", help="spec file (.toml .yaml .json)")
     parser.add_argument("--example", choices=example_names(),
                         help="use a built-in example instead of a file")
@@ -60,7 +60,9 @@ def add_spec_arguments(parser: argparse.ArgumentParser, *, sample: bool = True,
     parser.add_argument("--data", metavar="DATA",
                         help="where --sample comes from: 'digits', a folder with the MNIST "
                         "IDX files or an MNIST .npz (default: the data the weights were "
-                        f"trained on; for --preset {preset_names()[0]}: digits)")
+                        "trained on; " + "; ".join(
+                            f"--preset {name}: {entry['data']}"
+                            for name, entry in sorted(TRAINING.items()) if entry["data"]) + ")")
 
 
 def _given(args) -> list[str]:
