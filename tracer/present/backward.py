@@ -56,16 +56,18 @@ def dense_backward(ctx: Context, info: dict) -> Section:
                       m.sub("W", "d", "k"))]
     blocks = [Para("dense.backward.intro"), Display(formulas)]
     lines = []
-    for dd, k in ctx.pick((info["inputs"], info["units"])):
+    for dd, k in ctx.pick((info["inputs"], info["units"]),
+                          [(int(abs(ctx.trace.numbers(f"{name}.grad_weight")[:, k]).argmax()), k)
+                           for k in range(info["units"])]):
         terms = [m.row(operand(ctx.num(a_id, n + (dd,))), "·", operand(ctx.num(grad, n + (k,))))
                  for n in samples]
-        lines.append(m.row(d(m.sub("W", dd, k)), "=", m.joined(terms, "+"), "=",
+        lines.append(m.row(d(m.sub("W", dd, k)), "=", ctx.sum_of(terms), "=",
                            ctx.num(f"{name}.grad_weight", (dd, k))))
     blocks.append(Display(lines))
     lines = []
     for (k,) in ctx.pick((info["units"],)):
         terms = [ctx.num(grad, n + (k,)) for n in samples]
-        rhs = [m.joined([operand(t) for t in terms], "+"), "="] if len(terms) > 1 else []
+        rhs = [ctx.sum_of([operand(t) for t in terms]), "="] if len(terms) > 1 else []
         lines.append(m.row(d(m.sub("b", k)), "=", *rhs, ctx.num(f"{name}.grad_bias", (k,))))
     blocks.append(Display(lines))
     if f"{a_id.split('.')[0]}.grad" in ctx.trace:
@@ -75,7 +77,7 @@ def dense_backward(ctx: Context, info: dict) -> Section:
                 terms = [m.row(operand(ctx.num(grad, n + (k,))), "·",
                                operand(ctx.num(f"{name}.weight", (dd, k))))
                          for k in range(info["units"])]
-                lines.append(m.row(d(m.sub("a", dd)), "=", m.joined(terms, "+"), "=",
+                lines.append(m.row(d(m.sub("a", dd)), "=", ctx.sum_of(terms), "=",
                                    ctx.num(f"{a_id.split('.')[0]}.grad", n + (dd,))))
         blocks.append(Display(lines))
     return _section(info, "dense.backward.title", blocks)
@@ -103,13 +105,15 @@ def pool_backward(ctx: Context, info: dict) -> Section:
     for n in batch_prefix(ctx):
         shape = ctx.shape(f"{name}.out")[len(n):]
         lines = []
-        for c, i, j in ctx.pick(shape, [(c, 0, 0) for c in range(shape[0])]):
+        for c, i, j in ctx.pick(shape, ctx.top_cells(f"{name}.grad", n)):
             r, col = (int(v) for v in argmax[n + (c, i, j)])
             index = (c, r, col) if shape[0] > 1 else (r, col)
             out_index = (c, i, j) if shape[0] > 1 else (i, j)
             lines.append(m.row(d(m.sub("A", *index)), "=", d(m.sub("P", *out_index)), "=",
                                ctx.num(f"{name}.grad", n + (c, i, j))))
         blocks.append(Display(lines))
+        if ctx.large(f"{source}.grad"):
+            continue
         marked = {(int(r), int(col)) for r, col in
                   argmax[n].reshape(-1, 2)} if len(shape) == 3 and shape[0] == 1 else set()
         for prefix in [n + (c,) for c in range(min(shape[0], 4))]:
@@ -117,6 +121,8 @@ def pool_backward(ctx: Context, info: dict) -> Section:
             mat = m.Matrix(mat.rows, mat.highlight, mat.padding,
                            frozenset(marked if shape[0] == 1 else ()))
             blocks.append(Display([m.row(d(m.Sym("A")), "=", mat)]))
+    if ctx.large(f"{source}.grad"):
+        blocks.append(Display(ctx.tensor(f"{source}.grad", d(m.Sym("A")))))
     return _section(info, "maxpool2d.backward.title", blocks)
 
 
@@ -127,9 +133,13 @@ def activation_backward(ctx: Context, info: dict) -> Section:
     letter = "M" if kind == "relu" else "D"
     general = m.row(d(m.Sym("Z")), "=", d(m.Sym("A")), "⊙", m.Sym(letter))
     lines = [general]
-    for prefix in ctx.slices(f"{name}.grad")[:4]:
-        lines.append(m.row(d(m.Sym("Z")), "=", ctx.matrix(f"{name}.grad", prefix), "⊙",
-                           ctx.matrix(local, prefix), "=", ctx.matrix(f"{source}.grad", prefix)))
+    if ctx.large(f"{name}.grad"):
+        lines += ctx.tensor(f"{source}.grad", d(m.Sym("Z")))
+    else:
+        for prefix in ctx.slices(f"{name}.grad")[:4]:
+            lines.append(m.row(d(m.Sym("Z")), "=", ctx.matrix(f"{name}.grad", prefix), "⊙",
+                               ctx.matrix(local, prefix), "=",
+                               ctx.matrix(f"{source}.grad", prefix)))
     return _section(info, f"{kind}.backward.title",
                     [Para(f"{kind}.backward.intro",
                           {"at_zero": ctx.trace.conventions["relu_grad_at_zero"]}),
@@ -153,7 +163,7 @@ def conv_backward(ctx: Context, info: dict) -> Section:
     blocks = [Para("conv.backward.intro"), Display(formulas)]
 
     lines = []
-    for f, c, h, w in ctx.pick((filters, channels, kh, kw), [(f, 0, 0, 0) for f in range(filters)]):
+    for f, c, h, w in ctx.pick((filters, channels, kh, kw), ctx.top_cells(f"{name}.grad_weight")):
         terms = []
         for n in samples:
             for i in range(out_h):
@@ -163,7 +173,7 @@ def conv_backward(ctx: Context, info: dict) -> Section:
                         terms.append(m.row(operand(ctx.num(grad, n + (f, i, j))), "·",
                                            operand(ctx.num(x_id, n + (c, r, col)))))
         index = (f, c, h, w) if channels > 1 or filters > 1 else (h, w)
-        lines.append(m.row(d(m.sub("K", *index)), "=", m.joined(terms, "+") if terms else m.Num("0"),
+        lines.append(m.row(d(m.sub("K", *index)), "=", ctx.sum_of(terms) if terms else m.Num("0"),
                            "=", ctx.num(f"{name}.grad_weight", (f, c, h, w))))
     blocks.append(Display(lines))
 
@@ -172,7 +182,7 @@ def conv_backward(ctx: Context, info: dict) -> Section:
         terms = [operand(ctx.num(grad, n + (f, i, j))) for n in samples
                  for i in range(out_h) for j in range(out_w)]
         lines.append(m.row(d(m.sub("b", f) if filters > 1 else m.Sym("b")), "=",
-                           m.joined(terms, "+"), "=", ctx.num(f"{name}.grad_bias", (f,))))
+                           ctx.sum_of(terms), "=", ctx.num(f"{name}.grad_bias", (f,))))
     blocks.append(Display(lines))
 
     source = x_id.split(".")[0]
@@ -180,7 +190,7 @@ def conv_backward(ctx: Context, info: dict) -> Section:
         blocks.append(Para("conv.backward.input"))
         lines = []
         for n in samples[:1]:
-            for c, r, col in ctx.pick(tuple(info["in_shape"])):
+            for c, r, col in ctx.pick(tuple(info["in_shape"]), ctx.top_cells(f"{source}.grad", n)):
                 terms = []
                 for f in range(filters):
                     for i in range(out_h):
@@ -191,7 +201,7 @@ def conv_backward(ctx: Context, info: dict) -> Section:
                                                    operand(ctx.num(f"{name}.weight", (f, c, h, w)))))
                 index = (c, r, col) if channels > 1 else (r, col)
                 lines.append(m.row(d(m.sub("X", *index)), "=",
-                                   m.joined(terms, "+") if terms else m.Num("0"), "=",
+                                   ctx.sum_of(terms) if terms else m.Num("0"), "=",
                                    ctx.num(f"{source}.grad", n + (c, r, col))))
         blocks.append(Display(lines))
     return _section(info, "conv.backward.title", blocks)

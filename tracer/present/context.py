@@ -12,6 +12,12 @@ from ..numeric import FLOAT
 from . import mathtree as m
 
 EXACT_TERMS = 3  # exact forms with more terms than this are not worth printing
+MATRIX_SIDE = 12  # larger 2-D slices are drawn as heatmaps
+MATRIX_CELLS = 100  # and so are tensors with more cells than this
+LARGE_CELLS = 64  # tensors with more cells expand only representative cells
+SUM_TERMS = 9  # longer sums show their first and last terms around ⋯
+LONG_VECTOR = 16  # longer vectors show their first eight and last four entries
+COMPACT_VALUES = 5000  # a trace with more values than this is presented compactly
 
 
 def cell_ref(qid: str, index) -> str:
@@ -27,6 +33,9 @@ class Context:
         self.trace, self.digits, self.max_cells = trace, digits, max_cells
         self.nx = trace.numeric
         self.exact = trace.mode == "exact"
+        self.shortened = False  # did a long sum get shortened with ⋯ ?
+        sizes = [q.value.size for q in trace.quantities.values()]
+        self.compact = sum(sizes) > COMPACT_VALUES  # a big network: fewer cells per step
 
     # numbers -------------------------------------------------------------------------
     def value(self, qid: str, index=()):
@@ -74,39 +83,90 @@ class Context:
         if len(shape) == 0:
             return self.num(qid, prefix)
         if len(shape) == 1:
-            rows = ((tuple(self.num(qid, prefix + (j,)) for j in range(shape[0]))),)
+            shown = range(shape[0]) if shape[0] <= LONG_VECTOR else \
+                list(range(8)) + [None] + list(range(shape[0] - 4, shape[0]))
+            rows = ((tuple(self.num(qid, prefix + (j,)) if j is not None else m.Op("⋯")
+                           for j in shown)),)
         else:
             rows = tuple(tuple(self.num(qid, prefix + (i, j)) for j in range(shape[1]))
                          for i in range(shape[0]))
         return m.Matrix(rows, frozenset(highlight), frozenset(padding))
 
-    def tensor(self, qid: str, label: m.Node, limit: int = 12) -> list[m.Node]:
-        """Display lines 'label(prefix) = matrix' for every 2-D slice (at most ``limit``)."""
-        lines = []
-        slices = self.slices(qid)
-        for prefix in slices[:limit]:
+    def large(self, qid: str) -> bool:
+        """Whether a tensor is shown as heatmaps rather than matrices of numbers."""
+        shape = self.shape(qid)
+        return len(shape) >= 2 and (max(shape[-2:]) > MATRIX_SIDE
+                                    or int(np.prod(shape)) > MATRIX_CELLS)
+
+    def tensor(self, qid: str, label: m.Node, limit: int = 16) -> list[m.Node]:
+        """Display lines 'label(prefix) = matrix' for every 2-D slice (at most ``limit``);
+        a large tensor as heatmaps on one colour scale, four to a line."""
+        slices = self.slices(qid)[:limit]
+        named = []
+        for prefix in slices:
             name = label
-            if len(slices) > 1:
+            if len(self.slices(qid)) > 1:
                 where = m.Group(m.joined([m.Num(str(p)) for p in prefix], ","), "(", ")")
                 name = (m.Sym(label.name, label.sub, where, label.hat, label.style)
                         if isinstance(label, m.Sym) and label.sup is None else m.row(label, where))
-            lines.append(m.row(name, "=", self.matrix(qid, prefix)))
-        return lines
+            named.append((prefix, name))
+        if not self.large(qid):
+            items = [m.row(name, "=", self.matrix(qid, prefix)) for prefix, name in named]
+            per_line = 1 if len(items) <= 2 else 4  # many small slices: side by side
+            return [m.joined(items[i:i + per_line], ";") if per_line > 1 else items[i]
+                    for i in range(0, len(items), per_line)]
+        values = self.trace.numbers(qid)
+        limit_value = float(np.abs(values).max()) or 1.0
+        if values.ndim == 4:  # kernels (F, C, kh, kw): one mosaic, a row of kernels per filter
+            f, c, kh, kw = values.shape
+            mosaic = values.transpose(0, 2, 1, 3).reshape(f * kh, c * kw)
+            return [m.row(label, "=", m.Heatmap(mosaic, limit_value, qid))]
+        if values.ndim == 2 and values.shape[0] > 4 * values.shape[1]:  # tall: lie it down
+            top = m.Sym(label.name, label.sub, m.Op("⊤"), label.hat, label.style) \
+                if isinstance(label, m.Sym) else m.Power(label, m.Op("⊤"))
+            return [m.row(top, "=", m.Heatmap(values.T, limit_value, qid))]
+        maps = [m.row(name, "=", m.Heatmap(values[prefix], limit_value, qid))
+                for prefix, name in named]
+        return [m.joined(maps[i:i + 4], ";") for i in range(0, len(maps), 4)]
 
     # choosing cells ----------------------------------------------------------------
-    def pick(self, shape, must=()) -> list[tuple]:
-        """Cells to expand: all when there are at most max_cells, else ``must`` (e.g. one
-        per filter, the argmax cells) followed by the first cells in row-major order."""
+    def pick(self, shape, must=(), cap: int = 8) -> list[tuple]:
+        """Cells to expand: all of a small tensor (at most max_cells); of a large one only
+        ``must`` (e.g. each filter's largest cell; at most ``cap`` of them, and at most
+        max_cells) or, without it, the first few."""
+        every_count = int(np.prod(shape)) if len(shape) else 1
+        must = list(dict.fromkeys(tuple(int(i) for i in index) for index in must))
+        if every_count > LARGE_CELLS:
+            chosen = must[: min(self.max_cells, cap)] or [tuple(i) for _, i in zip(
+                range(min(self.max_cells, 4)), np.ndindex(*shape))]
+            return sorted(chosen)
         every = [tuple(i) for i in np.ndindex(*shape)]
         if len(every) <= self.max_cells:
             return every
-        chosen = list(dict.fromkeys(tuple(i) for i in must))[: self.max_cells]
+        chosen = must[: self.max_cells]
         for index in every:
             if len(chosen) >= self.max_cells:
                 break
             if index not in chosen:
                 chosen.append(index)
         return sorted(chosen)
+
+    def top_cells(self, qid: str, prefix=()) -> list[tuple]:
+        """For each slice along the first axis after ``prefix`` (each filter, each
+        channel), the cell with the largest magnitude: representative cells to expand."""
+        values = np.abs(self.trace.numbers(qid)[prefix] if prefix else self.trace.numbers(qid))
+        if values.ndim <= 1:
+            return [(int(values.argmax()),)] if values.size else []
+        return [(k,) + tuple(int(i) for i in np.unravel_index(values[k].argmax(), values[k].shape))
+                for k in range(values.shape[0])]
+
+    def sum_of(self, terms: list, op: str = "+") -> m.Node:
+        """terms joined by ``op``; a long sum keeps its first three and last two terms."""
+        if len(terms) <= SUM_TERMS:
+            return m.joined(terms, op)
+        self.shortened = True
+        return m.Row(tuple(m.joined(terms[:3], op).items) + (m.Op(op), m.Op("⋯"), m.Op(op))
+                     + tuple(m.joined(terms[-2:], op).items))
 
     # exact forms -------------------------------------------------------------------
     def exact_form(self, value) -> m.Node | None:

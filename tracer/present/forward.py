@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import mathtree as m
-from .context import Context, operand, short_index
+from .context import MATRIX_SIDE, Context, operand, short_index
 from .document import Display, Para, Section
 
 
@@ -70,6 +70,20 @@ def padded_matrix(ctx: Context, info: dict, n: tuple, c: int, window=None) -> m.
     return m.Matrix(tuple(rows), frozenset(hl), frozenset(pad))
 
 
+def window_matrix(ctx: Context, info: dict, n: tuple, c: int, i: int, j: int) -> m.Matrix:
+    """The kh x kw values under the window of output cell (i, j), channel c."""
+    s, p = info["stride"], info["padding"]
+    kh, kw = info["kernel"]
+    _, height, width = info["in_shape"]
+    rows = []
+    for h in range(kh):
+        r = i * s + h - p
+        rows.append(tuple(ctx.num(info["input"], n + (c, r, j * s + w - p))
+                          if 0 <= r < height and 0 <= j * s + w - p < width else m.Num("0")
+                          for w in range(kw)))
+    return m.Matrix(tuple(rows), frozenset((h, w) for h in range(kh) for w in range(kw)))
+
+
 def window_position(info: dict, i: int, j: int) -> m.Node:
     """X_{i·S+h, j·S+w} with the cell's i, j and the stride put in."""
     s = m.Num(str(info["stride"]))
@@ -88,7 +102,7 @@ def conv_cell_expansion(ctx: Context, info: dict, n: tuple, f: int, i: int, j: i
     bias = ctx.num(f"{info['name']}.bias", (f,))
     out = ctx.num(f"{info['name']}.out", n + (f, i, j))
     index = (f, i, j) if info["filters"] > 1 else (i, j)
-    return m.row(cell_sym("Z", index), "=", m.joined(groups + [operand(bias)], "+"), "=", out)
+    return m.row(cell_sym("Z", index), "=", ctx.sum_of(groups + [operand(bias)]), "=", out)
 
 
 def conv_formula(info: dict) -> m.Node:
@@ -121,17 +135,20 @@ def conv_forward(ctx: Context, info: dict) -> Section:
             blocks.append(Display([m.row(m.Sym("X̃"), "=", padded_matrix(ctx, info, n, c))
                                    for c in range(info["in_shape"][0])]))
     out_id = f"{name}.out"
+    channels = info["in_shape"][0]
     for n in batch_prefix(ctx):
         shape = ctx.shape(out_id)[len(n):]
-        must = [(f, 0, 0) for f in range(shape[0])]
-        for f, i, j in ctx.pick(shape, must):
+        for f, i, j in ctx.pick(shape, ctx.top_cells(out_id, n), cap=shape[0]):  # each filter
             window = (i * s, j * s, kh, kw)
-            mats = [padded_matrix(ctx, info, n, c, window) for c in range(info["in_shape"][0])]
-            kernels = [ctx.matrix(f"{name}.weight", (f, c)) for c in range(info["in_shape"][0])]
+            if max(info["in_shape"][1:]) + 2 * p <= MATRIX_SIDE:
+                mats = [padded_matrix(ctx, info, n, c, window) for c in range(channels)]
+            else:  # a large input: just the window's values
+                mats = [window_matrix(ctx, info, n, c, i, j) for c in range(channels)]
+            kernels = [ctx.matrix(f"{name}.weight", (f, c)) for c in range(channels)]
+            pictures = [m.row(*[m.row(x, "⊙", k) if len(mats) == 1 else m.row(x, "⊙", k, ";")
+                                for x, k in zip(mats, kernels)])] if channels <= 3 else []
             blocks.append(Display(
-                [m.row(*[m.row(x, "⊙", k) if len(mats) == 1 else m.row(x, "⊙", k, ";")
-                         for x, k in zip(mats, kernels)])] +
-                [conv_cell_expansion(ctx, info, n, f, i, j)],
+                pictures + [conv_cell_expansion(ctx, info, n, f, i, j)],
                 Para("conv.cell_sample" if n else "conv.cell",
                      {"row": i, "col": j, "filter": f, "sample": n[0] if n else 0,
                       "position": window_position(info, i, j),
@@ -193,11 +210,17 @@ def pool_forward(ctx: Context, info: dict) -> Section:
     ties = ctx.trace.numbers(f"{name}.ties").astype(int)
     for n in batch_prefix(ctx):
         shape = ctx.shape(out_id)[len(n):]
-        for c, i, j in ctx.pick(shape, [(c, 0, 0) for c in range(shape[0])]):
+        for c, i, j in ctx.pick(shape, ctx.top_cells(out_id, n), cap=4 if ctx.compact else 8):
             r0, c0 = argmax[n + (c, i, j)]
             window = {(i * s + h, j * s + w) for h in range(size) for w in range(size)}
-            mat = ctx.matrix(a_id, n + (c,), highlight=window, padding=())
-            mat = m.Matrix(mat.rows, mat.highlight, mat.padding, frozenset({(int(r0), int(c0))}))
+            if ctx.large(a_id):  # just the window, its maximum marked
+                mat = m.Matrix(tuple(tuple(ctx.num(a_id, n + (c, i * s + h, j * s + w))
+                                           for w in range(size)) for h in range(size)),
+                               marked=frozenset({(int(r0) - i * s, int(c0) - j * s)}))
+            else:
+                mat = ctx.matrix(a_id, n + (c,), highlight=window, padding=())
+                mat = m.Matrix(mat.rows, mat.highlight, mat.padding,
+                               frozenset({(int(r0), int(c0))}))
             values = [ctx.num(a_id, n + (c, r, col)) for r, col in sorted(window)]
             index = (c, i, j) if shape[0] > 1 else (i, j)
             line = m.row(cell_sym("P", index), "=", m.Func("max"),
@@ -254,7 +277,7 @@ def dense_forward(ctx: Context, info: dict) -> Section:
             terms = [m.row(operand(ctx.num(a_id, n + (i,))), "·",
                            operand(ctx.num(f"{name}.weight", (i, k)))) for i in range(d)]
             line = [m.sub("z", k), "=",
-                    m.joined(terms + [operand(ctx.num(f"{name}.bias", (k,)))], "+"), "=",
+                    ctx.sum_of(terms + [operand(ctx.num(f"{name}.bias", (k,)))]), "=",
                     ctx.num(f"{name}.out", n + (k,))]
             form = ctx.exact_form(ctx.value(f"{name}.out", n + (k,)))
             if form is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from . import mathtree as m
 from .backward import BACKWARD, output_backward
 from .context import Context
-from .document import Document, Section
+from .document import Document, Para, Section
 from .formulas import FORMULAS
 from .forward import FORWARD, loss_forward, sigmoid_output_forward, softmax_forward
 from .overview import architecture_section, conventions, parameters_section
@@ -55,6 +55,8 @@ def build_document(trace, digits: int = 4, max_cells: int = 16) -> Document:
         update = update_section(ctx)
         update.level = 1
         sections += [update, checks_section(ctx)]
+    if ctx.shortened:  # say once what ⋯ means
+        sections[0].blocks.insert(0, Para("doc.shortened"))
     document = Document(title=trace.title, description=getattr(trace, "description", ""),
                         mode=trace.mode, digits=digits, conventions=conventions(trace),
                         sections=sections,

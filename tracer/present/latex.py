@@ -120,6 +120,10 @@ class LatexPrinter:
         return (rf"\{node.name}" if node.name in known
                 else rf"\operatorname{{{escape_text(node.name)}}}")
 
+    def _print_Heatmap(self, node: m.Heatmap) -> str:
+        h, w = node.values.shape
+        return rf"\fbox{{\text{{heatmap {h}$\times${w}, $|x| \leq {number(f'{node.limit:.3g}')}$}}}}"
+
     def _print_Space(self, node: m.Space) -> str:
         return r" \quad "
 

@@ -99,6 +99,16 @@ class Func(Node):
     name: str
 
 
+@dataclass(frozen=True, eq=False)
+class Heatmap(Node):
+    """A 2-D slice of a large tensor as a picture: ``values`` (a float array) on a
+    colour scale from -``limit`` to +``limit`` (0 is white)."""
+
+    values: object  # numpy float64 array (H, W)
+    limit: float
+    ref: str | None = None  # the quantity it shows (a worksheet may hide it)
+
+
 @dataclass(frozen=True)
 class Space(Node):
     """A wide space between two parts of a formula (TeX's \\quad)."""

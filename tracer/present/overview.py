@@ -81,8 +81,8 @@ def parameters_section(ctx: Context) -> Section:
                                   [m.row(m.Sym("b", style="bold"), "=", ctx.matrix(f"{name}.bias"))],
                                   Para("params.conv", {"layer": name})))
         elif info["type"] == "dense":
-            blocks.append(Display([m.row(m.Sym("W"), "=", ctx.matrix(f"{name}.weight")),
-                                   m.row(m.Sym("b", style="bold"), "=", ctx.matrix(f"{name}.bias"))],
+            blocks.append(Display(ctx.tensor(f"{name}.weight", m.Sym("W")) +
+                                  [m.row(m.Sym("b", style="bold"), "=", ctx.matrix(f"{name}.bias"))],
                                   Para("params.dense", {"layer": name})))
     if "target.out" in trace:
         blocks.append(Display(ctx.tensor("target.out", m.Sym("y", style="bold")),

@@ -43,7 +43,8 @@ def update_section(ctx: Context) -> Section:
         letter = PARAM_SYMBOLS[(info["type"], p)]
         lines = []
         shape = ctx.shape(f"{name}.{p}")
-        for index in ctx.pick(shape):
+        for index in ctx.pick(shape, ctx.top_cells(f"{name}.grad_{p}"),
+                              cap=4 if ctx.compact else 8):
             old, new = ctx.value(f"{name}.{p}", index), ctx.value(f"{name}.{p}_new", index)
             new_num, change = visible(ctx, old, new, cell_ref(f"{name}.{p}_new", index))
             shown = short_index(index, shape)
@@ -63,7 +64,8 @@ def comparison_table(ctx: Context) -> Table:
     rows = []
     for info, p in parameters(ctx.trace):
         name = info["name"]
-        for index in ctx.pick(ctx.shape(f"{name}.{p}")):
+        shown = ctx.pick(ctx.shape(f"{name}.{p}"), ctx.top_cells(f"{name}.grad_{p}"), cap=2)
+        for index in shown[:2] if ctx.compact else shown:
             old, new = ctx.value(f"{name}.{p}", index), ctx.value(f"{name}.{p}_new", index)
             new_num, change = visible(ctx, old, new, cell_ref(f"{name}.{p}_new", index))
             diff = change or m.Num(ctx.text(new - old), cell_ref(f"{name}.{p}_new", index))

@@ -13,6 +13,7 @@ import re
 from markupsafe import Markup, escape
 
 from ..present import mathtree as m
+from .png import heatmap_uri, scale_uri
 
 _SCI = re.compile(r"^([-+]?)([0-9.]+)e(-?[0-9]+)$")
 RELATIONS = {"=", "≈", "≤", "≥", "≠", "⇒", "→", "∈", "<", ">"}
@@ -135,6 +136,16 @@ class HtmlMathPrinter:
 
     def _print_Func(self, node: m.Func) -> str:
         return f"{escape(node.name)}{THIN}"
+
+    def _print_Heatmap(self, node: m.Heatmap) -> str:
+        if self._is_hidden(node.ref):
+            return '<span class="blank heatmap-blank"></span>'
+        uri, width, height = heatmap_uri(node.values, node.limit, longest=84)
+        h, w = node.values.shape
+        limit = self._number(f"{node.limit:.3g}")
+        return (f'<span class="heatmap"><img src="{uri}" width="{width}" height="{height}" '
+                f'alt="heatmap {h}×{w}"><span class="scale">−{limit}'
+                f'<img src="{scale_uri()}" width="48" height="6" alt="">{limit}</span></span>')
 
     def _print_Space(self, node: m.Space) -> str:
         return "\u2003"

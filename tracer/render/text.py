@@ -96,6 +96,10 @@ class TextMathPrinter:
     def _print_Func(self, node: m.Func) -> str:
         return node.name + " "
 
+    def _print_Heatmap(self, node: m.Heatmap) -> str:
+        h, w = node.values.shape
+        return f"[heatmap {h}×{w}, |x| ≤ {node.limit:.3g}]"
+
     def _print_Space(self, node: m.Space) -> str:
         return "   "
 
