@@ -235,7 +235,7 @@ def pool_forward(ctx: Context, info: dict) -> Section:
 
 # ------------------------------------------------------------------------ flatten
 def flatten_forward(ctx: Context, info: dict) -> Section:
-    name, p_id = info["name"], info["input"]
+    name = info["name"]
     in_shape = tuple(info["in_shape"])
     order = info["order"]
     lines = []

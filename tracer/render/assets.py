@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import string
 import tomllib
 from pathlib import Path
 
@@ -35,6 +36,20 @@ def messages(lang: str) -> dict[str, str]:
         raise CnnTraceError(f"--lang: expected one of {', '.join(LANGUAGES)}, got {lang!r}")
     with open(templates_dir() / "messages" / f"{lang}.toml", "rb") as handle:
         return tomllib.load(handle)
+
+
+def fill(lang: str, key: str, params: dict, literal, value) -> str:
+    """The message ``key`` of ``lang`` (English when the catalog lacks it) with its text
+    passed through ``literal`` (escaping) and each {field} through ``value``."""
+    template = messages(lang).get(key, messages("en").get(key))
+    if template is None:
+        raise CnnTraceError(f"message catalog {lang}.toml: no message {key!r}")
+    out = []
+    for text, field, _, _ in string.Formatter().parse(template):
+        out.append(literal(text))
+        if field is not None:
+            out.append(value(params[field]))
+    return "".join(out)
 
 
 @functools.cache

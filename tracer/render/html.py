@@ -8,7 +8,6 @@ cells filled in and marked).
 from __future__ import annotations
 
 import re
-import string
 
 import jinja2
 from markupsafe import Markup, escape
@@ -39,15 +38,7 @@ class _Formatter:
         self.lang, self.hidden, self.answers, self.marks = lang, hidden, answers, marks
 
     def message(self, key: str, params: dict) -> Markup:
-        template = self.catalog.get(key, self.fallback.get(key))
-        if template is None:
-            raise CnnTraceError(f"message catalog {self.lang}.toml: no message {key!r}")
-        out = []
-        for literal, field, _, _ in string.Formatter().parse(template):
-            out.append(self._words(literal))
-            if field is not None:
-                out.append(self.show(params[field]))
-        return Markup("".join(out))
+        return Markup(assets.fill(self.lang, key, params, self._words, self.show))
 
     def _words(self, text: str) -> str:
         """Escaped text; Korean words wrapped so no renderer breaks them inside."""

@@ -3,12 +3,9 @@ typeset with LaTeX or Beamer. Formulas come from the same math trees as the HTML
 
 from __future__ import annotations
 
-import string
-
 import jinja2
 
 from .. import __version__
-from ..errors import CnnTraceError
 from ..present import mathtree as m
 from ..present.document import Document, Para, Section
 from ..present.latex import escape_text, to_latex
@@ -28,19 +25,10 @@ def _environment() -> jinja2.Environment:
 
 class _TexFormatter:
     def __init__(self, lang: str, hidden: frozenset, answers: bool):
-        self.catalog, self.fallback = assets.messages(lang), assets.messages("en")
         self.hidden, self.answers, self.lang = hidden, answers, lang
 
     def message(self, key: str, params: dict) -> str:
-        template = self.catalog.get(key, self.fallback.get(key))
-        if template is None:
-            raise CnnTraceError(f"message catalog {self.lang}.toml: no message {key!r}")
-        out = []
-        for literal, field, _, _ in string.Formatter().parse(template):
-            out.append(escape_text(literal))
-            if field is not None:
-                out.append(self.show(params[field]))
-        return "".join(out)
+        return assets.fill(self.lang, key, params, escape_text, self.show)
 
     def show(self, value) -> str:
         if isinstance(value, (Para, Section)):

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import re
-import string
 import textwrap
 
-from ..errors import CnnTraceError
 from ..present import mathtree as m
 from ..present.document import Document, Para, Section
 from . import assets
@@ -111,20 +109,11 @@ def render_text(document: Document, lang: str = "en", view: str = "worked",
                 hidden=frozenset(), width: int = 100) -> str:
     """The document for a terminal; formulas one per line, matrices as [a b; c d]
     (<x> marks a window, *x* its maximum), blanks as [____]."""
-    catalog, fallback = assets.messages(lang), assets.messages("en")
     printer = TextMathPrinter(frozenset(hidden) if view in ("worksheet", "key") else frozenset(),
                               answers=view == "key")
 
     def message(key: str, params: dict) -> str:
-        template = catalog.get(key, fallback.get(key))
-        if template is None:
-            raise CnnTraceError(f"message catalog {lang}.toml: no message {key!r}")
-        out = []
-        for literal, field, _, _ in string.Formatter().parse(template):
-            out.append(literal)
-            if field is not None:
-                out.append(show(params[field]))
-        return "".join(out)
+        return assets.fill(lang, key, params, str, show)
 
     def show(value) -> str:
         if isinstance(value, (Para, Section)):
