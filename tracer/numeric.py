@@ -10,6 +10,7 @@ array construction and number formatting go through a :class:`Numeric` backend:
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal, localcontext
 from fractions import Fraction
 from numbers import Rational
@@ -77,12 +78,14 @@ class Numeric:
         tol = TIE_TOLERANCE * max(x.max(initial=0.0), -x.min(initial=0.0))  # max|x|
         return x >= -tol if or_zero else x > tol
 
-    def is_max(self, x, axis=-1):
-        """Which entries along ``axis`` equal its maximum (ties within 1e-12 of the
-        axis' largest magnitude count, for the same reason as in :meth:`positive`)."""
-        top = x.max(axis=axis, keepdims=True)
-        size = np.maximum(top, -x.min(axis=axis, keepdims=True))  # max |x| along the axis
-        return x >= top - TIE_TOLERANCE * size
+    def maxima(self, cand):
+        """(top, is_max) over axis 0 of cand (K, ...), e.g. the K cells of every pooling
+        window: top = max_k cand[k], is_max[k] = cand[k] ties top. Ties within 1e-12 of
+        the largest magnitude max_k |cand[k]| count, for the same reason as in
+        :meth:`positive` (that magnitude is top itself when no candidate is negative)."""
+        top = cand.max(axis=0)
+        size = top if cand.min(initial=0.0) >= 0 else np.maximum(top, -cand.min(axis=0))
+        return top, cand >= top - TIE_TOLERANCE * size
 
     def matmul(self, a, b):
         """a @ b (numpy's matmul: batched over leading axes)."""
@@ -93,6 +96,11 @@ class Numeric:
         additions that makes its zeros with np.zeros(..., dtype=x.dtype); exact mode
         runs it on integer arrays (tracer.scaled.linear)."""
         return fn(x)
+
+    def scatter_add(self, values, index, shape) -> np.ndarray:
+        """out (shape) with out.flat[index[i]] += values.flat[i] for every i (an index may
+        repeat: its values add up)."""
+        return np.bincount(index, weights=values.ravel(), minlength=math.prod(shape)).reshape(shape)
 
     def to_float(self, x) -> np.ndarray:
         return np.asarray(x, dtype=np.float64)
@@ -157,8 +165,9 @@ class ExactNumeric(Numeric):
     def positive(self, x, or_zero=False):
         return np.asarray(x >= 0 if or_zero else x > 0, dtype=bool)
 
-    def is_max(self, x, axis=-1):
-        return np.asarray(x == x.max(axis=axis, keepdims=True), dtype=bool)
+    def maxima(self, cand):
+        top = cand.max(axis=0)
+        return top, np.asarray(cand == top, dtype=bool)
 
     def matmul(self, a, b):
         """Exact a @ b as integer products over common denominators (tracer.scaled)."""
@@ -166,6 +175,9 @@ class ExactNumeric(Numeric):
 
     def linear(self, fn, x):
         return scaled.linear(fn, x)
+
+    def scatter_add(self, values, index, shape):
+        return self.linear(lambda v: _add_at(v, index, shape), values)
 
     def to_float(self, x):
         return scaled.to_float(x)
@@ -212,6 +224,9 @@ class ApproxNumeric(ExactNumeric):
     def linear(self, fn, x):
         return fn(x)
 
+    def scatter_add(self, values, index, shape):
+        return _add_at(values, index, shape)
+
     def exp(self, x):
         return self._apply(self._mp_exp, x)
 
@@ -228,6 +243,13 @@ class ApproxNumeric(ExactNumeric):
 
     def sigmoid(self, x):
         return 1 / (1 + self.exp(-np.asarray(x, dtype=object)))
+
+
+def _add_at(values, index, shape):
+    """Numeric.scatter_add for object arrays (numpy's bincount takes floats only)."""
+    out = np.zeros(math.prod(shape), dtype=values.dtype)
+    np.add.at(out, index, values.ravel())
+    return out.reshape(shape)
 
 
 def _tidy(text: str) -> str:

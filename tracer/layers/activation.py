@@ -20,10 +20,11 @@ class ReLU(Layer):
         return {"grad_at_zero": self.grad_at_zero}
 
     def forward(self, x, nx):
+        """Records mask (N, ...) as 0/1 int8: a view of the bool array, no copy."""
         passes = nx.positive(x)
         mask = nx.positive(x, or_zero=True) if self.grad_at_zero else passes
         out = np.where(passes, x, nx.zeros(()).item())
-        return out, {"mask": mask.astype(np.int64)}, mask
+        return out, {"mask": mask.view(np.int8)}, mask
 
     def backward(self, grad, mask, nx):
         return np.where(mask, grad, nx.zeros(()).item()), {}

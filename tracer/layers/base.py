@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from functools import lru_cache
+
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
@@ -43,27 +46,31 @@ def windows(x: np.ndarray, kh: int, kw: int, stride: int) -> np.ndarray:
     n, c, h, w = x.shape
     ho, wo = (h - kh) // stride + 1, (w - kw) // stride + 1
     sn, sc, sh, sw = x.strides
-    return as_strided(x, (n, c, kh, kw, ho, wo), (sn, sc, sh, sw, sh * stride, sw * stride),
-                      writeable=False)
+    shape, strides = (n, c, kh, kw, ho, wo), (sn, sc, sh, sw, sh * stride, sw * stride)
+    if x.dtype != object and x.flags.c_contiguous:  # ~1 us, as_strided ~6 us
+        view = np.ndarray(shape, x.dtype, x, 0, strides)
+        view.flags.writeable = False
+        return view
+    return as_strided(x, shape, strides, writeable=False)
 
 
 def scatter_windows(grad_windows: np.ndarray, shape: tuple, stride: int, nx) -> np.ndarray:
-    """Adjoint of :func:`windows`: sum per-window gradients back onto the input grid.
+    """Adjoint of :func:`windows`: sum per-window gradients back onto the input grid,
+    dX[n, c, i*S + h, j*S + w] += G[n, c, h, w, i, j]; overlapping windows add up.
 
-    grad_windows (N, C, kh, kw, Ho, Wo) -> (N, C, H, W); overlapping windows add up.
-    Loops over the kh*kw kernel offsets only; each step is one vectorized slice add.
+    grad_windows G (N, C, kh, kw, Ho, Wo) -> dX (N, C, H, W): one scatter-add of G's cells
+    at their flat positions in X (:func:`window_index`), e.g. numpy's bincount.
     """
-    n, c, kh, kw, ho, wo = grad_windows.shape
+    _, _, kh, kw, _, _ = grad_windows.shape
+    return nx.scatter_add(grad_windows, window_index(shape, kh, kw, stride), shape)
 
-    def scatter(g):
-        out = np.zeros(shape, dtype=g.dtype)
-        for h in range(kh):
-            for w in range(kw):
-                out[:, :, h:h + stride * (ho - 1) + 1:stride,
-                    w:w + stride * (wo - 1) + 1:stride] += g[:, :, h, w]
-        return out
 
-    return nx.linear(scatter, grad_windows)
+@lru_cache(maxsize=8)
+def window_index(shape: tuple, kh: int, kw: int, stride: int) -> np.ndarray:
+    """Flat index into X (N, C, H, W) of every window cell, in :func:`windows` order: the
+    ravelled (N, C, kh, kw, Ho, Wo) view of arange(X.size); cached per shape (left
+    writeable: numpy's bincount copies a read-only index first)."""
+    return windows(np.arange(math.prod(shape)).reshape(shape), kh, kw, stride).ravel()
 
 
 def pad(x: np.ndarray, padding: int, nx) -> np.ndarray:

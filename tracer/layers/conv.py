@@ -43,29 +43,36 @@ class Conv2D(Layer):
         return (f, (h - kh + 2 * p) // s + 1, (w - kw + 2 * p) // s + 1)
 
     def forward(self, x, nx):
-        """im2col: cols[n, (c,h,w), (i,j)] = Xp[n, c, i*S+h, j*S+w];  Z[n] = K2 cols[n] + b,
-        with K2 = K reshaped to (F, C*kh*kw)."""
+        """im2col with a row of ones for the bias:
+        cols[n, (c,h,w), (i,j)] = Xp[n, c, i*S+h, j*S+w] and cols[n, C*kh*kw, :] = 1, so that
+        Z[n] = [K2 | b] cols[n] with K2 = K reshaped to (F, C*kh*kw): one matrix product per
+        sample gives the sum over the window and the bias."""
         n = x.shape[0]
         f, c, kh, kw = self.weight.shape
         win = windows(pad(x, self.padding, nx), kh, kw, self.stride)  # (N, C, kh, kw, Ho, Wo)
         ho, wo = win.shape[4:]
-        cols = win.reshape(n, c * kh * kw, ho * wo)
-        z = nx.matmul(self.weight.reshape(f, -1), cols).reshape(n, f, ho, wo)
-        z += self.bias[:, None, None]
+        rows = c * kh * kw
+        cols = np.empty((n, rows + 1, ho * wo), dtype=x.dtype)  # (N, C*kh*kw + 1, Ho*Wo)
+        cols[:, :rows].reshape(win.shape)[...] = win
+        cols[:, rows] = nx.scalar(1)
+        kernel_bias = np.concatenate([self.weight.reshape(f, rows), self.bias[:, None]], axis=1)
+        z = nx.matmul(kernel_bias, cols).reshape(n, f, ho, wo)
         return z, {}, (x.shape, cols)
 
     def backward(self, grad, saved, nx):
-        """dK[f,c,h,w] = sum_{n,i,j} dZ[n,f,i,j] Xp[n,c,i*S+h,j*S+w]  (sum_n dZ[n] cols[n]^T);
-        db[f] = sum dZ[n,f,:,:];  dcols[n] = K2^T dZ[n], and dXp[n,c,i*S+h,j*S+w] += dcols
-        [n,(c,h,w),(i,j)] (the adjoint of im2col), then crop the padding."""
+        """[dK2 | db] = sum_n dZ[n] cols[n]^T: dK[f,c,h,w] = sum_{n,i,j} dZ[n,f,i,j]
+        Xp[n,c,i*S+h,j*S+w] and, from the row of ones, db[f] = sum_{n,i,j} dZ[n,f,i,j].
+        dcols[n] = K2^T dZ[n] (N, C*kh*kw, Ho*Wo), and dXp[n,c,i*S+h,j*S+w] += dcols[n,(c,h,w),
+        (i,j)] (the adjoint of im2col), then crop the padding."""
         x_shape, cols = saved
         n, f, ho, wo = grad.shape
         _, c, kh, kw = self.weight.shape
+        rows = c * kh * kw
         g = grad.reshape(n, f, ho * wo)
-        grad_weight = nx.matmul(g, cols.transpose(0, 2, 1)).sum(axis=0)
-        grad_weight = grad_weight.reshape(self.weight.shape)
-        grad_bias = grad.sum(axis=(0, 2, 3))
-        grad_cols = nx.matmul(self.weight.reshape(f, -1).T, g)  # (N, C*kh*kw, Ho*Wo)
+        grad_kernel_bias = nx.matmul(g, cols.transpose(0, 2, 1)).sum(axis=0)  # (F, rows + 1)
+        grad_weight = grad_kernel_bias[:, :rows].reshape(self.weight.shape)
+        grad_bias = grad_kernel_bias[:, rows]
+        grad_cols = nx.matmul(self.weight.reshape(f, rows).T, g)  # (N, C*kh*kw, Ho*Wo)
         _, _, h, w = x_shape
         p = self.padding
         grad_padded = scatter_windows(grad_cols.reshape(n, c, kh, kw, ho, wo),

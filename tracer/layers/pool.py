@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from ..spec import SpecError
@@ -35,53 +37,91 @@ class MaxPool2D(Layer):
         return (c, (h - self.size) // self.stride + 1, (w - self.size) // self.stride + 1)
 
     def forward(self, x, nx):
-        """Candidates cand[k, n, c, i, j] = A[n, c, i*S + k//F, j*S + k%F] (k row-major in the
-        window); B = cand at the first maximum."""
+        """Candidates cand[k] = A[:, :, i*S + k//F, j*S + k%F] for the F*F offsets k (row-major
+        in the window), copied into one contiguous (F*F, N, C, Ho, Wo) array so that the max
+        and the tie flags are plain elementwise operations; B = max_k cand[k].
+
+        Records argmax (N, C, Ho, Wo, 2): the (row, col) in A of the first maximum, and ties
+        (N, C, Ho, Wo): how many cells of the window tie for it."""
         f, s = self.size, self.stride
-        win = windows(x, f, f, s)  # (N, C, F, F, Ho, Wo) view
-        n, c, _, _, ho, wo = win.shape
-        cand = win.transpose(2, 3, 0, 1, 4, 5).reshape(f * f, n, c, ho, wo)
-        is_max = nx.is_max(cand, axis=0)
-        first = _first_true(is_max)  # the first maximum in row-major order
-        out = np.take(cand, first * first.size + np.arange(first.size).reshape(first.shape))
-        argmax = np.empty(first.shape + (2,), dtype=np.int64)  # (row, col) in A
-        argmax[..., 0] = np.arange(ho)[:, None] * s + (np.arange(f * f) // f)[first]
-        argmax[..., 1] = np.arange(wo) * s + (np.arange(f * f) % f)[first]
-        records = {"argmax": argmax, "ties": is_max.sum(axis=0)}
-        return out, records, (x.shape, first, is_max)
+        n, c, h, w = x.shape
+        ho, wo = (h - f) // s + 1, (w - f) // s + 1
+        cand = np.empty((f * f, n, c, ho, wo), dtype=x.dtype)
+        cand.reshape(f, f, n, c, ho, wo)[...] = windows(x, f, f, s).transpose(2, 3, 0, 1, 4, 5)
+        out, is_max = nx.maxima(cand)  # is_max (F*F, N, C, Ho, Wo) bool
+        first = _first_true(is_max).astype(np.intp)  # the first maximum, row-major
+        argmax = np.take(_cell_offsets(f), first, axis=0)  # (row, col) in the window
+        argmax += _window_origins(ho, wo, s)  # (row, col) in A
+        ties = is_max.sum(axis=0, dtype=np.int8 if f * f < 128 else np.int64)
+        saved = (x.shape, first, is_max if self.ties == "all" else None)
+        return out, {"argmax": argmax, "ties": ties}, saved
 
     def backward(self, grad, saved, nx):
-        """dA[n,c,i*S+h,j*S+w] += dB[n,c,i,j] where (h, w) is a routed maximum."""
+        """dA[n,c,i*S+h,j*S+w] += dB[n,c,i,j] where (h, w) is a routed maximum.
+
+        Windows that do not overlap (S >= F) with one route each (ties="first") send every
+        dB cell to one distinct cell of A: one flat put at the routed cells' flat indices."""
         x_shape, first, is_max = saved
         f, s = self.size, self.stride
-        if self.ties == "all":
-            route = is_max
-        else:
-            route = np.arange(f * f).reshape(-1, 1, 1, 1, 1) == first
+        if is_max is None and s >= f:
+            grad_input = nx.zeros(x_shape)
+            grad_input.put(_corners(x_shape, f, s) + _offsets(x_shape[3], f).take(first), grad)
+            return grad_input, {}
+        if is_max is None:
+            is_max = np.arange(f * f, dtype=first.dtype).reshape(-1, 1, 1, 1, 1) == first
         zero = nx.zeros(()).item()
         n, c, ho, wo = grad.shape
-        if s == f:  # the windows tile the input: one select in (N, C, Ho, F, Wo, F) order
-            route = route.reshape(f, f, n, c, ho, wo).transpose(2, 3, 4, 0, 5, 1)
-            tiles = np.where(route, grad[:, :, :, None, :, None], zero)
-            tiles = tiles.reshape(n, c, ho * f, wo * f)
-            if tiles.shape == x_shape:
-                return tiles, {}
-            grad_input = nx.zeros(x_shape)  # rows / columns no window covers get 0
-            grad_input[:, :, :ho * f, :wo * f] = tiles
-            return grad_input, {}
-        routed = np.where(route, grad, zero)  # (F*F, N, C, Ho, Wo)
+        routed = np.where(is_max, grad, zero)  # (F*F, N, C, Ho, Wo)
         routed = routed.reshape(f, f, n, c, ho, wo).transpose(2, 3, 0, 1, 4, 5)
         return scatter_windows(routed, x_shape, s, nx), {}
 
 
 def _first_true(flags: np.ndarray) -> np.ndarray:
-    """Index of the first True along axis 0 of a bool array (K, ...), as int64 (K-1 if none).
-
-    A loop over the K window offsets; numpy's argmax along a leading axis is ~10x slower.
-    """
-    first = np.zeros(flags.shape[1:], dtype=np.int64)
-    none_yet = np.ones(flags.shape[1:], dtype=bool)
-    for k in range(1, flags.shape[0]):
-        none_yet &= ~flags[k - 1]
+    """Index of the first True along axis 0 of a bool array (K, ...) as int8 (int64 for K >
+    127); K-1 where none. first = sum over k >= 1 of [no True among flags[0..k-1]]: a loop
+    over the K window offsets, each step elementwise (numpy's argmax along a leading axis
+    is ~5x slower)."""
+    count = flags.shape[0]
+    first = np.zeros(flags.shape[1:], dtype=np.int8 if count < 128 else np.int64)
+    none_yet = ~flags[0]
+    for k in range(1, count):
         first += none_yet
+        none_yet &= ~flags[k]
     return first
+
+
+@lru_cache(maxsize=16)
+def _corners(x_shape: tuple, f: int, s: int) -> np.ndarray:
+    """Flat index in A (N, C, H, W) of each window's top-left cell: (N, C, Ho, Wo), read-only."""
+    n, c, h, w = x_shape
+    ho, wo = (h - f) // s + 1, (w - f) // s + 1
+    planes = np.arange(n * c).reshape(n, c, 1, 1) * (h * w)
+    corners = planes + (np.arange(ho) * (s * w))[:, None] + np.arange(wo) * s
+    corners.flags.writeable = False
+    return corners
+
+
+@lru_cache(maxsize=16)
+def _window_origins(ho: int, wo: int, s: int) -> np.ndarray:
+    """(row, col) in A of each window's top-left cell (i*S, j*S): (Ho, Wo, 2), read-only."""
+    origins = np.stack(np.meshgrid(np.arange(ho) * s, np.arange(wo) * s, indexing="ij"), -1)
+    origins.flags.writeable = False
+    return origins
+
+
+@lru_cache(maxsize=16)
+def _cell_offsets(f: int) -> np.ndarray:
+    """(row, col) of window cell k = (k // F, k % F): (F*F, 2), read-only."""
+    k = np.arange(f * f)
+    offsets = np.stack([k // f, k % f], -1)
+    offsets.flags.writeable = False
+    return offsets
+
+
+@lru_cache(maxsize=16)
+def _offsets(w: int, f: int) -> np.ndarray:
+    """Flat offset of window cell k = (k // F, k % F) from the window's top-left cell."""
+    k = np.arange(f * f)
+    offsets = (k // f) * w + k % f
+    offsets.flags.writeable = False
+    return offsets
