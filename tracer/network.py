@@ -250,11 +250,14 @@ def loss(net: Network):
 
 
 def _forward(net: Network, layers, rec) -> tuple:
-    """Run ``layers`` on the inputs, recording each output; returns (x, saved)."""
+    """Run ``layers`` on the inputs, recording each layer's parameters (before the update)
+    and output; returns (x, saved)."""
     saved, x = [], net.inputs
     for layer in layers:
         x, records, kept = layer.forward(x, net.nx)
         saved.append(kept)
+        for p in layer.param_names:
+            rec.add(f"{layer.name}.{p}", getattr(layer, p), layer.name, "forward", per_sample=False)
         rec.add(f"{layer.name}.out", x, layer.name, "forward")
         for suffix, value in records.items():
             rec.add(f"{layer.name}.{suffix}", value, layer.name, "forward")
@@ -265,7 +268,8 @@ def _backward(net: Network, layers, saved, grad, rec) -> dict:
     """dL/d(out) of each layer from the last of ``layers`` back to the input; returns
     the parameter gradients by id."""
     grads = {}
-    for layer, kept in zip(reversed(layers), reversed(saved)):
+    for layer in reversed(layers):
+        kept = saved.pop()  # freed as soon as its layer is done (lower peak memory)
         rec.add(f"{layer.name}.grad", grad, layer.name, "backward")
         grad, records = layer.backward(grad, kept, net.nx)
         for suffix, value in records.items():
@@ -345,15 +349,13 @@ def trace_pass(net: Network, after: bool = True) -> Trace:
     """:func:`run_pass` on an already built network (its parameters are not changed)."""
     spec, mode = net.spec, net.nx.name
     rec = _Recorder(spec.batched, net.nx)
-    params = {f"{layer.name}.{p}": getattr(layer, p) for layer in net.layers
-              for p in layer.param_names}
     new_params = _pass(net, rec)
     if after and net.targets is not None:
         rec.add("loss.after", np.asarray(_loss_after(spec, net, new_params), dtype=net.nx.dtype),
                 "loss", "after", per_sample=False)
     return Trace(mode=mode, title=spec.title, learning_rate=str(spec.learning_rate),
                  batched=spec.batched, conventions=_conventions(spec, net),
-                 layers=_layer_infos(net), quantities=_with_params(rec.quantities, params))
+                 layers=_layer_infos(net), quantities=rec.quantities)
 
 
 AFTER_BITS = 400  # exact mode: updated parameters are rounded to multiples of 2**-400
@@ -380,19 +382,6 @@ def _loss_after(spec: Spec, net: Network, new_params: dict):
         for (layer, p), before in old.items():
             setattr(layer, p, before)
     return exact.evaluate(value, ApproxNumeric.DIGITS) if exact_mode else value
-
-
-def _with_params(quantities, params):
-    """Insert each layer's parameters (before the update) ahead of its output."""
-    ordered = {}
-    for qid, q in quantities.items():
-        layer = q.layer
-        if qid == f"{layer}.out" and q.step == "forward":
-            for pid, value in params.items():
-                if pid.startswith(f"{layer}."):
-                    ordered[pid] = Quantity(pid, value, layer, "forward")
-        ordered[qid] = q
-    return ordered
 
 
 def _conventions(spec: Spec, net: Network) -> dict:
