@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import mpmath
 import numpy as np
@@ -27,6 +27,7 @@ class Network:
     inputs: np.ndarray  # (N, C, H, W)
     targets: np.ndarray | None  # (N, K); None for a forward or a given-gradient pass
     grad_outs: np.ndarray | None = None  # (N, *output shape): dL/d(output), given
+    _infos: list | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def loss_name(self) -> str:
@@ -393,10 +394,14 @@ def _conventions(spec: Spec, net: Network) -> dict:
 
 
 def _layer_infos(net: Network) -> list[dict]:
-    infos, previous = [], "input.out"
-    for layer, in_shape, out_shape in zip(net.layers, net.shapes, net.shapes[1:]):
-        infos.append({"name": layer.name, "type": layer.type, "input": previous,
-                      "in_shape": list(in_shape), "out_shape": list(out_shape),
-                      **layer.info()})
-        previous = f"{layer.name}.out"
-    return infos
+    """Each layer's name, type, input id, shapes and settings (computed once per network;
+    every trace gets its own dicts)."""
+    if net._infos is None:
+        infos, previous = [], "input.out"
+        for layer, in_shape, out_shape in zip(net.layers, net.shapes, net.shapes[1:]):
+            infos.append({"name": layer.name, "type": layer.type, "input": previous,
+                          "in_shape": list(in_shape), "out_shape": list(out_shape),
+                          **layer.info()})
+            previous = f"{layer.name}.out"
+        net._infos = infos
+    return [dict(info) for info in net._infos]

@@ -10,7 +10,6 @@ array construction and number formatting go through a :class:`Numeric` backend:
 
 from __future__ import annotations
 
-import math
 from decimal import Decimal, localcontext
 from fractions import Fraction
 from numbers import Rational
@@ -87,9 +86,9 @@ class Numeric:
         size = top if cand.min(initial=0.0) >= 0 else np.maximum(top, -cand.min(axis=0))
         return top, cand >= top - TIE_TOLERANCE * size
 
-    def matmul(self, a, b):
-        """a @ b (numpy's matmul: batched over leading axes)."""
-        return np.matmul(a, b)
+    def matmul(self, a, b, out=None):
+        """a @ b (numpy's matmul: batched over leading axes), into ``out`` if given."""
+        return np.matmul(a, b, out=out)
 
     def linear(self, fn, x):
         """fn(x) for a linear map fn written with numpy slicing, reshapes, sums and
@@ -97,10 +96,10 @@ class Numeric:
         runs it on integer arrays (tracer.scaled.linear)."""
         return fn(x)
 
-    def scatter_add(self, values, index, shape) -> np.ndarray:
-        """out (shape) with out.flat[index[i]] += values.flat[i] for every i (an index may
-        repeat: its values add up)."""
-        return np.bincount(index, weights=values.ravel(), minlength=math.prod(shape)).reshape(shape)
+    def scatter_add(self, values, index, length: int) -> np.ndarray:
+        """out (length,) with out[index[i]] += values.flat[i] for every i: repeated indices
+        add up (all below ``length``)."""
+        return np.bincount(index, weights=values.ravel(), minlength=length)
 
     def to_float(self, x) -> np.ndarray:
         return np.asarray(x, dtype=np.float64)
@@ -169,15 +168,18 @@ class ExactNumeric(Numeric):
         top = cand.max(axis=0)
         return top, np.asarray(cand == top, dtype=bool)
 
-    def matmul(self, a, b):
+    def matmul(self, a, b, out=None):
         """Exact a @ b as integer products over common denominators (tracer.scaled)."""
-        return scaled.matmul(a, b)
+        if out is None:
+            return scaled.matmul(a, b)
+        out[...] = scaled.matmul(a, b)
+        return out
 
     def linear(self, fn, x):
         return scaled.linear(fn, x)
 
-    def scatter_add(self, values, index, shape):
-        return self.linear(lambda v: _add_at(v, index, shape), values)
+    def scatter_add(self, values, index, length):
+        return self.linear(lambda v: _add_at(v, index, length), values)
 
     def to_float(self, x):
         return scaled.to_float(x)
@@ -218,14 +220,14 @@ class ApproxNumeric(ExactNumeric):
     def zeros(self, shape):
         return np.full(shape, mpmath.mpf(0), dtype=object)
 
-    def matmul(self, a, b):
-        return np.matmul(a, b)
+    def matmul(self, a, b, out=None):
+        return np.matmul(a, b, out=out)
 
     def linear(self, fn, x):
         return fn(x)
 
-    def scatter_add(self, values, index, shape):
-        return _add_at(values, index, shape)
+    def scatter_add(self, values, index, length):
+        return _add_at(values, index, length)
 
     def exp(self, x):
         return self._apply(self._mp_exp, x)
@@ -245,11 +247,11 @@ class ApproxNumeric(ExactNumeric):
         return 1 / (1 + self.exp(-np.asarray(x, dtype=object)))
 
 
-def _add_at(values, index, shape):
+def _add_at(values, index, length):
     """Numeric.scatter_add for object arrays (numpy's bincount takes floats only)."""
-    out = np.zeros(math.prod(shape), dtype=values.dtype)
+    out = np.zeros(length, dtype=values.dtype)
     np.add.at(out, index, values.ravel())
-    return out.reshape(shape)
+    return out
 
 
 def _tidy(text: str) -> str:

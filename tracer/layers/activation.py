@@ -23,11 +23,11 @@ class ReLU(Layer):
         """Records mask (N, ...) as 0/1 int8: a view of the bool array, no copy."""
         passes = nx.positive(x)
         mask = nx.positive(x, or_zero=True) if self.grad_at_zero else passes
-        out = np.where(passes, x, nx.zeros(()).item())
+        out = np.where(passes, x, nx.scalar(0))
         return out, {"mask": mask.view(np.int8)}, mask
 
     def backward(self, grad, mask, nx):
-        return np.where(mask, grad, nx.zeros(()).item()), {}
+        return np.where(mask, grad, nx.scalar(0)), {}
 
 
 class LeakyReLU(Layer):

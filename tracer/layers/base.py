@@ -62,15 +62,31 @@ def scatter_windows(grad_windows: np.ndarray, shape: tuple, stride: int, nx) -> 
     at their flat positions in X (:func:`window_index`), e.g. numpy's bincount.
     """
     _, _, kh, kw, _, _ = grad_windows.shape
-    return nx.scatter_add(grad_windows, window_index(shape, kh, kw, stride), shape)
+    index = window_index(shape, kh, kw, stride)
+    return nx.scatter_add(grad_windows, index, math.prod(shape)).reshape(shape)
+
+
+def _cell_index(shape: tuple, kh: int, kw: int, stride: int) -> np.ndarray:
+    """Flat index into X (N, C, H, W) of every window cell: (N, C, kh, kw, Ho, Wo)."""
+    return windows(np.arange(math.prod(shape)).reshape(shape), kh, kw, stride)
 
 
 @lru_cache(maxsize=8)
 def window_index(shape: tuple, kh: int, kw: int, stride: int) -> np.ndarray:
-    """Flat index into X (N, C, H, W) of every window cell, in :func:`windows` order: the
-    ravelled (N, C, kh, kw, Ho, Wo) view of arange(X.size); cached per shape (left
-    writeable: numpy's bincount copies a read-only index first)."""
-    return windows(np.arange(math.prod(shape)).reshape(shape), kh, kw, stride).ravel()
+    """Flat index into X (N, C, H, W) of every window cell, in :func:`windows` order,
+    ravelled; cached per shape (left writeable: numpy's bincount copies a read-only index)."""
+    return _cell_index(shape, kh, kw, stride).ravel()
+
+
+@lru_cache(maxsize=8)
+def im2col_index(shape: tuple, kh: int, kw: int, stride: int) -> np.ndarray:
+    """The same laid out as conv2d's im2col matrix with its row of ones, (N, C*kh*kw + 1,
+    Ho*Wo) ravelled; the row of ones points at X.size (a spare cell past the end)."""
+    n, c, _, _ = shape
+    cells = _cell_index(shape, kh, kw, stride)
+    index = np.full((n, c * kh * kw + 1, math.prod(cells.shape[4:])), math.prod(shape))
+    index[:, :-1].reshape(cells.shape)[...] = cells
+    return index.ravel()
 
 
 def pad(x: np.ndarray, padding: int, nx) -> np.ndarray:

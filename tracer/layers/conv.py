@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..spec import SpecError
-from .base import Layer, pad, scatter_windows, windows
+from .base import Layer, im2col_index, pad, windows
 
 
 class Conv2D(Layer):
@@ -63,7 +65,10 @@ class Conv2D(Layer):
         """[dK2 | db] = sum_n dZ[n] cols[n]^T: dK[f,c,h,w] = sum_{n,i,j} dZ[n,f,i,j]
         Xp[n,c,i*S+h,j*S+w] and, from the row of ones, db[f] = sum_{n,i,j} dZ[n,f,i,j].
         dcols[n] = K2^T dZ[n] (N, C*kh*kw, Ho*Wo), and dXp[n,c,i*S+h,j*S+w] += dcols[n,(c,h,w),
-        (i,j)] (the adjoint of im2col), then crop the padding."""
+        (i,j)] (the adjoint of im2col), then crop the padding.
+
+        dcols is written over cols (no longer needed; its row of ones is left alone and
+        scattered to a spare cell past the end of dXp, dropped)."""
         x_shape, cols = saved
         n, f, ho, wo = grad.shape
         _, c, kh, kw = self.weight.shape
@@ -72,10 +77,12 @@ class Conv2D(Layer):
         grad_kernel_bias = nx.matmul(g, cols.transpose(0, 2, 1)).sum(axis=0)  # (F, rows + 1)
         grad_weight = grad_kernel_bias[:, :rows].reshape(self.weight.shape)
         grad_bias = grad_kernel_bias[:, rows]
-        grad_cols = nx.matmul(self.weight.reshape(f, rows).T, g)  # (N, C*kh*kw, Ho*Wo)
+        nx.matmul(self.weight.reshape(f, rows).T, g, out=cols[:, :rows])  # dcols
         _, _, h, w = x_shape
         p = self.padding
-        grad_padded = scatter_windows(grad_cols.reshape(n, c, kh, kw, ho, wo),
-                                      (n, c, h + 2 * p, w + 2 * p), self.stride, nx)
+        padded = (n, c, h + 2 * p, w + 2 * p)
+        spare = math.prod(padded)  # where the row of ones goes
+        index = im2col_index(padded, kh, kw, self.stride)
+        grad_padded = nx.scatter_add(cols, index, spare + 1)[:spare].reshape(padded)
         grad_input = grad_padded[:, :, p:p + h, p:p + w]
         return grad_input, {"grad_weight": grad_weight, "grad_bias": grad_bias}
