@@ -12,12 +12,16 @@ Targets: lecture < 20 ms float, < 300 ms exact; recording overhead < 15 %.
 from __future__ import annotations
 
 import statistics
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
-from tracer import from_dict, load_example, run_pass
-from tracer.network import build, trace_pass, train_step
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tracer import from_dict, load_example, run_pass  # noqa: E402
+from tracer.network import build, trace_pass, train_step  # noqa: E402
 
 
 def best_ms(fn, repeat: int, number: int = 1) -> float:

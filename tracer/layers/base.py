@@ -66,19 +66,37 @@ def scatter_windows(grad_windows: np.ndarray, shape: tuple, stride: int, nx) -> 
     return nx.scatter_add(grad_windows, index, math.prod(shape)).reshape(shape)
 
 
+_CACHES = []
+
+
+def shape_cache(fn):
+    """Cache an index table per shape (a few recent shapes); :func:`clear_caches` frees
+    them all."""
+    cached = lru_cache(maxsize=8)(fn)
+    _CACHES.append(cached)
+    return cached
+
+
+def clear_caches() -> None:
+    """Drop every cached index table (they take about as much memory as one batch's
+    im2col matrices)."""
+    for cached in _CACHES:
+        cached.cache_clear()
+
+
 def _cell_index(shape: tuple, kh: int, kw: int, stride: int) -> np.ndarray:
     """Flat index into X (N, C, H, W) of every window cell: (N, C, kh, kw, Ho, Wo)."""
     return windows(np.arange(math.prod(shape)).reshape(shape), kh, kw, stride)
 
 
-@lru_cache(maxsize=8)
+@shape_cache
 def window_index(shape: tuple, kh: int, kw: int, stride: int) -> np.ndarray:
     """Flat index into X (N, C, H, W) of every window cell, in :func:`windows` order,
     ravelled; cached per shape (left writeable: numpy's bincount copies a read-only index)."""
     return _cell_index(shape, kh, kw, stride).ravel()
 
 
-@lru_cache(maxsize=8)
+@shape_cache
 def im2col_index(shape: tuple, kh: int, kw: int, stride: int) -> np.ndarray:
     """The same laid out as conv2d's im2col matrix with its row of ones, (N, C*kh*kw + 1,
     Ho*Wo) ravelled; the row of ones points at X.size (a spare cell past the end)."""

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 
 from ..spec import SpecError
-from .base import Layer, scatter_windows, windows
+from .base import Layer, scatter_windows, shape_cache, windows
 
 
 class MaxPool2D(Layer):
@@ -41,8 +39,8 @@ class MaxPool2D(Layer):
         in the window), copied into one contiguous (F*F, N, C, Ho, Wo) array so that the max
         and the tie flags are plain elementwise operations; B = max_k cand[k].
 
-        Records argmax (N, C, Ho, Wo, 2): the (row, col) in A of the first maximum, and ties
-        (N, C, Ho, Wo): how many cells of the window tie for it."""
+        Records argmax (N, C, Ho, Wo, 2) int32: the (row, col) in A of the first maximum, and
+        ties (N, C, Ho, Wo) int8: how many cells of the window tie for it."""
         f, s = self.size, self.stride
         n, c, h, w = x.shape
         ho, wo = (h - f) // s + 1, (w - f) // s + 1
@@ -90,7 +88,7 @@ def _first_true(flags: np.ndarray) -> np.ndarray:
     return first
 
 
-@lru_cache(maxsize=16)
+@shape_cache
 def _corners(x_shape: tuple, f: int, s: int) -> np.ndarray:
     """Flat index in A (N, C, H, W) of each window's top-left cell: (N, C, Ho, Wo), read-only."""
     n, c, h, w = x_shape
@@ -101,24 +99,25 @@ def _corners(x_shape: tuple, f: int, s: int) -> np.ndarray:
     return corners
 
 
-@lru_cache(maxsize=16)
+@shape_cache
 def _window_origins(ho: int, wo: int, s: int) -> np.ndarray:
     """(row, col) in A of each window's top-left cell (i*S, j*S): (Ho, Wo, 2), read-only."""
-    origins = np.stack(np.meshgrid(np.arange(ho) * s, np.arange(wo) * s, indexing="ij"), -1)
+    rows, cols = np.meshgrid(np.arange(ho) * s, np.arange(wo) * s, indexing="ij")
+    origins = np.stack([rows, cols], -1).astype(np.int32)
     origins.flags.writeable = False
     return origins
 
 
-@lru_cache(maxsize=16)
+@shape_cache
 def _cell_offsets(f: int) -> np.ndarray:
     """(row, col) of window cell k = (k // F, k % F): (F*F, 2), read-only."""
     k = np.arange(f * f)
-    offsets = np.stack([k // f, k % f], -1)
+    offsets = np.stack([k // f, k % f], -1).astype(np.int32)
     offsets.flags.writeable = False
     return offsets
 
 
-@lru_cache(maxsize=16)
+@shape_cache
 def _offsets(w: int, f: int) -> np.ndarray:
     """Flat offset of window cell k = (k // F, k % F) from the window's top-left cell."""
     k = np.arange(f * f)
