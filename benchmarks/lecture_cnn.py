@@ -5,8 +5,9 @@
 1. one traced pass (forward, loss, backward, SGD update, every value kept) in float64 at
    batch 1 and 32, against the same step in PyTorch float64 on the CPU (optional:
    pip install torch==2.13.0) and against the naive loop reference (tracer.reference);
-   timings interleaved in one process, medians; then again with glibc keeping freed
-   memory for reuse (see keep_freed_memory);
+   timings interleaved in one process, medians, the ratio as the median of the paired
+   rounds' ratios; then again with glibc keeping freed memory for reuse (see
+   keep_freed_memory);
 2. peak memory of a traced batch-32 pass (tracemalloc) against the recorded arrays;
 3. exact mode on one 28x28 sample: time, agreement with float, a value to 40 digits;
 4. training digits-cnn on scikit-learn's 8x8 digits (optional: pip install scikit-learn).
@@ -17,6 +18,7 @@ Targets (issue 6): traced/PyTorch <= 1.0x at batch 1, <= 2.0x at batch 32; loop 
 
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 import time
@@ -82,22 +84,25 @@ def timed(fn, number: int) -> float:
     return (time.perf_counter() - start) / number * 1000
 
 
-def interleaved(fns: dict, rounds: int, number: int) -> dict:
-    """Median ms per call of each function, measured in alternating rounds."""
+def interleaved(fns: dict, rounds: int, number: int) -> tuple[dict, list]:
+    """Median ms per call of each function, measured in alternating rounds, and the
+    per-round ratios first / second function (paired: both saw the same machine load)."""
     for fn in fns.values():
         fn()
     times = {name: [] for name in fns}
     for _ in range(rounds):
         for name, fn in fns.items():
             times[name].append(timed(fn, number))
-    return {name: statistics.median(t) for name, t in times.items()}
+    first, *rest = times.values()
+    ratios = [a / b for a, b in zip(first, rest[0])] if rest else []
+    return {name: statistics.median(t) for name, t in times.items()}, ratios
 
 
 def keep_freed_memory() -> bool:
     """Ask glibc to keep freed memory for reuse (mallopt), as a long-running process that
-    traces again and again would want: each traced pass allocates ~12 MB of new arrays
-    (batch 32) and, by default, glibc hands the previous trace's memory back to the
-    kernel, so every pass page-faults it in again."""
+    traces again and again would want: each traced pass allocates ~10 MB of new arrays
+    (batch 32, the records) and, by default, glibc hands the previous trace's memory back
+    to the kernel, so every pass page-faults most of it in again (~1200 faults, ~2 ms)."""
     import ctypes
     import ctypes.util
     try:
@@ -117,18 +122,19 @@ def speed(note: str = "") -> None:
         threads = f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads"
     except ImportError:
         threads = "PyTorch not installed (pip install torch==2.13.0): no comparison"
-    print(f"1. one traced pass of lecture-cnn, float64 ({threads}){note}")
+    load = ", load average {:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
+    print(f"1. one traced pass of lecture-cnn, float64 ({threads}{load}){note}")
     for batch, number in ((1, 50), (32, 5)):
         net = build(batch_spec(batch), "float")
         fns = {"traced": lambda: trace_pass(net, after=False)}
         step = torch_step(net)
         if step:
             fns["torch"] = step
-        t = interleaved(fns, rounds=5 if QUICK else 15, number=number)
+        t, ratios = interleaved(fns, rounds=5 if QUICK else 15, number=number)
         line = f"   batch {batch:>2}: traced {t['traced']:8.3f} ms"
         if step:
             target = 1.0 if batch == 1 else 2.0
-            line += (f" | PyTorch {t['torch']:7.3f} ms | ratio {t['traced'] / t['torch']:5.2f}x"
+            line += (f" | PyTorch {t['torch']:7.3f} ms | ratio {statistics.median(ratios):5.2f}x"
                      f" (target <= {target:.1f}x)")
         if not note:
             loops = 1 if batch == 32 else 3

@@ -67,9 +67,8 @@ class MaxPool2D(Layer):
             return grad_input, {}
         if is_max is None:
             is_max = np.arange(f * f, dtype=first.dtype).reshape(-1, 1, 1, 1, 1) == first
-        zero = nx.zeros(()).item()
         n, c, ho, wo = grad.shape
-        routed = np.where(is_max, grad, zero)  # (F*F, N, C, Ho, Wo)
+        routed = np.where(is_max, grad, nx.scalar(0))  # (F*F, N, C, Ho, Wo)
         routed = routed.reshape(f, f, n, c, ho, wo).transpose(2, 3, 0, 1, 4, 5)
         return scatter_windows(routed, x_shape, s, nx), {}
 
