@@ -106,3 +106,28 @@ def test_traces_share_no_memory():
         np.testing.assert_array_equal(first.quantities[qid].value, value, err_msg=qid)
     for qid in ("conv1.out", "conv2.out", "relu1.out", "pool1.grad", "input.grad"):
         assert not np.shares_memory(first[qid], second[qid]), qid
+
+
+@pytest.mark.parametrize("count", [1, 2, 4, 9])
+def test_first_true_is_the_first_maximum(count):
+    from tracer.layers.pool import _first_true
+    flags = np.random.default_rng(count).random((count, 60)) > 0.7
+    flags[:, :3] = False  # no maximum at all (a NaN window): the last offset
+    want = np.where(flags.any(axis=0), flags.argmax(axis=0), count - 1)
+    np.testing.assert_array_equal(_first_true(flags), want)
+
+
+@pytest.mark.parametrize("size, stride, ties", [(1, 1, "first"), (3, 2, "first"), (3, 2, "all"),
+                                                (2, 3, "first"), (3, 1, "all")])
+def test_pool_sizes_and_strides_equal_the_loop_reference(size, stride, ties):
+    from tracer.reference import reference_pass
+    rng = np.random.default_rng(size * 10 + stride)
+    data = {"learning_rate": 0.1, "conventions": {"pool_ties": ties},
+            "inputs": rng.integers(-2, 3, size=(2, 2, 7, 8)).tolist(), "targets": [0, 1],
+            "layers": [{"type": "relu"}, {"type": "maxpool2d", "size": size, "stride": stride},
+                       {"type": "flatten"}, {"type": "dense", "units": 2, "init": "xavier"},
+                       {"type": "softmax"}]}
+    net = build(from_dict(data), "float")
+    values, trace = reference_pass(net), trace_pass(net)
+    for qid, want in values.items():
+        np.testing.assert_allclose(trace.numbers(qid), want, rtol=1e-12, atol=1e-12, err_msg=qid)

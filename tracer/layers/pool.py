@@ -47,7 +47,7 @@ class MaxPool2D(Layer):
         cand = np.empty((f * f, n, c, ho, wo), dtype=x.dtype)
         cand.reshape(f, f, n, c, ho, wo)[...] = windows(x, f, f, s).transpose(2, 3, 0, 1, 4, 5)
         out, is_max = nx.maxima(cand)  # is_max (F*F, N, C, Ho, Wo) bool
-        first = _first_true(is_max).astype(np.intp)  # the first maximum, row-major
+        first = _first_true(is_max)  # the first maximum, row-major
         argmax = np.take(_cell_offsets(f), first, axis=0)  # (row, col) in the window
         argmax += _window_origins(ho, wo, s)  # (row, col) in A
         ties = is_max.sum(axis=0, dtype=np.int8 if f * f < 128 else np.int64)
@@ -74,17 +74,20 @@ class MaxPool2D(Layer):
 
 
 def _first_true(flags: np.ndarray) -> np.ndarray:
-    """Index of the first True along axis 0 of a bool array (K, ...) as int8 (int64 for K >
-    127); K-1 where none. first = sum over k >= 1 of [no True among flags[0..k-1]]: a loop
-    over the K window offsets, each step elementwise (numpy's argmax along a leading axis
+    """Index of the first True along axis 0 of a bool array (K, ...) as intp; K-1 where
+    none. first = sum over j < K-1 of [flags[0..j] all False]: a loop over the K window
+    offsets, each step elementwise on small integers (numpy's argmax along a leading axis
     is ~5x slower)."""
     count = flags.shape[0]
-    first = np.zeros(flags.shape[1:], dtype=np.int8 if count < 128 else np.int64)
-    none_yet = ~flags[0]
-    for k in range(1, count):
-        first += none_yet
-        none_yet &= ~flags[k]
-    return first
+    if count == 1:
+        return np.zeros(flags.shape[1:], dtype=np.intp)
+    unset = ~flags
+    run = unset[0]  # flags[0..j] all False
+    first = run.astype(np.int8 if count < 128 else np.intp)
+    for j in range(1, count - 1):
+        run &= unset[j]
+        first += run
+    return first.astype(np.intp, copy=False)
 
 
 @shape_cache
