@@ -5,13 +5,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-import mpmath
 import numpy as np
 
 from .layers import LAYER_TYPES, Layer
 from .losses import LOSSES
-from . import exact, scaled
-from .numeric import ApproxNumeric, Numeric, backend
+from .numeric import Numeric, backend
 from .spec import Spec, SpecError
 from .trace import Quantity, Trace
 
@@ -371,6 +369,9 @@ def _loss_after(spec: Spec, net: Network, new_params: dict):
     printed '≈...'.
     """
     exact_mode = net.nx.name == "exact"
+    if exact_mode:
+        from . import exact, scaled
+        from .numeric_exact import ApproxNumeric
     old = {(layer, p): getattr(layer, p) for layer in net.layers for p in layer.param_names}
     try:
         for (layer, p), new in new_params.items():

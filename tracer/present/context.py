@@ -7,7 +7,6 @@ from fractions import Fraction
 
 import numpy as np
 
-from .. import exact
 from ..numeric import FLOAT
 from . import mathtree as m
 
@@ -59,7 +58,10 @@ class Context:
     def approx(self, value):
         """A value to compare or subtract across kinds (exact vs 60-digit): an mpmath
         number in exact mode, the float itself in float mode."""
-        return exact.evaluate(value, 40) if self.exact else value
+        if not self.exact:
+            return value
+        from .. import exact
+        return exact.evaluate(value, 40)
 
     def const(self, value, digits: int | None = None) -> m.Num:
         """A number that is not a quantity cell (a stride, the learning rate)."""
@@ -174,6 +176,7 @@ class Context:
         its decimal (28/5, e^{28/5}/(e^{28/5} + e^{-53/10})); else None."""
         if not self.exact:
             return None
+        from .. import exact
         if isinstance(value, (int, np.integer)):
             return None
         if isinstance(value, Fraction):
@@ -206,7 +209,8 @@ def rational(q: Fraction) -> m.Node:
     return m.row("-", frac) if q < 0 else frac
 
 
-def _atom_node(atom: exact.Atom) -> m.Node:
+def _atom_node(atom) -> m.Node:
+    """An exact.Atom as a math tree: e^a, log(a), or a (the caller divides by it)."""
     arg = atom.arg
     if atom.kind == "exp":
         return m.Power(m.Sym("e"), rational(arg) if isinstance(arg, Fraction) else real_node(arg))
@@ -216,7 +220,7 @@ def _atom_node(atom: exact.Atom) -> m.Node:
     return inner  # 'inv': the caller puts it in a denominator
 
 
-def real_node(x: exact.Real) -> m.Node:
+def real_node(x) -> m.Node:
     """A Real (sum of coefficient * atoms) as a math tree with fractions for 1/(...)."""
     parts = []
     terms = sorted(x.terms.items(), key=lambda mc: mc[0] == ())

@@ -1,0 +1,161 @@
+"""The exact backends (see :mod:`tracer.numeric`): rationals as Fractions with e^x,
+log x and 1/x as exact symbols, and 60-digit mpmath numbers for the loss after the
+update. Imported on first use (it loads mpmath)."""
+
+from __future__ import annotations
+
+from decimal import Decimal, localcontext
+from fractions import Fraction
+from numbers import Rational
+
+import mpmath
+import numpy as np
+
+from . import exact, scaled
+from .numeric import Numeric, _tidy
+
+
+class ExactNumeric(Numeric):
+    """Rationals stay exact; e^x, log x and 1/x of non-rationals are exact symbols."""
+
+    name = "exact"
+    dtype = object
+
+    _exp = np.frompyfunc(exact.exp, 1, 1)
+    _log = np.frompyfunc(exact.log, 1, 1)
+    _inv = np.frompyfunc(exact.inv, 1, 1)
+    _float = np.frompyfunc(float, 1, 1)
+    _text = np.frompyfunc(exact.to_text, 1, 1)
+
+    def scalar(self, x):
+        if isinstance(x, (Rational, Decimal)):
+            return Fraction(x)
+        if isinstance(x, float):
+            return Fraction(x)  # a drawn float: its exact binary value
+        return x
+
+    def array(self, values) -> np.ndarray:
+        arr = np.asarray(values, dtype=object)
+        return np.asarray(np.frompyfunc(self.scalar, 1, 1)(arr), dtype=object).reshape(arr.shape)
+
+    def zeros(self, shape):
+        return np.full(shape, Fraction(0), dtype=object)
+
+    def _apply(self, fn, x):
+        return np.asarray(fn(np.asarray(x, dtype=object)), dtype=object)
+
+    def exp(self, x):
+        return self._apply(self._exp, x)
+
+    def log(self, x):
+        return self._apply(self._log, x)
+
+    def softmax(self, z, axis=-1):
+        e = self.exp(z)
+        return e * self._apply(self._inv, e.sum(axis=axis, keepdims=True))
+
+    def log_sum_exp(self, z, axis=-1):
+        return self.log(self.exp(z).sum(axis=axis))
+
+    def sigmoid(self, x):
+        return self._apply(self._inv, 1 + self.exp(-np.asarray(x, dtype=object)))
+
+    def softplus(self, x):
+        return self.log(1 + self.exp(x))
+
+    def positive(self, x, or_zero=False):
+        return np.asarray(x >= 0 if or_zero else x > 0, dtype=bool)
+
+    def maxima(self, cand):
+        top = cand.max(axis=0)
+        return top, np.asarray(cand == top, dtype=bool)
+
+    def matmul(self, a, b, out=None):
+        """Exact a @ b as integer products over common denominators (tracer.scaled)."""
+        if out is None:
+            return scaled.matmul(a, b)
+        out[...] = scaled.matmul(a, b)
+        return out
+
+    def linear(self, fn, x):
+        return scaled.linear(fn, x)
+
+    def scatter_add(self, values, index, length):
+        return self.linear(lambda v: _add_at(v, index, length), values)
+
+    def to_float(self, x):
+        return scaled.to_float(x)
+
+    def format(self, value, digits: int) -> str:
+        """Same layout as float mode (Python's 'g'), from a value good to digits + 5."""
+        approx = mpmath.nstr(exact.evaluate(value, digits + 5), digits + 5,
+                             min_fixed=-mpmath.inf, max_fixed=mpmath.inf)
+        with localcontext(prec=digits):
+            rounded = +Decimal(approx)
+        if rounded == 0:
+            return "0"
+        if -4 <= rounded.adjusted() < digits:  # the rule of Python's 'g' for floats
+            return _tidy(format(rounded, "f"))
+        return _tidy(format(rounded, f".{digits - 1}e"))
+
+    def exact_text(self, x):
+        arr = np.asarray(x, dtype=object)
+        return np.asarray(self._text(arr), dtype=object).tolist() if arr.ndim else exact.to_text(arr.item())
+
+
+class ApproxNumeric(ExactNumeric):
+    """mpmath numbers at 60 significant digits: for checks on exact traces whose exact
+    forms would be huge (the loss after the update re-runs the network on parameters
+    that are sums of symbols). Their text starts with '≈'."""
+
+    name = "approx"
+    DIGITS = 60
+
+    def scalar(self, x):
+        if isinstance(x, mpmath.mpf):
+            return x
+        return exact.evaluate(ExactNumeric.scalar(self, x), self.DIGITS)
+
+    _mp_exp = np.frompyfunc(mpmath.exp, 1, 1)
+    _mp_log = np.frompyfunc(mpmath.log, 1, 1)
+
+    def zeros(self, shape):
+        return np.full(shape, mpmath.mpf(0), dtype=object)
+
+    def matmul(self, a, b, out=None):
+        return np.matmul(a, b, out=out)
+
+    def linear(self, fn, x):
+        return fn(x)
+
+    def scatter_add(self, values, index, length):
+        return _add_at(values, index, length)
+
+    def exp(self, x):
+        return self._apply(self._mp_exp, x)
+
+    def log(self, x):
+        return self._apply(self._mp_log, x)
+
+    def softmax(self, z, axis=-1):
+        e = self.exp(z - z.max(axis=axis, keepdims=True))
+        return e / e.sum(axis=axis, keepdims=True)
+
+    def log_sum_exp(self, z, axis=-1):
+        top = z.max(axis=axis, keepdims=True)
+        return (top + self.log(self.exp(z - top).sum(axis=axis, keepdims=True))).squeeze(axis)
+
+    def sigmoid(self, x):
+        return 1 / (1 + self.exp(-np.asarray(x, dtype=object)))
+
+
+def _add_at(values, index, length):
+    """Numeric.scatter_add for object arrays (numpy's bincount takes floats only)."""
+    out = np.zeros(length, dtype=values.dtype)
+    np.add.at(out, index, values.ravel())
+    return out
+
+
+
+EXACT = ExactNumeric()
+APPROX = ApproxNumeric()
