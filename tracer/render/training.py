@@ -40,6 +40,27 @@ class Chart:
     yticks: list[tuple[str, str]]  # (y, label)
     gaps: list[int] = field(default_factory=list)  # epochs with no finite value
 
+    # where the tick labels and axis titles go (so the template only prints)
+    @property
+    def ytick_label_x(self) -> float:
+        return self.left - 6
+
+    @property
+    def xtick_end(self) -> float:
+        return self.bottom + 4
+
+    @property
+    def xtick_label_y(self) -> float:
+        return self.bottom + 16
+
+    @property
+    def x_title(self) -> tuple[float, float]:
+        return (self.left + self.right) / 2, self.height - 4
+
+    @property
+    def y_title(self) -> tuple[float, float]:
+        return 12, (self.top + self.bottom) / 2
+
 
 def nice_step(span: float, count: int = 5) -> float:
     """A step of 1, 2, 2.5 or 5 times a power of ten giving about ``count`` intervals."""
