@@ -200,10 +200,8 @@ def _warm_up(settings: Settings) -> None:
     from .present import handout  # noqa: F401
     from .render import html  # noqa: F401
     if settings.pdf:
-        try:
-            import weasyprint  # noqa: F401
-        except (ImportError, OSError):
-            pass  # each variant reports it
+        from .render.pdf import preload
+        preload()
 
 
 def run_batch(variants: list[Variant], settings: Settings, *, jobs: int | None = None,

@@ -46,6 +46,15 @@ def _fetcher_class():
     return AssetsOnlyFetcher
 
 
+def preload() -> None:
+    """Import WeasyPrint now (a parent process warms up before forking workers);
+    a missing WeasyPrint is reported later, by :func:`render_pdf`."""
+    try:
+        import weasyprint  # noqa: F401
+    except (ImportError, OSError):
+        pass
+
+
 def render_pdf(html: str) -> bytes:
     """The PDF of a handout's HTML. Fonts come from the HTML (inline) and fontconfig."""
     try:
