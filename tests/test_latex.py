@@ -85,3 +85,11 @@ def test_text_is_escaped():
     assert escape_text(r"\text{<&>} $x_1$ 100%") == \
         r"\textbackslash{}text\{\textless{}\&\textgreater{}\} \$x\_1\$ 100\%"
     assert to_latex(m.Text("a & b")) == r"\text{a \& b}"
+
+
+def test_a_blank_does_not_give_its_sign_away():
+    from tracer.present.context import operand
+    line = m.row(m.Num("11"), "·", operand(m.Num("-0.5", "dense1.weight[0,1]")))
+    assert to_latex(line) == r"11 \cdot (-0.5)"
+    assert to_latex(line, hidden={"dense1.weight"}) == r"11 \cdot \blank"
+    assert to_latex(line, hidden={"dense1.weight"}, answers=True) == r"11 \cdot (\answer{-0.5})"

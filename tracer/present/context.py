@@ -198,7 +198,7 @@ def short_index(index: tuple, shape: tuple) -> tuple:
 def operand(node: m.Node) -> m.Node:
     """A factor in a product: negative numbers go in parentheses, 2·(−0.5)."""
     if isinstance(node, m.Num) and node.text.startswith("-"):
-        return m.paren(node)
+        return m.Group(node, for_sign=True)
     return node
 
 

@@ -74,6 +74,8 @@ class LatexPrinter:
         return re.sub(r"  +", " ", "".join(self.print(i) for i in node.items)).strip()
 
     def _print_Group(self, node: m.Group) -> str:
+        if node.for_sign and not self.answers and self._is_hidden(node.body.ref):
+            return self.print(node.body)  # a blank must not give its sign away
         left = SYMBOLS.get(node.left, node.left)
         right = SYMBOLS.get(node.right, node.right)
         if any(isinstance(n, (m.Frac, m.Matrix, m.BigOp)) for n in m.walk(node.body)):

@@ -56,6 +56,7 @@ class Group(Node):
     body: Node
     left: str = "("
     right: str = ")"
+    for_sign: bool = False  # only there because the number is negative: a blank drops it
 
 
 @dataclass(frozen=True)

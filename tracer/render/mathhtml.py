@@ -94,6 +94,9 @@ class HtmlMathPrinter:
         return "".join(self.print(i) for i in node.items)
 
     def _print_Group(self, node: m.Group) -> str:
+        if node.for_sign and not self.answers and not self.marks and \
+                self._is_hidden(node.body.ref):
+            return self.print(node.body)  # a blank must not give its sign away
         body = self.print(node.body)
         left, right = escape(node.left), escape(node.right)
         if any(isinstance(n, (m.Frac, m.Matrix, m.BigOp)) for n in m.walk(node.body)):

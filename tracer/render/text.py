@@ -55,6 +55,8 @@ class TextMathPrinter:
         return re.sub(r"  +", " ", "".join(self.print(i) for i in node.items)).strip()
 
     def _print_Group(self, node: m.Group) -> str:
+        if node.for_sign and not self.answers and self._is_hidden(node.body.ref):
+            return self.print(node.body)  # a blank must not give its sign away
         return f"{node.left}{self.print(node.body)}{node.right}"
 
     def _print_Frac(self, node: m.Frac) -> str:
