@@ -158,7 +158,7 @@ CASES = [
     case("empty-json", "json", "  \n", "the file is empty", "expected a spec"),
     case("yaml-only-comments", "yaml", "# nothing here\n---\n", "no content",
          "expected a spec"),
-    case("not-utf8", "json", b'{"title": "\xff"}', "cannot read", "utf-8"),
+    case("not-utf8", "json", b'{"title": "\xff"}', "is not UTF-8 text", "UTF-8"),
     case("toml-syntax-error", "toml", 'title = "x"\ninput = [[1, 2]\ntarget = 0\n',
          "line 3", "not valid TOML"),
     case("yaml-syntax-error", "yaml", "input: [[1, 2], [3, 4]\ntarget: 0\n",

@@ -82,3 +82,20 @@ def write_all(files: dict, *, overwrite: bool = False) -> list[Path]:
             raise OutputError(f"{path}: already exists and was not written by cnntrace; "
                               "choose another name or pass --force")
     return [write_atomic(path, data, overwrite=True) for path, data in files.items()]
+
+
+def read_text(path: Path, kind: str, error: type = OutputError, max_bytes: int | None = None) -> str:
+    """A user's UTF-8 text file (a byte-order mark is allowed), or ``error`` with one line
+    naming the file: missing, a folder, too large, not UTF-8, unreadable."""
+    try:
+        if path.is_dir():
+            raise error(f"{path}: is a folder, expected {kind}")
+        if max_bytes is not None and path.stat().st_size > max_bytes:
+            raise error(f"{path}: is larger than {max_bytes // 1_000_000} MB; expected {kind}")
+        return path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise error(f"{path}: no such file") from None
+    except UnicodeDecodeError:
+        raise error(f"{path}: is not UTF-8 text") from None
+    except OSError as err:
+        raise error(f"{path}: cannot read: {err.strerror or err}") from None

@@ -135,12 +135,8 @@ def load_spec(path: str | Path) -> Spec:
     if fmt is None:
         raise SpecError(f"{path}: unknown spec file type {path.suffix or '(none)'!r}; "
                         "expected .toml, .yaml, .yml or .json")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SpecError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise SpecError(f"{path}: cannot read: {err}") from None
+    from .files import read_text
+    text = read_text(path, "a spec file", SpecError)
     return from_dict(parse_text(text, fmt, str(path)), str(path))
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import CnnTraceError
+from ..files import read_text
 
 MAX_BYTES = 5_000_000
 FORMATS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".toml": "toml", ".csv": "csv"}
@@ -164,19 +165,8 @@ def read_answer_file(path: str | Path) -> AnswerFile:
 
 
 def _read_text(path: Path) -> str:
-    try:
-        if path.is_dir():
-            raise AnswerFileError(f"{path}: is a folder, expected an answer file")
-        if path.stat().st_size > MAX_BYTES:
-            raise AnswerFileError(f"{path}: is larger than {MAX_BYTES // 1_000_000} MB; "
-                                  "an answer file lists a few quantities")
-        return path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise AnswerFileError(f"{path}: no such file") from None
-    except UnicodeDecodeError:
-        raise AnswerFileError(f"{path}: is not UTF-8 text") from None
-    except OSError as err:
-        raise AnswerFileError(f"{path}: cannot read: {err.strerror or err}") from None
+    return read_text(path, "an answer file (an answer file lists a few quantities)",
+                     AnswerFileError, MAX_BYTES)
 
 
 def parse_answers(text: str, fmt: str, source: str = "<answers>") -> AnswerFile:
