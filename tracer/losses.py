@@ -1,25 +1,25 @@
 """Losses, each fused with its output layer's backward.
 
-Both return ``(loss, grad_logits)``: the scalar loss and dL/dz for the logits z that
-enter the output layer. ``scale`` is 1/N for the mean over the batch, 1 for the sum.
+Each takes the logits z (N, K) that enter the output layer, the output layer's values
+y_hat = f(z) (softmax or sigmoid, already computed by its forward), the targets y (N, K)
+and ``scale`` (1/N for the mean over the batch, 1 for the sum); each returns
+``(loss, grad_logits)``: the scalar loss and dL/dz.
 """
 
 from __future__ import annotations
 
 
-def cross_entropy(z, y, scale, nx):
+def cross_entropy(z, y_hat, y, scale, nx):
     """L = -scale * sum_{n,k} y[n,k] log y_hat[n,k],  log y_hat = z - log sum_j e^{z_j};
-    dL/dz = scale * (y_hat - y).  z, y: (N, K)."""
-    y_hat = nx.softmax(z)
+    dL/dz = scale * (y_hat - y)."""
     log_y_hat = z - nx.log_sum_exp(z)[:, None]
     loss = -(y * log_y_hat).sum() * scale
     return loss, (y_hat - y) * scale
 
 
-def binary_cross_entropy(z, y, scale, nx):
+def binary_cross_entropy(z, s, y, scale, nx):
     """L = -scale * sum [y log s + (1 - y) log(1 - s)] with s = sigmoid(z),
     using -log s = softplus(-z) and -log(1 - s) = softplus(z);  dL/dz = scale * (s - y)."""
-    s = nx.sigmoid(z)
     loss = (y * nx.softplus(-z) + (1 - y) * nx.softplus(z)).sum() * scale
     return loss, (s - y) * scale
 

@@ -215,13 +215,11 @@ def _targets(spec, classes, output_type):
 class _Recorder:
     """Collects quantities, dropping the batch axis when the spec gave one sample."""
 
-    def __init__(self, batched: bool, nx: Numeric):
-        self.batched, self.nx = batched, nx
+    def __init__(self, batched: bool):
+        self.batched = batched
         self.quantities: dict[str, Quantity] = {}
 
-    def add(self, qid, value, layer, step, per_sample=True):
-        if not isinstance(value, np.ndarray):
-            value = np.asarray(value, dtype=self.nx.dtype)
+    def add(self, qid, value: np.ndarray, layer, step, per_sample=True):
         if per_sample and not self.batched:
             value = value[0] if value.ndim > 1 else np.asarray(value[0], dtype=value.dtype)
         self.quantities[qid] = Quantity(qid, value, layer, step)
@@ -244,7 +242,9 @@ def loss(net: Network):
     x = net.inputs
     for layer in net.layers[:-1]:
         x, _, _ = layer.forward(x, net.nx)
-    value, _ = LOSSES[net.layers[-1].type][1](x, net.targets, _loss_scale(net), net.nx)
+    output = net.layers[-1]
+    y_hat, _, _ = output.forward(x, net.nx)
+    value, _ = LOSSES[output.type][1](x, y_hat, net.targets, _loss_scale(net), net.nx)
     return value
 
 
@@ -299,7 +299,7 @@ def _pass(net: Network, rec) -> dict:
     for suffix, value in records.items():
         rec.add(f"{output.name}.{suffix}", value, output.name, "forward")
     rec.add("target.out", net.targets, "target", "forward")
-    value, grad = LOSSES[output.type][1](x, net.targets, _loss_scale(net), nx)
+    value, grad = LOSSES[output.type][1](x, y_hat, net.targets, _loss_scale(net), nx)
     rec.add("loss.out", np.asarray(value, dtype=nx.dtype), "loss", "forward", per_sample=False)
 
     # backward: dL/d(out) of each layer, from the logits back to the input
@@ -347,7 +347,7 @@ def run_pass(spec: Spec, mode: str = "float", after: bool = True) -> Trace:
 def trace_pass(net: Network, after: bool = True) -> Trace:
     """:func:`run_pass` on an already built network (its parameters are not changed)."""
     spec, mode = net.spec, net.nx.name
-    rec = _Recorder(spec.batched, net.nx)
+    rec = _Recorder(spec.batched)
     new_params = _pass(net, rec)
     if after and net.targets is not None:
         rec.add("loss.after", np.asarray(_loss_after(spec, net, new_params), dtype=net.nx.dtype),

@@ -20,7 +20,7 @@ VERSION = 1
 _CELL = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_]+)(?:\[([0-9,\s]*)\])?$")
 
 
-@dataclass
+@dataclass(slots=True)
 class Quantity:
     """One recorded tensor: ``value`` (backend array), where it came from, exact text."""
 

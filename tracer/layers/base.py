@@ -96,17 +96,6 @@ def window_index(shape: tuple, kh: int, kw: int, stride: int) -> np.ndarray:
     return _cell_index(shape, kh, kw, stride).ravel()
 
 
-@shape_cache
-def im2col_index(shape: tuple, kh: int, kw: int, stride: int) -> np.ndarray:
-    """The same laid out as conv2d's im2col matrix with its row of ones, (N, C*kh*kw + 1,
-    Ho*Wo) ravelled; the row of ones points at X.size (a spare cell past the end)."""
-    n, c, _, _ = shape
-    cells = _cell_index(shape, kh, kw, stride)
-    index = np.full((n, c * kh * kw + 1, math.prod(cells.shape[4:])), math.prod(shape))
-    index[:, :-1].reshape(cells.shape)[...] = cells
-    return index.ravel()
-
-
 def pad(x: np.ndarray, padding: int, nx) -> np.ndarray:
     """Zero-pad the two spatial axes of x (N, C, H, W) by ``padding`` on every side."""
     if padding == 0:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from ..spec import SpecError
-from .base import Layer, im2col_index, pad, windows
+from .base import Layer, pad, scatter_windows, windows
 
 
 class Conv2D(Layer):
@@ -45,44 +43,39 @@ class Conv2D(Layer):
         return (f, (h - kh + 2 * p) // s + 1, (w - kw + 2 * p) // s + 1)
 
     def forward(self, x, nx):
-        """im2col with a row of ones for the bias:
-        cols[n, (c,h,w), (i,j)] = Xp[n, c, i*S+h, j*S+w] and cols[n, C*kh*kw, :] = 1, so that
-        Z[n] = [K2 | b] cols[n] with K2 = K reshaped to (F, C*kh*kw): one matrix product per
-        sample gives the sum over the window and the bias."""
+        """im2col: cols[n, (c,h,w), (i,j)] = Xp[n, c, i*S+h, j*S+w], so that the sum over
+        every window is one matrix product per sample, Z[n] = K2 cols[n] + b, with K2 = K
+        reshaped to (F, C*kh*kw). cols is (N, C*kh*kw, Ho*Wo)."""
         n = x.shape[0]
         f, c, kh, kw = self.weight.shape
         win = windows(pad(x, self.padding, nx), kh, kw, self.stride)  # (N, C, kh, kw, Ho, Wo)
         ho, wo = win.shape[4:]
-        rows = c * kh * kw
-        cols = np.empty((n, rows + 1, ho * wo), dtype=x.dtype)  # (N, C*kh*kw + 1, Ho*Wo)
-        cols[:, :rows].reshape(win.shape)[...] = win
-        cols[:, rows] = nx.scalar(1)
-        kernel_bias = np.concatenate([self.weight.reshape(f, rows), self.bias[:, None]], axis=1)
-        z = nx.matmul(kernel_bias, cols).reshape(n, f, ho, wo)
-        return z, {}, (x.shape, cols)
+        cols = np.empty((n, c * kh * kw, ho * wo), dtype=x.dtype)  # its own copy: the
+        cols.reshape(win.shape)[...] = win  # backward writes over it
+        z = nx.matmul(self.weight.reshape(f, -1), cols)
+        z += self.bias[:, None]
+        return z.reshape(n, f, ho, wo), {}, (x.shape, cols)
 
     def backward(self, grad, saved, nx):
-        """[dK2 | db] = sum_n dZ[n] cols[n]^T: dK[f,c,h,w] = sum_{n,i,j} dZ[n,f,i,j]
-        Xp[n,c,i*S+h,j*S+w] and, from the row of ones, db[f] = sum_{n,i,j} dZ[n,f,i,j].
+        """dK2 = sum_n dZ[n] cols[n]^T, i.e. dK[f,c,h,w] = sum_{n,i,j} dZ[n,f,i,j]
+        Xp[n,c,i*S+h,j*S+w];  db[f] = sum_{n,i,j} dZ[n,f,i,j];
         dcols[n] = K2^T dZ[n] (N, C*kh*kw, Ho*Wo), and dXp[n,c,i*S+h,j*S+w] += dcols[n,(c,h,w),
-        (i,j)] (the adjoint of im2col), then crop the padding.
-
-        dcols is written over cols (no longer needed; its row of ones is left alone and
-        scattered to a spare cell past the end of dXp, dropped)."""
+        (i,j)] (the adjoint of im2col), then crop the padding. dcols is written over cols,
+        which is no longer needed."""
         x_shape, cols = saved
         n, f, ho, wo = grad.shape
         _, c, kh, kw = self.weight.shape
-        rows = c * kh * kw
         g = grad.reshape(n, f, ho * wo)
-        grad_kernel_bias = nx.matmul(g, cols.transpose(0, 2, 1)).sum(axis=0)  # (F, rows + 1)
-        grad_weight = grad_kernel_bias[:, :rows].reshape(self.weight.shape)
-        grad_bias = grad_kernel_bias[:, rows]
-        nx.matmul(self.weight.reshape(f, rows).T, g, out=cols[:, :rows])  # dcols
+        if n == 1:  # one product of two matrices: BLAS, without a batch loop
+            grad_weight = nx.matmul(g[0], cols[0].T)
+        else:
+            grad_weight = nx.matmul(g, cols.transpose(0, 2, 1)).sum(axis=0)
+        grad_weight = grad_weight.reshape(self.weight.shape)
+        grad_bias = g.sum(axis=(0, 2))
+        dcols = nx.matmul(self.weight.reshape(f, -1).T, g, out=cols)
         _, _, h, w = x_shape
         p = self.padding
         padded = (n, c, h + 2 * p, w + 2 * p)
-        spare = math.prod(padded)  # where the row of ones goes
-        index = im2col_index(padded, kh, kw, self.stride)
-        grad_padded = nx.scatter_add(cols, index, spare + 1)[:spare].reshape(padded)
+        grad_padded = scatter_windows(dcols.reshape(n, c, kh, kw, ho, wo), padded, self.stride, nx)
         grad_input = grad_padded[:, :, p:p + h, p:p + w]
         return grad_input, {"grad_weight": grad_weight, "grad_bias": grad_bias}
