@@ -77,8 +77,9 @@ class Numeric:
         the largest magnitude max_k |cand[k]| count, for the same reason as in
         :meth:`positive` (that magnitude is top itself when no candidate is negative)."""
         top = cand.max(axis=0)
-        size = top if cand.min(initial=0.0) >= 0 else np.maximum(top, -cand.min(axis=0))
-        return top, cand >= top - TIE_TOLERANCE * size
+        if cand.min(initial=0.0) >= 0:
+            return top, cand >= top * (1 - TIE_TOLERANCE)
+        return top, cand >= top - TIE_TOLERANCE * np.maximum(top, -cand.min(axis=0))
 
     def matmul(self, a, b, out=None):
         """a @ b (numpy's matmul: batched over leading axes), into ``out`` if given.
