@@ -48,7 +48,7 @@ class MaxPool2D(Layer):
         cand.reshape(f, f, n, c, ho, wo)[...] = windows(x, f, f, s).transpose(2, 3, 0, 1, 4, 5)
         out, is_max = nx.maxima(cand)  # is_max (F*F, N, C, Ho, Wo) bool
         first = _first_true(is_max)  # the first maximum, row-major
-        argmax = np.take(_cell_offsets(f), first, axis=0)  # (row, col) in the window
+        argmax = _cell_offsets(f).take(first, axis=0)  # (row, col) in the window
         argmax += _window_origins(ho, wo, s)  # (row, col) in A
         ties = is_max.sum(axis=0, dtype=np.int8 if f * f < 128 else np.int64)
         saved = (x.shape, first, is_max if self.ties == "all" else None)
