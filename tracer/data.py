@@ -106,7 +106,8 @@ def read_idx(path: str | Path) -> np.ndarray:
             raise DataError(f"{path}: not a valid gzip file ({err})") from None
     what = "an IDX file (2 zero bytes, a type byte, a dimension count, big-endian sizes)"
     if len(raw) < 4 or raw[:2] != b"\x00\x00":
-        raise DataError(f"{path}: expected {what}; the file starts with {raw[:4].hex() or 'nothing'}")
+        start = raw[:4].hex() or "nothing"
+        raise DataError(f"{path}: expected {what}; the file starts with {start}")
     kind, ndim = raw[2], raw[3]
     if kind not in IDX_TYPES:
         raise DataError(f"{path}: unknown IDX data type 0x{kind:02x}; expected one of "

@@ -84,7 +84,8 @@ def write_all(files: dict, *, overwrite: bool = False) -> list[Path]:
     return [write_atomic(path, data, overwrite=True) for path, data in files.items()]
 
 
-def read_text(path: Path, kind: str, error: type = OutputError, max_bytes: int | None = None) -> str:
+def read_text(path: Path, kind: str, error: type = OutputError,
+              max_bytes: int | None = None) -> str:
     """A user's UTF-8 text file (a byte-order mark is allowed), or ``error`` with one line
     naming the file: missing, a folder, too large, not UTF-8, unreadable."""
     try:

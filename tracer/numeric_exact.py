@@ -100,7 +100,9 @@ class ExactNumeric(Numeric):
 
     def exact_text(self, x):
         arr = np.asarray(x, dtype=object)
-        return np.asarray(self._text(arr), dtype=object).tolist() if arr.ndim else exact.to_text(arr.item())
+        if not arr.ndim:
+            return exact.to_text(arr.item())
+        return np.asarray(self._text(arr), dtype=object).tolist()
 
 
 class ApproxNumeric(ExactNumeric):

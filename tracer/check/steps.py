@@ -107,7 +107,7 @@ class PassModel:
     def _build(self):
         layers = self.net.layers
         infos = self.trace.layers
-        params = [f"{l.name}.{p}" for l in layers for p in l.param_names]
+        params = [f"{layer.name}.{p}" for layer in layers for p in layer.param_names]
         for qid in ["input.out", "target.out"] + params:
             self._add(qid, "given", None, (), (qid,), None)
         for layer, info in zip(layers[:-1], infos):
