@@ -153,13 +153,13 @@ def conv_backward(ctx: Context, info: dict) -> Section:
     grad = f"{name}.grad"
     samples = batch_prefix(ctx)
     out_h, out_w = info["out_shape"][1:]
+    over_i_j = m.BigOp("∑", m.row(m.Sym("i"), ",", m.Sym("j")))
+    row_of = m.row(m.Sym("i"), "·", m.Num(str(s)), "+", m.Sym("h"))
+    col_of = m.row(m.Sym("j"), "·", m.Num(str(s)), "+", m.Sym("w"))
     formulas = [
-        m.row(d(m.sub("K", "f", "c", "h", "w")), "=", m.BigOp("∑", m.row(m.Sym("i"), ",", m.Sym("j"))),
-              d(m.sub("Z", "f", "i", "j")),
-              m.Sym("X̃" if p else "X", m.joined([m.Sym("c"), m.row(m.Sym("i"), "·", m.Num(str(s)), "+", m.Sym("h")),
-                                              m.row(m.Sym("j"), "·", m.Num(str(s)), "+", m.Sym("w"))], ","))),
-        m.row(d(m.sub("b", "f")), "=", m.BigOp("∑", m.row(m.Sym("i"), ",", m.Sym("j"))),
-              d(m.sub("Z", "f", "i", "j")))]
+        m.row(d(m.sub("K", "f", "c", "h", "w")), "=", over_i_j, d(m.sub("Z", "f", "i", "j")),
+              m.Sym("X̃" if p else "X", m.joined([m.Sym("c"), row_of, col_of], ","))),
+        m.row(d(m.sub("b", "f")), "=", over_i_j, d(m.sub("Z", "f", "i", "j")))]
     blocks = [Para("conv.backward.intro"), Display(formulas)]
 
     lines = []
@@ -197,8 +197,9 @@ def conv_backward(ctx: Context, info: dict) -> Section:
                         for j in range(out_w):
                             h, w = r + p - i * s, col + p - j * s
                             if 0 <= h < kh and 0 <= w < kw:
+                                weight = ctx.num(f"{name}.weight", (f, c, h, w))
                                 terms.append(m.row(operand(ctx.num(grad, n + (f, i, j))), "·",
-                                                   operand(ctx.num(f"{name}.weight", (f, c, h, w)))))
+                                                   operand(weight)))
                 index = (c, r, col) if channels > 1 else (r, col)
                 lines.append(m.row(d(m.sub("X", *index)), "=",
                                    ctx.sum_of(terms) if terms else m.Num("0"), "=",

@@ -182,7 +182,8 @@ def activation_forward(ctx: Context, info: dict) -> Section:
             rhs = zi if ctx.trace.numbers(f"{name}.local_grad")[index] == 1 else \
                 m.row(ctx.const(info["slope"]), "·", operand(zi))
         else:
-            rhs = m.Frac(m.Num("1"), m.row(m.Num("1"), "+", m.Power(m.Sym("e"), m.row("-", operand(zi)))))
+            rhs = m.Frac(m.Num("1"),
+                         m.row(m.Num("1"), "+", m.Power(m.Sym("e"), m.row("-", operand(zi)))))
         lines.append(m.row(cell_sym("A", short_index(index, shape)), "=", rhs, "=",
                            ctx.num(a, index)))
     blocks.append(Display(lines))
@@ -325,8 +326,9 @@ def sigmoid_output_forward(ctx: Context, info: dict) -> Section:
     for n in batch_prefix(ctx):
         lines = []
         for k in range(info["out_shape"][0]):
+            exponent = m.row("-", operand(ctx.num(z_id, n + (k,))))
             lines.append(m.row(m.sub("y", k, hat=True), "=", m.Frac(m.Num("1"), m.row(
-                m.Num("1"), "+", m.Power(m.Sym("e"), m.row("-", operand(ctx.num(z_id, n + (k,))))))),
+                m.Num("1"), "+", m.Power(m.Sym("e"), exponent))),
                 "≈", ctx.prob(f"{name}.out", n + (k,))))
         blocks.append(Display(lines))
     return _section(info, "sigmoid_out.title", blocks)

@@ -124,7 +124,8 @@ class LatexPrinter:
 
     def _print_Heatmap(self, node: m.Heatmap) -> str:
         h, w = node.values.shape
-        return rf"\fbox{{\text{{heatmap {h}$\times${w}, $|x| \leq {number(f'{node.limit:.3g}')}$}}}}"
+        limit = number(f"{node.limit:.3g}")
+        return rf"\fbox{{\text{{heatmap {h}$\times${w}, $|x| \leq {limit}$}}}}"
 
     def _print_Space(self, node: m.Space) -> str:
         return r" \quad "

@@ -76,14 +76,12 @@ def parameters_section(ctx: Context) -> Section:
     blocks = [Para("params.input"), Display(ctx.tensor("input.out", m.Sym("X")))]
     for info in trace.layers:
         name = info["name"]
-        if info["type"] == "conv2d":
-            blocks.append(Display(ctx.tensor(f"{name}.weight", m.Sym("K")) +
-                                  [m.row(m.Sym("b", style="bold"), "=", ctx.matrix(f"{name}.bias"))],
-                                  Para("params.conv", {"layer": name})))
-        elif info["type"] == "dense":
-            blocks.append(Display(ctx.tensor(f"{name}.weight", m.Sym("W")) +
-                                  [m.row(m.Sym("b", style="bold"), "=", ctx.matrix(f"{name}.bias"))],
-                                  Para("params.dense", {"layer": name})))
+        if info["type"] in ("conv2d", "dense"):
+            conv = info["type"] == "conv2d"
+            kernel, key = ("K", "params.conv") if conv else ("W", "params.dense")
+            bias = m.row(m.Sym("b", style="bold"), "=", ctx.matrix(f"{name}.bias"))
+            blocks.append(Display(ctx.tensor(f"{name}.weight", m.Sym(kernel)) + [bias],
+                                  Para(key, {"layer": name})))
     if "target.out" in trace:
         blocks.append(Display(ctx.tensor("target.out", m.Sym("y", style="bold")),
                               Para("params.target")))
