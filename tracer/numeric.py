@@ -68,7 +68,7 @@ class Numeric:
         not 0: without the tolerance float mode would break ReLU'(0) = 0 where exact
         mode does not.
         """
-        tol = TIE_TOLERANCE * np.abs(x).max(initial=0.0)
+        tol = TIE_TOLERANCE * max(x.max(initial=0.0), -x.min(initial=0.0))  # max|x|
         return x >= -tol if or_zero else x > tol
 
     def maxima(self, cand):
