@@ -47,18 +47,10 @@ class MaxPool2D(Layer):
         cand = np.empty((f * f, n, c, ho, wo), dtype=x.dtype)
         cand.reshape(f, f, n, c, ho, wo)[...] = windows(x, f, f, s).transpose(2, 3, 0, 1, 4, 5)
         out, is_max = nx.maxima(cand)  # is_max (F*F, N, C, Ho, Wo) bool
-        if f * f <= MAX_TABLE_CELLS:  # look up the window's tie pattern
-            pattern = np.dot(_bit_values(f * f), is_max.reshape(f * f, -1))
-            pattern = pattern.astype(np.intp).reshape(out.shape)
-            first_cell, tie_count, cell_offset = _pattern_tables(f)
-            first = first_cell.take(pattern)  # the first maximum, row-major
-            ties = tie_count.take(pattern)
-            argmax = cell_offset.take(pattern, axis=0)  # (row, col) in the window
-        else:
-            first = _first_true(is_max)
-            ties = _count_true(is_max)
-            argmax = _cell_offsets(f).take(first, axis=0)
+        first = _first_true(is_max)  # the first maximum, row-major
+        argmax = _cell_offsets(f).take(first, axis=0)  # (row, col) in the window
         argmax += _window_origins(ho, wo, s)  # (row, col) in A
+        ties = is_max.sum(axis=0, dtype=np.int8 if f * f < 128 else np.int64)
         saved = (x.shape, first, is_max if self.ties == "all" else None)
         return out, {"argmax": argmax, "ties": ties}, saved
 
@@ -81,56 +73,21 @@ class MaxPool2D(Layer):
         return scatter_windows(routed, x_shape, s, nx), {}
 
 
-MAX_TABLE_CELLS = 9  # windows up to 3x3 use the tie-pattern tables (2**9 rows)
-
-
-@shape_cache
-def _bit_values(count: int) -> np.ndarray:
-    """2**k for the window cells k < count, as float64 (for one BLAS product)."""
-    values = 2.0 ** np.arange(count)
-    values.flags.writeable = False
-    return values
-
-
-@shape_cache
-def _pattern_tables(f: int) -> tuple:
-    """For every tie pattern p of an F x F window (bit k set when cell k ties for the max):
-    the first tied cell (intp, F*F - 1 when none), how many tie (int8), and the first's
-    (row, col) in the window (int32, 2); read-only."""
-    count = f * f
-    bits = (np.arange(1 << count)[:, None] >> np.arange(count)) & 1  # (2**count, count)
-    first = _first_true(bits.T.astype(bool))
-    ties = bits.sum(axis=1).astype(np.int8)
-    tables = first, ties, _cell_offsets(f).take(first, axis=0)
-    for table in tables:
-        table.flags.writeable = False
-    return tables
-
-
 def _first_true(flags: np.ndarray) -> np.ndarray:
     """Index of the first True along axis 0 of a bool array (K, ...) as intp; K-1 where
     none. first = sum over j < K-1 of [flags[0..j] all False]: a loop over the K window
-    offsets, each step elementwise on bytes (numpy's argmax along a leading axis is ~5x
-    slower; the bools are added as uint8 views, as a bool-to-int cast costs more than the
-    sum on arrays this small)."""
+    offsets, each step elementwise on small integers (numpy's argmax along a leading axis
+    is ~5x slower)."""
     count = flags.shape[0]
     if count == 1:
         return np.zeros(flags.shape[1:], dtype=np.intp)
     unset = ~flags
     run = unset[0]  # flags[0..j] all False
-    small = count <= 255  # first fits a byte
-    first = run.view(np.uint8).copy() if small else run.astype(np.intp)
+    first = run.astype(np.int8 if count < 128 else np.intp)
     for j in range(1, count - 1):
         run &= unset[j]
-        first += run.view(np.uint8) if small else run
+        first += run
     return first.astype(np.intp, copy=False)
-
-
-def _count_true(flags: np.ndarray) -> np.ndarray:
-    """How many of flags[:, ...] are True: (...) int8 (int64 past 127), summed as bytes."""
-    if flags.shape[0] < 128:
-        return np.add.reduce(flags.view(np.int8), axis=0, dtype=np.int8)
-    return flags.sum(axis=0, dtype=np.int64)
 
 
 @shape_cache
