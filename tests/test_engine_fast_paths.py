@@ -117,7 +117,8 @@ def test_first_true_is_the_first_maximum(count):
 
 
 @pytest.mark.parametrize("size, stride, ties", [(1, 1, "first"), (3, 2, "first"), (3, 2, "all"),
-                                                (2, 3, "first"), (3, 1, "all")])
+                                                (2, 3, "first"), (3, 1, "all"), (4, 2, "first"),
+                                                (4, 3, "all")])
 def test_pool_sizes_and_strides_equal_the_loop_reference(size, stride, ties):
     from tracer.reference import reference_pass
     rng = np.random.default_rng(size * 10 + stride)
