@@ -1,4 +1,5 @@
-"""Shared helpers: random networks for gradient and mode-agreement checks."""
+"""Shared helpers: central differences, random networks for gradient and mode-agreement
+checks."""
 
 from __future__ import annotations
 
@@ -6,6 +7,22 @@ import numpy as np
 import pytest
 
 from tracer import from_dict
+
+EPS = 1e-6
+
+
+def numeric_grad(f, x: np.ndarray, indices) -> np.ndarray:
+    """Central differences of the scalar f() with respect to x at ``indices`` (in place)."""
+    out = []
+    for index in indices:
+        old = x[index]
+        x[index] = old + EPS
+        up = f()
+        x[index] = old - EPS
+        down = f()
+        x[index] = old
+        out.append((up - down) / (2 * EPS))
+    return np.array(out)
 
 
 def random_spec(rng: np.random.Generator, *, batch=None, hidden="relu", output="softmax",

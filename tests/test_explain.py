@@ -14,6 +14,8 @@ from tracer.network import build, run_pass
 from tracer.numeric import FLOAT
 from tracer.report import render
 
+from conftest import numeric_grad
+
 A = "[[1,2,3,4],[5,6,7,8],[9,10,11,12],[13,14,15,16]]"
 K = "[[1,0,1],[0,1,0],[1,0,1]]"
 
@@ -82,7 +84,6 @@ def fd_check(spec_data: dict, rng):
     trace = run_pass(spec)
     net = build(spec)
     g = np.asarray(spec_data["grad_out"], dtype=float)
-    eps = 1e-6
 
     def objective():
         x = net.inputs
@@ -91,13 +92,7 @@ def fd_check(spec_data: dict, rng):
         return float((x.reshape(g.shape) * g).sum())
 
     def numeric(arr, index):
-        old = arr[index]
-        arr[index] = old + eps
-        up = objective()
-        arr[index] = old - eps
-        down = objective()
-        arr[index] = old
-        return (up - down) / (2 * eps)
+        return numeric_grad(objective, arr, [index])[0]
 
     x = net.inputs
     for index in np.ndindex(x.shape):

@@ -11,22 +11,7 @@ from tracer.layers import Conv2D, Dense, Flatten, LeakyReLU, MaxPool2D, ReLU, Si
 from tracer.network import build, loss, run_pass
 from tracer.numeric import FLOAT
 
-EPS = 1e-6
-
-
-def numeric_grad(f, x: np.ndarray, indices) -> np.ndarray:
-    """Central differences of the scalar f() with respect to x at ``indices`` (in place)."""
-    out = []
-    for index in indices:
-        old = x[index]
-        x[index] = old + EPS
-        up = f()
-        x[index] = old - EPS
-        down = f()
-        x[index] = old
-        out.append((up - down) / (2 * EPS))
-    return np.array(out)
-
+from conftest import numeric_grad
 
 def some_indices(shape, rng, limit=25):
     every = list(np.ndindex(shape))
