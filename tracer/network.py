@@ -219,17 +219,24 @@ class _Recorder:
         self.batched = batched
         self.quantities: dict[str, Quantity] = {}
 
-    def add(self, qid, value: np.ndarray, layer, step, per_sample=True):
-        if per_sample and not self.batched:
-            value = value[0] if value.ndim > 1 else np.asarray(value[0], dtype=value.dtype)
+    def add(self, qid, value: np.ndarray, layer, step):
+        """A per-sample value (N, ...)."""
+        if not self.batched:
+            value = value[0, ...]  # a view; 0-d for (N,)
+        self.quantities[qid] = Quantity(qid, value, layer, step)
+
+    def add_whole(self, qid, value: np.ndarray, layer, step):
+        """A value of the whole batch: a parameter, its gradient, the loss."""
         self.quantities[qid] = Quantity(qid, value, layer, step)
 
 
 class _NoRecorder:
     """Keeps nothing: the same pass, as a plain training step."""
 
-    def add(self, *args, **kwargs):
+    def add(self, *args):
         pass
+
+    add_whole = add
 
 
 def _loss_scale(net: Network):
@@ -256,7 +263,7 @@ def _forward(net: Network, layers, rec) -> tuple:
         x, records, kept = layer.forward(x, net.nx)
         saved.append(kept)
         for p in layer.param_names:
-            rec.add(f"{layer.name}.{p}", getattr(layer, p), layer.name, "forward", per_sample=False)
+            rec.add_whole(f"{layer.name}.{p}", getattr(layer, p), layer.name, "forward")
         rec.add(f"{layer.name}.out", x, layer.name, "forward")
         for suffix, value in records.items():
             rec.add(f"{layer.name}.{suffix}", value, layer.name, "forward")
@@ -273,7 +280,7 @@ def _backward(net: Network, layers, saved, grad, rec) -> dict:
         grad, records = layer.backward(grad, kept, net.nx)
         for suffix, value in records.items():
             grads[f"{layer.name}.{suffix}"] = value
-            rec.add(f"{layer.name}.{suffix}", value, layer.name, "backward", per_sample=False)
+            rec.add_whole(f"{layer.name}.{suffix}", value, layer.name, "backward")
     rec.add("input.grad", grad, "input", "backward")
     return grads
 
@@ -300,7 +307,7 @@ def _pass(net: Network, rec) -> dict:
         rec.add(f"{output.name}.{suffix}", value, output.name, "forward")
     rec.add("target.out", net.targets, "target", "forward")
     value, grad = LOSSES[output.type][1](x, y_hat, net.targets, _loss_scale(net), nx)
-    rec.add("loss.out", np.asarray(value, dtype=nx.dtype), "loss", "forward", per_sample=False)
+    rec.add_whole("loss.out", np.asarray(value, dtype=nx.dtype), "loss", "forward")
 
     # backward: dL/d(out) of each layer, from the logits back to the input
     grads = _backward(net, net.layers[:-1], saved, grad, rec)
@@ -311,7 +318,7 @@ def _pass(net: Network, rec) -> dict:
     for layer in net.layers:
         for p in layer.param_names:
             new = getattr(layer, p) - rate * grads[f"{layer.name}.grad_{p}"]
-            rec.add(f"{layer.name}.{p}_new", new, layer.name, "update", per_sample=False)
+            rec.add_whole(f"{layer.name}.{p}_new", new, layer.name, "update")
             new_params[(layer, p)] = new
     return new_params
 
@@ -321,7 +328,7 @@ class _LossRecorder(_NoRecorder):
 
     value = None
 
-    def add(self, qid, value, *args, **kwargs):
+    def add_whole(self, qid, value, *args):
         if qid == "loss.out":
             self.value = value
 
@@ -350,8 +357,8 @@ def trace_pass(net: Network, after: bool = True) -> Trace:
     rec = _Recorder(spec.batched)
     new_params = _pass(net, rec)
     if after and net.targets is not None:
-        rec.add("loss.after", np.asarray(_loss_after(spec, net, new_params), dtype=net.nx.dtype),
-                "loss", "after", per_sample=False)
+        rec.add_whole("loss.after", np.asarray(_loss_after(spec, net, new_params),
+                                               dtype=net.nx.dtype), "loss", "after")
     return Trace(mode=mode, title=spec.title, learning_rate=str(spec.learning_rate),
                  batched=spec.batched, conventions=_conventions(spec, net),
                  layers=_layer_infos(net), quantities=rec.quantities)
