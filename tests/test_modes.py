@@ -75,3 +75,21 @@ def _as_dict(spec):
             "layers": [{"type": "conv2d", "filters": 2, "size": 3}, {"type": "relu"},
                        {"type": "flatten"}, {"type": "dense", "units": 3},
                        {"type": "softmax"}]}
+
+
+@pytest.mark.parametrize("ties", ["first", "all"])
+def test_a_symbolic_value_ties_with_an_equal_rational(ties):
+    # conv2 on sigmoid outputs: sigma(2) + sigma(-2) is exactly 1, the next window's value
+    data = {"input": [[2, -2, 0, 0], [0, 0, 0, 0], [-9, -9, -9, -9]], "target": 0,
+            "conventions": {"pool_ties": ties}, "layers": [
+                {"type": "conv2d", "weight": [[1]], "bias": 0}, {"type": "sigmoid"},
+                {"type": "conv2d", "weight": [[1, 1]], "bias": 0, "stride": 2},
+                {"type": "maxpool2d", "size": 2}, {"type": "flatten"},
+                {"type": "dense", "weight": [[1, -1]], "bias": [0, 0]}, {"type": "softmax"}]}
+    floats = run_pass(from_dict(data), "float")
+    exacts = run_pass(from_dict(data), "exact")
+    assert isinstance(exacts["conv2.out"][0, 0, 0], Real) and exacts["conv2.out"][0, 0, 1] == 1
+    assert exacts["pool1.ties"][0, 0, 0] == floats["pool1.ties"][0, 0, 0] == 2
+    for qid in ("conv2.grad", "input.grad", "conv1.grad_weight"):
+        np.testing.assert_allclose(exacts.numbers(qid), floats.numbers(qid), rtol=1e-12,
+                                   atol=1e-12, err_msg=qid)

@@ -67,8 +67,10 @@ class ExactNumeric(Numeric):
         return np.asarray(x >= 0 if or_zero else x > 0, dtype=bool)
 
     def maxima(self, cand):
+        """Ties by numeric order (c >= top, i.e. sign(c - top) = 0), not by the form:
+        sigma(2) + sigma(-2) ties with 1 although one is symbolic."""
         top = cand.max(axis=0)
-        return top, np.asarray(cand == top, dtype=bool)
+        return top, np.asarray(cand >= top, dtype=bool)
 
     def matmul(self, a, b, out=None):
         """Exact a @ b as integer products over common denominators (tracer.scaled)."""
