@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from tracer import Trace, load_example, run_pass
+from tracer import Trace, from_dict, load_example, run_pass
 
 
 @pytest.mark.parametrize("mode", ["float", "exact"])
@@ -63,3 +63,22 @@ def test_bad_cell_ids_are_reported():
         trace["conv9.out"]
     with pytest.raises(KeyError, match="not a quantity id"):
         trace["conv1.out[0;1]"]
+
+
+@pytest.mark.parametrize("mode", ["float", "exact"])
+def test_values_beyond_float64_are_standard_json_and_read_back(mode):
+    # a logit of 800: e^800 overflows float64 (the loss and gradient stay finite)
+    spec = from_dict({"input": [[800]], "target": 1, "layers": [
+        {"type": "conv2d", "weight": [[1]], "bias": 0}, {"type": "flatten"},
+        {"type": "dense", "weight": [[1, 0]], "bias": [0, 0]}, {"type": "softmax"}]})
+    text = run_pass(spec, mode).to_json()
+
+    def not_json(constant):
+        raise AssertionError(f"{constant} is not a JSON number")
+    data = json.loads(text, parse_constant=not_json)
+    assert data["quantities"]["softmax1.exp"] == ["Infinity", 1.0]
+    assert data["quantities"]["softmax1.sum"] == "Infinity"
+    assert data["quantities"]["loss.out"] == pytest.approx(800)
+    assert data["quantities"]["dense1.grad"] == [1.0, -1.0]
+    loaded = Trace.from_json(text)
+    assert loaded["softmax1.exp"][0] == np.inf and loaded.to_json() == text

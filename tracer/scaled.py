@@ -163,7 +163,16 @@ def approximate(arr: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
     return total, error + (error != 0)
 
 
-_divide = np.frompyfunc(lambda n, d: n / d, 2, 1)
+def _ratio(n: int, d: int) -> float:
+    """n / d (d > 0) as the nearest float64; +-inf beyond its range, as float mode gives
+    (e^800 in a softmax's recorded exponentials)."""
+    try:
+        return n / d
+    except OverflowError:
+        return math.inf if n > 0 else -math.inf
+
+
+_divide = np.frompyfunc(_ratio, 2, 1)
 
 
 def to_float(arr: np.ndarray) -> np.ndarray:

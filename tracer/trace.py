@@ -164,9 +164,16 @@ def _dtype(values):
 
 
 def _plain(arr: np.ndarray):
+    """Nested lists for JSON; inf and nan (not JSON numbers) as the strings "Infinity",
+    "-Infinity" and "NaN", which numpy reads back as floats."""
     if arr.dtype.kind in "iub":
         return arr.astype(np.int64).tolist()
-    return arr.astype(np.float64).tolist()
+    arr = arr.astype(np.float64)
+    if np.isfinite(arr).all():
+        return arr.tolist()
+    return np.where(np.isfinite(arr), arr.astype(object),
+                    np.where(np.isnan(arr), "NaN", np.where(arr > 0, "Infinity", "-Infinity"))
+                    ).tolist()
 
 
 def _dumps(data: dict) -> str:
