@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .errors import CnnTraceError
-from .files import OutputError, is_generated, write_all, write_atomic
+from .files import OutputError, check_folder, is_generated, make_folder, write_all, write_atomic
 from .generate import GenerateError, Options, generate, spec_toml, validate
 
 MAX_COUNT = 5000
@@ -120,8 +120,7 @@ def _targets(variants, settings: Settings) -> list[Path]:
 def check_targets(paths: list[Path], out_dir: Path, overwrite: bool) -> None:
     """Refuse (before any work) to replace files cnntrace did not write. Files listed
     in the folder's earlier index.json (a cnntrace batch) count as cnntrace's."""
-    if out_dir.exists() and not out_dir.is_dir():
-        raise OutputError(f"--out: {out_dir} is a file, expected a folder")
+    check_folder(out_dir)
     ours = _previous_files(out_dir)
     for path in paths:
         if overwrite or not path.exists() or path.name in ours:
@@ -210,7 +209,7 @@ def run_batch(variants: list[Variant], settings: Settings, *, jobs: int | None =
     index, and return the variants with their files or errors, in order."""
     out_dir = Path(settings.out_dir)
     check_targets(_targets(variants, settings), out_dir, overwrite)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    make_folder(out_dir)
     todo = [v for v in variants if v.spec is not None]
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
     done = {v.number: v for v in variants if v.spec is None}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from . import __version__
@@ -33,9 +34,18 @@ def make_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     args = make_parser().parse_args(argv)
     try:
-        return args.run(args)
+        status = args.run(args)
+        sys.stdout.flush()  # a full disk or a closed pipe shows here, not at exit
+        return status
     except CnnTraceError as err:
         print(f"cnntrace: error: {err}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # `cnntrace sheet ... | head`: the reader has gone
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except OSError as err:  # the system's, e.g. writing to a full disk
+        where = f"{err.filename}: " if err.filename else ""
+        print(f"cnntrace: error: {where}{err.strerror or err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("cnntrace: interrupted", file=sys.stderr)

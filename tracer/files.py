@@ -52,36 +52,65 @@ def write_atomic(path: str | Path, data: str | bytes, *, overwrite: bool = False
     ``overwrite=True`` or when cnntrace itself wrote it (its generator mark is there).
     """
     path = Path(path)
-    if path.exists() and not overwrite and not (path.is_file() and is_generated(path)):
-        raise OutputError(f"{path}: already exists and was not written by cnntrace; "
-                          "choose another name or pass --force")
-    if path.is_dir():
-        raise OutputError(f"{path}: is a folder, expected a file name")
-    folder = path.parent
-    if not folder.is_dir():
-        raise OutputError(f"{path}: folder {folder} does not exist")
+    check_target(path, overwrite)
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as err:
+        raise OutputError(f"{path}: cannot write: {err.strerror or err}") from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as err:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(err, OSError):
+            raise OutputError(f"{path}: cannot write: {err.strerror or err}") from None
         raise
     return path
+
+
+def check_target(path: Path, overwrite: bool = False) -> None:
+    """Raise OutputError unless ``path`` may be written: a folder, a missing folder, or
+    a user's file (not written by cnntrace) without ``overwrite``."""
+    if path.is_dir():
+        raise OutputError(f"{path}: is a folder, expected a file name")
+    if path.exists() and not overwrite and not (path.is_file() and is_generated(path)):
+        raise OutputError(f"{path}: already exists and was not written by cnntrace; "
+                          "choose another name or pass --force")
+    if not path.parent.is_dir():
+        raise OutputError(f"{path}: folder {path.parent} does not exist")
 
 
 def write_all(files: dict, *, overwrite: bool = False) -> list[Path]:
     """Write several files, checking every target first so that a refusal leaves
     nothing half done."""
     for path in files:
-        path = Path(path)
-        if path.exists() and not overwrite and not (path.is_file() and is_generated(path)):
-            raise OutputError(f"{path}: already exists and was not written by cnntrace; "
-                              "choose another name or pass --force")
+        check_target(Path(path), overwrite)
     return [write_atomic(path, data, overwrite=True) for path, data in files.items()]
+
+
+def check_folder(folder: Path, option: str = "--out") -> None:
+    """OutputError naming ``option`` unless ``folder`` is a folder or could be made one
+    (its nearest existing ancestor is a folder)."""
+    for ancestor in (folder, *folder.parents):
+        if ancestor.exists():
+            if not ancestor.is_dir():
+                raise OutputError(f"{option}: {ancestor} is a file, expected a folder")
+            return
+
+
+def make_folder(folder: Path, option: str = "--out") -> Path:
+    """Create the output folder ``folder`` (and its parents) unless it exists; OutputError
+    naming ``option`` when it is a file or cannot be made."""
+    check_folder(folder, option)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise OutputError(f"{option}: cannot create the folder {folder}: "
+                          f"{err.strerror or err}") from None
+    return folder
 
 
 def read_text(path: Path, kind: str, error: type = OutputError,

@@ -13,11 +13,19 @@ from pathlib import Path
 from typing import Callable
 
 from .errors import CnnTraceError
-from .files import write_all
+from .files import check_folder, check_target, make_folder, write_all
 from .present.blanks import select_hidden
 from .present.handout import build_document
 
 FORMATS = ("html", "pdf", "tex")
+
+
+def check_formats(formats) -> None:
+    """CnnTraceError unless ``formats`` names at least one of html, pdf, tex and no other."""
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        given = f"unknown {', '.join(unknown)}" if unknown else "none given"
+        raise CnnTraceError(f"--format: {given}; expected html, pdf and/or tex")
 
 
 def render(trace, formats=("html",), lang: str = "en", view: str = "worked",
@@ -25,10 +33,7 @@ def render(trace, formats=("html",), lang: str = "en", view: str = "worked",
            variant: str | None = None, progress: Callable[[str], None] = lambda step: None
            ) -> dict[str, str | bytes]:
     """The handout of ``trace`` in each format: {'html': str, 'pdf': bytes, 'tex': str}."""
-    unknown = [f for f in formats if f not in FORMATS]
-    if unknown:
-        raise CnnTraceError(f"--format: unknown {', '.join(unknown)}; expected html, pdf "
-                            "and/or tex")
+    check_formats(formats)
     if view != "worked" and not blank:
         raise CnnTraceError(f"--mode {view} needs --blank (ids, cells, or forward, backward, "
                             "update, all)")
@@ -42,6 +47,7 @@ def render_document(document, formats=("html",), lang: str = "en", view: str = "
                     hidden=frozenset(), variant: str | None = None,
                     progress: Callable[[str], None] = lambda step: None) -> dict:
     """A built document in each format (see :func:`render`)."""
+    check_formats(formats)
     from .render.html import render_html
     from .render.tex import render_tex
 
@@ -62,13 +68,15 @@ def write_report(trace, out_dir: str | Path, formats=("html", "pdf"), *, overwri
                  view: str = "worked", with_json: bool = True, **options) -> list[Path]:
     """Render and write ``<view>.<format>`` (and trace.json) into ``out_dir``."""
     out_dir = Path(out_dir)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise CnnTraceError(f"--out: {out_dir} is a file, expected a folder")
+    check_folder(out_dir)
+    if out_dir.is_dir():  # refuse before the slow part, not after it
+        for name in [f"{view}.{fmt}" for fmt in formats] + ["trace.json"] * with_json:
+            check_target(out_dir / name, overwrite)
     rendered = render(trace, formats, view=view, **options)
     files = {out_dir / f"{view}.{fmt}": data for fmt, data in rendered.items()}
     if with_json:
         files[out_dir / "trace.json"] = trace.to_json()
-    out_dir.mkdir(parents=True, exist_ok=True)
+    make_folder(out_dir)
     return write_all(files, overwrite=overwrite)
 
 

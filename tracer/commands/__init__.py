@@ -27,15 +27,20 @@ def digits(text: str) -> int:
     return value
 
 
-def sample_index(text: str) -> int:
-    """argparse type: a test image's number, 0 or more."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a test image number >= 0, got {value}")
-    return value
+def at_least_zero(noun: str):
+    """argparse type: a whole number >= 0, the error naming ``noun``."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < 0:
+            raise argparse.ArgumentTypeError(f"expected {noun} >= 0, got {value}")
+        return value
+    return parse
+
+
+sample_index = at_least_zero("a test image number")
 
 
 def add_spec_arguments(parser: argparse.ArgumentParser, *, sample: bool = True,
@@ -46,9 +51,9 @@ def add_spec_arguments(parser: argparse.ArgumentParser, *, sample: bool = True,
     parser.add_argument("spec", nargs="?", metavar="SPEC", help="spec file (.toml .yaml .json)")
     parser.add_argument("--example", choices=example_names(),
                         help="use a built-in example instead of a file")
-    parser.add_argument("--seed", type=int, default=None, metavar="S", help=seed_help or (
-        "seed for weights the spec does not give (a preset's weights and input; default: "
-        "the spec's seed, 0 for presets)"))
+    parser.add_argument("--seed", type=at_least_zero("a seed"), default=None, metavar="S",
+                        help=seed_help or "seed for weights the spec does not give (a "
+                        "preset's weights and input; default: the spec's seed, 0 for presets)")
     add_preset_argument(parser)  # --preset (its --seed is the one above)
     if not sample:
         return
@@ -144,7 +149,7 @@ def _spec_dict(args) -> dict | None:
     load_spec(path)  # validates it: errors name the file and field
     from pathlib import Path
     path = Path(path)
-    return parse_text(path.read_text(encoding="utf-8"), FORMATS[path.suffix.lower()],
+    return parse_text(path.read_text(encoding="utf-8-sig"), FORMATS[path.suffix.lower()],
                       str(path))
 
 

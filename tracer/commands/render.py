@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from . import add_spec_arguments, digits, load_spec_argument
+from . import add_spec_arguments, at_least_zero, digits, load_spec_argument
 
 
 def _formats(text: str) -> tuple[str, ...]:
@@ -17,8 +17,8 @@ def _add_output_arguments(parser, default_formats: str) -> None:
     parser.add_argument("--lang", choices=("en", "ko"), default="en", help="language")
     parser.add_argument("--digits", type=digits, default=4, metavar="N",
                         help="significant digits (default 4)")
-    parser.add_argument("--max-cells", type=int, default=16, metavar="K",
-                        help="cells expanded per step (default 16)")
+    parser.add_argument("--max-cells", type=at_least_zero("a cell count"), default=16,
+                        metavar="K", help="cells expanded per step (default 16)")
     parser.add_argument("--exact", action="store_true", help="exact arithmetic")
     parser.add_argument("--force", action="store_true",
                         help="replace existing files that cnntrace did not write")
@@ -69,7 +69,7 @@ def run_demo(args) -> int:
         args.out = args.out or "reports/lecture"
         return run_render(args)
     from ..explain import section4_traces
-    from ..files import write_all
+    from ..files import check_folder, make_folder, write_all
     from ..present.section4 import section4_document
     from ..render.assets import messages
     from ..report import render_document
@@ -79,8 +79,9 @@ def run_demo(args) -> int:
     traces = section4_traces("exact" if args.exact else "float", labels)
     document = section4_document(traces, args.digits)
     out = Path(args.out or "reports/section4")
+    check_folder(out)
     rendered = render_document(document, args.format, args.lang, progress=_progress)
-    out.mkdir(parents=True, exist_ok=True)
+    make_folder(out)
     for path in write_all({out / f"section4.{fmt}": data for fmt, data in rendered.items()},
                           overwrite=args.force):
         print(path)

@@ -1,0 +1,115 @@
+"""Output that cannot be written: one line naming the file or option, nothing half done."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tracer.cli import main
+
+UNWRITABLE = Path("/proc")  # a real folder where the system refuses new files
+
+
+def run(args, capsys):
+    code = main(args)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def one_line_error(code, err, *texts):
+    assert code == 2, err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("cnntrace: error: ") and "Traceback" not in err, err
+    for text in texts:
+        assert text in last, (text, last)
+
+
+@pytest.mark.skipif(not UNWRITABLE.is_dir(), reason="needs Linux /proc")
+def test_a_file_the_system_refuses_is_one_line(capsys):
+    code, _, err = run(["trace", "--example", "lecture", "--json", "/proc/t.json", "-q"],
+                       capsys)
+    one_line_error(code, err, "/proc/t.json: cannot write")
+
+
+@pytest.mark.skipif(not UNWRITABLE.is_dir(), reason="needs Linux /proc")
+def test_a_folder_the_system_refuses_is_one_line(capsys):
+    code, _, err = run(["render", "--example", "lecture", "--format", "html",
+                        "--out", "/proc/cnntrace-out"], capsys)
+    one_line_error(code, err, "--out: cannot create the folder /proc/cnntrace-out")
+
+
+@pytest.mark.parametrize("command", [
+    ["render", "--example", "lecture", "--format", "html"],
+    ["demo", "--section", "4", "--format", "html"],
+    ["explain", "conv", "--input", "[[1,2],[3,4]]", "--kernel", "[[1]]", "--format", "html"],
+])
+def test_out_inside_a_file_is_refused_before_any_work(tmp_path, capsys, command):
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("mine")
+    for out in (a_file, a_file / "sub"):
+        code, _, err = run([*command, "--out", str(out)], capsys)
+        one_line_error(code, err, f"--out: {a_file} is a file, expected a folder")
+        assert "laying out" not in err  # refused before rendering
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
+def test_a_folder_where_a_file_goes_is_named_even_with_force(tmp_path, capsys):
+    (tmp_path / "trace.json").mkdir()
+    for force in ([], ["--force"]):
+        code, _, err = run(["render", "--example", "lecture", "--format", "html",
+                            "--out", str(tmp_path), *force], capsys)
+        one_line_error(code, err, "trace.json: is a folder, expected a file name")
+    assert [p.name for p in tmp_path.iterdir()] == ["trace.json"]  # no worked.html
+
+
+@pytest.mark.parametrize("formats, message", [("docx", "unknown docx"), ("", "none given"),
+                                              ("html,odt", "unknown odt")])
+def test_unknown_or_no_format_is_refused_by_render_and_demo(tmp_path, capsys, formats,
+                                                            message):
+    for command in (["render", "--example", "lecture"], ["demo", "--section", "4"]):
+        code, _, err = run([*command, "--format", formats, "--out", str(tmp_path / "o")],
+                           capsys)
+        one_line_error(code, err, f"--format: {message}; expected html, pdf and/or tex")
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("--seed", "-5", "expected a seed >= 0, got -5"),
+    ("--max-cells", "-3", "expected a cell count >= 0, got -3"),
+])
+def test_negative_counts_are_usage_errors(capsys, option, value, message):
+    command = ["render", "--example", "lecture", "--format", "html"] if option == "--max-cells" \
+        else ["trace", "--preset", "digits-cnn", "-q"]
+    with pytest.raises(SystemExit) as exit_info:
+        main([*command, option, value])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+
+
+def cli(*args, stdout):
+    return subprocess.run([sys.executable, "-m", "tracer", *args], stdout=stdout,
+                          stderr=subprocess.PIPE, text=True, timeout=120)
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_disk_on_standard_output_is_one_line():
+    with open("/dev/full", "w") as full:
+        result = cli("sheet", "--example", "lecture", stdout=full)
+    assert result.returncode == 2
+    assert result.stderr == "cnntrace: error: No space left on device\n"
+
+
+def test_a_reader_that_has_gone_is_no_traceback():
+    # `cnntrace sheet ... | head`, once head has exited: every write fails (EPIPE)
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = cli("sheet", "--example", "lecture", stdout=write_end)
+    finally:
+        os.close(write_end)
+    assert result.returncode == 1 and result.stderr == "", result.stderr
