@@ -4,7 +4,7 @@ update. Imported on first use (it loads mpmath)."""
 
 from __future__ import annotations
 
-from decimal import Decimal, localcontext
+from decimal import MAX_EMAX, MIN_EMIN, Decimal, localcontext
 from fractions import Fraction
 from numbers import Rational
 
@@ -12,7 +12,14 @@ import mpmath
 import numpy as np
 
 from . import exact, scaled
+from .errors import CnnTraceError
 from .numeric import Numeric, _tidy
+
+EXP_LIMIT = 10**7  # e^x to 10^(4.3 million); far beyond, evaluating runs out of memory
+
+
+class ExactRangeError(CnnTraceError, OverflowError):
+    """A value too large for exact mode's e^x (float mode gives inf there)."""
 
 
 class ExactNumeric(Numeric):
@@ -45,6 +52,13 @@ class ExactNumeric(Numeric):
         return np.asarray(fn(np.asarray(x, dtype=object)), dtype=object)
 
     def exp(self, x):
+        """e^x as exact symbols, for |x| <= EXP_LIMIT (else ExactRangeError)."""
+        x = np.asarray(x, dtype=object)
+        for value in x.ravel():
+            if abs(value if isinstance(value, Rational) else exact.evaluate(value, 3)) > EXP_LIMIT:
+                raise ExactRangeError(f"exact mode: e^x for x = "
+                                      f"{mpmath.nstr(exact.evaluate(value, 3), 3)} is beyond its "
+                                      f"range (|x| <= {EXP_LIMIT}); use float mode")
         return self._apply(self._exp, x)
 
     def log(self, x):
@@ -90,9 +104,8 @@ class ExactNumeric(Numeric):
 
     def format(self, value, digits: int) -> str:
         """Same layout as float mode (Python's 'g'), from a value good to digits + 5."""
-        approx = mpmath.nstr(exact.evaluate(value, digits + 5), digits + 5,
-                             min_fixed=-mpmath.inf, max_fixed=mpmath.inf)
-        with localcontext(prec=digits):
+        approx = mpmath.nstr(exact.evaluate(value, digits + 5), digits + 5)  # '2.7264e+347'
+        with localcontext(prec=digits, Emax=MAX_EMAX, Emin=MIN_EMIN):
             rounded = +Decimal(approx)
         if rounded == 0:
             return "0"

@@ -119,6 +119,9 @@ def parse_text(text: str, fmt: str, source: str = "<spec>") -> dict:
     except (tomllib.TOMLDecodeError, json.JSONDecodeError, ValueError) as err:
         detail = " ".join(str(err).replace(' in "<unicode string>",', " at").split())
         raise SpecError(f"{source}: not valid {fmt.upper()}: {detail}") from None
+    except RecursionError:
+        raise SpecError(f"{source}: not valid {fmt.upper()}: lists or tables nested too "
+                        "deeply") from None
     if data is None:
         raise SpecError(f"{source}: the file has no content; expected a spec with input, "
                         "target and layers")

@@ -76,8 +76,31 @@ for _tag in ("int", "float"):
 _TextLoader.add_constructor("tag:yaml.org,2002:map", _TextLoader.construct_mapping)
 
 
+MAX_DEPTH = 100  # answer files nest a few levels; libyaml's composer crashes near 10^4
+
+
 def parse_yaml(text: str):
+    _check_nesting(text)
     return yaml.load(text, Loader=_TextLoader)  # noqa: S506 (a SafeLoader subclass)
+
+
+def _check_nesting(text: str) -> None:
+    """YAMLError if lists and tables nest deeper than MAX_DEPTH. libyaml builds the tree
+    recursively in C (a crash, not an error, when too deep) but emits its events
+    without recursion, so count those first."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_BaseLoader):
+        kind = type(event)
+        if kind in _OPENS:
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise yaml.YAMLError(f"nested more than {MAX_DEPTH} levels deep")
+        elif kind in _CLOSES:
+            depth -= 1
+
+
+_OPENS = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
+_CLOSES = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
 
 
 def parse_json(text: str):
@@ -176,8 +199,8 @@ def parse_answers(text: str, fmt: str, source: str = "<answers>") -> AnswerFile:
                               f"values, e.g. {EXAMPLE}")
     try:
         data = PARSERS[fmt](text)
-    except (yaml.YAMLError, json.JSONDecodeError, tomllib.TOMLDecodeError,
-            RecursionError) as err:
+    except (yaml.YAMLError, ValueError, tomllib.TOMLDecodeError, RecursionError) as err:
+        # ValueError too: TOML's 5000-digit integer, YAML's date 2020-02-30
         detail = " ".join(str(err).replace(' in "<unicode string>",', " at").split())
         raise AnswerFileError(f"{source}: not valid {fmt.upper()}: {detail}") from None
     if data is None or data == []:

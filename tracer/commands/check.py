@@ -46,14 +46,29 @@ def register(commands) -> None:
 
 def _spec_and_answers(args):
     """SPEC is optional with --example, --preset or --weights (the network saved with
-    them), so then the first positional is an answer file."""
-    if (args.example or args.preset or args.weights) and args.spec:
+    them), so then the first positional is an answer file; with --weights, unless it
+    reads as a spec (a table with layers)."""
+    if args.spec and (args.example or args.preset or (args.weights and not _is_spec(args.spec))):
         args.answers = [args.spec] + list(args.answers)
         args.spec = None
     if not args.answers:
         raise CnnTraceError("missing ANSWERS: give one or more answer files "
                             "(.yaml, .json, .toml, .csv) after the spec")
     return load_spec_argument(args), args.answers
+
+
+def _is_spec(path: str) -> bool:
+    from pathlib import Path
+
+    from ..files import read_text
+    from ..spec import FORMATS, SpecError, parse_text
+    fmt = FORMATS.get(Path(path).suffix.lower())
+    if fmt is None:  # e.g. a .csv answer file
+        return False
+    try:
+        return "layers" in parse_text(read_text(Path(path), "a file", SpecError), fmt)
+    except SpecError:
+        return False
 
 
 def run(args) -> int:

@@ -40,6 +40,9 @@ class Conv2D(Layer):
         if kh > h + 2 * p or kw > w + 2 * p:
             raise SpecError(f"{self.where}.weight: kernel {kh}x{kw} is larger than the padded "
                             f"input {h + 2 * p}x{w + 2 * p} (padding {p})")
+        if s > max(h, w) + 2 * p:
+            raise SpecError(f"{self.where}.stride: {s} is larger than the padded input "
+                            f"{h + 2 * p}x{w + 2 * p}; expected at most {max(h, w) + 2 * p}")
         return (f, (h - kh + 2 * p) // s + 1, (w - kw + 2 * p) // s + 1)
 
     def forward(self, x, nx):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..spec import SpecError
 from .base import Layer
 
 
@@ -14,6 +15,12 @@ class Softmax(Layer):
     """
 
     type = "softmax"
+
+    def output_shape(self, shape):
+        if len(shape) != 1:
+            raise SpecError(f"{self.where}: softmax expects a flat input (one value per "
+                            f"class), got shape {shape}; add flatten/dense before it")
+        return shape
 
     def forward(self, z, nx):
         e = nx.exp(z)

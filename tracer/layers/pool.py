@@ -32,6 +32,9 @@ class MaxPool2D(Layer):
         if self.size > h or self.size > w:
             raise SpecError(f"{self.where}.size: pool window {self.size}x{self.size} is larger "
                             f"than its input {h}x{w}")
+        if self.stride > max(h, w):
+            raise SpecError(f"{self.where}.stride: {self.stride} is larger than its input "
+                            f"{h}x{w}; expected at most {max(h, w)}")
         return (c, (h - self.size) // self.stride + 1, (w - self.size) // self.stride + 1)
 
     def forward(self, x, nx):

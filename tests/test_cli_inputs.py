@@ -1,0 +1,124 @@
+"""Unusual input that once escaped as a traceback (or a crash): one line naming the file,
+field or option and what was expected."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tracer.cli import main
+from tracer.presets import preset
+
+
+def run(args, capsys):
+    code = main([str(a) for a in args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def one_line_error(code, err, *texts):
+    assert code == 2, err
+    assert err.count("\n") == 1 and err.startswith("cnntrace: error: "), err
+    for text in texts:
+        assert text in err, (text, err)
+
+
+@pytest.mark.parametrize("suffix, text", [
+    (".json", '{"input": ' + "[" * 100_000 + "]" * 100_000 + "}"),
+    (".toml", "input = " + "[" * 100_000 + "]" * 100_000),
+    (".yaml", "input: " + "[" * 30_000 + "]" * 30_000),
+])
+def test_a_spec_nested_absurdly_deep_is_one_line(tmp_path, capsys, suffix, text):
+    spec = tmp_path / f"deep{suffix}"
+    spec.write_text(text)
+    code, _, err = run(["trace", spec], capsys)
+    one_line_error(code, err, f"{spec}: not valid", "nested too deeply")
+
+
+@pytest.mark.parametrize("text", [
+    "a: " + "[" * 30_000 + "]" * 30_000,  # libyaml's C composer overflowed its stack here
+    "a: " + "{a: " * 30_000 + "1" + "}" * 30_000,
+    "- " * 30_000 + "x",
+])
+def test_answers_nested_absurdly_deep_are_one_line(tmp_path, capsys, text):
+    answers = tmp_path / "deep.yaml"
+    answers.write_text(text)
+    code, _, err = run(["check", "--example", "lecture", answers], capsys)
+    one_line_error(code, err, f"{answers}: not valid YAML: nested more than 100 levels deep")
+
+
+@pytest.mark.parametrize("name, text", [
+    ("a.toml", "loss = " + "9" * 5000),  # Python refuses ints of over 4300 digits
+    ("a.yaml", "loss.out: 2020-02-30"),  # a date that does not exist
+])
+def test_answers_the_parser_rejects_with_a_value_error_are_one_line(tmp_path, capsys, name,
+                                                                     text):
+    answers = tmp_path / name
+    answers.write_text(text)
+    code, _, err = run(["check", "--example", "lecture", answers], capsys)
+    one_line_error(code, err, f"{answers}: not valid")
+
+
+@pytest.mark.parametrize("layer", ["conv2d", "maxpool2d"])
+def test_a_stride_beyond_the_input_is_named(tmp_path, capsys, layer):
+    spec = tmp_path / "s.json"
+    options = {"weight": [[1, 0], [0, 1]]} if layer == "conv2d" else {"size": 2}
+    spec.write_text(json.dumps({"input": [[1, 2, 3], [3, 4, 5], [1, 1, 1]], "layers": [
+        {"type": layer, **options, "stride": 10 ** 23}]}))
+    code, _, err = run(["trace", spec], capsys)
+    one_line_error(code, err, "layers[0].stride: 100000000000000000000000 is larger than",
+                   "expected at most 3")
+
+
+def test_softmax_on_a_grid_is_named_even_without_a_target(tmp_path, capsys):
+    spec = tmp_path / "s.toml"
+    spec.write_text('input = [[1,2],[3,4]]\n[[layers]]\ntype = "softmax"\n')
+    for command in (["render", spec, "--format", "html", "--out", tmp_path / "o"],
+                    ["sheet", spec], ["explain", "softmax", "--input", "[[1,2],[3,4]]"]):
+        code, _, err = run(command, capsys)
+        one_line_error(code, err, "layers[0]: softmax expects a flat input")
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("command", [
+    ["explain", "softmax", "--input", "[1e8, 0]", "--exact"],
+    ["explain", "sigmoid", "--input", "[1e300]", "--exact"],
+])
+def test_exponents_beyond_exact_mode_are_one_line(capsys, command):
+    code, _, err = run(command, capsys)
+    one_line_error(code, err, "exact mode: e^x for x = ", "use float mode")
+
+
+def test_exact_mode_still_prints_e_to_a_million(capsys):
+    code, out, err = run(["explain", "softmax", "--input", "[1e6, 0]", "--exact"], capsys)
+    assert code == 0, err
+    assert "e^1000000" in out and "×10⁻⁴³⁴²⁹⁵" in out  # 1/(e^1000000 + 1) = 3.3×10^-434295
+
+
+@pytest.fixture(scope="module")
+def weights(tmp_path_factory):
+    """digits-cnn trained briefly on 200 of scikit-learn's 8x8 digits, saved."""
+    pytest.importorskip("sklearn")
+    path = tmp_path_factory.mktemp("weights") / "digits.npz"
+    assert main(["train", "--preset", "digits-cnn", "--epochs", "1", "--limit", "200",
+                 "--test-limit", "50", "--save", str(path), "-q"]) == 0
+    return path
+
+
+def test_check_with_weights_takes_a_spec_given_first_as_the_spec(weights, tmp_path, capsys):
+    spec = tmp_path / "digits.json"
+    data = preset("digits-cnn")
+    spec.write_text(json.dumps(data, default=float))
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("loss.out: 1\n")
+    code, out, err = run(["check", spec, answers, "--weights", weights, "--sample", 2], capsys)
+    assert code == 0, err
+    assert f"{spec}:" not in out and "1 cell" in out  # one sheet marked: the answers
+
+
+def test_a_spec_with_a_byte_order_mark_works_with_weights(weights, tmp_path, capsys):
+    spec = tmp_path / "bom.json"
+    spec.write_text("\ufeff" + json.dumps(preset("digits-cnn"), default=float), encoding="utf-8")
+    code, _, err = run(["trace", spec, "--weights", weights, "--sample", 3, "-q"], capsys)
+    assert code == 0, err
