@@ -366,6 +366,9 @@ def from_dict(data: dict, source: str = "<spec>") -> Spec:
         raise SpecError(f"{source}: {err}") from None
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # all but tab and line ends
+
+
 def _from_dict(data: dict, source: str) -> Spec:
     _unknown_keys(data, TOP_KEYS, "spec")
     title = data.get("title", "")
@@ -373,6 +376,10 @@ def _from_dict(data: dict, source: str) -> Spec:
     for key, value in (("title", title), ("description", description)):
         if not isinstance(value, str):
             raise SpecError(f"{key}: expected text, got {_describe(value)}")
+        control = _CONTROL.search(value)
+        if control:  # XML (Moodle), TeX and terminals choke on them
+            raise SpecError(f"{key}: control character {control.group()!r} at position "
+                            f"{control.start()}; expected plain text")
     seed = number(data.get("seed", 0), "seed", integer=True, minimum=0)
     rate = number(data.get("learning_rate", Decimal("0.1")), "learning_rate", positive=True)
 
