@@ -73,6 +73,8 @@ def test_mnist_npz(tmp_path):
     (b"\x00\x00\x08\x03\x00\x00", "the header is cut short"),
     (b"\x00\x00\x08\x01\x00\x00\x00\x05\x01\x02", r"shape \(5,\) \(5 bytes of data\), the file has 2"),
     (b"\x1f\x8b\x08\x00garbage", "not a valid gzip file"),
+    (b"\x00\x00\x08\x03\x80\x00\x00\x00\x80\x00\x00\x00\x00\x00\x00\x04",  # 2^64 bytes
+     r"\(2147483648, 2147483648, 4\) \(18446744073709551616 bytes of data\), the file has 0"),
 ])
 def test_bad_idx_files_name_the_file(tmp_path, content, message):
     path = tmp_path / "bad-idx"
@@ -137,3 +139,24 @@ def test_digits_split_is_fixed_and_held_out():
     assert a.x_train.max() == 1.0 and a.x_train.min() == 0.0
     train = {x.tobytes() for x in a.x_train}
     assert sum(x.tobytes() in train for x in a.x_test) < 5  # (a few digits are duplicates)
+
+
+@pytest.mark.parametrize("split, pixels, message", [
+    ("x_train", np.full((2, 4, 4), "a"), r"x_train\]: expected numeric pixel values, got <U1"),
+    ("x_train", np.full((2, 4, 4), np.nan), r"x_train\]: expected finite pixel values, got NaN"),
+    ("x_test", np.full((2, 4, 4), -np.inf), r"x_test\]: expected finite pixel values"),
+])
+def test_pixels_that_are_not_finite_numbers(tmp_path, split, pixels, message):
+    arrays = {"x_train": np.zeros((2, 4, 4)), "y_train": np.arange(2),
+              "x_test": np.zeros((2, 4, 4)), "y_test": np.arange(2), split: pixels}
+    np.savez(tmp_path / "odd.npz", **arrays)
+    with pytest.raises(DataError, match=message) as err:
+        load_data(str(tmp_path / "odd.npz"))
+    assert str(err.value).startswith(str(tmp_path / "odd.npz"))
+
+
+def test_boolean_pixels_are_numbers(tmp_path):
+    np.savez(tmp_path / "bw.npz", x_train=np.eye(4, dtype=bool)[None], y_train=np.arange(1),
+             x_test=np.ones((1, 4, 4), bool), y_test=np.arange(1))
+    data = load_data(str(tmp_path / "bw.npz"))
+    np.testing.assert_array_equal(data.x_train[0, 0], np.eye(4))

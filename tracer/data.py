@@ -16,6 +16,7 @@ Images come as float64 (N, 1, H, W), labels as int64 (N,). Every problem is a
 from __future__ import annotations
 
 import gzip
+import math
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,7 +117,7 @@ def read_idx(path: str | Path) -> np.ndarray:
         raise DataError(f"{path}: expected {what}; the header is cut short")
     shape = tuple(int(v) for v in np.frombuffer(raw, ">u4", count=ndim, offset=4))
     dtype = np.dtype(IDX_TYPES[kind])
-    expected = int(np.prod(shape)) * dtype.itemsize
+    expected = math.prod(shape) * dtype.itemsize  # Python ints: np.prod wraps around
     body = len(raw) - 4 - 4 * ndim
     if body != expected:
         raise DataError(f"{path}: the header promises shape {shape} ({expected} bytes of "
@@ -179,6 +180,11 @@ def _mnist(arrays: dict, names: dict, source: str) -> Dataset:
         if len(y) and (y.min() < 0 or y.max() > 9):
             raise DataError(f"{names[f'y_{split}']}: expected digit labels 0..9, got "
                             f"{y.min()}..{y.max()}")
+        if x.dtype.kind not in "biuf":
+            raise DataError(f"{names[f'x_{split}']}: expected numeric pixel values, got {x.dtype}")
+        if x.dtype.kind == "f" and not np.isfinite(x).all():
+            raise DataError(f"{names[f'x_{split}']}: expected finite pixel values, got NaN or "
+                            "infinity")
         scale = 255.0 if x.dtype.kind in "iu" or x.max(initial=0) > 1 else 1.0
         arrays[f"x_{split}"] = x.astype(np.float64)[:, None] / scale
         arrays[f"y_{split}"] = y.astype(np.int64)

@@ -14,7 +14,7 @@ import io
 import json
 import time
 import zipfile
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import numpy as np
@@ -131,10 +131,8 @@ def architecture(spec: Spec) -> dict:
             "conventions": dict(spec.conventions), "layers": layers}
 
 
-def save_weights(result: TrainResult, path: str | Path, *, overwrite: bool = False,
-                 extra: dict | None = None) -> Path:
-    """Write every parameter and a JSON description (spec, data, history) to ``path``."""
-    from .files import write_atomic
+def weights_archive(result: TrainResult, extra: dict | None = None) -> bytes:
+    """Every parameter and a JSON description (spec, data, history) as .npz bytes."""
     net = result.net
     arrays = {f"{layer.name}.{p}": np.asarray(getattr(layer, p), dtype=np.float64)
               for layer in net.layers for p in layer.param_names}
@@ -143,7 +141,14 @@ def save_weights(result: TrainResult, path: str | Path, *, overwrite: bool = Fal
             "data": result.data.source, "history": result.history, **(extra or {})}
     buffer = io.BytesIO()
     np.savez(buffer, __meta__=np.array(json.dumps(meta)), **arrays)
-    return write_atomic(path, buffer.getvalue(), overwrite=overwrite)
+    return buffer.getvalue()
+
+
+def save_weights(result: TrainResult, path: str | Path, *, overwrite: bool = False,
+                 extra: dict | None = None) -> Path:
+    """Write :func:`weights_archive` to ``path``."""
+    from .files import write_atomic
+    return write_atomic(path, weights_archive(result, extra), overwrite=overwrite)
 
 
 def load_weights(path: str | Path) -> tuple[dict, dict]:
@@ -164,10 +169,11 @@ def load_weights(path: str | Path) -> tuple[dict, dict]:
                         f"({err})") from None
     try:
         meta = json.loads(str(arrays.pop("__meta__")))
-        assert meta.get("format") == WEIGHTS_FORMAT
-    except (KeyError, ValueError, AssertionError):
+    except (KeyError, ValueError):
+        meta = None
+    if not isinstance(meta, dict) or meta.get("format") != WEIGHTS_FORMAT:
         raise DataError(f"{path}: not a weights file written by cnntrace train --save "
-                        "(no cnntrace __meta__ entry)") from None
+                        "(no cnntrace __meta__ entry)")
     return arrays, meta
 
 
@@ -188,7 +194,7 @@ def spec_with_weights(spec_dict: dict | None, weights_path: str | Path | None, s
     else:
         arrays, meta = load_weights(weights_path)
         where = str(weights_path)
-    base = dict(meta["spec"] if spec_dict is None else spec_dict)
+    base = dict(_saved_architecture(meta, where) if spec_dict is None else spec_dict)
     names = [ls.name for ls in from_dict(_shape_free(base), where).layers]
     layers = []
     for name, raw in zip(names, base["layers"]):
@@ -213,21 +219,41 @@ def spec_with_weights(spec_dict: dict | None, weights_path: str | Path | None, s
                         f"{len(dataset.y_test) - 1})")
     label = int(dataset.y_test[sample])
     out = {k: v for k, v in base.items() if k not in ("input", "inputs", "target", "targets")}
-    rate = base.get("learning_rate", Decimal("0.1"))
     out.update(layers=layers, input=dataset.x_test[sample].tolist(), target=label,
-               learning_rate=Decimal(rate) if isinstance(rate, str) else rate,
+               learning_rate=_learning_rate(base.get("learning_rate", Decimal("0.1")), where),
                title=f"{base.get('title') or 'network'}: test image {sample} "
                      f"(digit {label})")
     return out
+
+
+def _saved_architecture(meta: dict, where: str) -> dict:
+    """The spec saved in the weights' __meta__: a table with a list of layer tables."""
+    spec = meta.get("spec")
+    layers = spec.get("layers") if isinstance(spec, dict) else None
+    if not isinstance(layers, list) or not all(isinstance(raw, dict) for raw in layers):
+        raise DataError(f"{where}: __meta__ spec: expected the saved network, a table with "
+                        "'layers' (a list of layer tables); the file is damaged, train again")
+    return spec
+
+
+def _learning_rate(rate, where: str):
+    """A saved learning rate (text, to keep its digits) as a Decimal."""
+    if not isinstance(rate, str):
+        return rate  # from_dict checks numbers
+    try:
+        return Decimal(rate)
+    except InvalidOperation:
+        raise DataError(f"{where}: __meta__ spec.learning_rate: expected a number, "
+                        f"got {rate!r}") from None
 
 
 def _shape_free(base: dict) -> dict:
     """The architecture with a dummy input, only to learn the layers' default names."""
     layers = [{k: v for k, v in raw.items() if k in ("type", "name")} for raw in base["layers"]]
     for raw in layers:  # give dense/conv a size so validation accepts them
-        if raw["type"] == "conv2d":
+        if raw.get("type") == "conv2d":
             raw.update(filters=1, size=1)
-        elif raw["type"] == "dense":
+        elif raw.get("type") == "dense":
             raw["units"] = 1
     return {"layers": layers, "input": [[0]], "target": 0}
 

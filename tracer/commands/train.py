@@ -70,16 +70,21 @@ def run(args) -> int:
     import time
 
     from ..data import DataError, load_data
-    from ..files import write_atomic
+    from ..files import write_all
     from ..presets import TRAINING
-    from ..train import save_weights, train
+    from ..train import train, weights_archive
 
     spec = load_spec_argument(args)
+    _check_outputs(args)
     defaults = TRAINING.get(args.preset or "", {})
     epochs = args.epochs or defaults.get("epochs", DEFAULT_EPOCHS)
     batch = args.batch or defaults.get("batch", DEFAULT_BATCH)
     source = args.data or defaults.get("data") or _default_data(spec)
     data = load_data(source).limit(args.limit, args.test_limit)
+    if not len(data.y_train):
+        raise DataError(f"{source}: no training images")
+    if not len(data.y_test):
+        raise DataError(f"{source}: no test images to measure the accuracy on")
     out = sys.stdout
     print(f"{spec.title or spec.source}: {len(data.y_train)} training and "
           f"{len(data.y_test)} test images ({data.name}), {epochs} epochs of batch {batch}",
@@ -91,16 +96,14 @@ def run(args) -> int:
     seconds = time.perf_counter() - started
     print(f"test accuracy {result.accuracy * 100:.2f} % on {len(data.y_test)} held-out images "
           f"after {epochs} epochs ({seconds:.1f} s)", file=out)
-    saved = None
+    files = {}
     if args.save:
-        saved = save_weights(result, args.save, overwrite=args.force,
-                             extra={"preset": args.preset, "seed": spec.seed,
-                                    "epochs": epochs, "batch": batch})
-        print(f"weights written to {saved}", file=out)
+        files[args.save] = weights_archive(result, extra={"preset": args.preset,
+                                                          "seed": spec.seed, "epochs": epochs,
+                                                          "batch": batch})
     if args.history:
-        write_atomic(args.history, json.dumps({"format": "cnntrace-history",
-                                               "history": result.history}, indent=1) + "\n",
-                     overwrite=args.force)
+        files[args.history] = json.dumps({"format": "cnntrace-history",
+                                          "history": result.history}, indent=1) + "\n"
     if args.html:
         from ..render.training import render_summary
         settings = {"network": spec.title or spec.source, "preset": args.preset,
@@ -108,13 +111,33 @@ def run(args) -> int:
                     "epochs": epochs, "batch": batch, "lr": str(result.learning_rate),
                     "seed": spec.seed, "data": data.source or source,
                     "train": len(data.y_train), "test": len(data.y_test),
-                    "weights": None if saved is None else str(saved)}
-        path = write_atomic(args.html, render_summary(result.history, settings, args.lang),
-                            overwrite=args.force)
-        print(f"summary written to {path}", file=out)
-    if not len(data.y_test):
-        raise DataError(f"{source}: no test images to measure the accuracy on")
+                    "weights": args.save}
+        files[args.html] = render_summary(result.history, settings, args.lang)
+    write_all(files, overwrite=args.force)
+    if args.save:
+        print(f"weights written to {args.save}", file=out)
+    if args.html:
+        print(f"summary written to {args.html}", file=out)
     return 0
+
+
+def _check_outputs(args) -> None:
+    """Refuse unusable --save/--history/--html targets before the training, not after it
+    with some of them written."""
+    from pathlib import Path
+
+    from ..files import OutputError, check_target
+    seen = {}
+    for option in ("--save", "--history", "--html"):
+        name = getattr(args, option[2:])
+        if name is None:
+            continue
+        path = Path(name)
+        check_target(path, args.force)
+        same = seen.setdefault(path.resolve(), option)
+        if same != option:
+            raise OutputError(f"{option} {path}: the same file as {same}; give each output "
+                              "its own name")
 
 
 def _default_data(spec) -> str:
@@ -123,6 +146,10 @@ def _default_data(spec) -> str:
     shape = build(spec, "float").shapes[0]
     if shape == (1, 8, 8):
         return "digits"
+    if len(shape) != 3 or shape[0] != 1:
+        raise SpecError(f"{spec.source}: input: the network takes inputs of shape {shape}; "
+                        "training needs one-channel images of shape (1, H, W): (1, 8, 8) for "
+                        "scikit-learn's digits, (1, 28, 28) for MNIST")
     raise SpecError(f"{spec.source}: the network takes {shape[0]}x{shape[1]}x{shape[2]} "
                     "images; give --data (a folder with the MNIST IDX files or an MNIST "
                     ".npz) or use --preset digits-cnn for scikit-learn's 8x8 digits")
