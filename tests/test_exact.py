@@ -83,6 +83,16 @@ def test_both_modes_format_numbers_alike(value, digits):
     assert EXACT.format(value, digits) == FLOAT.format(float(value), digits)
 
 
+@pytest.mark.parametrize("value, digits, text", [
+    (F(145, 1000), 2, "0.15"),  # as a float 0.14499999999999999, yet 0.15 by hand
+    (F(33, 200), 2, "0.17"), (F(-33, 200), 2, "-0.17"),  # halves away from zero
+    (F(1, 8), 2, "0.13"), (F(17, 16), 4, "1.063"), (F(5, 2), 1, "3"),  # float ties too
+    (F(12345, 10**5), 4, "0.1235"), (F(-5, 10**6), 1, "-5e-6"), (F(2, 3), 3, "0.667")])
+def test_both_modes_round_halves_as_by_hand(value, digits, text):
+    from tracer.numeric import EXACT, FLOAT
+    assert EXACT.format(value, digits) == FLOAT.format(float(value), digits) == text
+
+
 def test_exact_forms_read_back_in_sympy_with_the_same_values():
     """The exact strings in the JSON are ordinary math that sympy parses and evaluates
     to the values the engine reports (an independent evaluator)."""

@@ -10,6 +10,7 @@ array construction and number formatting go through a :class:`Numeric` backend:
 
 from __future__ import annotations
 
+from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_UP, Decimal, localcontext
 
 import numpy as np
 
@@ -104,12 +105,37 @@ class Numeric:
         return np.asarray(x, dtype=np.float64)
 
     def format(self, value, digits: int) -> str:
-        """``value`` to ``digits`` significant digits, e.g. 0.9999816706."""
-        return _tidy(f"{float(value):.{digits}g}")
+        """``value`` to ``digits`` significant digits, e.g. 0.9999816706: the decimal the
+        float reads as (its repr) rounded as by hand, so 0.145 gives 0.15 at 2 digits (as
+        in exact mode), not the 0.14 of its binary value 0.14499999999999999."""
+        x = float(value)
+        text = repr(x)
+        if digits > 15 or _is_half(text, digits):
+            return decimal_text(Decimal(text), digits)
+        # otherwise the binary value rounds as its repr does (up to 15 digits)
+        return _tidy(f"{x:.{digits}g}")
 
     def exact_text(self, x):
         """Exact forms as nested lists of strings; None in float mode."""
         return None
+
+
+def _is_half(text: str, digits: int) -> bool:
+    """Whether the repr ``text`` ends in a 5 just past ``digits`` significant digits."""
+    mantissa = text.lstrip("-").partition("e")[0].replace(".", "").strip("0")
+    return len(mantissa) == digits + 1 and mantissa.endswith("5")
+
+
+def decimal_text(value: Decimal, digits: int) -> str:
+    """``value`` to ``digits`` significant digits, halves rounded away from zero (as by
+    hand: 0.125 -> 0.13), laid out as Python's 'g' format for floats (both modes)."""
+    with localcontext(prec=digits, rounding=ROUND_HALF_UP, Emax=MAX_EMAX, Emin=MIN_EMIN):
+        rounded = +value
+    if rounded == 0:
+        return "0"
+    if -4 <= rounded.adjusted() < digits:
+        return _tidy(format(rounded, "f"))
+    return _tidy(format(rounded, f".{digits - 1}e"))
 
 
 def _tidy(text: str) -> str:

@@ -13,7 +13,7 @@ import numpy as np
 
 from . import exact, scaled
 from .errors import CnnTraceError
-from .numeric import Numeric, _tidy
+from .numeric import Numeric, decimal_text
 
 EXP_LIMIT = 10**7  # e^x to 10^(4.3 million); far beyond, evaluating runs out of memory
 
@@ -103,15 +103,14 @@ class ExactNumeric(Numeric):
         return scaled.to_float(x)
 
     def format(self, value, digits: int) -> str:
-        """Same layout as float mode (Python's 'g'), from a value good to digits + 5."""
-        approx = mpmath.nstr(exact.evaluate(value, digits + 5), digits + 5)  # '2.7264e+347'
-        with localcontext(prec=digits, Emax=MAX_EMAX, Emin=MIN_EMIN):
-            rounded = +Decimal(approx)
-        if rounded == 0:
-            return "0"
-        if -4 <= rounded.adjusted() < digits:  # the rule of Python's 'g' for floats
-            return _tidy(format(rounded, "f"))
-        return _tidy(format(rounded, f".{digits - 1}e"))
+        """As float mode (halves away from zero, Python's 'g' layout), from the value to
+        digits + 20 (rationals: exact when the decimal ends by then) or + 10 digits."""
+        if isinstance(value, Rational):
+            with localcontext(prec=digits + 20, Emax=MAX_EMAX, Emin=MIN_EMIN):
+                near = Decimal(int(value.numerator)) / Decimal(int(value.denominator))
+        else:
+            near = Decimal(mpmath.nstr(exact.evaluate(value, digits + 10), digits + 10))
+        return decimal_text(near, digits)
 
     def exact_text(self, x):
         arr = np.asarray(x, dtype=object)
