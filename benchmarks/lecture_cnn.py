@@ -6,8 +6,8 @@
    batch 1 and 32, against the same step in PyTorch float64 on the CPU (optional:
    pip install torch==2.13.0) and against the naive loop reference (tracer.reference);
    timings interleaved in one process, medians, the ratio as the median of the paired
-   rounds' ratios (against the loop reference too); then again with glibc keeping freed
-   memory for reuse (see keep_freed_memory);
+   rounds' ratios (against the loop reference too, and PyTorch's step against it for
+   scale); then again with glibc keeping freed memory for reuse (see keep_freed_memory);
 2. peak memory of a traced batch-32 pass (tracemalloc) against the recorded arrays;
 3. exact mode on one 28x28 sample: time, agreement with float, a value to 40 digits;
 4. training digits-cnn on scikit-learn's 8x8 digits (optional: pip install scikit-learn).
@@ -137,29 +137,32 @@ def speed(note: str = "") -> None:
             line += (f" | PyTorch {t['torch']:7.3f} ms | ratio {statistics.median(ratios):5.2f}x"
                      f" (target <= {target:.1f}x)")
         if not note:
-            loop, speedup = against_loops(net, rounds=(1 if QUICK else 3) if batch == 32
-                                          else (3 if QUICK else 9))
-            line += (f" | loop reference {loop:8.1f} ms = {speedup:5.0f}x "
+            rivals = {"traced": fns["traced"], **({"PyTorch": step} if step else {})}
+            loop, speedups = against_loops(net, rivals, rounds=(1 if QUICK else 3)
+                                           if batch == 32 else (3 if QUICK else 9))
+            line += (f" | loop reference {loop:8.1f} ms = {speedups['traced']:5.0f}x "
                      "(target >= 300x)")
+            if step:
+                line += f"; PyTorch's step {speedups['PyTorch']:5.0f}x"
         print(line)
 
 
-def against_loops(net, rounds: int) -> tuple[float, float]:
-    """Median ms of the loop reference, and the median over paired rounds of loop time /
-    traced time: each round times one loop pass, then traced passes for about as long
-    (so both see the same machine load)."""
-    loops, ratios = [], []
+def against_loops(net, rivals: dict, rounds: int) -> tuple[float, dict]:
+    """Median ms of the loop reference, and for each rival the median over paired rounds
+    of loop time / its time: each round times one loop pass, then each rival's passes
+    for an equal share of as long (so all see the same machine load)."""
+    loops, ratios = [], {name: [] for name in rivals}
     for _ in range(rounds):
         loop = timed(lambda: reference_pass(net), 1)
-        start = time.perf_counter()
-        passes = 0
-        while time.perf_counter() - start < loop / 1000:
-            trace_pass(net, after=False)
-            passes += 1
-        traced = (time.perf_counter() - start) * 1000 / passes
+        for name, fn in rivals.items():
+            start = time.perf_counter()
+            passes = 0
+            while time.perf_counter() - start < loop / 1000 / len(rivals):
+                fn()
+                passes += 1
+            ratios[name].append(loop / ((time.perf_counter() - start) * 1000 / passes))
         loops.append(loop)
-        ratios.append(loop / traced)
-    return statistics.median(loops), statistics.median(ratios)
+    return statistics.median(loops), {name: statistics.median(r) for name, r in ratios.items()}
 
 
 def memory() -> None:
