@@ -45,7 +45,8 @@ def test_answers_nested_absurdly_deep_are_one_line(tmp_path, capsys, text):
     answers = tmp_path / "deep.yaml"
     answers.write_text(text)
     code, _, err = run(["check", "--example", "lecture", answers], capsys)
-    one_line_error(code, err, f"{answers}: not valid YAML: nested more than 100 levels deep")
+    # ours, or newer libyaml's own limit ("... exceeded maximum nesting depth")
+    one_line_error(code, err, f"{answers}: not valid YAML: ", "nest")
 
 
 @pytest.mark.parametrize("name, text", [
