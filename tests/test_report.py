@@ -154,3 +154,14 @@ def test_unknown_format_and_language_are_one_line_errors(capsys):
     assert "--format" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["render", "--example", "lecture", "--lang", "fr"])
+
+
+@pytest.mark.parametrize("reduction, words", [("mean", "(배치에 대해 샘플 평균)"),
+                                              ("sum", "(배치에 대해 샘플 합)")])
+def test_korean_loss_sentence_names_the_reduction_in_korean(reduction, words):
+    data = {"input": [[1, 2], [3, 4]], "target": 0,
+            "conventions": {"loss_reduction": reduction},
+            "layers": [{"type": "flatten"}, {"type": "dense", "units": 2}, {"type": "softmax"}]}
+    html = render(run_pass(from_dict(data)), ("html",), lang="ko")["html"]
+    text = re.sub(r"<[^>]+>", "", html)
+    assert f"교차 엔트로피 {words}." in text and f"({reduction})" not in text

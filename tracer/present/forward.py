@@ -368,7 +368,8 @@ def loss_forward(ctx: Context, output: dict) -> Section:
     lines = [general, value] + ([m.row(m.Sym("L"), "=", form)] if form is not None else [])
     return Section("loss.title", {"loss": ctx.trace.conventions["loss"]},
                    [Para(f"loss.{ctx.trace.conventions['loss']}",
-                         {"reduction": ctx.trace.conventions["loss_reduction"]}),
+                         {"reduction": Para("convention.loss_reduction."
+                                            + ctx.trace.conventions["loss_reduction"])}),
                     Display(lines)], anchor="fwd-loss")
 
 
