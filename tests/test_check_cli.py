@@ -106,7 +106,8 @@ def test_html_class_view_has_error_rate_bars(tmp_path, capsys):
     assert code == 0
     html = target.read_text()
     assert '<td class="bar"><span style="width: 50.0%"></span> 50.0 %</td>' in html
-    assert "Most of the class slipped at" in html
+    assert "The most missed step: <span class=\"math\">conv1.bias_new</span>, wrong on 2 of " \
+           "the 2 sheets that include it." in html
     assert "learning rate not applied" in html and "bias forgotten" in html
 
 
@@ -205,7 +206,7 @@ def test_several_sheets_give_a_class_view(tmp_path, capsys):
     row = next(line for line in out.splitlines() if line.startswith("conv1.bias_new "))
     assert row.split()[:4] == ["conv1.bias_new", "3", "2", "66.7"]
     assert "learning rate not applied (2)" in row
-    assert "most missed step: conv1.bias_new (2 of 3 sheets wrong" in out
+    assert "most missed step: conv1.bias_new (wrong on 2 of the 3 sheets that include it" in out
     data = json.loads(target.read_text())
     assert [s["score"] for s in data["sheets"]] == [87.91, 100.0, 0.0]
     conv_out = next(r for r in data["class"] if r["id"] == "conv1.out")

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import json
+import re
+from html import unescape
 
 import pytest
 
@@ -24,6 +26,8 @@ ITEM_CASES = {
                            "given twice"),
     "duplicate JSON key": ("a.json", '{"loss.out": 0.00002, "loss.out": 0.00003}', "loss.out",
                            "given twice"),
+    "student given twice": ("a.json", '{"student": "Ann", "student": "Bob", "loss.out": 2e-5}',
+                            "student", "given twice (key 'student')"),
     "cell given twice": ("a.yaml", "conv1.out: [[5, 7], [11, 10]]\nconv1.out[0,1,0]: 11\n",
                          "conv1.out[0,1,0]", "keys 'conv1.out' and 'conv1.out[0,1,0]'"),
     "index out of range": ("a.yaml", "conv1.out[0,2,0]: 1\n", "conv1.out[0,2,0]",
@@ -100,6 +104,27 @@ def test_malformed_items_get_a_reason_each(case, tmp_path, capsys):
     assert "not marked (malformed):" in out and words in out
 
 
+@pytest.mark.parametrize("name,content", [
+    ("a.json", '{"student": "Ann", "loss.out": 2e-5, "student": "Bob"}'),
+    ("a.yaml", "student: Ann\nloss.out: 2e-5\nstudent: Bob\n"),
+])
+def test_a_student_named_twice_is_unreadable_like_any_answer_given_twice(name, content,
+                                                                          tmp_path, capsys):
+    answers = tmp_path / name
+    answers.write_text(content)
+    marks = tmp_path / "marks.json"
+    code, out, _ = run(["check", *SPEC, str(answers), "--json", str(marks)], capsys)
+    assert code == 0
+    data = json.loads(marks.read_text())
+    assert data["student"] is None
+    assert data["cells"][-1] == {
+        "id": "student", "index": None, "given": None, "expected": None,
+        "verdict": "malformed", "diagnosis": None, "given_text": None, "follow_through": None,
+        "diagnosis_text": None, "reason": "given twice (key 'student'); give each answer once"}
+    assert data["points"] == 1 and data["out_of"] == 2
+    assert "(Ann)" not in out and "(Bob)" not in out
+
+
 def test_several_malformed_items_in_one_file_are_each_reported(tmp_path, capsys):
     answers = tmp_path / "a.yaml"
     answers.write_text("conv1.out: [[5, 7], [11, 10]]\nloss.out: zero\nconv1.outt: 1\n"
@@ -161,3 +186,56 @@ def test_one_unusable_file_among_several_still_checks_the_others(tmp_path, capsy
     assert code == 2
     assert f"{good}: score: 4/4" in out and "class view: 1 sheets" in out
     assert err.count("\n") == 1 and str(bad) in err and "not valid YAML" in err
+
+
+def _reasons_in_html(html: str) -> dict[str, str]:
+    """Cell label -> the text beside it in the summary table, for unreadable cells."""
+    table = html[html.index('class="marking"'):]
+    table = table[:table.index("</table>")]
+    reasons = {}
+    for row in re.findall(r"<tr>(.*?)</tr>", table, re.DOTALL):
+        cells = [" ".join(re.sub(r"<[^>]+>", "", c).split())
+                 for c in re.findall(r"<td>(.*?)</td>", row, re.DOTALL)]
+        if cells and cells[-2] in ("unreadable", "읽을 수 없음"):
+            reasons[cells[0]] = unescape(cells[-1])
+    return reasons
+
+
+KOREAN_REPRO = ("conv1.out: [[5, 7], [11, 10]]\nconv1.out[0,1,0]: 12\n"
+                "conv1.out: [[5, 7], [11, 9]]\nrelu1.out: [[5, 7], [11]]\nconv1.ot: 1\n"
+                'dense1.out: [5.6, "abc"]\n')
+
+
+def test_korean_report_gives_the_reasons_in_korean(tmp_path, capsys):
+    answers = tmp_path / "a.yaml"
+    answers.write_text(KOREAN_REPRO)
+    report = tmp_path / "r.html"
+    code, _, _ = run(["check", *SPEC, str(answers), "--lang", "ko", "--html", str(report),
+                      "-q"], capsys)
+    assert code == 0
+    reasons = _reasons_in_html(report.read_text())
+    assert reasons["conv1.out[0,0,0]"] == \
+        "두 번 주어졌습니다 (키 'conv1.out'). 답은 한 번씩만 쓰세요"
+    assert reasons["conv1.out[0,1,0]"] == \
+        "두 번 주어졌습니다 (키 'conv1.out[0,1,0]' 와 'conv1.out'). 답은 한 번씩만 쓰세요"
+    assert reasons["relu1.out[0,0,0]"] == "직사각형 배열이 아닙니다: 행의 길이나 깊이가 다릅니다"
+    assert reasons["dense1.out[1]"] == "숫자가 아닙니다: 'abc'"
+    assert reasons["conv1.ot"] == "알 수 없는 값 이름 'conv1.ot' ('conv1.out' 을(를) 뜻했나요?)"
+
+
+@pytest.mark.parametrize("case", list(ITEM_CASES), ids=list(ITEM_CASES))
+def test_every_reason_has_a_korean_sentence(case, tmp_path, capsys):
+    name, content, _, words = ITEM_CASES[case]
+    answers = tmp_path / name
+    answers.write_text(content)
+    reports = {lang: tmp_path / f"{lang}.html" for lang in ("en", "ko")}
+    for lang, report in reports.items():
+        assert run(["check", *SPEC, str(answers), "--lang", lang, "--html", str(report),
+                    "-q"], capsys)[0] == 0
+    english = _reasons_in_html(reports["en"].read_text())
+    korean = _reasons_in_html(reports["ko"].read_text())
+    assert any(words in reason for reason in english.values()), english
+    assert korean.keys() == english.keys()
+    for label_shown, reason in korean.items():
+        assert re.search("[\uac00-\ud7a3]", reason), (label_shown, reason)
+        assert words not in reason

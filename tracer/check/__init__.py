@@ -9,10 +9,12 @@
 100.0
 
 Modules, one job each: :mod:`.written` (a number as written), :mod:`.answers` (answer
-files), :mod:`.sheet` (answers placed on the trace's cells), :mod:`.tolerance`,
-:mod:`.steps` (the pass as steps over the engine's layers), :mod:`.followthrough`,
-:mod:`.mistakes` (the catalogue), :mod:`.diagnosis`, :mod:`.marking`, :mod:`.report`
-(terminal table and JSON), :mod:`.classview` (several sheets at once).
+files), :mod:`.sheet` (answers placed on the trace's cells), :mod:`.reasons` (why an
+item is unreadable, from the message catalog), :mod:`.tolerance`, :mod:`.steps` (the
+pass as steps over the engine's layers), :mod:`.walk` (recomputing the pass from any
+values), :mod:`.followthrough`, :mod:`.mistakes` (the catalogue), :mod:`.diagnosis`,
+:mod:`.marking`, :mod:`.report` (terminal table and JSON), :mod:`.classview` (several
+sheets at once).
 """
 
 from __future__ import annotations

@@ -4,8 +4,9 @@ Numbers are kept as the text the student wrote (so the tolerance can follow it):
 every leaf is a ``str`` (a number's text, or other text), ``None`` (blank: not
 attempted), or something else the sheet reports as malformed (true, a date, ...).
 Tables nest: ``conv1: {out: ...}`` is the key ``conv1.out``. Duplicate keys are kept
-as separate pairs, for the sheet to report. A file that cannot be read at all raises
-:class:`AnswerFileError` (one line, naming the file).
+(as separate pairs, a repeated ``student`` as a second label) for the sheet to report.
+A file that cannot be read at all raises :class:`AnswerFileError` (one line, naming the
+file).
 
 CSV: one ``id,value`` row per key; an optional header row ``id,value``; ``#`` comments;
 the value may be a whole tensor in brackets (``conv1.out,[[5,7],[11,10]]``), and a
@@ -23,10 +24,13 @@ import yaml
 
 from ..errors import CnnTraceError
 from ..files import read_text
+from ..present.document import Para
+from .reasons import english, reason
 
 MAX_BYTES = 5_000_000
 FORMATS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".toml": "toml", ".csv": "csv"}
 EXAMPLE = "conv1.out: [[5, 7], [11, 10]]"
+STUDENT = "student"  # the key of the student label
 
 
 class AnswerFileError(CnnTraceError, ValueError):
@@ -39,11 +43,16 @@ class Pairs(list):
 
 @dataclass
 class AnswerFile:
-    """The pairs of one file (tables flattened to dotted keys) and its student label."""
+    """The pairs of one file (tables flattened to dotted keys) and its student labels."""
 
     path: str
     pairs: list[tuple[str, object]] = field(default_factory=list)
-    student: str | None = None
+    students: list[str] = field(default_factory=list)  # every `student` given
+
+    @property
+    def student(self) -> str | None:
+        """The student label, if given once."""
+        return self.students[0] if len(self.students) == 1 else None
 
 
 # ------------------------------------------------------------------------ parsers
@@ -153,22 +162,28 @@ def _unquote(text: str) -> str:
 
 
 class CsvValue(str):
-    """A CSV value that could not be read (its text is the reason)."""
+    """A CSV value that could not be read: its text is the reason in English, ``reason``
+    the sentence."""
+
+    reason: Para
+
+    def __new__(cls, why: Para):
+        value = super().__new__(cls, english(why))
+        value.reason = why
+        return value
 
 
 def _csv_value(value: str | None, line: int):
     if value is None:
-        return CsvValue(f"line {line}: expected two columns 'id,value', got one")
+        return CsvValue(reason("csv_one_column", line=line))
     value = _unquote(value)
     if value.startswith("["):
         try:
             return parse_yaml(value)
         except yaml.YAMLError:
-            return CsvValue(f"line {line}: the bracketed value {value!r} is not a list "
-                            "like [[5, 7], [11, 10]]")
+            return CsvValue(reason("csv_bracket", line=line, value=repr(value)))
     if "," in value:
-        return CsvValue(f"line {line}: expected two columns 'id,value', got more; "
-                        "put a whole tensor in brackets")
+        return CsvValue(reason("csv_more_columns", line=line))
     return value if value else None
 
 
@@ -211,8 +226,8 @@ def parse_answers(text: str, fmt: str, source: str = "<answers>") -> AnswerFile:
                               f"(e.g. {EXAMPLE}), got {describe(data)}")
     answers = AnswerFile(source)
     for key, value in data:
-        if key == "student" and isinstance(value, str):
-            answers.student = value
+        if key == STUDENT and isinstance(value, str):
+            answers.students.append(value)
         else:
             answers.pairs.extend(flatten(key, value))
     return answers
@@ -229,16 +244,21 @@ def flatten(key: str, value) -> list[tuple[str, object]]:
 
 def describe(value) -> str:
     """A short description of a raw value, for messages."""
+    return english(description(value))
+
+
+def description(value) -> Para | str:
+    """A short description of a raw value, as a sentence of the catalog."""
     if isinstance(value, CsvValue):
-        return str(value)
+        return value.reason
     if isinstance(value, str):
-        return f"the text {value!r}"
+        return reason("value.text", text=repr(value))
     if isinstance(value, bool):
         return str(value).lower()
     if value is None:
-        return "nothing"
+        return reason("value.nothing")
     if isinstance(value, Pairs):
-        return "a table" if value else "an empty table"
+        return reason("value.table" if value else "value.empty_table")
     if isinstance(value, list):
-        return f"a list of {len(value)}" if value else "an empty list"
-    return f"a {type(value).__name__} ({value})"
+        return reason("value.list", count=len(value)) if value else reason("value.empty_list")
+    return reason("value.other", kind=type(value).__name__, value=value)

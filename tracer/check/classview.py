@@ -84,8 +84,9 @@ def render_class(markings: list[Marking]) -> str:
     out = [f"class view: {len(markings)} sheets", ""] + table(rows, header)
     worst = most_missed(stats)
     if worst:
-        out += ["", f"most missed step: {worst.qid} ({worst.sheets_wrong} of {worst.sheets} "
-                    f"sheets wrong, {worst.error_rate:.1f} % of attempted cells)"]
+        out += ["", (f"most missed step: {worst.qid} (wrong on {worst.sheets_wrong} of the "
+                     f"{worst.sheets} sheets that include it, {worst.error_rate:.1f} % of "
+                     "attempted cells)")]
     return "\n".join(out) + "\n"
 
 

@@ -1,20 +1,23 @@
 """Follow-through (error carried forward): every quantity recomputed from the student's
-own earlier values.
+own earlier numbers.
 
-:func:`carry` walks the pass once. Each step reads a *context* of earlier values and
-gives the *carried* value of its outputs, ``carried[q] = f_q(context)``; a ``settle``
-rule then decides what later steps read for q:
+Four walks through the pass (:func:`~tracer.check.walk.carry`) read the student's
+numbers four ways. For a written cell c with carried value v and trace value t
+(c ~ x: c is x to its written digits), later steps read:
 
-* as written:  the student's number where they wrote one, else the carried value
-               (their conv output feeds their ReLU, their gradient feeds their update);
-* repaired:    the student's number only where it is right (against the trace or
-               against its own carried value), else the carried value (a slip in one
-               cell does not spoil a later step that used the right number);
-* rounded(k):  the carried value rounded to k significant digits (for the mistake
-               "rounding too early").
+* as written:     c (their conv output feeds their ReLU, their gradient feeds their
+                  update);
+* repaired:       c where c ~ t or c ~ v, else v (a slip in one cell does not spoil a
+                  later step that used the right number);
+* kept:           the number behind c, kept to more digits than written: v where c ~ v,
+                  else t where c ~ t, else the value of a catalogued mistake that gives c
+                  (their sign flip of 1.84579e-5), else c itself (a student rounds what
+                  they write, not what they carry on with: y_hat_0 = 0.99999321 written
+                  1.000 still gives L = 6.79e-6);
+* kept repaired:  v where c ~ v, else t where c ~ t, else v.
 
-A cell that is wrong against the trace but equals its carried value in either the
-as-written or the repaired walk *follows* from the student's earlier numbers.
+A cell that is wrong against the trace but equals its carried value in any walk
+*follows* from the student's earlier numbers.
 """
 
 from __future__ import annotations
@@ -24,37 +27,14 @@ from typing import Callable, Mapping
 
 import numpy as np
 
+from .diagnosis import Diagnoser
 from .sheet import Sheet
 from .steps import PassModel
-from .tolerance import Tolerance, round_significant
+from .tolerance import Tolerance
+from .walk import Settle, Walk, carry
 from .written import Written
 
-Settle = Callable[[str, np.ndarray], np.ndarray]
-
-
-@dataclass
-class Walk:
-    """One walk through the pass: carried values and the context later steps read."""
-
-    carried: dict[str, np.ndarray]
-    context: dict[str, np.ndarray]
-
-
-def carry(model: PassModel, leaves: Mapping[str, np.ndarray], settle: Settle) -> Walk:
-    """carried[q] = f_q(context) step by step; context[q] = settle(q, carried[q]).
-
-    Given quantities (input, target, parameters) are carried from ``leaves``.
-    """
-    walk = Walk({}, {})
-    for step in model.steps:
-        if step.kind == "given":
-            outputs = {q: np.asarray(leaves[q], dtype=np.float64) for q in step.outputs}
-        else:
-            outputs = step.run(walk.context)
-        for qid, value in outputs.items():
-            walk.carried[qid] = value
-            walk.context[qid] = settle(qid, value)
-    return walk
+BehindSlip = Callable[[str, tuple, Written, float], float]
 
 
 def as_written(sheet: Sheet) -> Settle:
@@ -85,33 +65,62 @@ def repaired(sheet: Sheet, truth: Mapping[str, np.ndarray], tolerance: Tolerance
     return settle
 
 
-def rounded(model: PassModel, digits: int) -> Settle:
-    """Round every computed quantity to ``digits`` significant digits (given ones stay)."""
-    given = {q for s in model.steps if s.kind == "given" for q in s.outputs}
-
+def kept_digits(sheet: Sheet, truth: Mapping[str, np.ndarray], tolerance: Tolerance,
+                behind_slip: BehindSlip) -> Settle:
+    """Read the number behind each written one: its carried value, or the trace's, where
+    the writing matches it; else ``behind_slip(qid, index, cell, carried)``."""
     def settle(qid, value):
-        return value if qid in given else round_significant(value, digits)
+        grid = sheet.cells.get(qid)
+        if grid is None:
+            return value
+        out = np.array(value, dtype=np.float64, copy=True)
+        for index, cell in np.ndenumerate(grid):
+            carried = float(value[index])
+            if not isinstance(cell, Written) or tolerance.matches(cell, carried):
+                continue
+            true = float(truth[qid][index])
+            out[index] = true if tolerance.matches(cell, true) \
+                else behind_slip(qid, index, cell, carried)
+        return out
     return settle
 
 
 @dataclass
 class FollowThrough:
-    """The student's two walks: as written and repaired."""
+    """The student's four walks (see the module docstring)."""
 
     written: Walk
     repaired: Walk
+    kept: Walk
+    kept_repaired: Walk
 
-    def source(self, qid: str, index: tuple, cell: Written, tolerance: Tolerance) -> str | None:
-        """'as written' or 'repaired' if ``cell`` equals a carried value there, else None."""
-        for name, walk in (("as written", self.written), ("repaired", self.repaired)):
-            if tolerance.matches(cell, float(walk.carried[qid][index])):
-                return name
+    def carried_match(self, qid: str, index: tuple, cell: Written,
+                      tolerance: Tolerance) -> float | None:
+        """The first walk's carried value that ``cell`` matches, else None."""
+        for walk in (self.written, self.repaired, self.kept, self.kept_repaired):
+            carried = float(walk.carried[qid][index])
+            if tolerance.matches(cell, carried):
+                return carried
         return None
 
 
 def follow_through(model: PassModel, sheet: Sheet, truth: Mapping[str, np.ndarray],
                    tolerance: Tolerance) -> FollowThrough:
-    """Both walks of the student's sheet, starting from the trace's given values."""
+    """The four walks of the student's sheet, starting from the trace's given values."""
     leaves = model.leaves(truth)
-    return FollowThrough(carry(model, leaves, as_written(sheet)),
-                         carry(model, leaves, repaired(sheet, truth, tolerance)))
+    kept_walk = Walk()
+    slips = Diagnoser(model, [("your numbers", kept_walk.context)], tolerance)
+
+    def mistake_or_written(qid, index, cell, carried):
+        diagnosis = slips.diagnose(qid, index, cell)
+        return float(cell) if diagnosis is None else diagnosis.value
+
+    def carried_instead(qid, index, cell, carried):
+        return carried
+
+    return FollowThrough(
+        carry(model, leaves, as_written(sheet)),
+        carry(model, leaves, repaired(sheet, truth, tolerance)),
+        carry(model, leaves, kept_digits(sheet, truth, tolerance, mistake_or_written),
+              kept_walk),
+        carry(model, leaves, kept_digits(sheet, truth, tolerance, carried_instead)))

@@ -20,7 +20,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 
-
+from ..present.document import Para
 from .diagnosis import Diagnoser, Diagnosis
 from .followthrough import FollowThrough, follow_through
 from .sheet import Malformed, Sheet
@@ -43,7 +43,7 @@ class CellMark:
     expected: float | None = None
     carried: float | None = None  # from the student's own numbers, where it differs
     diagnosis: Diagnosis | None = None
-    reason: str | None = None  # why malformed
+    reason: Para | None = None  # why malformed: a sentence of the message catalog
 
     @property
     def label(self) -> str:
@@ -123,10 +123,8 @@ def _mark_cell(qid, index, cell, truth, own: FollowThrough, diagnoser: Diagnoser
     mark.given = cell
     if tolerance.matches(cell, expected):
         mark.verdict = "correct"
-    elif (source := own.source(qid, index, cell, tolerance)) is not None:
-        mark.verdict = "follows"
-        if source == "repaired":
-            mark.carried = float(own.repaired.carried[qid][index])
+    elif (carried := own.carried_match(qid, index, cell, tolerance)) is not None:
+        mark.verdict, mark.carried = "follows", carried
     else:
         mark.verdict = "wrong"
         mark.diagnosis = diagnoser.diagnose(qid, index, cell)

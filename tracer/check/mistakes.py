@@ -15,8 +15,8 @@ from typing import Callable
 
 import numpy as np
 
-from .followthrough import carry, rounded
 from .steps import PassModel, Step, Values
+from .walk import carry, rounded
 
 Outputs = dict[str, np.ndarray]
 SHIFTS = ((-1, 0), (1, 0), (0, -1), (0, 1))  # one row up / down, one column left / right

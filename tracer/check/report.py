@@ -21,6 +21,7 @@ from collections import Counter
 
 from ..numeric import FLOAT
 from .marking import VERDICTS, CellMark, Marking
+from .reasons import english
 from .tolerance import Tolerance
 
 COLUMNS = ("quantity", "cells", "correct", "follows", "wrong", "missing", "malformed",
@@ -120,7 +121,7 @@ def _problem_section(marking: Marking) -> list[str]:
     reasons: dict[tuple[str, str], list[str]] = {}
     for m in marking.marks:
         if m.verdict == "malformed":
-            reasons.setdefault((m.qid, m.reason), []).append(_index_text(m))
+            reasons.setdefault((m.qid, english(m.reason)), []).append(_index_text(m))
     if not reasons:
         return []
     lines = ["", "not marked (malformed):"]
@@ -154,7 +155,7 @@ def cell_json(mark: CellMark) -> dict:
         "follow_through": _finite(mark.carried) if mark.verdict in ("follows", "wrong")
         else None,
         "diagnosis_text": mark.diagnosis.mistake.title if mark.diagnosis else None,
-        "reason": mark.reason,
+        "reason": english(mark.reason) if mark.reason else None,
     }
 
 

@@ -14,16 +14,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..present.document import Para
 from ..trace import parse_cell
-from .answers import AnswerFile, CsvValue, Pairs, describe
+from .answers import STUDENT, AnswerFile, CsvValue, Pairs, description
+from .reasons import reason
 from .written import NotANumber, Written, parse_written
 
 
 @dataclass(frozen=True)
 class Malformed:
-    """Why a cell (or an item) cannot be marked."""
+    """Why a cell (or an item) cannot be marked: a sentence of the message catalog."""
 
-    reason: str
+    reason: Para
 
 
 @dataclass
@@ -31,7 +33,7 @@ class Problem:
     """An item that names no cell of the trace: its key and why."""
 
     key: str
-    reason: str
+    reason: Para
 
 
 @dataclass
@@ -76,13 +78,15 @@ NOT_ASKED = _NotAsked()
 def read_sheet(answers: AnswerFile, shapes: dict[str, tuple]) -> Sheet:
     """Place every pair of ``answers`` onto the quantities ``shapes`` (id -> full shape)."""
     sheet = Sheet(answers.path, answers.student)
+    if len(answers.students) > 1:
+        sheet.problems.append(Problem(STUDENT, reason("given_twice", key=repr(STUDENT))))
     sources: dict[tuple, str] = {}  # (qid, index) -> the key that gave it
     for key, raw in answers.pairs:
         try:
             qid, index = _parse_key(key, shapes)
-        except KeyError as err:
+        except UnknownKey as err:
             shown = key if len(key) <= 80 else key[:77] + "..."
-            sheet.problems.append(Problem(shown, str(err.args[0])))
+            sheet.problems.append(Problem(shown, err.reason))
             continue
         grid = sheet.cells.setdefault(qid, _empty(shapes[qid]))
         for cell, value in _place(raw, index, shapes[qid]):
@@ -100,33 +104,40 @@ def _empty(shape) -> np.ndarray:
 def _put(grid, qid, cell, value, key, sources):
     if (qid, cell) in sources:
         first = sources[(qid, cell)]
-        what = "key" if first == key else f"keys {first!r} and"
-        value = Malformed(f"given twice ({what} {key!r}); give each answer once")
+        value = Malformed(reason("given_twice", key=repr(key)) if first == key
+                          else reason("given_twice_keys", first=repr(first), key=repr(key)))
     sources[(qid, cell)] = key
     grid[cell] = value
 
 
 # ------------------------------------------------------------------------------ keys
+class UnknownKey(LookupError):
+    """A key that names no cell of the trace; ``reason`` says why."""
+
+    def __init__(self, why: Para):
+        super().__init__(why)
+        self.reason = why
+
+
 def _parse_key(key: str, shapes: dict) -> tuple[str, tuple | None]:
     """The quantity id and full cell index (None: the whole tensor) of a key."""
     try:
         qid, index = parse_cell(str(key))
     except KeyError:
-        raise KeyError(f"not a quantity id or cell (expected e.g. 'conv1.out' or "
-                       f"'conv1.out[0,1,0]'){_suggest(key, shapes)}") from None
+        raise UnknownKey(reason("not_a_key", suggestion=_suggest(key, shapes))) from None
     if qid not in shapes:
-        raise KeyError(f"unknown quantity id {qid!r}{_suggest(qid, shapes)}")
+        raise UnknownKey(reason("unknown_id", qid=repr(qid), suggestion=_suggest(qid, shapes)))
     if index is None:
         return qid, None
     return qid, _full_index(index, shapes[qid])
 
 
-def _suggest(word, shapes) -> str:
+def _suggest(word, shapes) -> Para | str:
     base = str(word).split("[")[0][:100]
     close = difflib.get_close_matches(base, list(shapes), n=1, cutoff=0.6)
     if not close and f"{base}.out" in shapes:
         close = [f"{base}.out"]
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    return reason("did_you_mean", qid=repr(close[0])) if close else ""
 
 
 def _full_index(index: tuple, shape: tuple) -> tuple:
@@ -140,18 +151,18 @@ def _full_index(index: tuple, shape: tuple) -> tuple:
             full[axis] = i
         full = tuple(full)
     else:
-        raise KeyError(f"expected {len(shape)} indices for shape {_shape(shape)}, got "
-                       f"{len(index)}")
+        raise UnknownKey(reason("index_count", count=len(shape), shape=_shape(shape),
+                                given=len(index)))
     for i, size in zip(full, shape):
         if not 0 <= i < size:
-            raise KeyError(f"index [{','.join(map(str, index))}] is out of range for shape "
-                           f"{_shape(shape)}")
+            raise UnknownKey(reason("index_range", index=",".join(map(str, index)),
+                                    shape=_shape(shape)))
     return full
 
 
-def _shape(shape) -> str:
+def _shape(shape) -> Para | str:
     return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")" \
-        if shape else "() (a single number)"
+        if shape else reason("scalar_shape")
 
 
 # ---------------------------------------------------------------------------- values
@@ -161,22 +172,22 @@ def _place(raw, index, shape) -> list[tuple[tuple, object]]:
         if _is_list(raw) and _nested_shape(raw, 64) in (((1,) * d, None) for d in range(33)):
             raw = _first(raw)
         if _is_list(raw):
-            return [(index, Malformed(f"a single cell needs one number, got "
-                                      f"{describe(raw)}"))]
+            return [(index, Malformed(reason("one_cell", value=description(raw))))]
         return [(index, leaf(raw))]
     whole = list(np.ndindex(shape))
     if not _is_list(raw):
         single = leaf(raw)
         if len(whole) == 1 or single is None or isinstance(raw, CsvValue):
             return [(i, single) for i in whole]
-        got = "one number" if isinstance(single, Written) else describe(raw)
-        return [(i, Malformed(f"expected {_shape(shape)} values, got {got}")) for i in whole]
-    given, reason = _nested_shape(raw, 4 * len(whole) + 1000)
-    if reason is None and not _fits(given, shape):
-        reason = f"wrong shape {_shape(given)}; expected {_shape(shape)}" \
-                 + _transposed_hint(given, shape)
-    if reason is not None:
-        return [(i, Malformed(reason)) for i in whole]
+        got = reason("value.one_number") if isinstance(single, Written) else description(raw)
+        return [(i, Malformed(reason("values_for_shape", shape=_shape(shape), value=got)))
+                for i in whole]
+    given, why = _nested_shape(raw, 4 * len(whole) + 1000)
+    if why is None and not _fits(given, shape):
+        why = reason("wrong_shape", given=_shape(given), shape=_shape(shape),
+                     hint=_transposed_hint(given, shape))
+    if why is not None:
+        return [(i, Malformed(why)) for i in whole]
     leaves = _flat(raw)
     return [(i, leaf(v)) for i, v in zip(whole, leaves)]
 
@@ -190,22 +201,22 @@ def leaf(raw) -> Written | Malformed | None:
     if raw is None or (_is_text(raw) and not raw.strip()):
         return None
     if isinstance(raw, CsvValue):
-        return Malformed(str(raw))
+        return Malformed(raw.reason)
     if _is_text(raw):
         try:
             return parse_written(raw)
         except NotANumber as err:
-            return Malformed(str(err))
+            return Malformed(err.reason)
     if isinstance(raw, bool):
-        return Malformed(f"{describe(raw)} is not a number")
-    return Malformed(f"expected a number, got {describe(raw)}")
+        return Malformed(reason("bool", value=description(raw)))
+    return Malformed(reason("expected_number", value=description(raw)))
 
 
 class _TooBig(Exception):
     pass
 
 
-def _nested_shape(raw, limit: int = 10**6) -> tuple[tuple, str | None]:
+def _nested_shape(raw, limit: int = 10**6) -> tuple[tuple, Para | None]:
     """The shape of nested lists, or a reason when they are not rectangular (or hold
     more than ``limit`` values or 32 levels: YAML aliases can repeat a list endlessly)."""
     budget = [limit]
@@ -217,20 +228,20 @@ def _nested_shape(raw, limit: int = 10**6) -> tuple[tuple, str | None]:
         if not _is_list(node):
             return (), None
         if not node:
-            return (0,), "an empty list"
+            return (0,), reason("value.empty_list")
         inner = [walk(v, depth + 1) for v in node]
-        for _, reason in inner:
-            if reason:
-                return (), reason
+        for _, why in inner:
+            if why:
+                return (), why
         shapes = {s for s, _ in inner}
         if len(shapes) > 1:
-            return (), "not a rectangular array: rows of different lengths or depths"
+            return (), reason("ragged")
         return (len(node),) + shapes.pop(), None
 
     try:
         return walk(raw, 0)
     except _TooBig:
-        return (), f"far too many values or levels (more than {limit} or 32)"
+        return (), reason("too_big", limit=limit)
 
 
 def _fits(given: tuple, shape: tuple) -> bool:
@@ -239,10 +250,10 @@ def _fits(given: tuple, shape: tuple) -> bool:
     return given == tuple(shape) or squeeze(given) == squeeze(shape)
 
 
-def _transposed_hint(given: tuple, shape: tuple) -> str:
+def _transposed_hint(given: tuple, shape: tuple) -> Para | str:
     squeeze = [n for n in shape if n != 1]
     if len(given) == 2 and len(squeeze) == 2 and list(given[::-1]) == squeeze:
-        return " (transposed?)"
+        return reason("transposed")
     return ""
 
 

@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
+from ..present.document import Para
+from .reasons import english, reason
+
 _DECIMAL = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _FRACTION = re.compile(r"^([+-]?\d+)\s*/\s*([+-]?\d+)$")
 _MINUS_SIGNS = str.maketrans({"\u2212": "-", "\u2013": "-", "\uff0d": "-"})
@@ -20,7 +23,12 @@ LARGEST = Fraction(sys.float_info.max)
 
 
 class NotANumber(ValueError):
-    """The text is not a number the checker can read; the message says why."""
+    """The text is not a number the checker can read; ``reason`` says why (the message
+    in English)."""
+
+    def __init__(self, why: Para):
+        super().__init__(english(why))
+        self.reason = why
 
 
 @dataclass(frozen=True)
@@ -69,43 +77,43 @@ def parse_written(text: str) -> Written:
     fraction = _FRACTION.match(clean)
     if fraction:
         return _fraction(text, *fraction.groups())
-    raise NotANumber(_reason(clean, str(text).strip()))
+    raise NotANumber(_why_not(clean, str(text).strip()))
 
 
 def _decimal(text: str, clean: str) -> Written:
     try:
         number = Decimal(clean)
     except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
-        raise NotANumber(f"not a number: {text!r}") from None
+        raise NotANumber(reason("not_a_number", text=repr(text))) from None
     exponent = number.as_tuple().exponent
     if abs(exponent) > 400 or abs(number.adjusted()) > 400:
-        raise NotANumber(f"{text!r} is outside the float64 range")
+        raise NotANumber(reason("float_range", text=repr(text)))
     value = Fraction(number)
     if abs(value) > LARGEST:
-        raise NotANumber(f"{text!r} is outside the float64 range")
+        raise NotANumber(reason("float_range", text=repr(text)))
     return Written(str(text).strip(), value, exponent)
 
 
 def _fraction(text: str, numerator: str, denominator: str) -> Written:
     if int(denominator) == 0:
-        raise NotANumber(f"{text!r} divides by zero")
+        raise NotANumber(reason("divides_by_zero", text=repr(text)))
     if len(numerator) > 400 or len(denominator) > 400:
-        raise NotANumber(f"{text!r} is outside the float64 range")
+        raise NotANumber(reason("float_range", text=repr(text)))
     value = Fraction(int(numerator), int(denominator))
     if abs(value) > LARGEST:
-        raise NotANumber(f"{text!r} is outside the float64 range")
+        raise NotANumber(reason("float_range", text=repr(text)))
     return Written(str(text).strip(), value, None)
 
 
-def _reason(clean: str, text: str) -> str:
+def _why_not(clean: str, text: str) -> Para:
     lowered = clean.lower()
     if lowered.lstrip("+-") in ("nan", "inf", "infinity", ".nan", ".inf"):
-        return f"{clean!r} is not a finite number"
+        return reason("not_finite", text=repr(clean))
     if re.fullmatch(r"[+-]?\d+,\d+", clean):
-        return f"{clean!r} uses a decimal comma; write {clean.replace(',', '.')!r}"
+        return reason("decimal_comma", text=repr(clean), fixed=repr(clean.replace(",", ".")))
     if re.fullmatch(r"[+-]?\d+\.?\d*%", clean):
-        return f"{clean!r} is a percentage; write the number ({clean[:-1]}% = "\
-               f"{Decimal(clean[:-1]) / 100})"
+        return reason("percentage", text=repr(clean), percent=clean[:-1],
+                      number=str(Decimal(clean[:-1]) / 100))
     if "/" in clean:
-        return f"{clean!r} is not a number or a fraction of two whole numbers like 28/5"
-    return f"not a number: {text!r}"
+        return reason("not_a_fraction", text=repr(clean))
+    return reason("not_a_number", text=repr(text))

@@ -1,0 +1,20 @@
+"""Why an item cannot be marked, as a sentence of the message catalog (keys
+``malformed.*`` in templates/messages/<lang>.toml), so the HTML report gives it in its
+language; the terminal table and the JSON give it in English."""
+
+from __future__ import annotations
+
+from ..present.document import Para
+from ..render.assets import fill
+
+
+def reason(name: str, /, **params) -> Para:
+    """The sentence ``malformed.<name>``; params are text, numbers or other sentences."""
+    return Para(f"malformed.{name}", params)
+
+
+def english(sentence) -> str:
+    """A sentence (and the sentences among its params) as English text; else str()."""
+    if isinstance(sentence, Para):
+        return fill("en", sentence.key, sentence.params, str, english)
+    return str(sentence)
