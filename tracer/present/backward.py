@@ -63,13 +63,13 @@ def dense_backward(ctx: Context, info: dict) -> Section:
                  for n in samples]
         lines.append(m.row(d(m.sub("W", dd, k)), "=", ctx.sum_of(terms), "=",
                            ctx.num(f"{name}.grad_weight", (dd, k))))
-    blocks.append(Display(lines))
+    blocks.append(Display(lines + ctx.tensor(f"{name}.grad_weight", d(m.Sym("W")))))
     lines = []
     for (k,) in ctx.pick((info["units"],)):
         terms = [ctx.num(grad, n + (k,)) for n in samples]
         rhs = [ctx.sum_of([operand(t) for t in terms]), "="] if len(terms) > 1 else []
         lines.append(m.row(d(m.sub("b", k)), "=", *rhs, ctx.num(f"{name}.grad_bias", (k,))))
-    blocks.append(Display(lines))
+    blocks.append(Display(lines + ctx.tensor(f"{name}.grad_bias", d(m.Sym("b", style="bold")))))
     if f"{a_id.split('.')[0]}.grad" in ctx.trace:
         lines = []
         for n in samples[:1]:
@@ -79,7 +79,8 @@ def dense_backward(ctx: Context, info: dict) -> Section:
                          for k in range(info["units"])]
                 lines.append(m.row(d(m.sub("a", dd)), "=", ctx.sum_of(terms), "=",
                                    ctx.num(f"{a_id.split('.')[0]}.grad", n + (dd,))))
-        blocks.append(Display(lines))
+        blocks.append(Display(lines + ctx.tensor(f"{a_id.split('.')[0]}.grad",
+                                                 d(m.Sym("a", style="bold")))))
     return _section(info, "dense.backward.title", blocks)
 
 
@@ -116,10 +117,10 @@ def pool_backward(ctx: Context, info: dict) -> Section:
             continue
         marked = {(int(r), int(col)) for r, col in
                   argmax[n].reshape(-1, 2)} if len(shape) == 3 and shape[0] == 1 else set()
-        for prefix in [n + (c,) for c in range(min(shape[0], 4))]:
+        for prefix in [n + (c,) for c in range(shape[0])]:
             mat = ctx.matrix(f"{source}.grad", prefix)
             mat = m.Matrix(mat.rows, mat.highlight, mat.padding,
-                           frozenset(marked if shape[0] == 1 else ()))
+                           frozenset(marked if shape[0] == 1 else ()), f"{name}.argmax")
             blocks.append(Display([m.row(d(m.Sym("A")), "=", mat)]))
     if ctx.large(f"{source}.grad"):
         blocks.append(Display(ctx.tensor(f"{source}.grad", d(m.Sym("A")))))
@@ -136,7 +137,7 @@ def activation_backward(ctx: Context, info: dict) -> Section:
     if ctx.large(f"{name}.grad"):
         lines += ctx.tensor(f"{source}.grad", d(m.Sym("Z")))
     else:
-        for prefix in ctx.slices(f"{name}.grad")[:4]:
+        for prefix in ctx.slices(f"{name}.grad"):
             lines.append(m.row(d(m.Sym("Z")), "=", ctx.matrix(f"{name}.grad", prefix), "⊙",
                                ctx.matrix(local, prefix), "=",
                                ctx.matrix(f"{source}.grad", prefix)))
@@ -175,7 +176,7 @@ def conv_backward(ctx: Context, info: dict) -> Section:
         index = (f, c, h, w) if channels > 1 or filters > 1 else (h, w)
         lines.append(m.row(d(m.sub("K", *index)), "=", ctx.sum_of(terms) if terms else m.Num("0"),
                            "=", ctx.num(f"{name}.grad_weight", (f, c, h, w))))
-    blocks.append(Display(lines))
+    blocks.append(Display(lines + ctx.tensor(f"{name}.grad_weight", d(m.Sym("K")))))
 
     lines = []
     for f in range(filters):
@@ -204,7 +205,7 @@ def conv_backward(ctx: Context, info: dict) -> Section:
                 lines.append(m.row(d(m.sub("X", *index)), "=",
                                    ctx.sum_of(terms) if terms else m.Num("0"), "=",
                                    ctx.num(f"{source}.grad", n + (c, r, col))))
-        blocks.append(Display(lines))
+        blocks.append(Display(lines + ctx.tensor(f"{source}.grad", d(m.Sym("X")))))
     return _section(info, "conv.backward.title", blocks)
 
 

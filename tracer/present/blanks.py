@@ -9,6 +9,7 @@ from ..errors import CnnTraceError
 from ..trace import parse_cell
 
 LEVELS = ("forward", "backward", "update", "all")
+POSITIONS = (".argmax", ".ties")  # where a pool window's maximum sits, how many tie
 
 
 def given_ids(trace) -> set[str]:
@@ -53,3 +54,31 @@ def select_hidden(trace, selection: str | None) -> frozenset[str]:
                 raise CnnTraceError(f"--blank: {token!r} is outside {qid} of shape {shape}")
         hidden.add(f"{qid}[{','.join(map(str, index))}]" if index is not None else qid)
     return frozenset(hidden)
+
+
+def hides(hidden, ref: str | None) -> bool:
+    """Whether a worksheet hiding ``hidden`` blanks the number of cell ``ref``: the cell
+    or its quantity is hidden, or the cell says where the maximum of a hidden pool
+    output sits (``pool1.argmax[0,1,0,0]`` and ``pool1.ties[0,1,0]`` go with
+    ``pool1.out[0,1,0]``): a worksheet must not point at its answer."""
+    if ref is None or not hidden:
+        return False
+    qid = ref.split("[")[0]
+    if ref in hidden or qid in hidden:
+        return True
+    if not qid.endswith(POSITIONS):
+        return False
+    layer, kind = qid.rsplit(".", 1)
+    index = parse_cell(ref)[1]
+    if index is None:
+        return f"{layer}.out" in hidden
+    out_index = index[:-1] if kind == "argmax" else index
+    return hides(hidden, f"{layer}.out[{','.join(map(str, out_index))}]")
+
+
+def shown_marks(matrix, hidden, answers: bool) -> frozenset:
+    """The cells a matrix marks (each window's maximum), none on a worksheet that hides
+    what the marks show."""
+    if not answers and hides(hidden, matrix.marked_ref):
+        return frozenset()
+    return matrix.marked

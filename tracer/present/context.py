@@ -100,18 +100,23 @@ class Context:
         return len(shape) >= 2 and (max(shape[-2:]) > MATRIX_SIDE
                                     or int(np.prod(shape)) > MATRIX_CELLS)
 
-    def tensor(self, qid: str, label: m.Node, limit: int = 16) -> list[m.Node]:
-        """Display lines 'label(prefix) = matrix' for every 2-D slice (at most ``limit``);
-        a large tensor as heatmaps on one colour scale, four to a line."""
-        slices = self.slices(qid)[:limit]
-        named = []
-        for prefix in slices:
-            name = label
-            if len(self.slices(qid)) > 1:
-                where = m.Group(m.joined([m.Num(str(p)) for p in prefix], ","), "(", ")")
-                name = (m.Sym(label.name, label.sub, where, label.hat, label.style)
-                        if isinstance(label, m.Sym) and label.sup is None else m.row(label, where))
-            named.append((prefix, name))
+    def tensor(self, qid: str, label: m.Node) -> list[m.Node]:
+        """Display lines 'label(prefix) = matrix' for every 2-D slice: the whole tensor;
+        a vector too long for one line on several; a large tensor as heatmaps on one
+        colour scale, four to a line."""
+        shape = self.shape(qid)
+        if len(shape) == 1 and LONG_VECTOR < shape[0] <= MATRIX_CELLS:
+            lines = []
+            for start in range(0, shape[0], LONG_VECTOR):
+                part = range(start, min(start + LONG_VECTOR, shape[0]))
+                row = tuple(self.num(qid, (k,)) for k in part)
+                lines.append(m.row(named_slice(label, m.Text(f"{part[0]}–{part[-1]}")), "=",
+                                   m.Matrix((row,))))
+            return lines
+        slices = self.slices(qid)
+        named = [(prefix, label if len(slices) == 1 else
+                  named_slice(label, m.joined([m.Num(str(p)) for p in prefix], ",")))
+                 for prefix in slices]
         if not self.large(qid):
             items = [m.row(name, "=", self.matrix(qid, prefix)) for prefix, name in named]
             per_line = 1 if len(items) <= 2 else 4  # many small slices: side by side
@@ -124,8 +129,10 @@ class Context:
             mosaic = values.transpose(0, 2, 1, 3).reshape(f * kh, c * kw)
             return [m.row(label, "=", m.Heatmap(mosaic, limit_value, qid))]
         if values.ndim == 2 and values.shape[0] > 4 * values.shape[1]:  # tall: lie it down
-            top = m.Sym(label.name, label.sub, m.Op("⊤"), label.hat, label.style) \
-                if isinstance(label, m.Sym) else m.Power(label, m.Op("⊤"))
+            if isinstance(label, m.Sym) and label.sup is None:
+                top = m.Sym(label.name, label.sub, m.Op("⊤"), label.hat, label.style)
+            else:  # (W^new)^⊤, (∂L/∂W)^⊤
+                top = m.Power(m.paren(label) if isinstance(label, m.Sym) else label, m.Op("⊤"))
             return [m.row(top, "=", m.Heatmap(values.T, limit_value, qid))]
         maps = [m.row(name, "=", m.Heatmap(values[prefix], limit_value, qid))
                 for prefix, name in named]
@@ -186,6 +193,14 @@ class Context:
         return None
 
 
+def named_slice(label: m.Node, where: m.Node) -> m.Node:
+    """A tensor's name with the slice shown: K^(0,1) for a plain symbol, else beside it."""
+    where = m.Group(where, "(", ")")
+    if isinstance(label, m.Sym) and label.sup is None:
+        return m.Sym(label.name, label.sub, where, label.hat, label.style)
+    return m.row(label, where)
+
+
 def short_index(index: tuple, shape: tuple) -> tuple:
     """An index as a reader writes it: leading axes of length 1 dropped from tensors of
     three or more axes ((0, 1, 0) of shape (1, 2, 2) -> (1, 0))."""
@@ -203,9 +218,11 @@ def operand(node: m.Node) -> m.Node:
 
 
 def rational(q: Fraction) -> m.Node:
+    """An exact value's rational part (its numbers are derived: the trace's own)."""
     if q.denominator == 1:
-        return m.Num(str(q.numerator))
-    frac = m.Frac(m.Num(str(abs(q.numerator))), m.Num(str(q.denominator)))
+        return m.Num(str(q.numerator), derived=True)
+    frac = m.Frac(m.Num(str(abs(q.numerator)), derived=True),
+                  m.Num(str(q.denominator), derived=True))
     return m.row("-", frac) if q < 0 else frac
 
 

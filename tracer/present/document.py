@@ -72,3 +72,4 @@ class Document:
     sections: list
     refs: list = field(default_factory=list)  # every cell ref shown, in document order
     subtitle: str = "doc.subtitle"  # the message under the title
+    given: frozenset = frozenset()  # ids of the given quantities (input, target, parameters)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import mathtree as m
-from .context import MATRIX_SIDE, Context, operand, short_index
+from .context import MATRIX_SIDE, Context, cell_ref, operand, short_index
 from .document import Display, Para, Section
 
 
@@ -212,24 +212,29 @@ def pool_forward(ctx: Context, info: dict) -> Section:
     for n in batch_prefix(ctx):
         shape = ctx.shape(out_id)[len(n):]
         for c, i, j in ctx.pick(shape, ctx.top_cells(out_id, n), cap=4 if ctx.compact else 8):
-            r0, c0 = argmax[n + (c, i, j)]
+            cell = n + (c, i, j)
+            r0, c0 = argmax[cell]
+            where = cell_ref(f"{name}.argmax", cell + (0,))  # hidden with the pool output
             window = {(i * s + h, j * s + w) for h in range(size) for w in range(size)}
             if ctx.large(a_id):  # just the window, its maximum marked
                 mat = m.Matrix(tuple(tuple(ctx.num(a_id, n + (c, i * s + h, j * s + w))
                                            for w in range(size)) for h in range(size)),
-                               marked=frozenset({(int(r0) - i * s, int(c0) - j * s)}))
+                               marked=frozenset({(int(r0) - i * s, int(c0) - j * s)}),
+                               marked_ref=where)
             else:
                 mat = ctx.matrix(a_id, n + (c,), highlight=window, padding=())
                 mat = m.Matrix(mat.rows, mat.highlight, mat.padding,
-                               frozenset({(int(r0), int(c0))}))
+                               frozenset({(int(r0), int(c0))}), where)
             values = [ctx.num(a_id, n + (c, r, col)) for r, col in sorted(window)]
             index = (c, i, j) if shape[0] > 1 else (i, j)
             line = m.row(cell_sym("P", index), "=", m.Func("max"),
                          m.paren(m.joined(values, ",")), "=", ctx.num(out_id, n + (c, i, j)))
-            tied = int(ties[n + (c, i, j)])
+            tied = int(ties[cell])
             blocks.append(Display([m.row(mat), line], Para(
                 "maxpool2d.window_tie" if tied > 1 else "maxpool2d.window",
-                {"row": int(r0), "col": int(c0), "ties": tied})))
+                {"row": ctx.num(f"{name}.argmax", cell + (0,)),
+                 "col": ctx.num(f"{name}.argmax", cell + (1,)),
+                 "ties": ctx.num(f"{name}.ties", cell)})))
     blocks.append(Display(ctx.tensor(out_id, m.Sym("P"))))
     return _section(info, "maxpool2d.title", blocks)
 
@@ -285,6 +290,7 @@ def dense_forward(ctx: Context, info: dict) -> Section:
                 line += ["=", form]
             lines.append(m.row(*line))
         blocks.append(Display(lines))
+    blocks.append(Display(ctx.tensor(f"{name}.out", m.Sym("z", style="bold"))))
     return _section(info, "dense.title", blocks)
 
 

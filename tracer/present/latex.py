@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from . import mathtree as m
+from .blanks import hides, shown_marks
 
 SYMBOLS = {"η": r"\eta", "∂": r"\partial", "⊙": r"\odot", "·": r"\cdot", "×": r"\times",
            "≈": r"\approx", "−": "-", "∑": r"\sum", "→": r"\to", "⌊": r"\lfloor",
@@ -45,7 +46,7 @@ class LatexPrinter:
         return getattr(self, f"_print_{type(node).__name__}")(node)
 
     def _is_hidden(self, ref) -> bool:
-        return ref is not None and (ref in self.hidden or ref.split("[")[0] in self.hidden)
+        return hides(self.hidden, ref)
 
     def _print_Num(self, node: m.Num) -> str:
         if self._is_hidden(node.ref):
@@ -95,11 +96,12 @@ class LatexPrinter:
 
     def _print_Matrix(self, node: m.Matrix) -> str:
         lines = []
+        marked = shown_marks(node, self.hidden, self.answers)
         for r, cells in enumerate(node.rows):
             texts = []
             for c, cell in enumerate(cells):
                 text = self.print(cell)
-                if (r, c) in node.marked:
+                if (r, c) in marked:
                     text = rf"\mk{{{text}}}"
                 if (r, c) in node.highlight:
                     text = rf"\hl{{{text}}}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import mathtree as m
+from .blanks import given_ids
 from .context import cell_ref
 from .document import Bars, Document, Para, Section, Table
 from .handout import build_document
@@ -17,13 +18,23 @@ class MarkView:
 
     verdict: str  # correct | follows | wrong | missing | malformed
     given: str
-    expected: str | None = None
+    expected: str | None = None  # shown beside: what the cell should be
     mistake: str | None = None  # a catalogue name, for the message "mistake.<name>"
 
 
-def _expected_text(mark) -> str | None:
+def _expected_text(mark, value=None) -> str | None:
     from ..check.report import expected_text
-    return expected_text(mark) if mark.expected is not None else None
+    return expected_text(mark, value) if mark.expected is not None else None
+
+
+def _beside(mark) -> str | None:
+    """What a wrong cell should be (the trace's value); what a blank one comes to from
+    the student's own earlier numbers (the carried value, where it differs)."""
+    if mark.verdict == "wrong":
+        return _expected_text(mark)
+    if mark.verdict == "missing":
+        return _expected_text(mark, mark.carried)
+    return None
 
 
 def marks_by_ref(marking) -> dict[str, MarkView]:
@@ -33,8 +44,7 @@ def marks_by_ref(marking) -> dict[str, MarkView]:
         if mark.index is None:
             continue
         views[cell_ref(mark.qid, mark.index)] = MarkView(
-            mark.verdict, mark.given.text if mark.given else "",
-            _expected_text(mark) if mark.verdict in ("wrong", "missing") else None,
+            mark.verdict, mark.given.text if mark.given else "", _beside(mark),
             mark.diagnosis.mistake.name if mark.diagnosis else None)
     return views
 
@@ -45,7 +55,8 @@ def summary_section(marking) -> Section:
     blocks = [Para("mark.score", {"score": f"{marking.score:g}", "points": marking.points,
                                   "total": marking.out_of}),
               Para("mark.counts", {v: counts.get(v, 0) for v in
-                                   ("correct", "follows", "wrong", "missing", "malformed")})]
+                                   ("correct", "follows", "wrong", "missing", "malformed")}),
+              Para("mark.trace")]
     first = marking.first_divergence
     if first is not None:
         blocks.append(Para("mark.first", {"cell": m.Text(first.label),
@@ -71,9 +82,13 @@ def summary_section(marking) -> Section:
 
 
 def marking_document(trace, marking, digits: int = 4, max_cells: int = 10**6) -> Document:
-    """The worked example with the summary in front (every marked cell is shown)."""
+    """The worked example with the summary in front (every marked cell is shown). The
+    numbers the student did not write are the trace's: the renderer shows them as such
+    (all but the given ones), so no equation mixes their numbers with the trace's
+    silently."""
     document = build_document(trace, digits=digits, max_cells=max_cells)
     document.sections.insert(0, summary_section(marking))
+    document.given = frozenset(given_ids(trace))
     return document
 
 

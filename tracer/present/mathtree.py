@@ -17,10 +17,14 @@ class Node:
 
 @dataclass(frozen=True)
 class Num(Node):
-    """A number already formatted (``"-1.846e-5"``); ``ref`` is the cell it shows."""
+    """A number already formatted (``"-1.846e-5"``); ``ref`` is the cell it shows.
+
+    ``derived``: a number worked out from the trace (a change, a check sum, an exact
+    form), not a cell itself: hidden with ``ref``, never replaced by a student's number."""
 
     text: str
     ref: str | None = None
+    derived: bool = False
 
 
 @dataclass(frozen=True)
@@ -76,12 +80,14 @@ class Power(Node):
 @dataclass(frozen=True)
 class Matrix(Node):
     """A bracketed matrix of nodes. ``highlight`` marks cells (r, c) to emphasise (a
-    window), ``padding`` the zero border of a padded input, ``marked`` single cells."""
+    window), ``padding`` the zero border of a padded input, ``marked`` single cells;
+    ``marked_ref`` is the cell the marks show (a worksheet hiding it drops the marks)."""
 
     rows: tuple
     highlight: frozenset = field(default_factory=frozenset)
     padding: frozenset = field(default_factory=frozenset)
     marked: frozenset = field(default_factory=frozenset)  # e.g. a window's maximum
+    marked_ref: str | None = None  # e.g. pool1.argmax: where the maxima sit
 
 
 @dataclass(frozen=True)

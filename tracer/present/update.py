@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from . import mathtree as m
-from .context import Context, cell_ref, operand, short_index
+from .context import LARGE_CELLS, Context, cell_ref, operand, short_index
 from .document import Display, Para, Section, Table
 
 PARAM_SYMBOLS = {("conv2d", "weight"): "K", ("conv2d", "bias"): "b",
@@ -23,8 +25,13 @@ def visible(ctx: Context, old, new, index_ref: str) -> tuple[m.Num, m.Num | None
     old_f, change_f = abs(float(old)), abs(float(change))
     extra = math.floor(math.log10(old_f)) - math.floor(math.log10(change_f)) if old_f else 0
     digits = min(ctx.digits + max(extra, 0), MAX_DIGITS[ctx.trace.mode])
+    return m.Num(ctx.text(new, digits), index_ref), change_num(ctx, change, index_ref)
+
+
+def change_num(ctx: Context, change, index_ref: str) -> m.Num:
+    """A parameter's change, signed as a change is: +1.846e-6, -2.03e-5, 0."""
     sign = "+" if float(change) > 0 else ""
-    return m.Num(ctx.text(new, digits), index_ref), m.Num(sign + ctx.text(change), index_ref)
+    return m.Num(sign + ctx.text(change), index_ref, derived=True)
 
 
 def parameters(trace) -> list[tuple[dict, str]]:
@@ -55,25 +62,31 @@ def update_section(ctx: Context) -> Section:
                 line += [m.Space(), m.paren(m.row(m.Sym("Δ"), "=", change))]
             lines.append(m.row(*line))
         blocks.append(Display(lines, Para(f"update.{p}", {"layer": name})))
-    blocks.append(comparison_table(ctx))
+    blocks += comparison(ctx)
     return Section("update.title", {}, blocks, anchor="update")
 
 
-def comparison_table(ctx: Context) -> Table:
-    """The lecture's 'final comparison': every parameter cell before and after."""
-    rows = []
+def comparison(ctx: Context) -> list:
+    """The lecture's 'final comparison': every parameter cell before and after, in a
+    table; a tensor with more cells than a table should hold after it, as a whole
+    (matrices, or heatmaps when large)."""
+    rows, large = [], []
     for info, p in parameters(ctx.trace):
-        name = info["name"]
-        shown = ctx.pick(ctx.shape(f"{name}.{p}"), ctx.top_cells(f"{name}.grad_{p}"), cap=2)
-        for index in shown[:2] if ctx.compact else shown:
-            old, new = ctx.value(f"{name}.{p}", index), ctx.value(f"{name}.{p}_new", index)
-            new_num, change = visible(ctx, old, new, cell_ref(f"{name}.{p}_new", index))
-            diff = change or m.Num(ctx.text(new - old), cell_ref(f"{name}.{p}_new", index))
-            rows.append([m.Text(cell_ref(f"{name}.{p}", index)), ctx.num(f"{name}.{p}", index),
-                         new_num, diff])
+        qid = f"{info['name']}.{p}"
+        if int(np.prod(ctx.shape(qid))) > LARGE_CELLS:
+            large += ctx.tensor(f"{qid}_new", m.Sym(PARAM_SYMBOLS[(info["type"], p)], None,
+                                                   m.Text("new")))
+            continue
+        for index in np.ndindex(*ctx.shape(qid)):
+            old, new = ctx.value(qid, index), ctx.value(f"{qid}_new", index)
+            ref = cell_ref(f"{qid}_new", index)
+            new_num, change = visible(ctx, old, new, ref)
+            rows.append([m.Text(cell_ref(qid, index)), ctx.num(qid, index), new_num,
+                         change or change_num(ctx, new - old, ref)])
     header = [Para("table.parameter"), Para("table.before"), Para("table.after"),
               Para("table.change")]
-    return Table(header, rows, Para("update.comparison"), style="comparison")
+    table = Table(header, rows, Para("update.comparison"), style="comparison")
+    return [table] + ([Display(large, Para("update.comparison_large"))] if large else [])
 
 
 def checks_section(ctx: Context) -> Section:
@@ -89,14 +102,14 @@ def checks_section(ctx: Context) -> Section:
         lines.append(m.row(m.BigOp("∑", m.Sym("k")), m.sub("y", "k", hat=True), "=",
                            m.joined([ctx.prob(f"{output['name']}.out", n + (k,))
                                      for k in range(probs.size)], "+"),
-                           "=", m.Num(_tidy(probs.sum(), ctx))))
+                           "=", m.Num(_tidy(probs.sum(), ctx), derived=True)))
         items.append(Para(_verdict("check.softmax_sums_to_one", abs(probs.sum() - 1) < 1e-9)))
         grads = trace.numbers(f"{logits}.grad").reshape(-1, probs.size)[0]
         lines.append(m.row(m.BigOp("∑", m.Sym("k")), m.paren(m.row(m.sub("y", "k", hat=True),
                                                                    "-", m.sub("y", "k"))), "=",
                            m.joined([operand(ctx.num(f"{logits}.grad", n + (k,)))
                                      for k in range(probs.size)], "+"),
-                           "=", m.Num(_tidy(grads.sum(), ctx))))
+                           "=", m.Num(_tidy(grads.sum(), ctx), derived=True)))
         items.append(Para(_verdict("check.gradient_sums_to_zero", abs(grads.sum()) < 1e-9)))
     if "loss.after" in trace:
         before, after = trace.numbers("loss.out"), trace.numbers("loss.after")

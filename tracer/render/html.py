@@ -32,10 +32,11 @@ def _environment() -> jinja2.Environment:
 class _Formatter:
     """Message lookup and value display for one language, view and hidden set."""
 
-    def __init__(self, lang: str, hidden: frozenset, answers: bool, marks=None):
+    def __init__(self, lang: str, hidden: frozenset, answers: bool, marks=None, given=None):
         self.catalog = assets.messages(lang)
         self.fallback = assets.messages("en")
         self.lang, self.hidden, self.answers, self.marks = lang, hidden, answers, marks
+        self.given = given
 
     def message(self, key: str, params: dict) -> Markup:
         return Markup(assets.fill(self.lang, key, params, self._words, self.show))
@@ -55,7 +56,7 @@ class _Formatter:
         return escape("" if value is None else str(value))
 
     def math(self, node: m.Node) -> Markup:
-        return to_html(node, self.hidden, self.answers, self.marks, self.mistake)
+        return to_html(node, self.hidden, self.answers, self.marks, self.mistake, self.given)
 
     def mistake(self, name: str) -> str:
         """A mistake's name as plain text (the math printer escapes it)."""
@@ -73,7 +74,8 @@ def render_html(document: Document, lang: str = "en", view: str = "worked",
     if view not in VIEWS:
         raise CnnTraceError(f"--mode: expected one of {', '.join(VIEWS)}, got {view!r}")
     shown_hidden = frozenset(hidden) if view in ("worksheet", "key") else frozenset()
-    fmt = _Formatter(lang, shown_hidden, answers=view == "key", marks=marks)
+    fmt = _Formatter(lang, shown_hidden, answers=view == "key", marks=marks,
+                     given=document.given if view == "marking" else None)
     template = _environment().get_template("handout.html.j2")
     title = document.title or fmt.message(document.subtitle, {})
     return template.render(

@@ -13,6 +13,7 @@ import re
 from markupsafe import Markup, escape
 
 from ..present import mathtree as m
+from ..present.blanks import hides, shown_marks
 from .png import heatmap_uri, scale_uri
 
 _SCI = re.compile(r"^([-+]?)([0-9.]+)e(-?[0-9]+)$")
@@ -29,17 +30,20 @@ def _minus(text: str) -> str:
 class HtmlMathPrinter:
     """``marks`` (ref -> MarkView) shows a marked answer sheet: the student's number in
     place of the trace's, coloured by verdict, the expected value and the diagnosis
-    beside a wrong one (``describe`` turns a mistake name into words)."""
+    beside a wrong one (``describe`` turns a mistake name into words). ``given`` (the
+    ids of the given quantities) on a marked sheet: every other number the student did
+    not write is the trace's own result and is shown as such."""
 
-    def __init__(self, hidden=frozenset(), answers=False, marks=None, describe=str):
+    def __init__(self, hidden=frozenset(), answers=False, marks=None, describe=str,
+                 given=None):
         self.hidden, self.answers = hidden, answers
-        self.marks, self.describe = marks or {}, describe
+        self.marks, self.describe, self.given = marks or {}, describe, given
 
     def print(self, node: m.Node) -> str:
         return getattr(self, f"_print_{type(node).__name__}")(node)
 
     def _is_hidden(self, ref) -> bool:
-        return ref is not None and (ref in self.hidden or ref.split("[")[0] in self.hidden)
+        return hides(self.hidden, ref)
 
     @staticmethod
     def _number(text: str) -> str:
@@ -50,14 +54,23 @@ class HtmlMathPrinter:
         return str(escape(_minus(text)))
 
     def _print_Num(self, node: m.Num) -> str:
-        if node.ref in self.marks:
+        if node.ref in self.marks and not node.derived:
             return self._marked(node, self.marks[node.ref])
+        ref = f' data-ref="{escape(node.ref)}"' if node.ref else ""
         if self._is_hidden(node.ref):
-            ref = f' data-ref="{escape(node.ref)}"'
             if self.answers:
                 return f'<span class="answer"{ref}>{self._number(node.text)}</span>'
             return f'<span class="blank"{ref}></span>'
+        if self._from_trace(node):
+            return f'<span class="trace"{ref}>{self._number(node.text)}</span>'
         return self._number(node.text)
+
+    def _from_trace(self, node: m.Num) -> bool:
+        """On a marked sheet: a result the student did not write (the trace's own)."""
+        if self.given is None:
+            return False
+        return node.derived or (node.ref is not None
+                                and node.ref.split("[")[0] not in self.given)
 
     def _marked(self, node: m.Num, mark) -> str:
         ref = f' data-ref="{escape(node.ref)}"'
@@ -117,11 +130,12 @@ class HtmlMathPrinter:
     def _print_Matrix(self, node: m.Matrix) -> str:
         rows = []
         n = len(node.rows)
+        marked = shown_marks(node, self.hidden, self.answers)
         for r, cells in enumerate(node.rows):
             tds = [f'<td class="bl" rowspan="{n}"></td>'] if r == 0 else []
             for c, cell in enumerate(cells):
                 classes = [name for name, marks in (("hl", node.highlight), ("pad", node.padding),
-                                                    ("mk", node.marked)) if (r, c) in marks]
+                                                    ("mk", marked)) if (r, c) in marks]
                 cls = f' class="{" ".join(classes)}"' if classes else ""
                 tds.append(f"<td{cls}>{self.print(cell)}</td>")
             if r == 0:
@@ -158,6 +172,6 @@ class HtmlMathPrinter:
 
 
 def to_html(node: m.Node, hidden=frozenset(), answers=False, marks=None,
-            describe=str) -> Markup:
+            describe=str, given=None) -> Markup:
     """Safe HTML for a math tree (wrap it in an element with class 'math')."""
-    return Markup(HtmlMathPrinter(hidden, answers, marks, describe).print(node))
+    return Markup(HtmlMathPrinter(hidden, answers, marks, describe, given).print(node))

@@ -6,6 +6,7 @@ import re
 import textwrap
 
 from ..present import mathtree as m
+from ..present.blanks import hides, shown_marks
 from ..present.document import Document, Para, Section
 from . import assets
 
@@ -22,7 +23,7 @@ class TextMathPrinter:
         return getattr(self, f"_print_{type(node).__name__}")(node)
 
     def _is_hidden(self, ref) -> bool:
-        return ref is not None and (ref in self.hidden or ref.split("[")[0] in self.hidden)
+        return hides(self.hidden, ref)
 
     def _print_Num(self, node: m.Num) -> str:
         match = _SCI.match(node.text)
@@ -67,17 +68,18 @@ class TextMathPrinter:
 
     def _print_Power(self, node: m.Power) -> str:
         base = self.print(node.base)
-        if not re.fullmatch(r"\w+", base):
+        if not re.fullmatch(r"\w+", base) and not isinstance(node.base, m.Group):
             base = f"({base})"
         return f"{base}^{self._wrap(self.print(node.exp))}"
 
     def _print_Matrix(self, node: m.Matrix) -> str:
         rows = []
+        marked = shown_marks(node, self.hidden, self.answers)
         for r, cells in enumerate(node.rows):
             texts = []
             for c, cell in enumerate(cells):
                 text = self.print(cell)
-                if (r, c) in node.marked:
+                if (r, c) in marked:
                     text = f"*{text}*"
                 elif (r, c) in node.highlight:
                     text = f"<{text}>"

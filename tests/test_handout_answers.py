@@ -1,0 +1,164 @@
+"""Keys and marked sheets: the key answers every cell its worksheet blanks (whatever
+--max-cells), no blank gives its answer away, and a marked sheet prints no equation that
+mixes the student's numbers with the trace's results unmarked."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from html.parser import HTMLParser
+
+import numpy as np
+import pytest
+
+from tracer import from_dict, load_example, run_pass
+from tracer.check import Checker
+from tracer.check.answers import parse_answers
+from tracer.generate import generate, options
+from tracer.present.blanks import select_hidden
+from tracer.present.context import Context, cell_ref
+from tracer.present.handout import build_document
+from tracer.present.update import parameters
+from tracer.report import marking_html, render
+
+DRAWN_AS_MARKS = (".argmax", ".ties")  # where each window's maximum sits: marks, not numbers
+
+
+def batch_spec() -> dict:
+    """Two samples, two filters, a vector longer than one line (18 entries)."""
+    rng = np.random.default_rng(3)
+    return {"inputs": rng.integers(0, 4, size=(2, 8, 8)).tolist(), "targets": [0, 1],
+            "learning_rate": 0.1,
+            "layers": [{"type": "conv2d", "weight": rng.integers(-1, 2, (2, 1, 3, 3)).tolist(),
+                        "bias": [0, 1]},
+                       {"type": "relu"}, {"type": "maxpool2d", "size": 2, "stride": 2},
+                       {"type": "flatten"},
+                       {"type": "dense", "weight": np.round(rng.normal(0, 0.3, (18, 2)), 2)
+                        .tolist(), "bias": [0, 0.1]},
+                       {"type": "softmax"}]}
+
+
+def single_long_vector_spec() -> dict:
+    data = batch_spec()
+    data["input"], data["target"] = data.pop("inputs")[0], data.pop("targets")[1]
+    return data
+
+
+SPECS = {"lecture": lambda: load_example("lecture"),
+         "wide": lambda: from_dict(generate(5, options("wide"))),
+         "batch": lambda: from_dict(batch_spec()),
+         "long-vector": lambda: from_dict(single_long_vector_spec())}
+
+
+class _Spans(HTMLParser):
+    """data-ref of every <span class="answer|blank|trace|mark ..."> of a page."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.refs: dict[str, Counter] = {}
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "span" and "data-ref" in attrs:
+            kind = attrs.get("class", "").split()[0]
+            self.refs.setdefault(kind, Counter())[attrs["data-ref"]] += 1
+
+
+def spans(html: str, kind: str) -> set[str]:
+    return set(_Spans(html).refs.get(kind, ()))
+
+
+@pytest.mark.parametrize("max_cells", [0, 1, 2])
+@pytest.mark.parametrize("blank", ["forward", "backward", "update", "all"])
+@pytest.mark.parametrize("name", list(SPECS))
+def test_the_key_answers_every_cell_its_worksheet_blanks(name, blank, max_cells):
+    trace = run_pass(SPECS[name]())
+    key = render(trace, ("html",), view="key", blank=blank, max_cells=max_cells)["html"]
+    sheet = render(trace, ("html",), view="worksheet", blank=blank, max_cells=max_cells)["html"]
+    answers = spans(key, "answer")
+    assert spans(sheet, "blank") == answers  # one document: every blank has its answer
+    ctx = Context(trace)  # large tensors are heatmaps in every handout (numbers: trace.json)
+    hidden = [qid for qid in select_hidden(trace, blank)
+              if not qid.endswith(DRAWN_AS_MARKS) and not ctx.large(qid)]
+    expected = {cell_ref(qid, index) for qid in hidden
+                for index in np.ndindex(trace.quantity(qid).shape)}
+    assert len(expected) > 0
+    assert sorted(expected - answers) == []
+
+
+def test_the_before_after_table_lists_every_parameter_cell_with_signed_changes():
+    trace = run_pass(load_example("lecture"))
+    update = next(s for s in build_document(trace, max_cells=1).sections if s.key == "update.title")
+    table = next(b for b in update.blocks if b.kind == "table")
+    cells = [cell_ref(f"{info['name']}.{p}", index) for info, p in parameters(trace)
+             for index in np.ndindex(trace.quantity(f"{info['name']}.{p}").shape)]
+    assert [row[0].text for row in table.rows] == cells  # 14 of 14, not the 4 expanded
+    for row in table.rows:
+        change = float(trace.numbers(row[0].text.replace(".weight", ".weight_new")
+                                     .replace(".bias", ".bias_new"))
+                       - trace.numbers(row[0].text))
+        assert row[3].text.startswith("+") == (change > 0), (row[0].text, row[3].text)
+    assert "conv1.weight[0,0,0,1]" in cells and trace.numbers("conv1.weight[0,0,0,1]") == 0
+
+
+@pytest.mark.parametrize("blank", ["pool1.out", "pool1.out[0,0,0]", "pool1.argmax", "forward"])
+def test_a_worksheet_does_not_point_at_a_blanked_maximum(blank):
+    trace = run_pass(load_example("lecture"))
+    files = render(trace, ("html", "tex"), view="worksheet", blank=blank)
+    pooling = files["html"].split('id="fwd-pool1"')[1].split("</section>")[0]
+    assert "The maximum sits at row 1, column 0" not in files["html"]
+    assert "The maximum sits at row <span" in pooling and 'class="mk"' not in pooling
+    assert r"row $\blank$, column $\blank$" in files["tex"]
+    if "[" not in blank:  # the whole argmax hidden: no marks anywhere (the gradient's too)
+        assert 'class="mk"' not in files["html"] and r"\mk{" not in files["tex"]
+    key = render(trace, ("html",), view="key", blank=blank)["html"]
+    assert {"pool1.argmax[0,0,0,0]", "pool1.argmax[0,0,0,1]"} <= spans(key, "answer")
+    assert 'class="mk"' in key
+
+
+def test_a_worksheet_that_blanks_something_else_keeps_the_maximum_marked():
+    html = render(run_pass(load_example("lecture")), ("html",), view="worksheet",
+                  blank="conv1.out")["html"]
+    assert 'class="mk"' in html
+    assert "The maximum sits at row <span class=\"math\">1</span>" in html
+
+
+# ------------------------------------------------------------------- marked sheets
+ANSWERS = """conv1.out: [[5, 7], [12, 10]]
+softmax1.out: [0.99999321, 6.790e-6]
+loss.out: 6.790e-6
+"""
+
+
+def marked(answers: str) -> tuple[str, object]:
+    checker = Checker(load_example("lecture"))
+    return marking_html(checker.trace, checker.check(parse_answers(answers, "yaml"))), checker
+
+
+def test_a_marked_sheet_shows_the_results_the_student_did_not_write_as_the_traces():
+    html, checker = marked(ANSWERS)
+    follows = '<span class="mark follows" data-ref="softmax1.out[1]">6.790×10<sup>−6</sup></span>'
+    trace_value = '<span class="trace" data-ref="dense1.grad[1]">1.846×10<sup>−5</sup></span>'
+    assert re.search(re.escape(follows) + r"\s*−\s*0\s*=\s*" + re.escape(trace_value), html)
+    assert "not worked out from your numbers" in html
+    # every number of a computed cell is the student's (marked) or labelled the trace's:
+    # the same cells, as often, as the key that answers every computed cell
+    key = render(checker.trace, ("html",), view="key", blank="all", max_cells=10**6)["html"]
+    shown = _Spans(html).refs
+    assert shown["mark"] + shown["trace"] == _Spans(key).refs["answer"]
+    assert re.search(r'=\s*<span class="trace">1</span>', html)  # a check sum: the trace's
+
+
+def test_a_change_is_never_replaced_by_the_students_new_value():
+    html, _ = marked(ANSWERS + "conv1.weight_new[0,0,0,0]: 1.000005537\n")
+    new = r'<span class="mark correct" data-ref="conv1\.weight_new\[0,0,0,0\]">1\.000005537</span>'
+    change = r'<span class="trace" data-ref="conv1\.weight_new\[0,0,0,0\]">\+5\.537×10'
+    assert re.search(new + r"\s*\(<i>Δ</i>\s*=\s*" + change, html)
+
+
+def test_a_blank_answer_shows_what_the_students_own_numbers_give():
+    html, _ = marked(ANSWERS + "dense1.grad: [null, null]\n")
+    assert ('<span class="mark missing" data-ref="dense1.grad[1]">?</span>'
+            '<span class="expected">6.79×10<sup>−6</sup></span>') in html
+    assert "1.846×10<sup>−5</sup></span><span class=\"expected\">" not in html
