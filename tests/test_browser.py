@@ -78,3 +78,28 @@ def test_math_is_drawn_offline_without_failed_loads(browser, tmp_path, lang):
     assert {family for family, status in info["fonts"] if status == "loaded"} >= \
         {"LM Roman", "LM Math"}
     assert len(set(screenshot)) > 50  # not a blank image
+
+
+def test_a_trace_shown_in_a_notebook_leaves_the_notebook_page_alone(browser, tmp_path):
+    """A notebook puts _repr_html_ into its own page: the host's heading and body keep
+    their look, and the handout's math is still laid out by its scoped stylesheet."""
+    host = tmp_path / "notebook.html"
+    host.write_text("<!DOCTYPE html><html><body><h2 id='mine'>My notes</h2>"
+                    + run_pass(load_example("lecture"))._repr_html_() + "</body></html>",
+                    encoding="utf-8")
+    context = browser.new_context(offline=True)
+    page = context.new_page()
+    page.goto(host.resolve().as_uri(), wait_until="load")
+    look = page.evaluate("""() => {
+      const h2 = document.getElementById('mine'), body = document.body;
+      return {numbered: getComputedStyle(h2, '::before').content,
+              bodyWidth: getComputedStyle(body).maxWidth,
+              h2Font: getComputedStyle(h2).fontFamily,
+              fracs: document.querySelectorAll('.cnntrace-handout .frac').length,
+              fracHeight: document.querySelector('.cnntrace-handout .frac')
+                                  .getBoundingClientRect().height};
+    }""")
+    context.close()
+    assert look["numbered"] in ("none", "normal") and look["bodyWidth"] == "none"
+    assert "Latin Modern" not in look["h2Font"]
+    assert look["fracs"] > 10 and look["fracHeight"] > 20  # stacked, not one line

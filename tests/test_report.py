@@ -136,9 +136,14 @@ def test_pdf_renderer_reads_no_local_files(tmp_path):
         assert secret.read_bytes().strip() not in pdf
 
 
-def test_trace_shows_as_html_in_jupyter():
+def test_trace_shows_in_jupyter_as_a_fragment_that_leaves_the_notebook_alone():
     html = run_pass(load_example("lecture"))._repr_html_()
-    assert html.startswith("<!DOCTYPE html>") and "<i>Z</i><sub>0,\u20090</sub>" in html
+    assert "<i>Z</i><sub>0,\u20090</sub>" in html
+    assert not re.search(r"<(!DOCTYPE|html|head|body)\b", html, re.I)
+    assert "@font-face" not in html and len(html) < 150_000  # no fonts inlined
+    css = re.search(r"<style>(.*?)</style>", html, re.S).group(1)
+    selectors = [s.strip() for rule in re.findall(r"([^{}]+)\{", css) for s in rule.split(",")]
+    assert selectors and all(s.startswith(".cnntrace-handout") for s in selectors)
 
 
 def test_worksheet_and_key_share_the_document():

@@ -81,8 +81,11 @@ def write_report(trace, out_dir: str | Path, formats=("html", "pdf"), *, overwri
 
 
 def trace_html(trace) -> str:
-    """The worked example as HTML (what a notebook shows for a Trace)."""
-    return render(trace, ("html",))["html"]
+    """The worked example as an HTML fragment for a notebook (what Jupyter shows for a
+    Trace): its stylesheet scoped to a wrapper, so the notebook's own page keeps its
+    look, and no fonts inlined (the notebook's serif stands in)."""
+    from .render.moodle import fragment
+    return fragment(render(trace, ("html",))["html"])
 
 
 def marking_html(trace, marking, lang: str = "en", digits: int = 4) -> str:
