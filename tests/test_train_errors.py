@@ -88,6 +88,14 @@ def test_every_output_is_written(digits, tmp_path, capsys):
         assert "conv1.weight" in saved.files
 
 
+def test_training_again_replaces_its_own_outputs_without_force(digits, tmp_path, capsys):
+    outputs = ["--save", tmp_path / "w.npz", "--history", tmp_path / "h.json",
+               "--html", tmp_path / "s.html"]
+    for _ in range(2):
+        code, _, err = run(train_args(digits, *outputs), capsys)
+        assert code == 0, err
+
+
 # ------------------------------------------------------------------ data checked first
 def test_an_empty_test_split_is_refused_before_training(tmp_path, capsys):
     empty = eight_by_eight(tmp_path / "no-test.npz", n_test=0)
