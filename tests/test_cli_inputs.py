@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import yaml
 
 from tracer.cli import main
 from tracer.presets import preset
@@ -107,10 +108,12 @@ def weights(tmp_path_factory):
     return path
 
 
-def test_check_with_weights_takes_a_spec_given_first_as_the_spec(weights, tmp_path, capsys):
-    spec = tmp_path / "digits.json"
-    data = preset("digits-cnn")
-    spec.write_text(json.dumps(data, default=float))
+@pytest.mark.parametrize("suffix", [".json", ".yaml"])
+def test_check_with_weights_takes_a_spec_given_first_as_the_spec(weights, tmp_path, capsys,
+                                                                 suffix):
+    spec = tmp_path / f"digits{suffix}"
+    data = json.loads(json.dumps(preset("digits-cnn"), default=float))
+    spec.write_text(json.dumps(data) if suffix == ".json" else yaml.safe_dump(data))
     answers = tmp_path / "answers.yaml"
     answers.write_text("loss.out: 1\n")
     code, out, err = run(["check", spec, answers, "--weights", weights, "--sample", 2], capsys)

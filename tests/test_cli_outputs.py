@@ -113,3 +113,22 @@ def test_a_reader_that_has_gone_is_no_traceback():
     finally:
         os.close(write_end)
     assert result.returncode == 1 and result.stderr == "", result.stderr
+
+
+@pytest.mark.skipif(not Path("/dev/null").is_char_device(), reason="needs /dev/null")
+def test_a_device_is_never_replaced_even_with_force(capsys):
+    code, _, err = run(["trace", "--example", "lecture", "--json", "/dev/null", "--force",
+                        "-q"], capsys)
+    one_line_error(code, err, "/dev/null: is a link, device or pipe, not a file")
+    assert Path("/dev/null").is_char_device()
+
+
+def test_a_link_is_refused_not_replaced(tmp_path, capsys):
+    target = tmp_path / "target.json"
+    target.write_text("{}")
+    link = tmp_path / "link.json"
+    link.symlink_to(target)
+    code, _, err = run(["trace", "--example", "lecture", "--json", str(link), "--force", "-q"],
+                       capsys)
+    one_line_error(code, err, f"{link}: is a link, device or pipe, not a file")
+    assert link.is_symlink() and target.read_text() == "{}"

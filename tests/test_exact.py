@@ -93,6 +93,19 @@ def test_both_modes_round_halves_as_by_hand(value, digits, text):
     assert EXACT.format(value, digits) == FLOAT.format(float(value), digits) == text
 
 
+def test_exact_mode_rounds_just_below_a_half_down():
+    from tracer.numeric import EXACT
+    assert EXACT.format(F(1, 8) - F(1, 10**25), 2) == "0.12"  # not rounded twice
+    assert EXACT.format(F(1, 8) + F(1, 10**25), 2) == "0.13"
+
+
+@pytest.mark.parametrize("digits", [4, 16, 17])
+def test_float_mode_prints_inf_and_nan_at_any_digits(digits):
+    from tracer.numeric import FLOAT
+    assert [FLOAT.format(v, digits) for v in (float("inf"), -float("inf"), float("nan"))] \
+        == ["inf", "-inf", "nan"]
+
+
 def test_exact_forms_read_back_in_sympy_with_the_same_values():
     """The exact strings in the JSON are ordinary math that sympy parses and evaluates
     to the values the engine reports (an independent evaluator)."""

@@ -159,10 +159,12 @@ CASES = [
     case("yaml-only-comments", "yaml", "# nothing here\n---\n", "no content",
          "expected a spec"),
     case("not-utf8", "json", b'{"title": "\xff"}', "is not UTF-8 text", "UTF-8"),
-    case("title-escape", "json", spec("json", title="red \x1b[31m"), "title: control "
-         "character '\\x1b' at position 4", "expected plain text"),
+    case("title-escape", "json", spec("json", title="red \x1b[31m"), "title: character "
+         "'\\x1b' at position 4 cannot be written out", "expected plain text"),
     case("description-nul", "yaml", spec("yaml", description="a\x00b"), "description: "
-         "control character '\\x00' at position 1", "expected plain text"),
+         "character '\\x00' at position 1 cannot be written out", "expected plain text"),
+    case("title-lone-surrogate", "json", '{"title": "x\\ud800y", "input": [[1]], "layers": '
+         '[{"type": "relu"}]}', "title: character '\\ud800' at position 1", "plain text"),
     case("toml-syntax-error", "toml", 'title = "x"\ninput = [[1, 2]\ntarget = 0\n',
          "line 3", "not valid TOML"),
     case("yaml-syntax-error", "yaml", "input: [[1, 2], [3, 4]\ntarget: 0\n",

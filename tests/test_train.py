@@ -133,9 +133,14 @@ def test_train_command(tmp_path, capsys):
     # the same trained network, traced on a real test image
     spec = spec_with_weights(None, weights, 0)
     assert float(from_dict(spec).learning_rate) == 0.05
-    # refuses to replace the weights without --force
+    # replaces weights it wrote (README: files cnntrace wrote are replaced), not a user's
     code = main(["train", "--preset", "digits-cnn", "--data", str(data), "--epochs", "1",
                  "--save", str(weights), "-q"])
+    assert code == 0, capsys.readouterr().err
+    mine = weights.with_name("mine.npz")
+    mine.write_bytes(b"PK\x03\x04 not cnntrace's")
+    code = main(["train", "--preset", "digits-cnn", "--data", str(data), "--epochs", "1",
+                 "--save", str(mine), "-q"])
     assert code == 2 and "already exists" in capsys.readouterr().err
 
 

@@ -74,10 +74,13 @@ def write_atomic(path: str | Path, data: str | bytes, *, overwrite: bool = False
 
 
 def check_target(path: Path, overwrite: bool = False) -> None:
-    """Raise OutputError unless ``path`` may be written: a folder, a missing folder, or
-    a user's file (not written by cnntrace) without ``overwrite``."""
+    """Raise OutputError unless ``path`` may be written: a folder, a missing folder, a
+    device, pipe or link (the rename would replace /dev/null itself), or a user's file
+    (not written by cnntrace) without ``overwrite``."""
     if path.is_dir():
         raise OutputError(f"{path}: is a folder, expected a file name")
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        raise OutputError(f"{path}: is a link, device or pipe, not a file; give a file name")
     if path.exists() and not overwrite and not (path.is_file() and is_generated(path)):
         raise OutputError(f"{path}: already exists and was not written by cnntrace; "
                           "choose another name or pass --force")

@@ -10,6 +10,7 @@ array construction and number formatting go through a :class:`Numeric` backend:
 
 from __future__ import annotations
 
+import math
 from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_UP, Decimal, localcontext
 
 import numpy as np
@@ -110,7 +111,7 @@ class Numeric:
         in exact mode), not the 0.14 of its binary value 0.14499999999999999."""
         x = float(value)
         text = repr(x)
-        if digits > 15 or _is_half(text, digits):
+        if math.isfinite(x) and (digits > 15 or _is_half(text, digits)):
             return decimal_text(Decimal(text), digits)
         # otherwise the binary value rounds as its repr does (up to 15 digits)
         return _tidy(f"{x:.{digits}g}")

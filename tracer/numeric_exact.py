@@ -4,7 +4,7 @@ update. Imported on first use (it loads mpmath)."""
 
 from __future__ import annotations
 
-from decimal import MAX_EMAX, MIN_EMIN, Decimal, localcontext
+from decimal import MAX_EMAX, MIN_EMIN, ROUND_05UP, Decimal, localcontext
 from fractions import Fraction
 from numbers import Rational
 
@@ -105,8 +105,9 @@ class ExactNumeric(Numeric):
     def format(self, value, digits: int) -> str:
         """As float mode (halves away from zero, Python's 'g' layout), from the value to
         digits + 20 (rationals: exact when the decimal ends by then) or + 10 digits."""
-        if isinstance(value, Rational):
-            with localcontext(prec=digits + 20, Emax=MAX_EMAX, Emin=MIN_EMIN):
+        if isinstance(value, Rational):  # ROUND_05UP: no double rounding near a half
+            with localcontext(prec=digits + 20, rounding=ROUND_05UP, Emax=MAX_EMAX,
+                              Emin=MIN_EMIN):
                 near = Decimal(int(value.numerator)) / Decimal(int(value.denominator))
         else:
             near = Decimal(mpmath.nstr(exact.evaluate(value, digits + 10), digits + 10))

@@ -366,7 +366,8 @@ def from_dict(data: dict, source: str = "<spec>") -> Spec:
         raise SpecError(f"{source}: {err}") from None
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # all but tab and line ends
+# control characters but tab and line ends, lone surrogates, the non-characters U+FFFE/F
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
 
 def _from_dict(data: dict, source: str) -> Spec:
@@ -378,8 +379,8 @@ def _from_dict(data: dict, source: str) -> Spec:
             raise SpecError(f"{key}: expected text, got {_describe(value)}")
         control = _CONTROL.search(value)
         if control:  # XML (Moodle), TeX and terminals choke on them
-            raise SpecError(f"{key}: control character {control.group()!r} at position "
-                            f"{control.start()}; expected plain text")
+            raise SpecError(f"{key}: character {control.group()!r} at position "
+                            f"{control.start()} cannot be written out; expected plain text")
     seed = number(data.get("seed", 0), "seed", integer=True, minimum=0)
     rate = number(data.get("learning_rate", Decimal("0.1")), "learning_rate", positive=True)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 import sys
 
 from ..errors import CnnTraceError
@@ -58,17 +59,26 @@ def _spec_and_answers(args):
 
 
 def _is_spec(path: str) -> bool:
+    """Whether the file has a top-level ``layers`` key (a spec; answer files name
+    quantities), read from the text: an answer file may be megabytes of YAML."""
     from pathlib import Path
 
+    from ..check.answers import MAX_BYTES
     from ..files import read_text
-    from ..spec import FORMATS, SpecError, parse_text
+    from ..spec import FORMATS, SpecError
     fmt = FORMATS.get(Path(path).suffix.lower())
     if fmt is None:  # e.g. a .csv answer file
         return False
     try:
-        return "layers" in parse_text(read_text(Path(path), "a file", SpecError), fmt)
+        text = read_text(Path(path), "a file", SpecError, MAX_BYTES)
     except SpecError:
         return False
+    return _LAYERS_KEY[fmt].search(text) is not None
+
+
+_LAYERS_KEY = {"toml": re.compile(r"^\s*(\[\[layers\]\]|layers\s*=)", re.M),
+               "yaml": re.compile(r"""^["']?layers["']?\s*:""", re.M),
+               "json": re.compile(r'"layers"\s*:')}
 
 
 def run(args) -> int:
