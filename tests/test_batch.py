@@ -144,3 +144,17 @@ def test_bad_options_are_one_line_errors(tmp_path, capsys):
     assert len(err) == 3 and all(line.startswith("cnntrace: error: ") for line in err)
     assert not any(tmp_path.iterdir())
     assert from_dict(generate(0))  # the generator itself still works
+
+
+def test_the_check_hint_names_the_variants_files_and_the_summary_every_index(
+        tmp_path, capsys, monkeypatch):
+    assert main(["batch", "--count", "1", "--seed", "4", "--html", "--no-pdf",
+                 "--out", str(tmp_path)]) == 0
+    index = ", ".join(f"{tmp_path}/{name}" for name in ("index.csv", "index.html", "index.json"))
+    assert capsys.readouterr().out == f"1 of 1 variants written to {tmp_path}; index: {index}\n"
+    assert all((tmp_path / name).is_file() for name in ("index.csv", "index.html", "index.json"))
+    sheet = (tmp_path / "4-01.answers.yaml").read_text(encoding="utf-8").splitlines()
+    [hint] = [line for line in sheet if line.startswith("# Check it:")]
+    assert hint == "# Check it: cnntrace check 4-01.spec.toml 4-01.answers.yaml"
+    monkeypatch.chdir(tmp_path)
+    assert main(hint.removeprefix("# Check it: cnntrace ").split()) == 0  # runs as written

@@ -4,14 +4,18 @@ answer and a tolerance of one unit in the last asked digit, worked example as fe
 from __future__ import annotations
 
 import math
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
 
 from tracer import from_dict, load_example, run_pass
 from tracer.cli import main
+from tracer.render import moodle
+from tracer.render.assets import messages
 from tracer.render.moodle import cdata, moodle_xml, scope_css, unit
-from tracer.sheet import blank_cells
+from tracer.sheet import blank_cells, quantity_name
+from tracer.trace import parse_cell
 
 
 def numerical(xml: str) -> dict[str, ET.Element]:
@@ -143,3 +147,56 @@ def test_exact_and_float_exports_agree():
     for ref in a:
         (va, ta), (vb, tb) = answer(a[ref]), answer(b[ref])
         assert ta == tb and abs(va - vb) <= ta / 100, ref
+
+
+def test_a_korean_quiz_asks_in_korean():
+    xml = moodle_xml(run_pass(load_example("lecture")), "all", lang="ko", feedback="none")
+    root = ET.fromstring(xml.encode("utf-8"))
+    assert root.findtext("question[@type='description']/name/text").endswith(": 연습지")
+    questions = numerical(xml)
+    texts = {ref: q.findtext("questiontext/text").rsplit("<p>", 1)[1]
+             for ref, q in questions.items()}
+    assert texts["conv1.out[0,1,0]"] == (
+        "<code>conv1.out[0,1,0]</code> (conv1 의 출력, 칸 [0, 1, 0]) "
+        "의 값을 유효숫자 4 자리로 쓰세요 (반올림하거나 버려도 됩니다).</p>")
+    assert "(손실)" in texts["loss.out"] and "(dense1 의 업데이트 후 W, 칸 [0, 0])" in \
+        texts["dense1.weight_new[0,0]"]
+    for text in texts.values():
+        assert "Give" not in text and "significant" not in text and "cell" not in text
+        assert "output" not in text and "update" not in text and "the loss" not in text
+
+
+def test_english_quantity_names_are_the_answer_sheets():
+    trace = run_pass(load_example("lecture"))
+    for ref, q in numerical(moodle_xml(trace, "all", feedback="none")).items():
+        qid, index = parse_cell(ref)
+        what = quantity_name(qid) + (f", cell {list(index)}" if index else "")
+        assert f"<code>{ref}</code> ({what}) to 4 significant" in q.findtext("questiontext/text")
+    en, ko = (messages(lang) for lang in ("en", "ko"))
+    assert {k for k in en if k.startswith("moodle.")} == {k for k in ko if k.startswith("moodle.")}
+
+
+def test_a_quiz_of_too_many_cells_or_too_much_feedback_is_refused(capsys):
+    quiz = ["export", "moodle", "--preset", "digits-cnn"]
+    assert main(quiz + ["--blank", "forward"]) == 2
+    assert main(quiz + ["--blank", "pool1.out"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == ("cnntrace: error: --blank: forward selects 2592 cells, more than the 500 "
+                      "questions a quiz can usefully ask; name ids or cells instead, such as "
+                      "dense1.out or conv1.out[0,0,0]")
+    assert len(err) == 2 and re.fullmatch(
+        r"cnntrace: error: --feedback: the worked example \(\d+ kB\) as feedback to each of 256 "
+        r"questions would make \d+ MB; pass --feedback none or ask fewer cells with --blank",
+        err[1])
+    assert main(quiz + ["--blank", "pool1.out", "--feedback", "none"]) == 0
+    assert len(numerical(capsys.readouterr().out)) == 256
+
+
+def test_question_names_sort_in_question_order_past_999(monkeypatch):
+    monkeypatch.setattr(moodle, "MAX_QUESTIONS", 2000)
+    spec = from_dict({"input": [[i * 32 + j for j in range(32)] for i in range(32)],
+                      "layers": [{"type": "conv2d", "weight": [[2]]}]})
+    root = ET.fromstring(moodle_xml(run_pass(spec), "forward", feedback="none").encode("utf-8"))
+    names = [q.findtext("name/text") for q in root.findall("question[@type='numerical']")]
+    assert len(names) == 1024 and names == sorted(names)
+    assert names[0] == "0001 conv1.out[0,0,0]" and names[-1] == "1024 conv1.out[0,31,31]"

@@ -36,7 +36,7 @@ def register(commands) -> None:
 
 
 def run(args) -> int:
-    from ..batch import Settings, plan, run_batch
+    from ..batch import INDEX_FILES, Settings, plan, run_batch
     from ..errors import CnnTraceError
 
     if args.no_pdf and not args.html:
@@ -54,7 +54,7 @@ def run(args) -> int:
               file=sys.stderr)
     if not args.quiet:
         print(f"{len(result) - len(failed)} of {len(result)} variants written to {args.out}; "
-              f"index: {args.out}/index.html, {args.out}/index.csv")
+              f"index: {', '.join(f'{args.out}/{name}' for name in INDEX_FILES)}")
     return 1 if failed else 0
 
 

@@ -17,7 +17,7 @@ def register(commands) -> None:
     add_spec_arguments(parser)
     parser.add_argument("--blank", default="all", metavar="IDS",
                         help="the cells to ask: forward, backward, update, all (default), "
-                             "or ids/cells such as conv1.out,pool1.out[0,0,0]")
+                             "or ids/cells such as conv1.out,pool1.out[0,0,0]; at most 500 cells")
     parser.add_argument("--digits", type=digits, default=4, metavar="N",
                         help="significant digits asked (default 4); the tolerance is one "
                              "unit in the last of them")
@@ -27,7 +27,8 @@ def register(commands) -> None:
                         help="Moodle question category (default $course$/top/cnntrace/TITLE)")
     parser.add_argument("--variant", metavar="ID", help="a variant id shown on the pages")
     parser.add_argument("--feedback", choices=("full", "none"), default="full",
-                        help="general feedback: the whole worked example (default) or none")
+                        help="general feedback: the whole worked example (default; at "
+                             "most 32 MB of it in all) or none")
     parser.set_defaults(run=run)
 
 

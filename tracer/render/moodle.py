@@ -4,7 +4,10 @@ Every question shows the givens (the handout's architecture and parameters secti
 and asks for one cell to ``digits`` significant digits; its answer is the true value and
 its tolerance one unit in the last asked digit, so a value rounded or truncated to those
 digits is accepted (as ``cnntrace check`` does). The worked example is each question's
-general feedback. A description item with the worksheet comes first. HTML goes in CDATA
+general feedback (Moodle XML has no feedback shared by several questions, so a quiz
+asks at most ``MAX_QUESTIONS`` cells and repeats at most ``MAX_FEEDBACK`` bytes of
+feedback). A description item with the worksheet comes first. The words around the
+numbers come from the message catalog of ``lang``. HTML goes in CDATA
 sections (any ``]]>`` split); the handout's stylesheet is scoped to a wrapper class so
 it cannot restyle the Moodle page. Deterministic for the same trace and options.
 """
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from dataclasses import replace
 from decimal import Decimal
 from xml.sax.saxutils import escape
@@ -22,13 +26,15 @@ import numpy as np
 from ..errors import CnnTraceError
 from ..present.blanks import select_hidden
 from ..present.handout import build_document
-from ..sheet import blank_cells, quantity_name
+from ..sheet import blank_cells
 from ..trace import parse_cell
 from . import assets
 from .html import render_html
 
 SCOPE = "cnntrace-handout"
 ZERO_TOLERANCE = Decimal("1e-9")  # a true 0: the checker's bare "0" rule
+MAX_QUESTIONS = 500  # more is no quiz, and a file Moodle imports slowly if at all
+MAX_FEEDBACK = 32_000_000  # bytes of worked example repeated as feedback
 _BODY = re.compile(r"<body([^>]*)>(.*)</body>", re.S)
 
 
@@ -122,10 +128,23 @@ def moodle_xml(trace, blank: str | None, *, digits: int = 4, lang: str = "en",
     if not cells:
         raise CnnTraceError("--blank: selects no cell to ask; give forward, backward, update, "
                             "all, or ids/cells such as conv1.out")
+    if len(cells) > MAX_QUESTIONS:
+        sizes = Counter(parse_cell(ref)[0] for ref in cells)
+        small = min([q for q in sizes if sizes[q] > 1] or sizes, key=sizes.get)
+        raise CnnTraceError(
+            f"--blank: {blank} selects {len(cells)} cells, more than the {MAX_QUESTIONS} "
+            f"questions a quiz can usefully ask; name ids or cells instead, such as "
+            f"{small} or {cells[0]}")
     hidden = select_hidden(trace, blank)
     title = trace.title or "cnntrace worked example"
     worked = fragment(render_html(document, lang, "worked", variant=variant,
                                   inline_fonts=False)) if feedback == "full" else ""
+    size = len(worked.encode())
+    if size * len(cells) > MAX_FEEDBACK:
+        raise CnnTraceError(
+            f"--feedback: the worked example ({size // 1000} kB) as feedback to each of "
+            f"{len(cells)} questions would make {size * len(cells) // 1_000_000} MB; pass "
+            "--feedback none or ask fewer cells with --blank")
     givens = fragment(render_html(replace(document, sections=document.sections[:2]), lang,
                                   "worked", variant=variant, inline_fonts=False))
     sheet = fragment(render_html(document, lang, "worksheet", hidden, variant,
@@ -133,20 +152,32 @@ def moodle_xml(trace, blank: str | None, *, digits: int = 4, lang: str = "en",
     name = f"{title} ({variant})" if variant else title
     parts = ['<?xml version="1.0" encoding="UTF-8"?>', "<quiz>",
              _category(category or f"$course$/top/cnntrace/{name.replace('/', '//')}"),
-             _description(f"{name}: worksheet", sheet)]
+             _description(_message(lang, "moodle.worksheet", name=name), sheet)]
+    width = max(3, len(str(len(cells))))  # names sort in question order
     for number, ref in enumerate(cells, start=1):
         answer, tolerance = answer_and_tolerance(trace, ref, digits)
-        text = (givens + f"\n<p>Give <code>{escape(ref)}</code> ({escape(_what(ref))}) to "
-                f"{digits} significant digits (rounded or truncated).</p>")
-        parts.append(_numerical(f"{number:03d} {ref}", text, answer, tolerance, worked))
+        ask = _message(lang, "moodle.ask", literal=escape, ref=f"<code>{escape(ref)}</code>",
+                       what=escape(_what(ref, lang)), digits=digits)
+        parts.append(_numerical(f"{number:0{width}d} {ref}", f"{givens}\n<p>{ask}</p>", answer,
+                                tolerance, worked))
     parts.append("</quiz>")
     return "\n".join(parts) + "\n"
 
 
-def _what(ref: str) -> str:
+def _what(ref: str, lang: str) -> str:
+    """What a cell is, in ``lang``: 'conv1 output, cell [0, 1, 0]'."""
     qid, index = parse_cell(ref)
-    what = quantity_name(qid)
-    return f"{what}, cell {list(index)}" if index else what
+    layer, suffix = qid.split(".", 1)
+    catalog = assets.messages(lang)
+    key = next((k for k in (f"moodle.quantity.{qid}", f"moodle.quantity.{suffix}")
+                if k in catalog), "moodle.quantity")
+    what = _message(lang, key, layer=layer, suffix=suffix)
+    return _message(lang, "moodle.cell", what=what, index=list(index)) if index else what
+
+
+def _message(lang: str, key: str, literal=str, **params) -> str:
+    """A catalog message; its fields are filled in as given (already escaped, if HTML)."""
+    return assets.fill(lang, key, params, literal, str)
 
 
 def _text(tag: str, value: str, fmt: str | None = None, html: bool = False) -> str:
