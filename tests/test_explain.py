@@ -72,9 +72,66 @@ def test_padding_and_stride_are_shown(capsys):
                         "--stride", "2", "--padding", "1"], capsys)
     assert code == 0
     assert "X̃_{i · 2 + h, j · 2 + w}" in out  # the window position formula
-    assert "the window X̃_{1 · 2 + h, 0 · 2 + w} covers rows 1–2" in out
+    text = " ".join(out.split())  # sentences unwrapped
+    # the window is given in rows and columns of X̃, the padded input, as its formula
+    assert "the window X̃_{1 · 2 + h, 0 · 2 + w} covers rows 2–3 and columns 0–1 of the " \
+        "padded input" in text
     assert "[0 0 0 0 0 0; 0 1 2 3 4 0;" in out  # the zero border
-    assert "covers rows −1–0" in out.replace("-", "−")  # the padded border row
+    assert "covers rows 0–1 and columns 0–1 of the padded input" in text  # the border row
+    assert "−1–" not in out.replace("-", "−")  # no row or column outside X̃
+    code, out, _ = cli(["explain", "conv", "--input", A, "--kernel", "[[1,1],[1,1]]"], capsys)
+    assert "covers rows 0–1 and columns 1–2 of the input" in " ".join(out.split())
+
+
+def test_sigmoid_values_are_approximate_except_one_half(capsys):
+    for mode in ([], ["--exact"]):
+        code, out, _ = cli(["explain", "sigmoid", "--input", "[[-1,2],[0,-4]]", *mode], capsys)
+        assert code == 0
+        assert "A_{0, 0} = 1/(1 + e^{− (−1)}) ≈ 0.2689" in out
+        assert "A_{0, 1} = 1/(1 + e^{− 2}) ≈ 0.8808" in out
+        assert "A_{1, 0} = 1/(1 + e^{− 0}) = 0.5" in out  # σ(0) = 1/2 exactly
+
+
+@pytest.mark.parametrize("scores,lines", [
+    ("[1000,0,-1000]", ["e^{1000 − 1000} ≈ 1", "e^{0 − 1000} ≈ 0", "S̃ = 1 + 0 + 0 ≈ 1",
+                        "ŷ_0 = 1/1 ≈ 1", "ŷ_2 = 0/1 ≈ 0"]),
+    ("[-1000,-1001]", ["e^{−1001 − (−1000)} ≈ 0.3679", "S̃ = 1 + 0.3679 ≈ 1.368",
+                       "ŷ_1 = 0.3679/1.368 ≈ 0.2689"])])
+def test_softmax_that_overflows_is_shown_in_its_stable_form(scores, lines, capsys):
+    """(The hats are y + U+0302, as the terminal output writes them.)"""
+    code, out, _ = cli(["explain", "softmax", "--input", scores], capsys)
+    assert code == 0
+    assert "inf" not in out and "0/0" not in out
+    assert "ŷ_k = (e^{z_k − m})/(∑_j e^{z_j − m})" in out
+    for line in lines:
+        assert line in out, line
+    code, sheet, _ = cli(["explain", "softmax", "--input", scores, "--mode", "worksheet"],
+                         capsys)
+    assert "S̃ = [____] +" in sheet  # the shifted sum goes blank with the trace's sum
+    code, out, _ = cli(["explain", "softmax", "--input", "[1.5, 2.5, 0.5]"], capsys)
+    assert "S = 4.482 + 12.18 + 1.649 ≈ 18.31" in out and "S̃" not in out
+
+
+CONVENTIONS = ("Convolution:", "Max-pool ties:", "ReLU'(0):", "Flatten order:")
+
+
+@pytest.mark.parametrize("op,shown", [
+    ("conv", {"Convolution:"}), ("maxpool", {"Max-pool ties:"}), ("relu", {"ReLU'(0):"}),
+    ("sigmoid", set()), ("softmax", set()), ("dense", set()), ("output-size", set())])
+def test_only_the_conventions_of_the_operation_are_listed(op, shown, capsys):
+    code, out, _ = cli(["explain", op, *EXERCISES[op]], capsys)
+    assert code == 0
+    assert {c for c in CONVENTIONS if f"\n  {c}" in out} == shown
+    if op != "output-size":
+        assert "\n  Pass: forward pass only" in out
+
+
+def test_vectors_have_a_length_in_the_network_table(capsys):
+    code, out, _ = cli(["explain", "softmax", "--input", "[1.5, 2.5, 0.5]"], capsys)
+    assert "Op | Length\n    Input | 3\n    Softmax (softmax1) | 3\n" in out
+    code, out, _ = cli(["explain", "relu", "--input", "[[-1,2],[3,-4]]"], capsys)
+    assert code == 0
+    assert "Op | Depth | Height | Width" in out and "ReLU (relu1) | 1 | 2 | 2" in out
 
 
 # ------------------------------------------------------ backward from a given gradient
@@ -138,6 +195,49 @@ def test_single_layer_backward_matches_finite_differences(case):
                             "grad_out": _matrix(rng, 4)},
     }[case]()
     fd_check(data, rng)
+
+
+OVERLAP = ["explain", "maxpool", "--input", "[[1,2,0],[3,9,1],[0,2,2]]", "--size", "2",
+           "--stride", "1", "--grad-out", "[[1,2],[3,4]]"]
+D = "(∂ L)/(∂ {}_{{{}}})"
+
+
+def test_overlapping_pool_windows_sum_their_gradients(capsys):
+    code, out, _ = cli(OVERLAP, capsys)
+    assert code == 0
+    backward = out.split("Backward pass")[1]
+    lines = [line.strip() for line in backward.splitlines() if line.strip().startswith("(∂")]
+    sum_of_p = " + ".join(D.format("P", cell) for cell in ("0, 0", "0, 1", "1, 0", "1, 1"))
+    assert lines == [f"{D.format('A', '1, 1')} = {sum_of_p} = 1 + 2 + 3 + 4 = 10",
+                     "(∂ L)/(∂ A) = [0 0 0; 0 *10* 0; 0 0 0]"]
+    assert "a cell that receives the gradient of several windows gets their sum" in backward
+    code, sheet, _ = cli(OVERLAP + ["--mode", "worksheet"], capsys)
+    assert "= [____] + [____] + [____] + [____] = [____]" in sheet
+    code, out, _ = cli(["explain", "maxpool", "--input", A, "--grad-out", "[[1,2],[3,4]]"],
+                       capsys)  # windows apart: one window per cell, no sums
+    assert f"{D.format('A', '1, 1')} = {D.format('P', '0, 0')} = 1" in out
+    assert "several windows" not in out
+
+
+@pytest.mark.parametrize("mode", ["float", "exact"])
+def test_pool_routing_to_every_tie_is_shown_cell_by_cell(mode):
+    from tracer.present.handout import build_document
+    from tracer.render.text import render_text
+    trace = run_pass(from_dict({"input": [[5, 5, 1], [5, 2, 5], [0, 5, 5]],
+                                "grad_out": [[1, 2], [3, 4]], "conventions": {"pool_ties": "all"},
+                                "layers": [{"type": "maxpool2d", "size": 2, "stride": 1}]}), mode)
+    assert trace["input.grad"].tolist() == [[[1, 3, 0], [4, 0, 6], [0, 7, 4]]]
+    out = render_text(build_document(trace)).split("Backward pass")[1]
+    for cell, windows, total in (("0, 0", ["0, 0"], "1"),
+                                 ("0, 1", ["0, 0", "0, 1"], "1 + 2 = 3"),
+                                 ("1, 0", ["0, 0", "1, 0"], "1 + 3 = 4"),
+                                 ("1, 2", ["0, 1", "1, 1"], "2 + 4 = 6"),
+                                 ("2, 1", ["1, 0", "1, 1"], "3 + 4 = 7"),
+                                 ("2, 2", ["1, 1"], "4")):
+        line = f"{D.format('A', cell)} = " + " + ".join(D.format("P", w) for w in windows)
+        assert f"{line} = {total}\n" in out, line
+    assert "every cell that tied for the maximum" in out
+    assert "(∂ L)/(∂ A) = [*1* *3* 0; *4* 0 *6*; 0 *7* *4*]" in out
 
 
 def test_given_gradient_pass_renders_with_its_backward():

@@ -95,7 +95,7 @@ def run(args) -> int:
                    seed=spec.seed, on_batch=bar.batch, on_epoch=bar.epoch)
     seconds = time.perf_counter() - started
     print(f"test accuracy {result.accuracy * 100:.2f} % on {len(data.y_test)} held-out images "
-          f"after {epochs} epochs ({seconds:.1f} s)", file=out)
+          f"after {epochs} epoch{'' if epochs == 1 else 's'} ({seconds:.1f} s)", file=out)
     files = {}
     if args.save:
         files[args.save] = weights_archive(result, extra={"preset": args.preset,

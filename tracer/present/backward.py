@@ -4,6 +4,8 @@ substituted numbers for the cells it expands."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from . import mathtree as m
 from .context import Context, operand
 from .document import Display, Para, Section
@@ -98,29 +100,59 @@ def flatten_backward(ctx: Context, info: dict) -> Section:
     return _section(info, "flatten.backward.title", blocks)
 
 
+def pool_routes(ctx: Context, info: dict, n: tuple) -> dict[tuple, list[tuple]]:
+    """Where the pool's gradient goes: input cell (c, r, col) -> the output cells (c, i, j)
+    whose windows send it their gradient (the window's first maximum; with ties="all"
+    every tied one, found as the layer finds them). Overlapping windows can send several."""
+    name, size, s = info["name"], info["size"], info["stride"]
+    argmax = ctx.trace.numbers(f"{name}.argmax").astype(int)
+    ties = ctx.trace.numbers(f"{name}.ties").astype(int)
+    values = ctx.trace.quantity(info["input"]).value
+    routes: dict[tuple, list[tuple]] = {}
+    for c, i, j in np.ndindex(*ctx.shape(f"{name}.out")[len(n):]):
+        cells = [tuple(int(v) for v in argmax[n + (c, i, j)])]
+        if info["ties"] == "all" and ties[n + (c, i, j)] > 1:
+            window = [(i * s + h, j * s + w) for h in range(size) for w in range(size)]
+            _, is_max = ctx.nx.maxima(np.array([values[n + (c,) + rc] for rc in window],
+                                               dtype=values.dtype))
+            cells = [rc for rc, top in zip(window, is_max) if top]
+        for r, col in cells:
+            routes.setdefault((c, r, col), []).append((c, i, j))
+    return routes
+
+
 def pool_backward(ctx: Context, info: dict) -> Section:
+    """One line per input cell that receives gradient: the sum of what its windows send."""
     name = info["name"]
     source = info["input"].split(".")[0]
-    argmax = ctx.trace.numbers(f"{name}.argmax").astype(int)
+    every = {n: pool_routes(ctx, info, n) for n in batch_prefix(ctx)}
     blocks = [Para(f"maxpool2d.backward.{info['ties']}")]
-    for n in batch_prefix(ctx):
+    if any(len(outs) > 1 for routes in every.values() for outs in routes.values()):
+        blocks.append(Para("maxpool2d.backward.sum"))  # overlapping windows
+    for n, routes in every.items():
         shape = ctx.shape(f"{name}.out")[len(n):]
+        shown = ctx.pick(shape, ctx.top_cells(f"{name}.grad", n))
+        cells = [cell for out in shown for cell, outs in routes.items() if out in outs]
         lines = []
-        for c, i, j in ctx.pick(shape, ctx.top_cells(f"{name}.grad", n)):
-            r, col = (int(v) for v in argmax[n + (c, i, j)])
+        for c, r, col in dict.fromkeys(cells):
+            outs = routes[(c, r, col)]
             index = (c, r, col) if shape[0] > 1 else (r, col)
-            out_index = (c, i, j) if shape[0] > 1 else (i, j)
-            lines.append(m.row(d(m.sub("A", *index)), "=", d(m.sub("P", *out_index)), "=",
-                               ctx.num(f"{name}.grad", n + (c, i, j))))
+            grads = [d(m.sub("P", *(o if shape[0] > 1 else o[1:]))) for o in outs]
+            values = [ctx.num(f"{name}.grad", n + o) for o in outs]
+            if len(outs) == 1:
+                lines.append(m.row(d(m.sub("A", *index)), "=", grads[0], "=", values[0]))
+            else:
+                lines.append(m.row(d(m.sub("A", *index)), "=", m.joined(grads, "+"), "=",
+                                   ctx.sum_of([operand(v) for v in values]), "=",
+                                   ctx.num(f"{source}.grad", n + (c, r, col))))
         blocks.append(Display(lines))
         if ctx.large(f"{source}.grad"):
             continue
-        marked = {(int(r), int(col)) for r, col in
-                  argmax[n].reshape(-1, 2)} if len(shape) == 3 and shape[0] == 1 else set()
+        marked = {(r, col) for _, r, col in routes} if shape[0] == 1 else set()
         for prefix in [n + (c,) for c in range(shape[0])]:
             mat = ctx.matrix(f"{source}.grad", prefix)
-            mat = m.Matrix(mat.rows, mat.highlight, mat.padding,
-                           frozenset(marked if shape[0] == 1 else ()), f"{name}.argmax")
+            mat = m.Matrix(mat.rows, mat.highlight, mat.padding, frozenset(marked),
+                           f"{name}.argmax")
             blocks.append(Display([m.row(d(m.Sym("A")), "=", mat)]))
     if ctx.large(f"{source}.grad"):
         blocks.append(Display(ctx.tensor(f"{source}.grad", d(m.Sym("A")))))

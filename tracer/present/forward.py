@@ -24,6 +24,11 @@ def cell_sym(letter: str, index, hat=False) -> m.Sym:
     return m.sub(letter, *index, hat=hat)
 
 
+def counted(key: str, count: int) -> Para:
+    """'<key>.one' or '<key>.many' with {count}: English says 1 input, 2 inputs."""
+    return Para(f"{key}.{'one' if count == 1 else 'many'}", {"count": count})
+
+
 def _section(info: dict, key: str, blocks: list) -> Section:
     return Section(key, {"layer": info["name"], "input": info["input"]}, blocks,
                    anchor=f"fwd-{info['name']}")
@@ -151,9 +156,9 @@ def conv_forward(ctx: Context, info: dict) -> Section:
                 pictures + [conv_cell_expansion(ctx, info, n, f, i, j)],
                 Para("conv.cell_sample" if n else "conv.cell",
                      {"row": i, "col": j, "filter": f, "sample": n[0] if n else 0,
-                      "position": window_position(info, i, j),
-                      "rows": f"{i * s - p}–{i * s - p + kh - 1}",
-                      "cols": f"{j * s - p}–{j * s - p + kw - 1}"})))
+                      "position": window_position(info, i, j),  # rows and columns of X̃
+                      "rows": f"{i * s}–{i * s + kh - 1}", "cols": f"{j * s}–{j * s + kw - 1}",
+                      "input": Para("conv.cell.padded" if p else "conv.cell.input")})))
     blocks.append(Display(ctx.tensor(out_id, m.Sym("Z"))))
     return _section(info, "conv.title", blocks)
 
@@ -184,7 +189,9 @@ def activation_forward(ctx: Context, info: dict) -> Section:
         else:
             rhs = m.Frac(m.Num("1"),
                          m.row(m.Num("1"), "+", m.Power(m.Sym("e"), m.row("-", operand(zi)))))
-        lines.append(m.row(cell_sym("A", short_index(index, shape)), "=", rhs, "=",
+        # σ(z) is irrational for every rational z but 0 (σ(0) = 1/2): shown rounded
+        rel = "≈" if kind == "sigmoid" and ctx.value(z, index) != 0 else "="
+        lines.append(m.row(cell_sym("A", short_index(index, shape)), "=", rhs, rel,
                            ctx.num(a, index)))
     blocks.append(Display(lines))
     extra = f"{name}.mask" if kind == "relu" else f"{name}.local_grad"
@@ -274,7 +281,9 @@ def dense_forward(ctx: Context, info: dict) -> Section:
     formula = m.row(m.sub("z", "k"), "=",
                     m.BigOp("∑", m.row(m.Sym("d"), "=", m.Num("0")), m.Num(str(d - 1))),
                     m.sub("a", "d"), m.sub("W", "d", "k"), "+", m.sub("b", "k"))
-    blocks = [Para("dense.intro", {"inputs": d, "units": k_count}),
+    blocks = [Para("dense.intro", {"inputs": d, "units": k_count,
+                                   "outputs_text": counted("dense.intro.outputs", k_count),
+                                   "inputs_text": counted("dense.intro.inputs", d)}),
               Display([m.row(m.Sym("z", style="bold"), "=", m.Sym("a", style="bold"),
                              m.Sym("W"), "+", m.Sym("b", style="bold")), formula])]
     for n in batch_prefix(ctx):
@@ -303,6 +312,9 @@ def softmax_forward(ctx: Context, info: dict) -> Section:
     blocks = [Para("softmax.intro"), Display([formula])]
     classes = info["out_shape"][0]
     for n in batch_prefix(ctx):
+        if not ctx.exact and not 0 < ctx.trace.numbers(f"{name}.sum")[n] < np.inf:
+            blocks.append(stable_softmax(ctx, info, n))
+            continue
         exps = []
         for k in range(classes):
             line = [m.Power(m.Sym("e"), ctx.num(z_id, n + (k,))), "≈",
@@ -322,6 +334,32 @@ def softmax_forward(ctx: Context, info: dict) -> Section:
             probs.append(m.row(*line))
         blocks.append(Display(exps + [total] + probs))
     return _section(info, "softmax.title", blocks)
+
+
+def stable_softmax(ctx: Context, info: dict, n: tuple) -> Display:
+    """Softmax when e^z overflows (or every e^z underflows) in floating point: the largest
+    score m is subtracted first, ŷ_k = e^(z_k − m) / ∑_j e^(z_j − m); e^(−m) cancels.
+    The shifted exps and their sum stand for the trace's exp and sum cells (hidden with
+    them), which hold inf or 0."""
+    name, z_id = info["name"], info["input"]
+    z = ctx.trace.numbers(z_id)[n]
+    top = int(z.argmax())
+    shifted = ctx.nx.exp(z - z[top])
+    m_num = ctx.num(z_id, n + (top,))
+    exps = [m.Num(ctx.text(v), cell_ref(f"{name}.exp", n + (k,)), derived=True)
+            for k, v in enumerate(shifted)]
+    total = m.Num(ctx.text(shifted.sum()), cell_ref(f"{name}.sum", n), derived=True)
+    lines = [m.row(m.sub("y", "k", hat=True), "=", m.Frac(
+        m.Power(m.Sym("e"), m.row(m.sub("z", "k"), "-", m.Sym("m"))),
+        m.row(m.BigOp("∑", m.Sym("j")), m.Power(m.Sym("e"), m.row(m.sub("z", "j"), "-",
+                                                                  m.Sym("m"))))))]
+    for k, e_k in enumerate(exps):
+        power = m.Power(m.Sym("e"), m.row(ctx.num(z_id, n + (k,)), "-", operand(m_num)))
+        lines.append(m.row(power, "≈", e_k))
+    lines.append(m.row(m.Sym("S̃"), "=", m.joined(exps, "+"), "≈", total))
+    lines += [m.row(m.sub("y", k, hat=True), "=", m.Frac(e_k, total), "≈",
+                    ctx.prob(f"{name}.out", n + (k,))) for k, e_k in enumerate(exps)]
+    return Display(lines, Para("softmax.stable", {"max": m_num}))
 
 
 def sigmoid_output_forward(ctx: Context, info: dict) -> Section:

@@ -17,7 +17,7 @@ SYMBOLS = {"η": r"\eta", "∂": r"\partial", "⊙": r"\odot", "·": r"\cdot", "
            "δ": r"\delta", "σ": r"\sigma", "Σ": r"\Sigma", "∈": r"\in", "⇒": r"\Rightarrow",
            "α": r"\alpha", "λ": r"\lambda", "ε": r"\varepsilon", "ŷ": r"\hat{y}",
            "⋮": r"\vdots", "⋯": r"\cdots", "⊤": r"\top", "Δ": r"\Delta", "<": "<", ">": ">",
-           "X̃": r"\tilde{X}"}
+           "X̃": r"\tilde{X}", "S̃": r"\tilde{S}"}
 _TEXT_SPECIALS = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&",
                   "#": r"\#", "^": r"\^{}", "_": r"\_", "%": r"\%", "~": r"\textasciitilde{}",
                   "<": r"\textless{}", ">": r"\textgreater{}"}

@@ -7,24 +7,28 @@ from . import mathtree as m
 from .context import Context
 from .document import Display, Para, Section, Table
 
-CONVENTION_KEYS = ("convolution", "pool_ties", "relu_grad_at_zero", "loss_reduction",
-                   "flatten_order")
+# each convention and the layer types it applies to (None: every training pass)
+CONVENTION_KEYS = (("convolution", {"conv2d"}), ("pool_ties", {"maxpool2d"}),
+                   ("relu_grad_at_zero", {"relu", "leaky_relu"}), ("loss_reduction", None),
+                   ("flatten_order", {"flatten"}))
 
 
 def conventions(trace) -> list[tuple[str, object]]:
-    """(message key, value) pairs for the conventions box."""
-    conv = trace.conventions
+    """(message key, value) pairs for the conventions box: those of the layers present."""
+    conv, types = trace.conventions, {info["type"] for info in trace.layers}
+    train = conv.get("pass", "train") == "train"
     items = [(f"convention.{key}", Para(f"convention.{key}.{conv[key]}"))
-             for key in CONVENTION_KEYS]
-    if conv.get("pass", "train") != "train":
-        return items[:1] + [("convention.pass", Para(f"pass.{conv['pass']}"))] + items[1:3]
+             for key, applies in CONVENTION_KEYS if (train if applies is None else applies & types)]
+    if not train:
+        return [("convention.pass", Para(f"pass.{conv['pass']}"))] + items
     items.append(("convention.learning_rate", m.row(m.Sym("η"), "=", m.Num(trace.learning_rate))))
     items.append(("convention.arithmetic", Para(f"convention.arithmetic.{trace.mode}")))
     return items
 
 
 def _dims(shape: list) -> tuple:
-    """(depth, height, width) as the lecture's table shows them."""
+    """(depth, height, width) as the lecture's table shows them: a vector of n values has
+    depth n (after a dense layer, its number of outputs)."""
     if len(shape) == 3:
         return tuple(shape)
     return (shape[0], 1, 1)
@@ -32,6 +36,8 @@ def _dims(shape: list) -> tuple:
 
 def architecture_section(ctx: Context) -> Section:
     trace = ctx.trace
+    if all(len(info["in_shape"]) == len(info["out_shape"]) == 1 for info in trace.layers):
+        return _vector_architecture(trace)
     header = [Para(f"arch.{key}") for key in ("op", "depth", "height", "width",
                                               "filter_height", "filter_width")]
     rows = [[Para("op.input"), *map(str, _dims(trace.layers[0]["in_shape"])), "", ""]]
@@ -50,6 +56,15 @@ def architecture_section(ctx: Context) -> Section:
     if formulas:
         blocks.append(Display(formulas, Para("arch.formula")))
     return Section("arch.title", {}, blocks, level=1, anchor="architecture")
+
+
+def _vector_architecture(trace) -> Section:
+    """The table of a network on a vector (softmax or dense on their own): lengths."""
+    rows = [[Para("op.input"), str(trace.layers[0]["in_shape"][0])]]
+    rows += [[Para(f"op.{info['type']}", {"layer": info["name"]}), str(info["out_shape"][0])]
+             for info in trace.layers]
+    table = Table([Para("arch.op"), Para("arch.length")], rows, style="architecture")
+    return Section("arch.title", {}, [table], level=1, anchor="architecture")
 
 
 def size_formulas(info: dict) -> list[m.Node]:
