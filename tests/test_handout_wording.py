@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 
 from tracer import from_dict, run_pass
@@ -33,8 +36,24 @@ def test_training_reports_the_accuracy_after_one_epoch(tmp_path, capsys):
     data = tmp_path / "tiny.npz"
     np.savez(data, x_train=images[:20], y_train=labels[:20], x_test=images[20:],
              y_test=labels[20:])
-    for epochs, words in (("1", "after 1 epoch ("), ("2", "after 2 epochs (")):
+    for epochs, plural in (("1", ""), ("2", "s")):
         assert main(["train", "--preset", "digits-cnn", "--data", str(data), "--epochs",
                      epochs, "--batch", "10", "-q"]) == 0
         out = capsys.readouterr().out
-        assert words in out.splitlines()[-1], out
+        assert f"{epochs} epoch{plural} of batch 10" in out.splitlines()[0], out
+        assert f"after {epochs} epoch{plural} (" in out.splitlines()[-1], out
+
+
+def test_training_draws_no_progress_bar_into_a_log(tmp_path):
+    """Where stderr is a file, not a terminal, tqdm's carriage returns stay out of it."""
+    data = tmp_path / "tiny.npz"
+    rng = np.random.default_rng(0)
+    np.savez(data, x_train=(rng.random((20, 8, 8)) * 255).astype(np.uint8),
+             y_train=rng.integers(0, 3, 20), x_test=(rng.random((5, 8, 8)) * 255).astype(
+                 np.uint8), y_test=rng.integers(0, 3, 5))
+    with open(tmp_path / "err.log", "w") as log:
+        result = subprocess.run([sys.executable, "-m", "tracer", "train", "--preset",
+                                 "digits-cnn", "--data", str(data), "--epochs", "2"],
+                                stdout=subprocess.PIPE, stderr=log, text=True, timeout=120)
+    assert result.returncode == 0
+    assert b"\r" not in (tmp_path / "err.log").read_bytes()  # read_text turns \r into \n

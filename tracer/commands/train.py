@@ -87,7 +87,8 @@ def run(args) -> int:
         raise DataError(f"{source}: no test images to measure the accuracy on")
     out = sys.stdout
     print(f"{spec.title or spec.source}: {len(data.y_train)} training and "
-          f"{len(data.y_test)} test images ({data.name}), {epochs} epochs of batch {batch}",
+          f"{len(data.y_test)} test images ({data.name}), {epochs} epoch"
+          f"{'' if epochs == 1 else 's'} of batch {batch}",
           file=out)
     bar = _Progress(epochs, len(data.y_train), quiet=args.quiet)
     started = time.perf_counter()
@@ -172,7 +173,8 @@ class _Progress:
             return
         if self.bar is None:
             self.bar = self.tqdm(total=total, desc=f"epoch {epoch}/{self.epochs}",
-                                 unit="img", leave=False, file=sys.stderr)
+                                 unit="img", leave=False, file=sys.stderr,
+                                 disable=None)  # no bar where stderr is not a terminal
         self.bar.update(done - self.bar.n)
         self.bar.set_postfix_str(f"loss {loss:.4f}", refresh=False)
 
