@@ -13,7 +13,8 @@ from tracer import from_dict, load_example, run_pass
 from tracer.cli import main
 from tracer.render import moodle
 from tracer.render.assets import messages
-from tracer.render.moodle import cdata, moodle_xml, scope_css, unit
+from tracer.render.fragment import scope_css
+from tracer.render.moodle import cdata, moodle_xml, unit
 from tracer.sheet import blank_cells, quantity_name
 from tracer.trace import parse_cell
 

@@ -84,7 +84,7 @@ def trace_html(trace) -> str:
     """The worked example as an HTML fragment for a notebook (what Jupyter shows for a
     Trace): its stylesheet scoped to a wrapper, so the notebook's own page keeps its
     look, and no fonts inlined (the notebook's serif stands in)."""
-    from .render.moodle import fragment
+    from .render.fragment import fragment
     return fragment(render(trace, ("html",))["html"])
 
 

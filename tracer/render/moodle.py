@@ -15,7 +15,6 @@ it cannot restyle the Moodle page. Deterministic for the same trace and options.
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from dataclasses import replace
 from decimal import Decimal
@@ -29,13 +28,12 @@ from ..present.handout import build_document
 from ..sheet import blank_cells
 from ..trace import parse_cell
 from . import assets
+from .fragment import fragment
 from .html import render_html
 
-SCOPE = "cnntrace-handout"
 ZERO_TOLERANCE = Decimal("1e-9")  # a true 0: the checker's bare "0" rule
 MAX_QUESTIONS = 500  # more is no quiz, and a file Moodle imports slowly if at all
 MAX_FEEDBACK = 32_000_000  # bytes of worked example repeated as feedback
-_BODY = re.compile(r"<body([^>]*)>(.*)</body>", re.S)
 
 
 # ------------------------------------------------------------------------ numbers
@@ -57,58 +55,6 @@ def answer_and_tolerance(trace, ref: str, digits: int) -> tuple[str, str]:
 
 def _plain(number: Decimal) -> str:
     return format(number, "f")
-
-
-# --------------------------------------------------------------------------- HTML
-def scope_css(css: str, scope: str = SCOPE) -> str:
-    """The handout stylesheet for a fragment inside another page: every selector
-    prefixed with ``.scope``; html/body become the wrapper; @page, @media print and
-    @font-face dropped (Moodle has no print pages, and the fonts stay in the package)."""
-    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
-    out, i = [], 0
-    while i < len(css):
-        start = css.find("{", i)
-        if start < 0:
-            break
-        end = _block_end(css, start)
-        prelude, body = css[i:start].strip(), css[start + 1:end - 1]
-        i = end
-        if prelude.startswith("@"):
-            continue
-        selectors = [_scoped(s.strip(), scope) for s in prelude.split(",") if s.strip()]
-        out.append(f"{', '.join(selectors)} {{{body}}}")
-    return "\n".join(out)
-
-
-def _block_end(css: str, start: int) -> int:
-    depth = 0
-    for j in range(start, len(css)):
-        depth += {"{": 1, "}": -1}.get(css[j], 0)
-        if depth == 0:
-            return j + 1
-    return len(css)
-
-
-def _scoped(selector: str, scope: str) -> str:
-    head, _, rest = selector.partition(" ")
-    if head in ("html", "body"):
-        return f".{scope} {rest}".strip()
-    if head.startswith(("html", "body")):  # body.view-worked, html:lang(ko)
-        return f".{scope}{head[4:]} {rest}".strip()
-    return f".{scope} {selector}"
-
-
-def fragment(html: str) -> str:
-    """A handout page as a fragment: its body in a wrapper div with the scoped CSS."""
-    match = _BODY.search(html)
-    if not match:
-        raise CnnTraceError("moodle export: the handout has no body")
-    classes = re.search(r'class="([^"]*)"', match.group(1))
-    extra = f" {classes.group(1)}" if classes else ""
-    lang = re.search(r'<html lang="([^"]+)"', html)
-    lang_attr = f' lang="{lang.group(1)}"' if lang else ""
-    return (f"<style>\n{scope_css(assets.stylesheet())}\n</style>\n"
-            f'<div class="{SCOPE}{extra}"{lang_attr}>{match.group(2)}</div>')
 
 
 def cdata(text: str) -> str:
