@@ -102,7 +102,8 @@ def test_the_before_after_table_lists_every_parameter_cell_with_signed_changes()
     assert "conv1.weight[0,0,0,1]" in cells and trace.numbers("conv1.weight[0,0,0,1]") == 0
 
 
-@pytest.mark.parametrize("blank", ["pool1.out", "pool1.out[0,0,0]", "pool1.argmax", "forward"])
+@pytest.mark.parametrize("blank", ["pool1.out", "pool1.out[0,0,0]", "pool1.argmax", "forward",
+                                   "pool1.out[0,0,0],relu1.grad"])
 def test_a_worksheet_does_not_point_at_a_blanked_maximum(blank):
     trace = run_pass(load_example("lecture"))
     files = render(trace, ("html", "tex"), view="worksheet", blank=blank)
@@ -110,11 +111,49 @@ def test_a_worksheet_does_not_point_at_a_blanked_maximum(blank):
     assert "The maximum sits at row 1, column 0" not in files["html"]
     assert "The maximum sits at row <span" in pooling and 'class="mk"' not in pooling
     assert r"row $\blank$, column $\blank$" in files["tex"]
-    if "[" not in blank:  # the whole argmax hidden: no marks anywhere (the gradient's too)
-        assert 'class="mk"' not in files["html"] and r"\mk{" not in files["tex"]
+    # one window, so no marks anywhere: not in the gradient's matrix either
+    assert 'class="mk"' not in files["html"] and r"\mk{" not in files["tex"]
     key = render(trace, ("html",), view="key", blank=blank)["html"]
     assert {"pool1.argmax[0,0,0,0]", "pool1.argmax[0,0,0,1]"} <= spans(key, "answer")
     assert 'class="mk"' in key
+
+
+def four_windows_spec() -> dict:
+    """One filter over a 6x6 ramp: a 4x4 output rising to the right and down, so each of
+    the four 2x2 pool windows has its maximum, alone, at its bottom right."""
+    return {"input": np.arange(36).reshape(6, 6).tolist(), "target": 0,
+            "learning_rate": 0.1,
+            "layers": [{"type": "conv2d", "weight": [[np.eye(3, dtype=int).tolist()]],
+                        "bias": [0]},
+                       {"type": "relu"}, {"type": "maxpool2d", "size": 2, "stride": 2},
+                       {"type": "flatten"},
+                       {"type": "dense", "weight": [[0.1, -0.1], [0.2, 0.1], [-0.1, 0.2],
+                                                    [0.1, 0.1]], "bias": [0, 0]},
+                       {"type": "softmax"}]}
+
+
+def test_a_worksheet_drops_only_the_marks_of_the_windows_it_blanks():
+    trace = run_pass(from_dict(four_windows_spec()))
+    blank = "pool1.out[0,0,1],relu1.grad"  # window (0, 1): its maximum is input cell (1, 3)
+    files = render(trace, ("html", "tex"), view="worksheet", blank=blank)
+    gradient = files["html"].split('id="bwd-pool1"')[1].split("</section>")[0]
+    assert marked_cells(gradient) == {(1, 1), (3, 1), (3, 3)}
+    pooling = files["html"].split('id="fwd-pool1"')[1].split("</section>")[0]
+    assert pooling.count('class="hl mk"') == 3  # the other windows keep their maximum
+    assert files["tex"].count(r"\mk{") == 3 + 3
+    key = render(trace, ("html",), view="key", blank=blank)["html"]
+    gradient = key.split('id="bwd-pool1"')[1].split("</section>")[0]
+    assert marked_cells(gradient) == {(1, 1), (1, 3), (3, 1), (3, 3)}
+
+
+def marked_cells(html: str) -> set[tuple]:
+    """(row, column) of the marked cells of the matrices in ``html``."""
+    cells = set()
+    for table in re.findall(r'<table class="mat">(.*?)</table>', html):
+        for r, row in enumerate(re.findall(r"<tr>(.*?)</tr>", table)):
+            tds = [td for td in re.findall(r"<td([^>]*)>", row) if "rowspan" not in td]
+            cells |= {(r, c) for c, td in enumerate(tds) if "mk" in td}
+    return cells
 
 
 def test_a_worksheet_that_blanks_something_else_keeps_the_maximum_marked():

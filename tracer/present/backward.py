@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import mathtree as m
-from .context import Context, operand
+from .context import Context, cell_ref, operand
 from .document import Display, Para, Section
 from .forward import batch_prefix, flat_source
 
@@ -148,11 +148,13 @@ def pool_backward(ctx: Context, info: dict) -> Section:
         blocks.append(Display(lines))
         if ctx.large(f"{source}.grad"):
             continue
-        marked = {(r, col) for _, r, col in routes} if shape[0] == 1 else set()
+        # each window's maximum, marked with the window's argmax (one channel only)
+        marked = frozenset(((r, col), cell_ref(f"{name}.argmax", n + out + (0,)))
+                           for (_, r, col), outs in routes.items() for out in outs
+                           if shape[0] == 1)
         for prefix in [n + (c,) for c in range(shape[0])]:
             mat = ctx.matrix(f"{source}.grad", prefix)
-            mat = m.Matrix(mat.rows, mat.highlight, mat.padding, frozenset(marked),
-                           f"{name}.argmax")
+            mat = m.Matrix(mat.rows, mat.highlight, mat.padding, marked)
             blocks.append(Display([m.row(d(m.Sym("A")), "=", mat)]))
     if ctx.large(f"{source}.grad"):
         blocks.append(Display(ctx.tensor(f"{source}.grad", d(m.Sym("A")))))

@@ -77,8 +77,7 @@ def hides(hidden, ref: str | None) -> bool:
 
 
 def shown_marks(matrix, hidden, answers: bool) -> frozenset:
-    """The cells a matrix marks (each window's maximum), none on a worksheet that hides
-    what the marks show."""
-    if not answers and hides(hidden, matrix.marked_ref):
-        return frozenset()
-    return matrix.marked
+    """The cells a matrix marks (each window's maximum); on a worksheet not those that
+    show a hidden cell (a cell marked for several windows goes if any of them is)."""
+    dropped = set() if answers else {cell for cell, ref in matrix.marked if hides(hidden, ref)}
+    return frozenset(cell for cell, _ in matrix.marked if cell not in dropped)

@@ -226,12 +226,11 @@ def pool_forward(ctx: Context, info: dict) -> Section:
             if ctx.large(a_id):  # just the window, its maximum marked
                 mat = m.Matrix(tuple(tuple(ctx.num(a_id, n + (c, i * s + h, j * s + w))
                                            for w in range(size)) for h in range(size)),
-                               marked=frozenset({(int(r0) - i * s, int(c0) - j * s)}),
-                               marked_ref=where)
+                               marked=frozenset({((int(r0) - i * s, int(c0) - j * s), where)}))
             else:
                 mat = ctx.matrix(a_id, n + (c,), highlight=window, padding=())
                 mat = m.Matrix(mat.rows, mat.highlight, mat.padding,
-                               frozenset({(int(r0), int(c0))}), where)
+                               frozenset({((int(r0), int(c0)), where)}))
             values = [ctx.num(a_id, n + (c, r, col)) for r, col in sorted(window)]
             index = (c, i, j) if shape[0] > 1 else (i, j)
             line = m.row(cell_sym("P", index), "=", m.Func("max"),

@@ -80,14 +80,13 @@ class Power(Node):
 @dataclass(frozen=True)
 class Matrix(Node):
     """A bracketed matrix of nodes. ``highlight`` marks cells (r, c) to emphasise (a
-    window), ``padding`` the zero border of a padded input, ``marked`` single cells;
-    ``marked_ref`` is the cell the marks show (a worksheet hiding it drops the marks)."""
+    window), ``padding`` the zero border of a padded input, ``marked`` single cells, each
+    with the cell the mark shows: ((r, c), ref) pairs (a worksheet hiding ref drops it)."""
 
     rows: tuple
     highlight: frozenset = field(default_factory=frozenset)
     padding: frozenset = field(default_factory=frozenset)
-    marked: frozenset = field(default_factory=frozenset)  # e.g. a window's maximum
-    marked_ref: str | None = None  # e.g. pool1.argmax: where the maxima sit
+    marked: frozenset = field(default_factory=frozenset)  # e.g. ((1, 0), pool1.argmax[0,0,0,0])
 
 
 @dataclass(frozen=True)
