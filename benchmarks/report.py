@@ -15,6 +15,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 
 
 def cli_seconds(args: list[str], runs: int = 5) -> float:
