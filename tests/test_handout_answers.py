@@ -44,10 +44,25 @@ def single_long_vector_spec() -> dict:
     return data
 
 
+def flatten_150_spec() -> dict:
+    """Six filters over a 12x12 input: a flat vector of 150 entries (longer than 100)."""
+    rng = np.random.default_rng(5)
+    return {"input": rng.integers(0, 4, size=(12, 12)).tolist(), "target": 1,
+            "learning_rate": 0.1,
+            "layers": [{"type": "conv2d", "weight": rng.integers(-1, 2, (6, 1, 3, 3)).tolist(),
+                        "bias": [0] * 6},
+                       {"type": "relu"}, {"type": "maxpool2d", "size": 2, "stride": 2},
+                       {"type": "flatten"},
+                       {"type": "dense", "weight": np.round(rng.normal(0, 0.1, (150, 3)), 2)
+                        .tolist(), "bias": [0, 0.1, 0]},
+                       {"type": "softmax"}]}
+
+
 SPECS = {"lecture": lambda: load_example("lecture"),
          "wide": lambda: from_dict(generate(5, options("wide"))),
          "batch": lambda: from_dict(batch_spec()),
-         "long-vector": lambda: from_dict(single_long_vector_spec())}
+         "long-vector": lambda: from_dict(single_long_vector_spec()),
+         "vector-150": lambda: from_dict(flatten_150_spec())}
 
 
 class _Spans(HTMLParser):

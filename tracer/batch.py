@@ -164,7 +164,7 @@ def _render_files(variant: Variant, settings: Settings) -> dict[str, str]:
     spec = from_dict(variant.spec, f"variant {variant.id}")
     trace = run_pass(spec)
     hidden = select_hidden(trace, settings.blank)
-    document = build_document(trace, digits=settings.digits)
+    document = build_document(trace, digits=settings.digits, hidden=hidden)
     names = {kind: f"{variant.id}.{SUFFIXES[kind]}" for kind in settings.kinds()}
     answers = sheet_text(trace, settings.blank, variant=variant.id, spec_name=names["spec"],
                          refs=document.refs)

@@ -39,7 +39,7 @@ def render(trace, formats=("html",), lang: str = "en", view: str = "worked",
                             "update, all)")
     hidden = select_hidden(trace, blank)
     progress("laying out the worked example")
-    document = build_document(trace, digits=digits, max_cells=max_cells)
+    document = build_document(trace, digits=digits, max_cells=max_cells, hidden=hidden)
     return render_document(document, formats, lang, view, hidden, variant, progress)
 
 

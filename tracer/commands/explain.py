@@ -132,8 +132,9 @@ def run(args) -> int:
     formats = tuple(f.strip() for f in args.format.split(",") if f.strip())
     blank = args.blank or (default_blank(trace) if args.mode != "worked" else None)
     if formats == ("text",):
-        document = build_document(trace, digits=args.digits)
-        sys.stdout.write(render_text(document, args.lang, args.mode, select_hidden(trace, blank)))
+        hidden = select_hidden(trace, blank)
+        document = build_document(trace, digits=args.digits, hidden=hidden)
+        sys.stdout.write(render_text(document, args.lang, args.mode, hidden))
         return 0
     if "text" in formats:
         raise CnnTraceError("--format: text is printed on its own; give html, pdf and/or tex "

@@ -12,7 +12,7 @@ from . import mathtree as m
 
 EXACT_TERMS = 3  # exact forms with more terms than this are not worth printing
 MATRIX_SIDE = 12  # larger 2-D slices are drawn as heatmaps
-MATRIX_CELLS = 100  # and so are tensors with more cells than this
+MATRIX_CELLS = 100  # and so are tensors with more cells than this (a vector: shortened)
 LARGE_CELLS = 64  # tensors with more cells expand only representative cells
 SUM_TERMS = 9  # longer sums show their first and last terms around ⋯
 LONG_VECTOR = 16  # longer vectors show their first eight and last four entries
@@ -26,10 +26,12 @@ def cell_ref(qid: str, index) -> str:
 
 
 class Context:
-    """A trace plus the presentation settings (digits, how many cells to expand)."""
+    """A trace plus the presentation settings (digits, how many cells to expand, the
+    quantities a worksheet blanks: long vectors among them are shown whole)."""
 
-    def __init__(self, trace, digits: int = 4, max_cells: int = 16):
+    def __init__(self, trace, digits: int = 4, max_cells: int = 16, blanked=frozenset()):
         self.trace, self.digits, self.max_cells = trace, digits, max_cells
+        self.blanked = blanked
         self.nx = trace.numeric
         self.exact = trace.mode == "exact"
         self.shortened = False  # did a long sum get shortened with ⋯ ?
@@ -102,10 +104,12 @@ class Context:
 
     def tensor(self, qid: str, label: m.Node) -> list[m.Node]:
         """Display lines 'label(prefix) = matrix' for every 2-D slice: the whole tensor;
-        a vector too long for one line on several; a large tensor as heatmaps on one
-        colour scale, four to a line."""
+        a vector too long for one line on several (a very long one only where a worksheet
+        blanks it, else shortened); a large tensor as heatmaps on one colour scale, four
+        to a line."""
         shape = self.shape(qid)
-        if len(shape) == 1 and LONG_VECTOR < shape[0] <= MATRIX_CELLS:
+        if len(shape) == 1 and LONG_VECTOR < shape[0] and (shape[0] <= MATRIX_CELLS
+                                                           or qid in self.blanked):
             lines = []
             for start in range(0, shape[0], LONG_VECTOR):
                 part = range(start, min(start + LONG_VECTOR, shape[0]))

@@ -16,13 +16,15 @@ from .overview import architecture_section, conventions, parameters_section
 from .update import checks_section, update_section
 
 
-def build_document(trace, digits: int = 4, max_cells: int = 16) -> Document:
-    """The worked example of a trace. Worksheet and key render this same document.
+def build_document(trace, digits: int = 4, max_cells: int = 16,
+                   hidden=frozenset()) -> Document:
+    """The worked example of a trace. Worksheet and key render this same document,
+    built with the cells they hide (``hidden``): a long vector they blank is shown whole.
 
     A training pass shows forward, loss, backward, update and checks; a forward-only
     pass stops after the forward; a pass from a given upstream gradient shows the
     backward of every layer from that gradient."""
-    ctx = Context(trace, digits, max_cells)
+    ctx = Context(trace, digits, max_cells, frozenset(ref.split("[")[0] for ref in hidden))
     kind = trace.conventions.get("pass", "train")
     if kind in FORMULAS:
         document = Document(title=trace.title, description="", mode=trace.mode, digits=digits,

@@ -69,7 +69,7 @@ def moodle_xml(trace, blank: str | None, *, digits: int = 4, lang: str = "en",
     """The quiz as Moodle XML text."""
     if feedback not in ("full", "none"):
         raise CnnTraceError(f"--feedback: expected full or none, got {feedback!r}")
-    document = build_document(trace, digits=digits)
+    document = build_document(trace, digits=digits, hidden=select_hidden(trace, blank))
     cells = blank_cells(trace, blank, refs=document.refs)
     if not cells:
         raise CnnTraceError("--blank: selects no cell to ask; give forward, backward, update, "
