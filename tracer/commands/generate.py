@@ -80,7 +80,8 @@ def register(commands) -> None:
         "generate", help="write a random spec whose pass is pleasant by hand (small integers, "
         "short decimals, no ties, not saturated) as TOML")
     parser.add_argument("--seed", type=_count, default=0, metavar="N",
-                        help="random seed (default 0); the same seed gives the same spec")
+                        help="random seed (default 0); the same seed gives the same spec in the "
+                             "same cnntrace version")
     add_generator_arguments(parser)
     parser.set_defaults(run=run)
 
