@@ -126,3 +126,19 @@ def test_a_spec_with_a_byte_order_mark_works_with_weights(weights, tmp_path, cap
     spec.write_text("\ufeff" + json.dumps(preset("digits-cnn"), default=float), encoding="utf-8")
     code, _, err = run(["trace", spec, "--weights", weights, "--sample", 3, "-q"], capsys)
     assert code == 0, err
+
+
+@pytest.mark.parametrize("name, text, is_spec", [
+    ("s.toml", "[[layers]]\ntype = 'relu'\n", True), ("s.toml", "[[ layers ]]\n", True),
+    ("s.toml", "'layers' = [{type = 'relu'}]\n", True),
+    ("s.yaml", "layers:\n  - {type: relu}\n", True),
+    ("s.yaml", '{"input": [1], "layers": [{"type": "relu"}]}', True),
+    ("s.json", '{"input": [1], "layers": []}', True),
+    ("a.toml", "loss.out = 0.5\n", False), ("a.yaml", "conv1.out: [[5, 7]]\n", False),
+    ("a.json", '{"conv1.out": [[5, 7]]}', False), ("a.csv", "id,value\nlayers,1\n", False)])
+def test_with_weights_a_file_given_first_is_a_spec_when_it_has_layers(tmp_path, name, text,
+                                                                       is_spec):
+    from tracer.commands.check import _is_spec
+    path = tmp_path / name
+    path.write_text(text)
+    assert _is_spec(str(path)) is is_spec

@@ -76,8 +76,9 @@ def _is_spec(path: str) -> bool:
     return _LAYERS_KEY[fmt].search(text) is not None
 
 
-_LAYERS_KEY = {"toml": re.compile(r"^\s*(\[\[layers\]\]|layers\s*=)", re.M),
-               "yaml": re.compile(r"""^["']?layers["']?\s*:""", re.M),
+_LAYERS_KEY = {"toml": re.compile(r"""^\s*(\[\[\s*["']?layers["']?\s*\]\]|["']?layers["']?\s*=)""",
+                                  re.M),
+               "yaml": re.compile(r"""^["']?layers["']?\s*:|["']layers["']\s*:""", re.M),
                "json": re.compile(r'"layers"\s*:')}
 
 
