@@ -191,6 +191,9 @@ def test_a_quiz_of_too_many_cells_or_too_much_feedback_is_refused(capsys):
         err[1])
     assert main(quiz + ["--blank", "pool1.out", "--feedback", "none"]) == 0
     assert len(numerical(capsys.readouterr().out)) == 256
+    assert main(quiz + ["--blank", "conv1.out"]) == 2  # never suggests the id just given
+    assert capsys.readouterr().err.endswith("name ids or cells instead, such as "
+                                            "conv1.out[0,0,0]\n")
 
 
 def test_question_names_sort_in_question_order_past_999(monkeypatch):

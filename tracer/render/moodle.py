@@ -76,11 +76,12 @@ def moodle_xml(trace, blank: str | None, *, digits: int = 4, lang: str = "en",
                             "all, or ids/cells such as conv1.out")
     if len(cells) > MAX_QUESTIONS:
         sizes = Counter(parse_cell(ref)[0] for ref in cells)
-        small = min([q for q in sizes if sizes[q] > 1] or sizes, key=sizes.get)
+        fitting = [q for q in sizes if 1 < sizes[q] <= MAX_QUESTIONS]
+        example = f"{min(fitting, key=sizes.get)} or " if fitting else ""
         raise CnnTraceError(
             f"--blank: {blank} selects {len(cells)} cells, more than the {MAX_QUESTIONS} "
             f"questions a quiz can usefully ask; name ids or cells instead, such as "
-            f"{small} or {cells[0]}")
+            f"{example}{cells[0]}")
     hidden = select_hidden(trace, blank)
     title = trace.title or "cnntrace worked example"
     worked = fragment(render_html(document, lang, "worked", variant=variant,
