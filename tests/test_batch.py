@@ -128,6 +128,23 @@ def test_refuses_a_users_file_before_any_work_and_replaces_its_own(tmp_path, cap
     assert main(argv) == 0  # its own files (YAML, TOML and CSV too) are replaced
 
 
+def test_a_link_among_the_outputs_is_refused_before_any_work(tmp_path, capsys):
+    argv = ["batch", "--count", "2", "--html", "--no-pdf", "--out", str(tmp_path), "-q"]
+    assert main(argv) == 0
+    with open(tmp_path / "0-01.spec.toml", "a") as spec:  # still cnntrace's, now different
+        spec.write("# edited\n")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    elsewhere = tmp_path.parent / f"{tmp_path.name}-elsewhere.csv"
+    elsewhere.write_text("mine\n")
+    (tmp_path / "index.csv").unlink()
+    (tmp_path / "index.csv").symlink_to(elsewhere)
+    assert main(argv + ["--force"]) == 2
+    assert "index.csv: is a link, device or pipe, not a file" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if not p.is_symlink()} == \
+        {name: data for name, data in before.items() if name != "index.csv"}  # untouched
+    assert elsewhere.read_text() == "mine\n"
+
+
 def test_index_html_escapes_text():
     rows = [{"variant": "1-01", "seed": 1, "status": "failed", "worksheet_pdf": "", "key_pdf": "",
              "worksheet_html": "", "key_html": "", "answers": "", "spec": "",

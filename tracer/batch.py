@@ -28,7 +28,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .errors import CnnTraceError
-from .files import OutputError, check_folder, is_generated, make_folder, write_all, write_atomic
+from .files import (OutputError, check_folder, check_target, is_generated, make_folder,
+                    write_all, write_atomic)
 from .generate import GenerateError, Options, generate, spec_toml, validate
 
 MAX_COUNT = 5000
@@ -123,6 +124,8 @@ def check_targets(paths: list[Path], out_dir: Path, overwrite: bool) -> None:
     check_folder(out_dir)
     ours = _previous_files(out_dir)
     for path in paths:
+        if out_dir.is_dir():  # a folder, link or device where a file goes: never replaced
+            check_target(path, overwrite=True)
         if overwrite or not path.exists() or path.name in ours:
             continue
         if not (path.is_file() and is_generated(path)):
