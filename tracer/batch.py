@@ -124,8 +124,9 @@ def check_targets(paths: list[Path], out_dir: Path, overwrite: bool) -> None:
     check_folder(out_dir)
     ours = _previous_files(out_dir)
     for path in paths:
-        if out_dir.is_dir():  # a folder, link or device where a file goes: never replaced
-            check_target(path, overwrite=True)
+        if path.is_symlink() or (path.exists() and not (path.is_file() or path.is_dir())):
+            check_target(path, overwrite=True)  # a link or device is never replaced (a
+            # folder fails only its own variant, as any variant's error does)
         if overwrite or not path.exists() or path.name in ours:
             continue
         if not (path.is_file() and is_generated(path)):
