@@ -204,3 +204,13 @@ def test_question_names_sort_in_question_order_past_999(monkeypatch):
     names = [q.findtext("name/text") for q in root.findall("question[@type='numerical']")]
     assert len(names) == 1024 and names == sorted(names)
     assert names[0] == "0001 conv1.out[0,0,0]" and names[-1] == "1024 conv1.out[0,31,31]"
+
+
+def test_cells_beyond_float64_are_not_asked():
+    # e^1000 is inf in the trace: no question (it was asked with the answer 0)
+    spec = from_dict({"input": [1000, 998], "target": 0, "layers": [
+        {"type": "dense", "weight": [[1, 0], [0, 1]], "bias": [0, 0]}, {"type": "softmax"}]})
+    xml = moodle_xml(run_pass(spec), "forward", feedback="none")
+    asked = list(numerical(xml))
+    assert asked and not any(n.startswith(("softmax1.exp", "softmax1.sum")) for n in asked), asked
+    assert any(n.startswith("softmax1.out") for n in asked), asked

@@ -70,7 +70,8 @@ def moodle_xml(trace, blank: str | None, *, digits: int = 4, lang: str = "en",
     if feedback not in ("full", "none"):
         raise CnnTraceError(f"--feedback: expected full or none, got {feedback!r}")
     document = build_document(trace, digits=digits, hidden=select_hidden(trace, blank))
-    cells = blank_cells(trace, blank, refs=document.refs)
+    cells = [ref for ref in blank_cells(trace, blank, refs=document.refs)
+             if math.isfinite(float(trace.numbers(ref)))]  # e^1000 is no answer to type
     if not cells:
         raise CnnTraceError("--blank: selects no cell to ask; give forward, backward, update, "
                             "all, or ids/cells such as conv1.out")
