@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -57,3 +58,12 @@ def test_training_draws_no_progress_bar_into_a_log(tmp_path):
                                 stdout=subprocess.PIPE, stderr=log, text=True, timeout=120)
     assert result.returncode == 0
     assert b"\r" not in (tmp_path / "err.log").read_bytes()  # read_text turns \r into \n
+
+
+def test_the_conventions_box_gives_a_flatten_layers_own_order():
+    data = {"input": [[1, 2], [3, 4]], "target": 0, "layers": [
+        {"type": "conv2d", "weight": [[[[1]]], [[[2]]]], "bias": [0, 0]},
+        {"type": "flatten", "order": "hwc"}, {"type": "dense", "units": 2},
+        {"type": "softmax"}]}
+    text = re.sub(r"<[^>]+>", " ", render(run_pass(from_dict(data)), ("html",))["html"])
+    assert "Flatten order  row, column, channel (H, W, C)" in " ".join(text.split("\n"))
