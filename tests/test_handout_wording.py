@@ -28,6 +28,8 @@ def test_a_dense_layer_counts_its_inputs_and_outputs():
     assert "The output is a weighted sum of the 2 inputs plus a bias." in dense_handout(2, 1)
     assert "출력 2 개는 각각 입력 1 개의 가중합에 편향을 더한 값입니다." in \
         dense_handout(1, 2, "ko").replace('<span class="w">', "").replace("</span>", "")
+    assert "출력은 입력 2 개의 가중합에 편향을 더한 값입니다." in \
+        dense_handout(2, 1, "ko").replace('<span class="w">', "").replace("</span>", "")
 
 
 def test_training_reports_the_accuracy_after_one_epoch(tmp_path, capsys):
