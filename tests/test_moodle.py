@@ -214,3 +214,9 @@ def test_cells_beyond_float64_are_not_asked():
     asked = list(numerical(xml))
     assert asked and not any(n.startswith(("softmax1.exp", "softmax1.sum")) for n in asked), asked
     assert any(n.startswith("softmax1.out") for n in asked), asked
+
+
+def test_a_korean_quiz_names_weights_and_biases_in_korean():
+    xml = moodle_xml(run_pass(load_example("lecture")), "conv1.weight[0,0,0,0],dense1.bias[0]",
+                     lang="ko", feedback="none")
+    assert "(conv1 의 가중치, 칸 [0, 0, 0, 0])" in xml and "(dense1 의 편향, 칸 [0])" in xml
