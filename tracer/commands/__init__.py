@@ -27,20 +27,22 @@ def digits(text: str) -> int:
     return value
 
 
-def at_least_zero(noun: str):
-    """argparse type: a whole number >= 0, the error naming ``noun``."""
+def whole_number(noun: str, minimum: int = 0):
+    """argparse type: a whole number >= ``minimum``, the error naming ``noun``."""
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-        if value < 0:
-            raise argparse.ArgumentTypeError(f"expected {noun} >= 0, got {value}")
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected {noun} >= {minimum}, got {value}")
         return value
     return parse
 
 
-sample_index = at_least_zero("a test image number")
+count = whole_number("a whole number")  # argparse types
+positive_count = whole_number("a whole number", minimum=1)
+sample_index = whole_number("a test image number")
 
 
 def add_spec_arguments(parser: argparse.ArgumentParser, *, sample: bool = True,
@@ -51,7 +53,7 @@ def add_spec_arguments(parser: argparse.ArgumentParser, *, sample: bool = True,
     parser.add_argument("spec", nargs="?", metavar="SPEC", help="spec file (.toml .yaml .json)")
     parser.add_argument("--example", choices=example_names(),
                         help="use a built-in example instead of a file")
-    parser.add_argument("--seed", type=at_least_zero("a seed"), default=None, metavar="S",
+    parser.add_argument("--seed", type=whole_number("a seed"), default=None, metavar="S",
                         help=seed_help or "seed for weights the spec does not give (a "
                         "preset's weights and input; default: the spec's seed, 0 for presets)")
     add_preset_argument(parser)  # --preset (its --seed is the one above)

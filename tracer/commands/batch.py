@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import sys
 
-from . import digits
-from .generate import _count, add_generator_arguments, generator_options
+from . import count, digits
+from .generate import add_generator_arguments, generator_options
 
 
 def register(commands) -> None:
     parser = commands.add_parser(
         "batch", help="generate N variants (one per student): worksheet and key PDFs (HTML "
         "on request), answer sheets, specs and an index, on all cores")
-    parser.add_argument("--count", type=_count, required=True, metavar="N",
+    parser.add_argument("--count", type=count, required=True, metavar="N",
                         help="number of variants")
-    parser.add_argument("--seed", type=_count, default=0, metavar="S",
+    parser.add_argument("--seed", type=count, default=0, metavar="S",
                         help="batch seed (default 0); variant n uses generator seed "
                              "S*10000 + n-1 and has the id S-nn")
     add_generator_arguments(parser)
@@ -26,7 +26,7 @@ def register(commands) -> None:
     parser.add_argument("--lang", choices=("en", "ko"), default="en", help="language")
     parser.add_argument("--digits", type=digits, default=4, metavar="N",
                         help="significant digits (default 4)")
-    parser.add_argument("--jobs", type=_count, default=0, metavar="J",
+    parser.add_argument("--jobs", type=count, default=0, metavar="J",
                         help="worker processes (default: all cores)")
     parser.add_argument("--out", required=True, metavar="DIR", help="output folder")
     parser.add_argument("--force", action="store_true",

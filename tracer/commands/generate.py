@@ -6,6 +6,8 @@ import argparse
 import re
 import sys
 
+from . import count
+
 
 def _size(text: str) -> tuple[int, int]:
     """argparse type: '4x4', '4x5' or '4'."""
@@ -22,16 +24,6 @@ def _range(text: str) -> tuple[int, int]:
     if not match:
         raise argparse.ArgumentTypeError(f"expected LO..HI such as -1..1, got {text!r}")
     return int(match.group(1)), int(match.group(2))
-
-
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {value}")
-    return value
 
 
 def add_generator_arguments(parser: argparse.ArgumentParser) -> None:
@@ -79,7 +71,7 @@ def register(commands) -> None:
     parser = commands.add_parser(
         "generate", help="write a random spec whose pass is pleasant by hand (small integers, "
         "short decimals, no ties, not saturated) as TOML")
-    parser.add_argument("--seed", type=_count, default=0, metavar="N",
+    parser.add_argument("--seed", type=count, default=0, metavar="N",
                         help="random seed (default 0); the same seed gives the same spec in the "
                              "same cnntrace version")
     add_generator_arguments(parser)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from . import add_spec_arguments, load_spec_argument
+from . import add_spec_arguments, load_spec_argument, positive_count
 
 DEFAULT_EPOCHS, DEFAULT_BATCH = 5, 32
 
@@ -15,19 +15,19 @@ def register(commands) -> None:
         "files) and save its weights")
     add_spec_arguments(parser, sample=False, seed_help="seed for the initial weights and "
                        "the shuffling (default: the spec's seed, 0 for presets)")
-    parser.add_argument("--epochs", type=_positive, metavar="E",
+    parser.add_argument("--epochs", type=positive_count, metavar="E",
                         help=f"passes over the training images (default {DEFAULT_EPOCHS}; "
                         "digits-cnn: 20)")
-    parser.add_argument("--batch", type=_positive, metavar="B",
+    parser.add_argument("--batch", type=positive_count, metavar="B",
                         help=f"images per SGD step (default {DEFAULT_BATCH}; digits-cnn: 16)")
     parser.add_argument("--lr", type=_rate, metavar="L",
                         help="learning rate (default: the spec's)")
     parser.add_argument("--data", metavar="DATA",
                         help="'digits' (scikit-learn's 8x8 digits, the default for 8x8 "
                         "networks), a folder with the MNIST IDX files, or an MNIST .npz")
-    parser.add_argument("--limit", type=_positive, metavar="N",
+    parser.add_argument("--limit", type=positive_count, metavar="N",
                         help="use only the first N training images")
-    parser.add_argument("--test-limit", type=_positive, metavar="N",
+    parser.add_argument("--test-limit", type=positive_count, metavar="N",
                         help="use only the first N test images")
     parser.add_argument("--save", metavar="FILE.npz", help="write the trained weights")
     parser.add_argument("--history", metavar="FILE.json",
@@ -40,17 +40,6 @@ def register(commands) -> None:
     parser.add_argument("--force", action="store_true", help="overwrite existing output files")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
     parser.set_defaults(run=run)
-
-
-def _positive(text: str) -> int:
-    import argparse
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {value}")
-    return value
 
 
 def _rate(text: str):
