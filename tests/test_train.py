@@ -152,7 +152,7 @@ def test_train_command_errors(tmp_path, capsys):
     assert "give --data" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["train", "--preset", "digits-cnn", "--epochs", "0"])
-    assert "expected a positive number" in capsys.readouterr().err
+    assert "argument --epochs: expected a whole number >= 1, got 0" in capsys.readouterr().err
 
 
 def test_a_real_sample_without_saved_weights(tiny):
