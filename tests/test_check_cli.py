@@ -126,6 +126,14 @@ def test_rtol_zero_demands_exact_values(capsys):
     assert "score: 80/91" not in out  # rounded probabilities no longer pass
 
 
+def test_answer_files_may_follow_the_options(capsys):
+    code, out, _ = run(["check", LECTURE, "--atol", "1e-4", str(FIXTURE), str(FIXTURE)], capsys)
+    assert code == 0 and out.count("score: 89/91") == 2
+    with pytest.raises(SystemExit) as info:  # an unknown option there is still an error
+        main(["check", LECTURE, "--atol", "1e-4", str(FIXTURE), "--bogus"])
+    assert info.value.code == 2
+
+
 def test_exact_mode_gives_the_same_verdicts(capsys):
     code, out, _ = run(["check", "--example", "lecture", str(FIXTURE), "--exact"], capsys)
     assert code == 0 and "exact arithmetic" in out and "score: 80/91" in out

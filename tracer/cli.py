@@ -31,8 +31,21 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def parse(argv=None) -> argparse.Namespace:
+    """The command line, where a command's trailing list of files may also follow its
+    options (`check SPEC --rtol 0.01 a.yaml b.yaml`), which argparse alone rejects."""
+    parser = make_parser()
+    args, rest = parser.parse_known_args(argv)
+    trailing = getattr(args, "trailing", None)
+    if rest and trailing and not any(arg.startswith("-") for arg in rest):
+        getattr(args, trailing).extend(rest)
+    elif rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    return args
+
+
 def main(argv=None) -> int:
-    args = make_parser().parse_args(argv)
+    args = parse(argv)
     try:
         status = args.run(args)
         sys.stdout.flush()  # a full disk or a closed pipe shows here, not at exit

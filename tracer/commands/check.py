@@ -42,7 +42,7 @@ def register(commands) -> None:
                         help="compute the true values in exact arithmetic")
     parser.add_argument("--force", action="store_true", help="overwrite existing output files")
     parser.add_argument("--quiet", "-q", action="store_true", help="print nothing")
-    parser.set_defaults(run=run)
+    parser.set_defaults(run=run, trailing="answers")
 
 
 def _spec_and_answers(args):
