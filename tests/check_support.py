@@ -46,8 +46,9 @@ def rich_spec():
 
 
 def rounded_text(value: float, digits: int = 4) -> str:
-    """A float to ``digits`` significant digits, as a student would write it."""
-    return f"{float(value):.{digits}g}"
+    """A float to ``digits`` significant digits, as a student would write it: 1.000 for
+    1.0000055 (a bare 1 would claim only one digit), 0 for exactly 0."""
+    return f"{float(value):#.{digits}g}" if value != 0 else "0"
 
 
 def sheet_from_values(values: dict, ids, digits: int = 4) -> dict:

@@ -126,6 +126,24 @@ def test_rtol_zero_demands_exact_values(capsys):
     assert "score: 80/91" not in out  # rounded probabilities no longer pass
 
 
+def test_parameters_copied_from_before_the_update_are_wrong(tmp_path, capsys):
+    """0.5 for 0.5000203 is right to the digits written, but it is W itself: the step was
+    left out. 0.500 (three digits claimed) and the exact old value where the gradient is
+    0 keep their credit; the expected value is shown to the digits that tell them apart."""
+    answers = tmp_path / "a.yaml"
+    answers.write_text("dense1.weight_new: [0.5, '-0.500']\n"
+                       "conv1.weight_new: [[1, 0, 1], [0, 1, 0], [1, 0, 1]]\n")
+    code, out, _ = run(["check", LECTURE, str(answers)], capsys)
+    assert code == 0
+    assert "dense1.weight_new[0,0]: given 0.5, expected 0.50002  <- not updated" in out
+    assert "dense1.weight_new[0,1]" not in out
+    conv = next(line for line in out.splitlines() if line.startswith("conv1.weight_new "))
+    assert conv.split()[:5] == ["conv1.weight_new", "9", "2", "-", "7"]  # dL/dK = 0 twice
+    assert "1.00001      1  not updated" in conv
+    code, out, _ = run(["check", LECTURE, str(answers), "--atol", "1e-3"], capsys)
+    assert "score: 11/11" in out  # the teacher's explicit tolerance decides
+
+
 def test_answer_files_may_follow_the_options(capsys):
     code, out, _ = run(["check", LECTURE, "--atol", "1e-4", str(FIXTURE), str(FIXTURE)], capsys)
     assert code == 0 and out.count("score: 89/91") == 2

@@ -44,6 +44,12 @@ def _one(arrays):
     return arrays[0]
 
 
+def test_not_updated(lecture):
+    assert _one(lecture.make(m.not_updated, "dense1.weight_new")) == \
+        pytest.approx(np.array([[0.5, -0.5]]))  # the weight before the step
+    assert lecture.make(m.not_updated, "dense1.grad_weight") == []
+
+
 def test_learning_rate_not_applied(lecture):
     assert _one(lecture.make(m.learning_rate_not_applied, "conv1.bias_new")) == \
         pytest.approx([1 + P1])  # 1 - dL/db with dL/db = -p1
@@ -197,5 +203,5 @@ def test_rounding_too_early(lecture):
 
 
 def test_catalogue_names_are_unique_and_titled():
-    assert len(m.MISTAKES) == len(m.CATALOGUE) == 16
+    assert len(m.MISTAKES) == len(m.CATALOGUE) == 17
     assert all(mistake.title and mistake.make.__doc__ for mistake in m.CATALOGUE)

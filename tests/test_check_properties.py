@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from check_support import (check_mapping, marks_by_label, perfect_sheet, rich_spec,
-                           rounded_text)
+                           rounded_text, sheet_from_values)
 from conftest import random_spec
 
 from tracer import from_dict, load_example
@@ -93,7 +93,8 @@ def test_one_injected_mistake_is_diagnosed_as_that_kind(rich, mistake):
 
 def _careful_student(checker: Checker, slip: tuple, value: float, digits: int = 4) -> dict:
     """A sheet worked through in pass order from the student's own rounded numbers,
-    with one slip: every later value follows from it."""
+    with one slip: every later value follows from it. Written to ``digits`` significant
+    digits (0.5000, which a bare 0.5, the weight before the update, is not)."""
     qid_slip, index_slip = slip
 
     def settle(qid, array):
@@ -104,8 +105,7 @@ def _careful_student(checker: Checker, slip: tuple, value: float, digits: int = 
         return out
 
     walk = carry(checker.model, checker.model.leaves(checker.truth), settle)
-    return {q: np.asarray(walk.context[q]).tolist() if np.ndim(walk.context[q])
-            else float(walk.context[q]) for q in checker.trace.ids()}
+    return sheet_from_values(walk.context, checker.trace.ids(), digits)  # 0.5000, not 0.5
 
 
 @pytest.mark.parametrize("name,slip,value", [

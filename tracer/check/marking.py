@@ -17,12 +17,15 @@ The first divergence is the first wrong cell in pass order.
 from __future__ import annotations
 
 import math
+from decimal import Decimal
+from fractions import Fraction
 from collections import Counter
 from dataclasses import dataclass, field
 
 from ..present.document import Para
 from .diagnosis import Diagnoser, Diagnosis
 from .followthrough import FollowThrough, follow_through
+from .mistakes import MISTAKES
 from .sheet import Malformed, Sheet
 from .steps import PassModel
 from .tolerance import Tolerance
@@ -123,12 +126,34 @@ def _mark_cell(qid, index, cell, truth, own: FollowThrough, diagnoser: Diagnoser
     mark.given = cell
     if tolerance.matches(cell, expected):
         mark.verdict = "correct"
+        if (before := _before_update(qid, index, cell, truth, tolerance)) is not None:
+            mark.verdict = "wrong"
+            mark.diagnosis = Diagnosis(MISTAKES["not_updated"], "the trace", before)
     elif (carried := own.carried_match(qid, index, cell, tolerance)) is not None:
         mark.verdict, mark.carried = "follows", carried
     else:
         mark.verdict = "wrong"
         mark.diagnosis = diagnoser.diagnose(qid, index, cell)
     return mark
+
+
+def _before_update(qid, index, cell: Written, truth, tolerance: Tolerance) -> float | None:
+    """For a parameter after the update written as the value before it (0.5 for 0.5000203
+    when W = 0.5, no more digits than 0.5 has): that value, else None. "0.500" keeps
+    its credit (right to the digits written); explicit --rtol/--atol are the teacher's
+    call."""
+    if tolerance.overridden or cell.place is None or not qid.endswith("_new"):
+        return None
+    before = float(truth[qid.removesuffix("_new")][index])
+    if before == float(truth[qid][index]) or cell.value != Fraction(repr(before)) \
+            or cell.place < _last_place(before):
+        return None
+    return before
+
+
+def _last_place(x: float) -> int:
+    """The power of ten of the last digit of x as it reads (0.5 -> -1, 1 -> 0, 20 -> 1)."""
+    return Decimal(repr(x)).normalize().as_tuple().exponent
 
 
 def _same(a: float, b: float) -> bool:

@@ -44,6 +44,11 @@ def _is(step: Step, kind: str, *layer_types: str) -> bool:
 
 
 # ------------------------------------------------------------------------ updates
+def not_updated(step, values, model):
+    """W_new = W: the parameter copied, the step left out."""
+    return [step.run(values, rate=0.0)] if _is(step, "update") else []
+
+
 def learning_rate_not_applied(step, values, model):
     """W_new = W - dL/dW: the step taken with eta = 1."""
     return [step.run(values, rate=1.0)] if _is(step, "update") else []
@@ -208,6 +213,7 @@ def rounding_too_early(step, values, model):
 
 
 CATALOGUE = (
+    Mistake("not_updated", "not updated (the value before the step)", not_updated),
     Mistake("learning_rate_not_applied", "learning rate not applied", learning_rate_not_applied),
     Mistake("learning_rate_applied_twice", "learning rate applied twice",
             learning_rate_applied_twice),

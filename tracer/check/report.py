@@ -38,10 +38,24 @@ def number_text(value: float | None, digits: int = 4) -> str:
 
 
 def expected_text(mark: CellMark, value: float | None = None) -> str:
-    """The expected (or a carried) value with 2 more digits than the student wrote."""
+    """The expected (or a carried) value with 2 more digits than the student wrote (at
+    least 4), or as many more as it takes not to read as the given number (1.000005537
+    beside a given 1)."""
     value = mark.expected if value is None else value
     written = mark.given.significant_digits if mark.given else None
-    return number_text(value, max(4, (written or 0) + 2))
+    digits = max(4, (written or 0) + 2)
+    text = number_text(value, digits)
+    while mark.given is not None and digits < 15 and _reads_as(text, float(mark.given)):
+        digits += 1
+        text = number_text(value, digits)
+    return text
+
+
+def _reads_as(text: str, number: float) -> bool:
+    try:
+        return float(text) == number
+    except ValueError:  # "undefined"
+        return False
 
 
 def _index_text(mark: CellMark) -> str:
