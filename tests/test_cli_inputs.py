@@ -142,3 +142,15 @@ def test_with_weights_a_file_given_first_is_a_spec_when_it_has_layers(tmp_path, 
     path = tmp_path / name
     path.write_text(text)
     assert _is_spec(str(path)) is is_spec
+
+
+@pytest.mark.parametrize("command", [
+    ["render", "--example", "lecture", "--blank", "forward"],
+    ["explain", "relu", "--input", "[[1,-2]]", "--blank", "relu.out", "--format", "html"],
+])
+def test_blanks_without_a_worksheet_mode_are_an_error_not_a_full_solution(tmp_path, capsys,
+                                                                          command):
+    out = tmp_path / "out"
+    code, _, err = run(command + ["--out", out], capsys)
+    one_line_error(code, err, "--blank", "--mode worksheet")
+    assert not out.exists()  # nothing written: no handout with every answer in it

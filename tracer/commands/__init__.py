@@ -45,6 +45,14 @@ positive_count = whole_number("a whole number", minimum=1)
 sample_index = whole_number("a test image number")
 
 
+def check_blank_mode(args) -> None:
+    """--blank without --mode worksheet/key would silently write the full solution."""
+    from ..errors import CnnTraceError
+    if args.blank and args.mode == "worked":
+        raise CnnTraceError("--blank: blanks show only on a worksheet or an answer key; add "
+                            "--mode worksheet (or --mode key)")
+
+
 def add_spec_arguments(parser: argparse.ArgumentParser, *, sample: bool = True,
                        seed_help: str | None = None) -> None:
     """SPEC, --example NAME, --preset NAME and --seed S, shared by every command that runs

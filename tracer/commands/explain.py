@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import digits
+from . import check_blank_mode, digits
 
 
 def _whole(text: str, least: int, what: str) -> int:
@@ -128,6 +128,7 @@ def run(args) -> int:
     from ..render.text import render_text
     from ..report import write_report
 
+    check_blank_mode(args)
     trace = make_trace(args)
     formats = tuple(f.strip() for f in args.format.split(",") if f.strip())
     blank = args.blank or (default_blank(trace) if args.mode != "worked" else None)

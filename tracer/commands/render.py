@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from . import add_spec_arguments, whole_number, digits, load_spec_argument
+from . import add_spec_arguments, check_blank_mode, digits, load_spec_argument, whole_number
 
 
 def _formats(text: str) -> tuple[str, ...]:
@@ -54,6 +54,7 @@ def run_render(args) -> int:
     from ..network import run_pass
     from ..report import write_report
 
+    check_blank_mode(args)
     spec = load_spec_argument(args)
     trace = run_pass(spec, "exact" if args.exact else "float")
     paths = write_report(trace, args.out, args.format, overwrite=args.force, view=args.mode,
