@@ -130,7 +130,7 @@ def test_a_worksheet_does_not_point_at_a_blanked_maximum(blank):
     assert 'class="mk"' not in files["html"] and r"\mk{" not in files["tex"]
     key = render(trace, ("html",), view="key", blank=blank)["html"]
     assert {"pool1.argmax[0,0,0,0]", "pool1.argmax[0,0,0,1]"} <= spans(key, "answer")
-    assert 'class="mk"' in key
+    assert 'class="hl mk"' in key.split('id="fwd-pool1"')[1].split("</section>")[0]
 
 
 def four_windows_spec() -> dict:
@@ -173,9 +173,31 @@ def marked_cells(html: str) -> set[tuple]:
 
 def test_a_worksheet_that_blanks_something_else_keeps_the_maximum_marked():
     html = render(run_pass(load_example("lecture")), ("html",), view="worksheet",
-                  blank="conv1.out")["html"]
-    assert 'class="mk"' in html
+                  blank="dense1.out")["html"]
+    assert 'class="hl mk"' in html
     assert "The maximum sits at row <span class=\"math\">1</span>" in html
+
+
+@pytest.mark.parametrize("blank, last, gone", [
+    ("backward", "bwd-conv1", ["update", "Before and after"]),
+    ("forward", "fwd-loss", ["bwd-", "update"]),
+    ("conv1.out", "fwd-conv1", ["fwd-relu1", "bwd-"]),
+])
+def test_a_worksheet_ends_where_its_last_blank_is_worked_out(blank, last, gone):
+    """Later steps are worked from the blanked values (K_new = K - 0.1 * [ ] = 1.003 gives
+    dL/dK away), so the worksheet and its key stop after the last section with a blank."""
+    trace = run_pass(load_example("lecture"))
+    for view in ("worksheet", "key"):
+        files = render(trace, ("html", "tex"), view=view, blank=blank)
+        html, tex = files["html"], files["tex"]
+        assert f'id="{last}"' in html, view
+        for text in gone:
+            assert text not in html.split(f'id="{last}"')[1], (view, text)
+        assert "The rest of the pass is left out here" in html and "The rest of the pass" in tex
+    worked = render(trace, ("html",))["html"]
+    assert all(text in worked for text in gone) and "The rest of the pass" not in worked
+    quiz = render(trace, ("html",), view="worksheet", blank="update")["html"]  # the last step
+    assert "Before and after" in quiz and "The rest of the pass" not in quiz
 
 
 # ------------------------------------------------------------------- marked sheets

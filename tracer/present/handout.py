@@ -6,7 +6,10 @@ gradient, then each layer in reverse) · update (with the before/after table) ·
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from . import mathtree as m
+from .blanks import hides
 from .backward import BACKWARD, output_backward
 from .context import Context
 from .document import Document, Para, Section
@@ -78,12 +81,34 @@ def shown_refs(document: Document) -> list[str]:
     """Every cell the document shows, in order of first appearance."""
     seen = {}
     for section in document.sections:
-        for block in section.blocks:
-            for node in _nodes(block):
-                for leaf in m.walk(node):
-                    if isinstance(leaf, m.Num) and leaf.ref:
-                        seen.setdefault(leaf.ref, None)
+        for ref in _section_refs(section):
+            seen.setdefault(ref, None)
     return list(seen)
+
+
+def _section_refs(section: Section):
+    for block in section.blocks:
+        for node in _nodes(block):
+            for leaf in m.walk(node):
+                if isinstance(leaf, m.Num) and leaf.ref:
+                    yield leaf.ref
+
+
+def worksheet_document(document: Document, hidden) -> Document:
+    """The document a worksheet (and its key) shows: it ends with the last section that
+    works out a blank (where a blanked cell first appears), since every later step is
+    worked from the blanked values and would give them away (K_new = K - eta * dL/dK
+    shows a blanked dL/dK); a closing sentence says so."""
+    first: dict[str, int] = {}
+    for i, section in enumerate(document.sections):
+        for ref in _section_refs(section):
+            first.setdefault(ref, i)
+    last = max((i for ref, i in first.items() if hides(hidden, ref)), default=None)
+    if last is None or last == len(document.sections) - 1:
+        return document
+    end = document.sections[last]
+    end = replace(end, blocks=[*end.blocks, Para("worksheet.rest_left_out")])
+    return replace(document, sections=[*document.sections[:last], end])
 
 
 def _nodes(block):

@@ -16,6 +16,7 @@ from .. import __version__
 from ..errors import CnnTraceError
 from ..present import mathtree as m
 from ..present.document import Document, Para, Section
+from ..present.handout import worksheet_document
 from . import assets
 from .mathhtml import to_html
 
@@ -73,6 +74,8 @@ def render_html(document: Document, lang: str = "en", view: str = "worked",
     ``marks`` (view "marking") shows a marked answer sheet in place."""
     if view not in VIEWS:
         raise CnnTraceError(f"--mode: expected one of {', '.join(VIEWS)}, got {view!r}")
+    if view in ("worksheet", "key"):
+        document = worksheet_document(document, hidden)
     shown_hidden = frozenset(hidden) if view in ("worksheet", "key") else frozenset()
     fmt = _Formatter(lang, shown_hidden, answers=view == "key", marks=marks,
                      given=document.given if view == "marking" else None)

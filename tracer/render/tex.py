@@ -8,6 +8,7 @@ import jinja2
 from .. import __version__
 from ..present import mathtree as m
 from ..present.document import Document, Para, Section
+from ..present.handout import worksheet_document
 from ..present.latex import escape_text, to_latex
 from . import assets
 
@@ -43,6 +44,8 @@ class _TexFormatter:
 
 def render_tex(document: Document, lang: str = "en", view: str = "worked",
                hidden=frozenset(), variant: str | None = None) -> str:
+    if view in ("worksheet", "key"):
+        document = worksheet_document(document, hidden)
     fmt = _TexFormatter(lang, frozenset(hidden) if view != "worked" else frozenset(),
                         answers=view == "key")
     template = _environment().get_template("handout.tex.j2")

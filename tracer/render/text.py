@@ -8,6 +8,7 @@ import textwrap
 from ..present import mathtree as m
 from ..present.blanks import hides, shown_marks
 from ..present.document import Document, Para, Section
+from ..present.handout import worksheet_document
 from . import assets
 
 _SCI = re.compile(r"^([-+]?)([0-9.]+)e(-?[0-9]+)$")
@@ -113,6 +114,8 @@ def render_text(document: Document, lang: str = "en", view: str = "worked",
                 hidden=frozenset(), width: int = 100) -> str:
     """The document for a terminal; formulas one per line, matrices as [a b; c d]
     (<x> marks a window, *x* its maximum), blanks as [____]."""
+    if view in ("worksheet", "key"):
+        document = worksheet_document(document, hidden)
     printer = TextMathPrinter(frozenset(hidden) if view in ("worksheet", "key") else frozenset(),
                               answers=view == "key")
 
