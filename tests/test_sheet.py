@@ -110,3 +110,15 @@ def test_sheet_command_prints_the_sheet_and_check_accepts_it(tmp_path, capsys):
     assert main(["check", "--example", "lecture", str(path), "--quiet"]) == 0
     assert main(["sheet", "--example", "lecture", "--blank", "conv9.out"]) == 2
     assert "--blank: no quantity 'conv9.out'" in capsys.readouterr().err
+
+
+def test_a_cell_may_be_named_squeezed_as_check_reads_it(capsys):
+    """conv1.out[1,0] is conv1.out[0,1,0] (shape (1, 2, 2)), as in answer files; a wrong
+    number of indices says how many it takes, not that the cell is outside."""
+    trace = run_pass(load_example("lecture"))
+    assert blank_cells(trace, "conv1.out[1,0]") == ["conv1.out[0,1,0]"]
+    assert main(["sheet", "--example", "lecture", "--blank", "conv1.out[1]"]) == 2
+    err = capsys.readouterr().err
+    assert "'conv1.out[1]' has 1 index; conv1.out of shape (1, 2, 2) takes 3 (or 2," in err
+    assert main(["sheet", "--example", "lecture", "--blank", "conv1.out[2,0]"]) == 2
+    assert "'conv1.out[2,0]' is outside conv1.out of shape (1, 2, 2)" in capsys.readouterr().err

@@ -158,6 +158,21 @@ def parse_cell(key: str) -> tuple[str, tuple | None]:
     return qid, tuple(int(i) for i in index.split(",") if i.strip())
 
 
+def full_index(index: tuple, shape: tuple) -> tuple | None:
+    """The full index of a cell given in full or with the axes of length 1 left out, as a
+    squeezed tensor is written: (1, 0) -> (0, 1, 0) in shape (1, 2, 2). None when the
+    count fits neither (the range is not checked)."""
+    if len(index) == len(shape):
+        return tuple(index)
+    kept = [axis for axis, size in enumerate(shape) if size != 1]
+    if len(index) != len(kept):
+        return None
+    full = [0] * len(shape)
+    for axis, i in zip(kept, index):
+        full[axis] = i
+    return tuple(full)
+
+
 def _dtype(values):
     flat = np.asarray(values).ravel()
     return np.int64 if flat.dtype.kind in "iub" else np.float64

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..present.document import Para
-from ..trace import parse_cell
+from ..trace import full_index, parse_cell
 from .answers import STUDENT, AnswerFile, CsvValue, Pairs, description
 from .reasons import reason
 from .written import NotANumber, Written, parse_written
@@ -142,15 +142,8 @@ def _suggest(word, shapes) -> Para | str:
 
 def _full_index(index: tuple, shape: tuple) -> tuple:
     """A full index from a full one, or from an index into the squeezed shape."""
-    kept = [axis for axis, size in enumerate(shape) if size != 1]
-    if len(index) == len(shape):
-        full = index
-    elif len(index) == len(kept):
-        full = [0] * len(shape)
-        for axis, i in zip(kept, index):
-            full[axis] = i
-        full = tuple(full)
-    else:
+    full = full_index(index, shape)
+    if full is None:
         raise UnknownKey(reason("index_count", count=len(shape), shape=_shape(shape),
                                 given=len(index)))
     for i, size in zip(full, shape):

@@ -6,7 +6,7 @@ import difflib
 import re
 
 from ..errors import CnnTraceError
-from ..trace import parse_cell
+from ..trace import full_index, parse_cell
 
 LEVELS = ("forward", "backward", "update", "all")
 POSITIONS = (".argmax", ".ties")  # where a pool window's maximum sits, how many tie
@@ -50,10 +50,22 @@ def select_hidden(trace, selection: str | None) -> frozenset[str]:
                                 f"{', '.join(LEVELS)}")
         if index is not None:
             shape = trace.quantity(qid).shape
-            if len(index) != len(shape) or any(not 0 <= i < n for i, n in zip(index, shape)):
+            full = full_index(index, shape)
+            if full is None:
+                squeezed = sum(n != 1 for n in shape)
+                raise CnnTraceError(
+                    f"--blank: {token!r} has {_indices(len(index))}; {qid} of shape {shape} "
+                    f"takes {len(shape)}" + (f" (or {squeezed}, leaving out the axes of "
+                                             "length 1)" if squeezed != len(shape) else ""))
+            if any(not 0 <= i < n for i, n in zip(full, shape)):
                 raise CnnTraceError(f"--blank: {token!r} is outside {qid} of shape {shape}")
+            index = full
         hidden.add(f"{qid}[{','.join(map(str, index))}]" if index is not None else qid)
     return frozenset(hidden)
+
+
+def _indices(count: int) -> str:
+    return f"{count} index" if count == 1 else f"{count} indices"
 
 
 def hides(hidden, ref: str | None) -> bool:
