@@ -283,7 +283,13 @@ def test_explain_writes_html_and_pdf_worksheets(tmp_path, capsys):
 
 # ------------------------------------------------------------------ bad arguments
 @pytest.mark.parametrize("args,fragment", [
-    (["conv", "--input", "[[1,2],[3,4]]", "--kernel", K], "kernel 3x3 is larger than the padded"),
+    (["conv", "--input", "[[1,2],[3,4]]", "--kernel", K],
+     "explain conv: --kernel: kernel 3x3 is larger than the padded"),
+    (["maxpool", "--input", "[[1,2],[3,4]]", "--size", "3"], "explain maxpool: --size: pool"),
+    (["dense", "--input", "[1,2]", "--weight", "[[1,2],[3,4]]", "--bias", "[1,2,3]"],
+     "explain dense: --bias: expected 2 value(s)"),
+    (["conv", "--input", A, "--kernel", "[[1]]", "--grad-out", "[[1,2,3]]"],
+     "explain conv: --grad-out: expected the shape"),
     (["conv", "--input", "[[1,2],[3,4", "--kernel", K], "--input: not a matrix"),
     (["maxpool", "--input", A, "--stride", "0"], "--stride: expected a positive whole number"),
     (["cross-entropy", "--probs", "[0.2, 0.7, 0.2]", "--target", "1"], "sum to 1"),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from decimal import Decimal
 from fractions import Fraction
 
@@ -60,7 +61,19 @@ def layer_spec(op: str, values: dict, title: str = "") -> dict:
 
 
 def explain_layer(op: str, values: dict, mode: str = "float", title: str = "") -> Trace:
-    return run_pass(from_dict(layer_spec(op, values, title), f"explain {op}"), mode)
+    """One layer's pass; an error names the command-line option (--kernel), not the
+    one-layer spec's field (layers[0].weight)."""
+    try:
+        return run_pass(from_dict(layer_spec(op, values, title), f"explain {op}"), mode)
+    except SpecError as err:
+        options = {**_OPTIONS, "weight": "--kernel" if op == "conv" else "--weight"}
+        message = re.sub(r"(?<=: )(layers\[0\]\.)?(\w+)(?=[:\[.])",
+                         lambda m: options.get(m[2], m[0]), str(err), count=1)
+        raise SpecError(message) from None
+
+
+_OPTIONS = {"input": "--input", "grad_out": "--grad-out", "bias": "--bias",
+            "stride": "--stride", "padding": "--padding", "size": "--size"}
 
 
 def _trace(title: str, mode: str, kind: str, quantities: dict, nx) -> Trace:
