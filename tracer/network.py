@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import numpy as np
 
@@ -33,6 +34,7 @@ class Network:
 
 
 MAX_VALUES = 2_000_000  # per layer output (per sample) and per parameter tensor
+DEFAULT_SLOPE = Decimal("0.01")  # leaky_relu: exactly 1/100 in exact mode, as a spec's 0.01
 
 
 def build(spec: Spec, mode: str = "float") -> Network:
@@ -102,7 +104,8 @@ def _make_layer(ls, where, in_shape, spec, nx, rng) -> Layer:
     if ls.type == "relu":
         return cls(ls.name, where, conv["relu_grad_at_zero"])
     if ls.type == "leaky_relu":
-        return cls(ls.name, where, nx.scalar(ls.get("slope", 0.01)), conv["relu_grad_at_zero"])
+        slope = nx.scalar(ls.get("slope", DEFAULT_SLOPE))
+        return cls(ls.name, where, slope, conv["relu_grad_at_zero"])
     if ls.type == "flatten":
         return cls(ls.name, where, ls.get("order", conv["flatten_order"]))
     return cls(ls.name, where)

@@ -64,24 +64,35 @@ class Numeric:
         return np.logaddexp(0, x)
 
     def positive(self, x, or_zero=False):
-        """x > 0 (x >= 0 with ``or_zero``), treating |x| <= 1e-12 * max|x| as exactly 0.
+        """x > 0 (x >= 0 with ``or_zero``), treating |x| <= 1e-12 * max|x| as exactly 0,
+        max|x| taken per sample (over every axis of x (N, ...) but the batch axis 0).
 
         Hand-made specs use decimals such as 0.1 + 0.2 - 0.3, whose float sum is 5.6e-17,
         not 0: without the tolerance float mode would break ReLU'(0) = 0 where exact
-        mode does not.
+        mode does not. Per sample, so that one sample's ReLU never depends on the others.
         """
-        tol = TIE_TOLERANCE * max(x.max(initial=0.0), -x.min(initial=0.0))  # max|x|
+        tol = _zero_tolerance(x)
         return x >= -tol if or_zero else x > tol
 
     def maxima(self, cand):
         """(top, is_max) over axis 0 of cand (K, ...), e.g. the K cells of every pooling
         window: top = max_k cand[k], is_max[k] = cand[k] ties top. Ties within 1e-12 of
         the largest magnitude max_k |cand[k]| count, for the same reason as in
-        :meth:`positive` (that magnitude is top itself when no candidate is negative)."""
+        :meth:`positive`: per window, so never across samples. Every window gets the
+        same threshold, top - 1e-12 max(top, -min_k cand[k]), rounded alike whatever the
+        other windows hold (a window on its own, as the presenters recompute it, too):
+        min(top (1 - 1e-12), top + 1e-12 min_k cand[k]), which is the first when no
+        candidate is negative. Infinite candidates are left out of the magnitude, so an
+        infinite top ties only with equal cells; a NaN window's maxima are its NaNs."""
         top = cand.max(axis=0)
-        if cand.min(initial=0.0) >= 0:
+        if cand.min(initial=0.0) >= 0:  # NaN and -inf go below
             return top, cand >= top * (1 - TIE_TOLERANCE)
-        return top, cand >= top - TIE_TOLERANCE * np.maximum(top, -cand.min(axis=0))
+        low = cand.min(axis=0)
+        finite = top.max() < math.inf and low.min() > -math.inf  # False for NaN too
+        if not finite:
+            low = np.where(np.isfinite(cand), cand, 0.0).min(axis=0)  # over the finite ones
+        is_max = cand >= np.minimum(top * (1 - TIE_TOLERANCE), top + TIE_TOLERANCE * low)
+        return top, is_max if finite else is_max | np.isnan(cand)
 
     def matmul(self, a, b, out=None):
         """a @ b (numpy's matmul: batched over leading axes), into ``out`` if given.
@@ -119,6 +130,27 @@ class Numeric:
     def exact_text(self, x):
         """Exact forms as nested lists of strings; None in float mode."""
         return None
+
+
+def _zero_tolerance(x: np.ndarray):
+    """1e-12 * max|x| per sample, over every axis of x (N, ...) but the batch axis 0,
+    shaped (N, 1, ...) to broadcast against x (a float for one sample); the magnitude of
+    the finite values only when some value is not finite (1e-12 * inf would zero every
+    cell)."""
+    if x.shape[0] == 1:  # one sample: two whole-array reductions, scalars after them
+        top = max(x.max(initial=0.0), -x.min(initial=0.0))
+        if top < math.inf:  # False for inf and NaN
+            return TIE_TOLERANCE * top
+    else:
+        axes = tuple(range(1, x.ndim))
+        top = np.maximum(x.max(axis=axes, keepdims=True, initial=0.0),
+                         -x.min(axis=axes, keepdims=True, initial=0.0))
+        if top.max() < math.inf:
+            return TIE_TOLERANCE * top
+    finite = np.where(np.isfinite(x), x, 0.0)
+    axes = tuple(range(1, x.ndim))
+    return TIE_TOLERANCE * np.maximum(finite.max(axis=axes, keepdims=True),
+                                      -finite.min(axis=axes, keepdims=True))
 
 
 def _is_half(text: str, digits: int) -> bool:

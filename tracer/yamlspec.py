@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import yaml
@@ -44,6 +45,13 @@ def _yaml_float(loader, node):
 
 
 DecimalLoader.add_constructor("tag:yaml.org,2002:float", _yaml_float)
+# YAML 1.1 (PyYAML) reads 1e-3, 2E+5 and 1.5e0 as text: a float needs a dot and a signed
+# exponent there. YAML 1.2, TOML and JSON read them as numbers, and so do we. Appended
+# after PyYAML's resolvers, so ints, 1.1 floats, timestamps stay as they were.
+DecimalLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)[eE][-+]?[0-9]+$"),
+    list("-+0123456789."))
 
 
 def load_yaml(text: str):

@@ -1,0 +1,184 @@
+"""Edges of the float mode's zero and tie tolerance (per sample, non-finite values), the
+exact default leaky_relu slope, and YAML exponent numbers; exact mode is the oracle."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from tracer import from_dict, load_spec, run_pass
+from tracer.numeric import FLOAT
+from tracer.spec import SpecError
+
+INF = np.inf
+
+
+def both(spec):
+    return run_pass(spec, "float"), run_pass(spec, "exact")
+
+
+# ---------------------------------------------------------------- per-sample tolerance
+def relu_batch(inputs):
+    return from_dict({"inputs": inputs, "targets": [0] * len(inputs), "layers": [
+        {"type": "dense", "weight": [[1, 0], [0, 1]], "bias": [0, 0]}, {"type": "relu"},
+        {"type": "dense", "weight": [[10, -10], [1, 1]], "bias": [0, 0]},
+        {"type": "softmax"}]}, "relu batch")
+
+
+def test_relu_tolerance_is_per_sample_not_over_the_batch():
+    floats, exacts = both(relu_batch([[1e-7, -1], [5e5, 1]]))
+    for qid in ("relu1.out", "relu1.mask"):
+        np.testing.assert_array_equal(floats.numbers(qid), exacts.numbers(qid), err_msg=qid)
+    assert floats.numbers("relu1.out")[0].tolist() == [1e-7, 0]
+    alone = run_pass(relu_batch([[1e-7, -1]]), "float")  # the same sample on its own
+    np.testing.assert_array_equal(alone.numbers("relu1.out")[0], floats.numbers("relu1.out")[0])
+
+
+def test_relu_tolerance_still_zeroes_float_noise_in_each_sample():
+    """0.1 + 0.2 - 0.3 is 5.6e-17 in floats: 0 for ReLU in every sample, as in exact mode."""
+    spec = from_dict({"inputs": [[0.1, 0.2], [100, 0.2]], "targets": [0, 1], "layers": [
+        {"type": "dense", "weight": [[1, 0], [1, 1]], "bias": [-0.3, 0]}, {"type": "relu"},
+        {"type": "dense", "weight": [[1, 0], [0, 1]], "bias": [0, 0]},
+        {"type": "softmax"}]}, "noise")
+    floats, exacts = both(spec)
+    assert floats.numbers("dense1.out")[0, 0] != 0  # the float noise is there
+    np.testing.assert_array_equal(floats.numbers("relu1.mask"), exacts.numbers("relu1.mask"))
+    assert floats.numbers("relu1.mask").tolist() == [[0, 1], [1, 1]]
+
+
+def pool_batch(other):
+    """Sample 0's window [3.7, 3.6999999999963, 0, 0]: top (1 - 1e-12) and top - 1e-12 top
+    round to the two sides of its second cell; ``other`` is the second sample's window."""
+    return from_dict({"inputs": [[[[3.7, 3.6999999999963], [0, 0]]], [[other[:2], other[2:]]]],
+                      "layers": [{"type": "maxpool2d", "size": 2}]}, "pool batch")
+
+
+def test_maxpool_ties_do_not_depend_on_the_other_samples():
+    exact = run_pass(pool_batch([1, 1, 1, 1]), "exact")
+    for other in ([1, 1, 1, 1], [1, 1, 1, -1], [-1, -2, -3, -4]):
+        floats = run_pass(pool_batch(other), "float")
+        for qid in ("pool1.ties", "pool1.argmax"):
+            np.testing.assert_array_equal(floats.numbers(qid)[0], exact.numbers(qid)[0],
+                                          err_msg=f"{qid} next to {other}")
+
+
+def test_maxima_of_one_window_agree_with_the_batch():
+    """The presenters recompute one window's maxima on its own: same ties as the layer."""
+    windows = np.array([[3.7, 3.6999999999963, 0, 0], [1, 1, 1, -1], [-2, -2 - 1e-12, -5, 0.5],
+                        [1e-300, 0, 1e-300 * (1 - 1e-13), -1e-290]]).T
+    _, together = FLOAT.maxima(windows)
+    for k in range(windows.shape[1]):
+        _, alone = FLOAT.maxima(windows[:, k].copy())
+        np.testing.assert_array_equal(alone, together[:, k], err_msg=str(windows[:, k]))
+
+
+# ------------------------------------------------------------------ non-finite values
+def test_relu_with_an_infinite_value_keeps_the_other_cells():
+    spec = from_dict({"input": [1e200, 1], "layers": [  # forward only: exact e^(1e400) fails
+        {"type": "dense", "weight": [[1e200, 0], [0, 1]], "bias": [0, 0]},
+        {"type": "relu"}]}, "inf relu")
+    with np.errstate(all="ignore"):
+        floats = run_pass(spec, "float")
+    exacts = run_pass(spec, "exact")
+    assert floats.numbers("dense1.out").tolist() == [INF, 1]
+    assert floats.numbers("relu1.out").tolist() == [INF, 1]  # as torch.relu
+    np.testing.assert_array_equal(floats.numbers("relu1.mask"), exacts.numbers("relu1.mask"))
+
+
+@pytest.mark.parametrize("or_zero", [False, True])
+def test_positive_measures_the_tolerance_over_finite_values(or_zero):
+    x = np.array([[INF, 1, -INF, 1e-13, -1e-13, 0, np.nan],
+                  [5e5, 1e-6, -1, 0, 2, 3, 4]])
+    want = [[1, 1, 0, or_zero, or_zero, or_zero, 0], [1, 1, 0, or_zero, 1, 1, 1]]
+    assert FLOAT.positive(x, or_zero=or_zero).astype(int).tolist() == want
+    for n in range(2):  # each sample on its own: the same
+        assert FLOAT.positive(x[n:n + 1], or_zero=or_zero).astype(int).tolist() == [want[n]]
+
+
+def test_maxpool_infinite_maximum_ties_only_with_equal_cells():
+    """Window [inf, -1e200, -2e200, -3e200] (1e200 * 1e200 overflows): the max is the
+    first cell, alone (top - 1e-12 * inf was NaN: no cell was the max)."""
+    spec = from_dict({"input": [[[1e200, -1], [-2, -3]]], "layers": [
+        {"type": "conv2d", "weight": [[1e200]], "bias": 0},
+        {"type": "maxpool2d", "size": 2}]}, "inf pool")
+    with np.errstate(all="ignore"):
+        floats = run_pass(spec, "float")
+    exacts = run_pass(spec, "exact")
+    assert floats.numbers("conv1.out").ravel().tolist() == [INF, -1e200, -2e200, -3e200]
+    assert floats.numbers("pool1.out").ravel().tolist() == [INF]
+    for qid in ("pool1.argmax", "pool1.ties"):
+        np.testing.assert_array_equal(floats.numbers(qid), exacts.numbers(qid), err_msg=qid)
+    assert floats.numbers("pool1.ties").ravel().tolist() == [1]
+
+
+@pytest.mark.parametrize("window, want", [
+    ([INF, -1e200, -2e200, -3e200], [1, 0, 0, 0]),
+    ([INF, -INF, 1, 2], [1, 0, 0, 0]),
+    ([INF, INF, -1, 5], [1, 1, 0, 0]),
+    ([1, -INF, 1 - 1e-13, 0.5], [1, 0, 1, 0]),  # the finite cells' tolerance still applies
+    ([-INF, -INF, -INF, -INF], [1, 1, 1, 1]),
+    ([-5, -INF, -5 - 1e-12, -6], [1, 0, 1, 0]),
+    ([np.nan, 1, -1, np.nan], [1, 0, 0, 1]),  # a NaN window: its NaNs, never no cell
+])
+def test_maxima_with_non_finite_candidates(window, want):
+    cand = np.array([window, [4, 3, 2, -1]]).T  # (K, windows): a finite window beside
+    top, is_max = FLOAT.maxima(cand)
+    assert is_max[:, 0].astype(int).tolist() == want
+    assert is_max[:, 1].astype(int).tolist() == [1, 0, 0, 0]
+    _, alone = FLOAT.maxima(np.array(window))
+    assert alone.astype(int).tolist() == want
+
+
+# ---------------------------------------------------------------- exact leaky_relu slope
+def test_leaky_relu_default_slope_is_exactly_one_hundredth():
+    spec = from_dict({"input": [-1, 2], "layers": [{"type": "leaky_relu"}]}, "leaky")
+    exact = run_pass(spec, "exact")
+    assert exact.quantity("leaky_relu1.out").value.tolist() == [Fraction(-1, 100), 2]
+    assert exact.quantity("leaky_relu1.local_grad").value.tolist() == [Fraction(1, 100), 1]
+    assert run_pass(spec, "float").numbers("leaky_relu1.out").tolist() == [-0.01, 2]
+    given = from_dict({"input": [-1, 2], "layers": [{"type": "leaky_relu", "slope": 0.01}]},
+                      "given")
+    assert run_pass(given, "exact").quantity("leaky_relu1.out").value.tolist() == \
+        [Fraction(-1, 100), 2]
+
+
+# ---------------------------------------------------------------- YAML exponent numbers
+def yaml_spec(tmp_path, text):
+    path = tmp_path / "spec.yaml"
+    path.write_text(text, encoding="utf-8")
+    return load_spec(path)
+
+
+def test_yaml_reads_exponents_without_a_dot_or_sign_as_exact_numbers(tmp_path):
+    spec = yaml_spec(tmp_path, "input: [1e-3, 2, 1.5e0, 2E+5, -3e-2, +4e1, .5e1, 1.5, 1.5e-3]\n"
+                               "layers:\n  - type: relu\n")
+    assert spec.inputs[0] == (Decimal("0.001"), 2, Decimal("1.5"), Decimal("200000"),
+                              Decimal("-0.03"), Decimal("40"), Decimal(5), Decimal("1.5"),
+                              Decimal("0.0015"))
+    assert all(isinstance(v, (int, Decimal)) for v in spec.inputs[0])
+    exact = run_pass(spec, "exact")
+    assert exact.quantity("input.out").value[:5].tolist() == [
+        Fraction(1, 1000), 2, Fraction(3, 2), 200000, Fraction(-3, 100)]
+
+
+def test_yaml_exponent_numbers_work_in_every_field(tmp_path):
+    spec = yaml_spec(tmp_path, "learning_rate: 1e-1\ninput: [[1, 2], [3, 4]]\ntarget: 0\n"
+                               "layers:\n  - {type: conv2d, weight: [[1e0]], bias: 5e-1}\n"
+                               "  - {type: flatten}\n"
+                               "  - {type: dense, weight: [[1e0, 0], [0, 1], [0, 0], [0, 0]]}\n"
+                               "  - {type: softmax}\n")
+    assert spec.learning_rate == Decimal("0.1")
+    floats, exacts = both(spec)
+    assert exacts.quantity("conv1.out").value.ravel().tolist() == [
+        Fraction(3, 2), Fraction(5, 2), Fraction(7, 2), Fraction(9, 2)]
+    np.testing.assert_allclose(floats.numbers("loss.out"), exacts.numbers("loss.out"),
+                               rtol=1e-12)
+
+
+def test_yaml_text_that_only_looks_like_an_exponent_stays_text(tmp_path):
+    for value in ("'1e-3'", "1e", "e5", "1e-3x"):
+        with pytest.raises(SpecError, match="expected a number, got the text"):
+            yaml_spec(tmp_path, f"input: [{value}, 2]\nlayers:\n  - type: relu\n")
