@@ -128,6 +128,18 @@ def test_refuses_a_users_file_before_any_work_and_replaces_its_own(tmp_path, cap
     assert main(argv) == 0  # its own files (YAML, TOML and CSV too) are replaced
 
 
+def test_another_batch_in_the_folder_is_not_dropped_from_the_index(tmp_path, capsys):
+    argv = ["batch", "--count", "2", "--html", "--no-pdf", "--out", str(tmp_path), "-q"]
+    assert main(argv) == 0
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    assert main(argv[:-1] + ["--seed", "1", "-q"]) == 2  # a second class, same folder
+    err = capsys.readouterr().err
+    assert "holds another cnntrace batch" in err and "e.g. 0-01." in err
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before  # nothing lost
+    assert main(argv[:-1] + ["--seed", "1", "--force", "-q"]) == 0
+    assert {r["variant"] for r in read_index(tmp_path)} == {"1-01", "1-02"}
+
+
 def test_a_link_among_the_outputs_is_refused_before_any_work(tmp_path, capsys):
     argv = ["batch", "--count", "2", "--html", "--no-pdf", "--out", str(tmp_path), "-q"]
     assert main(argv) == 0

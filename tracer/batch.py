@@ -123,6 +123,12 @@ def check_targets(paths: list[Path], out_dir: Path, overwrite: bool) -> None:
     in the folder's earlier index.json (a cnntrace batch) count as cnntrace's."""
     check_folder(out_dir)
     ours = _previous_files(out_dir)
+    left_out = sorted(name for name in ours - {p.name for p in paths}
+                      if (out_dir / name).exists())
+    if left_out and not overwrite:  # a new index would lose track of them
+        raise OutputError(f"{out_dir}: holds another cnntrace batch ({len(left_out)} files "
+                          f"this run would leave out of its index, e.g. {left_out[0]}); "
+                          "choose another folder or pass --force")
     for path in paths:
         if path.is_symlink() or (path.exists() and not (path.is_file() or path.is_dir())):
             check_target(path, overwrite=True)  # a link or device is never replaced (a
