@@ -7,9 +7,9 @@ from __future__ import annotations
 import numpy as np
 
 from . import mathtree as m
-from .context import Context, cell_ref, operand
+from .context import Context, cell_ref, named_slice, operand
 from .document import Display, Para, Section
-from .forward import batch_prefix, flat_source
+from .forward import batch_prefix, cell_sym, flat_source, input_letter, or_zero
 
 
 def d(of: m.Node) -> m.Frac:
@@ -36,13 +36,14 @@ def output_backward(ctx: Context, output: dict, logits: dict) -> Section:
         for k in range(output["out_shape"][0]):
             diff = m.row(ctx.prob(f"{output['name']}.out", n + (k,)), "-",
                          operand(ctx.num("target.out", n + (k,))))
-            line = [d(m.sub("z", k)), "=", *scale, m.paren(diff) if scale else diff, "=",
-                    ctx.num(grad_id, n + (k,))]
+            line = [d(cell_sym("z", (k,), n=n)), "=", *scale,
+                    m.paren(diff) if scale else diff, "=", ctx.num(grad_id, n + (k,))]
             form = ctx.exact_form(ctx.value(grad_id, n + (k,)))
             if form is not None:
                 line[-1:-1] = [form, "≈"]
             lines.append(m.row(*line))
-    return Section("output.backward.title", {"layer": output["name"]},
+    title = "output.backward.title" + (".sigmoid" if output["type"] == "sigmoid" else "")
+    return Section(title, {"layer": output["name"]},
                    [Para(f"output.backward.{output['type']}"), Display(lines)],
                    anchor="bwd-output")
 
@@ -79,7 +80,7 @@ def dense_backward(ctx: Context, info: dict) -> Section:
                 terms = [m.row(operand(ctx.num(grad, n + (k,))), "·",
                                operand(ctx.num(f"{name}.weight", (dd, k))))
                          for k in range(info["units"])]
-                lines.append(m.row(d(m.sub("a", dd)), "=", ctx.sum_of(terms), "=",
+                lines.append(m.row(d(cell_sym("a", (dd,), n=n)), "=", ctx.sum_of(terms), "=",
                                    ctx.num(f"{a_id.split('.')[0]}.grad", n + (dd,))))
         blocks.append(Display(lines + ctx.tensor(f"{a_id.split('.')[0]}.grad",
                                                  d(m.Sym("a", style="bold")))))
@@ -89,14 +90,16 @@ def dense_backward(ctx: Context, info: dict) -> Section:
 def flatten_backward(ctx: Context, info: dict) -> Section:
     name = info["name"]
     source = info["input"].split(".")[0]
+    letter = input_letter(ctx, info)  # named after the layer before: P after a max-pool
     lines = []
     for n in batch_prefix(ctx)[:1]:
         for (k,) in ctx.pick((ctx.shape(f"{name}.grad")[-1],)):
             index = flat_source(tuple(info["in_shape"]), info["order"], k)
-            lines.append(m.row(d(m.sub("P", *index)), "=", d(m.sub("a", k)), "=",
+            lines.append(m.row(d(cell_sym(letter, index, n=n)), "=",
+                               d(cell_sym("a", (k,), n=n)), "=",
                                ctx.num(f"{source}.grad", n + index)))
     blocks = [Para("flatten.backward.intro"), Display(lines),
-              Display(ctx.tensor(f"{source}.grad", d(m.Sym("P"))))]
+              Display(ctx.tensor(f"{source}.grad", d(m.Sym(letter))))]
     return _section(info, "flatten.backward.title", blocks)
 
 
@@ -137,12 +140,12 @@ def pool_backward(ctx: Context, info: dict) -> Section:
         for c, r, col in dict.fromkeys(cells):
             outs = routes[(c, r, col)]
             index = (c, r, col) if shape[0] > 1 else (r, col)
-            grads = [d(m.sub("P", *(o if shape[0] > 1 else o[1:]))) for o in outs]
+            grads = [d(cell_sym("P", o if shape[0] > 1 else o[1:], n=n)) for o in outs]
             values = [ctx.num(f"{name}.grad", n + o) for o in outs]
             if len(outs) == 1:
-                lines.append(m.row(d(m.sub("A", *index)), "=", grads[0], "=", values[0]))
+                lines.append(m.row(d(cell_sym("A", index, n=n)), "=", grads[0], "=", values[0]))
             else:
-                lines.append(m.row(d(m.sub("A", *index)), "=", m.joined(grads, "+"), "=",
+                lines.append(m.row(d(cell_sym("A", index, n=n)), "=", m.joined(grads, "+"), "=",
                                    ctx.sum_of([operand(v) for v in values]), "=",
                                    ctx.num(f"{source}.grad", n + (c, r, col))))
         blocks.append(Display(lines))
@@ -152,10 +155,13 @@ def pool_backward(ctx: Context, info: dict) -> Section:
         marked = frozenset(((r, col), cell_ref(f"{name}.argmax", n + out + (0,)))
                            for (_, r, col), outs in routes.items() for out in outs
                            if shape[0] == 1)
-        for prefix in [n + (c,) for c in range(shape[0])]:
+        prefixes = [n + (c,) for c in range(shape[0])]
+        for prefix in prefixes:
             mat = ctx.matrix(f"{source}.grad", prefix)
             mat = m.Matrix(mat.rows, mat.highlight, mat.padding, marked)
-            blocks.append(Display([m.row(d(m.Sym("A")), "=", mat)]))
+            label = m.Sym("A") if len(every) * len(prefixes) == 1 else \
+                named_slice(m.Sym("A"), m.joined([m.Num(str(i)) for i in prefix], ","))
+            blocks.append(Display([m.row(d(label), "=", mat)]))
     if ctx.large(f"{source}.grad"):
         blocks.append(Display(ctx.tensor(f"{source}.grad", d(m.Sym("A")))))
     return _section(info, "maxpool2d.backward.title", blocks)
@@ -171,12 +177,15 @@ def activation_backward(ctx: Context, info: dict) -> Section:
     if ctx.large(f"{name}.grad"):
         lines += ctx.tensor(f"{source}.grad", d(m.Sym("Z")))
     else:
-        for prefix in ctx.slices(f"{name}.grad"):
-            lines.append(m.row(d(m.Sym("Z")), "=", ctx.matrix(f"{name}.grad", prefix), "⊙",
+        slices = ctx.slices(f"{name}.grad")
+        for prefix in slices:
+            label = m.Sym("Z") if len(slices) == 1 else \
+                named_slice(m.Sym("Z"), m.joined([m.Num(str(i)) for i in prefix], ","))
+            lines.append(m.row(d(label), "=", ctx.matrix(f"{name}.grad", prefix), "⊙",
                                ctx.matrix(local, prefix), "=",
                                ctx.matrix(f"{source}.grad", prefix)))
     return _section(info, f"{kind}.backward.title",
-                    [Para(f"{kind}.backward.intro",
+                    [Para(f"{kind}.backward.intro" + or_zero(ctx, kind),
                           {"at_zero": ctx.trace.conventions["relu_grad_at_zero"]}),
                      Display(lines)])
 
@@ -236,7 +245,7 @@ def conv_backward(ctx: Context, info: dict) -> Section:
                                 terms.append(m.row(operand(ctx.num(grad, n + (f, i, j))), "·",
                                                    operand(weight)))
                 index = (c, r, col) if channels > 1 else (r, col)
-                lines.append(m.row(d(m.sub("X", *index)), "=",
+                lines.append(m.row(d(cell_sym("X", index, n=n)), "=",
                                    ctx.sum_of(terms) if terms else m.Num("0"), "=",
                                    ctx.num(f"{source}.grad", n + (c, r, col))))
         blocks.append(Display(lines + ctx.tensor(f"{source}.grad", d(m.Sym("X")))))
@@ -259,7 +268,8 @@ def softmax_backward(ctx: Context, info: dict) -> Section:
         lines = [m.row(m.BigOp("∑", m.Sym("j")), d(m.sub("y", "j", hat=True)),
                        m.sub("y", "j", hat=True), "=", dot)]
         for k in range(classes):
-            lines.append(m.row(d(m.sub("z", k)), "=", ctx.num(f"{name}.out", n + (k,)), "·",
+            lines.append(m.row(d(cell_sym("z", (k,), n=n)), "=",
+                               ctx.num(f"{name}.out", n + (k,)), "·",
                                m.paren(m.row(ctx.num(f"{name}.grad", n + (k,)), "-",
                                              m.paren(dot))),
                                "=", ctx.num(f"{source}.grad", n + (k,))))

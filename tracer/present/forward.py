@@ -20,8 +20,36 @@ def batch_prefix(ctx: Context) -> list[tuple]:
     return [(n,) for n in range(ctx.shape("input.out")[0])]
 
 
-def cell_sym(letter: str, index, hat=False) -> m.Sym:
-    return m.sub(letter, *index, hat=hat)
+def sample_mark(n: tuple) -> m.Node | None:
+    """The sample of a batch as a superscript, (1) in z^(1)_0; nothing for one sample."""
+    return m.Group(m.Num(str(n[0]))) if n else None
+
+
+def cell_sym(letter: str, index, hat=False, n: tuple = ()) -> m.Sym:
+    """A cell's symbol: Z_{0,1}; in a batch with the sample above it, Z^(1)_{0,1}."""
+    return m.sub(letter, *index, hat=hat, sup=sample_mark(n))
+
+
+def batch_cell(ctx: Context, qid: str, index: tuple) -> tuple[tuple, tuple]:
+    """(sample prefix, the index within the sample as a reader writes it) of a cell of
+    ``qid``: ((1,), (0, 1)) for (1, 0, 0, 1) of a batch of shape (2, 1, 2, 2)."""
+    shape = ctx.shape(qid)
+    n = tuple(index[:1]) if ctx.trace.batched else ()
+    return n, short_index(tuple(index[len(n):]), shape[len(n):])
+
+
+LETTERS = {"conv2d": "Z", "relu": "A", "leaky_relu": "A", "sigmoid": "A", "maxpool2d": "P",
+           "flatten": "a", "dense": "z"}
+
+
+def input_letter(ctx: Context, info: dict) -> str:
+    """The letter of a layer's input: named after the layer that produced it (X for the
+    network's input, P after a max-pool, A after an activation, Z after a convolution)."""
+    source = info["input"].split(".")[0]
+    for layer in ctx.trace.layers:
+        if layer["name"] == source:
+            return LETTERS.get(layer["type"], "X")
+    return "X"
 
 
 def counted(key: str, count: int) -> Para:
@@ -107,7 +135,8 @@ def conv_cell_expansion(ctx: Context, info: dict, n: tuple, f: int, i: int, j: i
     bias = ctx.num(f"{info['name']}.bias", (f,))
     out = ctx.num(f"{info['name']}.out", n + (f, i, j))
     index = (f, i, j) if info["filters"] > 1 else (i, j)
-    return m.row(cell_sym("Z", index), "=", ctx.sum_of(groups + [operand(bias)]), "=", out)
+    return m.row(cell_sym("Z", index, n=n), "=", ctx.sum_of(groups + [operand(bias)]), "=",
+                 out)
 
 
 def conv_formula(info: dict) -> m.Node:
@@ -164,6 +193,13 @@ def conv_forward(ctx: Context, info: dict) -> Section:
 
 
 # ------------------------------------------------------------------- activations
+def or_zero(ctx: Context, kind: str) -> str:
+    """'.or_zero' for the sentences of a ReLU (or leaky ReLU) whose gradient passes at a
+    zero input too (relu_grad_at_zero = 1): the mask is 1 where the input was >= 0."""
+    at_zero = ctx.trace.conventions.get("relu_grad_at_zero", 0)
+    return ".or_zero" if kind in ("relu", "leaky_relu") and int(at_zero) == 1 else ""
+
+
 def activation_forward(ctx: Context, info: dict) -> Section:
     name, kind = info["name"], info["type"]
     z, a = info["input"], f"{name}.out"
@@ -183,21 +219,21 @@ def activation_forward(ctx: Context, info: dict) -> Section:
         zi = ctx.num(z, index)
         if kind == "relu":
             rhs = m.row(m.Func("max"), m.paren(m.row(m.Num("0"), ",", zi)))
-        elif kind == "leaky_relu":
-            rhs = zi if ctx.trace.numbers(f"{name}.local_grad")[index] == 1 else \
-                m.row(ctx.const(info["slope"]), "·", operand(zi))
+        elif kind == "leaky_relu":  # as the formula: max(z, slope·z), never "A = z = z"
+            rhs = m.row(m.Func("max"), m.paren(m.row(
+                zi, ",", ctx.const(info["slope"]), "·", operand(zi))))
         else:
             rhs = m.Frac(m.Num("1"),
                          m.row(m.Num("1"), "+", m.Power(m.Sym("e"), m.row("-", operand(zi)))))
         # σ(z) is irrational for every rational z but 0 (σ(0) = 1/2): shown rounded
         rel = "≈" if kind == "sigmoid" and ctx.value(z, index) != 0 else "="
-        lines.append(m.row(cell_sym("A", short_index(index, shape)), "=", rhs, rel,
-                           ctx.num(a, index)))
+        n, shown = batch_cell(ctx, a, index)
+        lines.append(m.row(cell_sym("A", shown, n=n), "=", rhs, rel, ctx.num(a, index)))
     blocks.append(Display(lines))
     extra = f"{name}.mask" if kind == "relu" else f"{name}.local_grad"
     blocks.append(Display(ctx.tensor(a, m.Sym("A")) +
                           ctx.tensor(extra, m.Sym("M" if kind == "relu" else "D")),
-                          Para(f"{kind}.mask")))
+                          Para(f"{kind}.mask" + (or_zero(ctx, kind) if kind == "relu" else ""))))
     return _section(info, f"{kind}.title", blocks)
 
 
@@ -233,7 +269,7 @@ def pool_forward(ctx: Context, info: dict) -> Section:
                                frozenset({((int(r0), int(c0)), where)}))
             values = [ctx.num(a_id, n + (c, r, col)) for r, col in sorted(window)]
             index = (c, i, j) if shape[0] > 1 else (i, j)
-            line = m.row(cell_sym("P", index), "=", m.Func("max"),
+            line = m.row(cell_sym("P", index, n=n), "=", m.Func("max"),
                          m.paren(m.joined(values, ",")), "=", ctx.num(out_id, n + (c, i, j)))
             tied = int(ties[cell])
             blocks.append(Display([m.row(mat), line], Para(
@@ -252,11 +288,12 @@ def flatten_forward(ctx: Context, info: dict) -> Section:
     order = info["order"]
     lines = []
     out_shape = ctx.shape(f"{name}.out")
+    letter = input_letter(ctx, info)
     for n in batch_prefix(ctx)[:1]:
         for (k,) in ctx.pick((out_shape[-1],)):
             source = flat_source(in_shape, order, k)
-            lines.append(m.row(m.sub("a", k), "=", m.sub("P", *source), "=",
-                               ctx.num(f"{name}.out", n + (k,))))
+            lines.append(m.row(cell_sym("a", (k,), n=n), "=", cell_sym(letter, source, n=n),
+                               "=", ctx.num(f"{name}.out", n + (k,))))
     blocks = [Para("flatten.intro", {"order": order.upper()}), Display(lines),
               Display(ctx.tensor(f"{name}.out", m.Sym("a", style="bold")))]
     return _section(info, "flatten.title", blocks)
@@ -290,7 +327,7 @@ def dense_forward(ctx: Context, info: dict) -> Section:
         for (k,) in ctx.pick((k_count,)):
             terms = [m.row(operand(ctx.num(a_id, n + (i,))), "·",
                            operand(ctx.num(f"{name}.weight", (i, k)))) for i in range(d)]
-            line = [m.sub("z", k), "=",
+            line = [cell_sym("z", (k,), n=n), "=",
                     ctx.sum_of(terms + [operand(ctx.num(f"{name}.bias", (k,)))]), "=",
                     ctx.num(f"{name}.out", n + (k,))]
             form = ctx.exact_form(ctx.value(f"{name}.out", n + (k,)))
@@ -319,12 +356,12 @@ def softmax_forward(ctx: Context, info: dict) -> Section:
             line = [m.Power(m.Sym("e"), ctx.num(z_id, n + (k,))), "≈",
                     ctx.num(f"{name}.exp", n + (k,))]
             exps.append(m.row(*line))
-        total = m.row(m.Sym("S"), "=", m.joined([ctx.num(f"{name}.exp", n + (k,))
-                                                 for k in range(classes)], "+"),
+        total = m.row(m.Sym("S", None, sample_mark(n)), "=",
+                      m.joined([ctx.num(f"{name}.exp", n + (k,)) for k in range(classes)], "+"),
                       "≈", ctx.num(f"{name}.sum", n))
         probs = []
         for k in range(classes):
-            line = [m.sub("y", k, hat=True), "=",
+            line = [cell_sym("y", (k,), hat=True, n=n), "=",
                     m.Frac(ctx.num(f"{name}.exp", n + (k,)), ctx.num(f"{name}.sum", n)),
                     "≈", ctx.prob(f"{name}.out", n + (k,))]
             form = ctx.exact_form(ctx.value(f"{name}.out", n + (k,)))
@@ -355,8 +392,8 @@ def stable_softmax(ctx: Context, info: dict, n: tuple) -> Display:
     for k, e_k in enumerate(exps):
         power = m.Power(m.Sym("e"), m.row(ctx.num(z_id, n + (k,)), "-", operand(m_num)))
         lines.append(m.row(power, "≈", e_k))
-    lines.append(m.row(m.Sym("S̃"), "=", m.joined(exps, "+"), "≈", total))
-    lines += [m.row(m.sub("y", k, hat=True), "=", m.Frac(e_k, total), "≈",
+    lines.append(m.row(m.Sym("S̃", None, sample_mark(n)), "=", m.joined(exps, "+"), "≈", total))
+    lines += [m.row(cell_sym("y", (k,), hat=True, n=n), "=", m.Frac(e_k, total), "≈",
                     ctx.prob(f"{name}.out", n + (k,))) for k, e_k in enumerate(exps)]
     return Display(lines, Para("softmax.stable", {"max": m_num}))
 
@@ -370,7 +407,7 @@ def sigmoid_output_forward(ctx: Context, info: dict) -> Section:
         lines = []
         for k in range(info["out_shape"][0]):
             exponent = m.row("-", operand(ctx.num(z_id, n + (k,))))
-            lines.append(m.row(m.sub("y", k, hat=True), "=", m.Frac(m.Num("1"), m.row(
+            lines.append(m.row(cell_sym("y", (k,), hat=True, n=n), "=", m.Frac(m.Num("1"), m.row(
                 m.Num("1"), "+", m.Power(m.Sym("e"), exponent))),
                 "≈", ctx.prob(f"{name}.out", n + (k,))))
         blocks.append(Display(lines))
@@ -405,8 +442,10 @@ def loss_forward(ctx: Context, output: dict) -> Section:
                                    m.paren(m.row(m.Num("1"), "-", y_hat))))
             per_sample.append(m.paren(m.joined(terms, "+")))
     scale = [m.Frac(m.Num("1"), m.Num(str(len(samples))))] if mean else []
-    value = m.row(m.Sym("L"), "=", "-", *scale, m.joined(per_sample, "+") if len(per_sample) > 1
-                  else per_sample[0], "=", ctx.num("loss.out"))
+    # several samples: −½[(…) + (…)], the minus and the ½ applying to the whole sum
+    total = m.Group(m.joined(per_sample, "+"), "[", "]") if len(per_sample) > 1 \
+        else per_sample[0]
+    value = m.row(m.Sym("L"), "=", "-", *scale, total, "=", ctx.num("loss.out"))
     form = ctx.exact_form(ctx.value("loss.out"))
     lines = [general, value] + ([m.row(m.Sym("L"), "=", form)] if form is not None else [])
     return Section("loss.title", {"loss": ctx.trace.conventions["loss"]},

@@ -102,9 +102,16 @@ def parameters_section(ctx: Context) -> Section:
                                   Para(key, {"layer": name})))
     if "target.out" in trace:
         blocks.append(Display(ctx.tensor("target.out", m.Sym("y", style="bold")),
-                              Para("params.target")))
+                              Para(target_key(trace))))
     elif trace.conventions.get("pass") == "backward":
         last = trace.layers[-1]["name"]
         blocks.append(Display(ctx.tensor(f"{last}.grad", m.partial(m.Sym("L"), m.Sym("Y"))),
                               Para("params.grad_out", {"layer": last})))
     return Section("params.title", {}, blocks, level=1, anchor="parameters")
+
+
+def target_key(trace) -> str:
+    """The sentence over the target: one-hot for softmax; a sigmoid output's target is
+    the label itself, 0 or 1 per output (not one-hot); a batch has a row per sample."""
+    binary = trace.layers and trace.layers[-1]["type"] == "sigmoid"
+    return "params.target" + (".binary" if binary else "") + (".batch" if trace.batched else "")

@@ -9,6 +9,7 @@ import numpy as np
 from . import mathtree as m
 from .context import LARGE_CELLS, Context, cell_ref, operand, short_index
 from .document import Display, Para, Section, Table
+from .forward import cell_sym
 
 PARAM_SYMBOLS = {("conv2d", "weight"): "K", ("conv2d", "bias"): "b",
                  ("dense", "weight"): "W", ("dense", "bias"): "b"}
@@ -16,16 +17,22 @@ MAX_DIGITS = {"float": 15, "exact": 30}
 
 
 def visible(ctx: Context, old, new, index_ref: str) -> tuple[m.Num, m.Num | None]:
-    """The new value with enough digits to differ from the old one, and the change
-    itself when the usual digits would hide it (1 -> 1.0000055, change 5.537e-6)."""
-    new_text, old_text = ctx.text(new), ctx.text(old)
-    if new_text != old_text or ctx.trace.numbers(index_ref) == float(old):
-        return m.Num(new_text, index_ref), None
+    """The new value with enough digits to show the change to ``ctx.digits`` significant
+    digits, and then the change itself (1 -> 1.000005537, Δ = +5.537e-6; 0.5 -> 0.50002030,
+    Δ = +2.0304e-5 at 5 digits). The digits depend only on how much smaller the change is
+    than the value, so more --digits never shows fewer of them: at 6 digits 1.00001 (a
+    change of 1e-5 for one of 5.537e-6) becomes 1.00000553737 (Δ = +5.53737e-6)."""
+    new_text = ctx.text(new)
     change = new - old
-    old_f, change_f = abs(float(old)), abs(float(change))
-    extra = math.floor(math.log10(old_f)) - math.floor(math.log10(change_f)) if old_f else 0
-    digits = min(ctx.digits + max(extra, 0), MAX_DIGITS[ctx.trace.mode])
-    return m.Num(ctx.text(new, digits), index_ref), change_num(ctx, change, index_ref)
+    new_f, change_f = abs(float(new)), abs(float(change))
+    if ctx.trace.numbers(index_ref) == float(old) or not new_f or not change_f:
+        return m.Num(new_text, index_ref), None
+    extra = math.floor(math.log10(new_f)) - math.floor(math.log10(change_f))
+    digits = max(ctx.digits, min(ctx.digits + extra, MAX_DIGITS[ctx.trace.mode]))
+    longer = ctx.text(new, digits)
+    if longer == new_text:  # the usual digits show the change already (or the rest is 0s)
+        return m.Num(new_text, index_ref), None
+    return m.Num(longer, index_ref), change_num(ctx, change, index_ref)
 
 
 def change_num(ctx: Context, change, index_ref: str) -> m.Num:
@@ -98,29 +105,45 @@ def checks_section(ctx: Context) -> Section:
     items = []
     if output["type"] == "softmax":
         probs = y_hat.reshape(-1, y_hat.shape[-1])[0]
-        n = (0,) if trace.batched else ()
-        lines.append(m.row(m.BigOp("∑", m.Sym("k")), m.sub("y", "k", hat=True), "=",
+        n = (0,) if trace.batched else ()  # the first sample's
+        lines.append(m.row(m.BigOp("∑", m.Sym("k")), cell_sym("y", ("k",), hat=True, n=n), "=",
                            m.joined([ctx.prob(f"{output['name']}.out", n + (k,))
                                      for k in range(probs.size)], "+"),
                            "=", m.Num(_tidy(probs.sum(), ctx), derived=True)))
         items.append(Para(_verdict("check.softmax_sums_to_one", abs(probs.sum() - 1) < 1e-9)))
         grads = trace.numbers(f"{logits}.grad").reshape(-1, probs.size)[0]
-        lines.append(m.row(m.BigOp("∑", m.Sym("k")), m.paren(m.row(m.sub("y", "k", hat=True),
-                                                                   "-", m.sub("y", "k"))), "=",
+        # the numbers are ∂L/∂z_k: ŷ_k − y_k, times 1/N for the mean over a batch of N
+        diff = m.paren(m.row(cell_sym("y", ("k",), hat=True, n=n), "-",
+                             cell_sym("y", ("k",), n=n)))
+        samples = y_hat.shape[0] if trace.batched else 1
+        if samples > 1 and trace.conventions["loss_reduction"] == "mean":
+            diff = m.row(m.Frac(m.Num("1"), m.Num(str(samples))), diff)
+        lines.append(m.row(m.BigOp("∑", m.Sym("k")), diff, "=",
                            m.joined([operand(ctx.num(f"{logits}.grad", n + (k,)))
                                      for k in range(probs.size)], "+"),
                            "=", m.Num(_tidy(grads.sum(), ctx), derived=True)))
         items.append(Para(_verdict("check.gradient_sums_to_zero", abs(grads.sum()) < 1e-9)))
     if "loss.after" in trace:
         before, after = trace.numbers("loss.out"), trace.numbers("loss.after")
-        shown_after, _ = visible(ctx, ctx.approx(ctx.value("loss.out")),
-                                 ctx.approx(ctx.value("loss.after")), "loss.after")
-        digits = max(ctx.digits, len(shown_after.text.split("e")[0].replace(".", "").lstrip("-0")))
-        lines.append(m.row(m.Sym("L", None, m.Text("after")), "=", shown_after,
+        digits = telling_digits(ctx, ctx.approx(ctx.value("loss.out")),
+                                ctx.approx(ctx.value("loss.after")))
+        lines.append(m.row(m.Sym("L", None, m.Text("after")), "=",
+                           ctx.num("loss.after", digits=digits),
                            "<" if after < before else "≥", ctx.num("loss.out", digits=digits),
                            "=", m.Sym("L")))
         items.append(Para(_verdict("check.loss_decreased", after < before)))
     return Section("check.title", {}, [Display(lines)] + items, level=1, anchor="checks")
+
+
+def telling_digits(ctx: Context, before, after) -> int:
+    """The fewest digits, at least ``ctx.digits``, that tell two values apart (the loss
+    before and after the step); never fewer for a larger ``ctx.digits``."""
+    cap = MAX_DIGITS[ctx.trace.mode]
+    digits = ctx.digits
+    while digits < cap and float(before) != float(after) and \
+            ctx.text(before, digits) == ctx.text(after, digits):
+        digits += 1
+    return digits
 
 
 def _verdict(key: str, ok) -> str:
