@@ -217,10 +217,10 @@ def test_korean_report_gives_the_reasons_in_korean(tmp_path, capsys):
     assert reasons["conv1.out[0,0,0]"] == \
         "두 번 주어졌습니다 (키 'conv1.out'). 답은 한 번씩만 쓰세요"
     assert reasons["conv1.out[0,1,0]"] == \
-        "두 번 주어졌습니다 (키 'conv1.out[0,1,0]' 와 'conv1.out'). 답은 한 번씩만 쓰세요"
+        "두 번 주어졌습니다 (키 'conv1.out[0,1,0]', 'conv1.out'). 답은 한 번씩만 쓰세요"
     assert reasons["relu1.out[0,0,0]"] == "직사각형 배열이 아닙니다: 행의 길이나 깊이가 다릅니다"
     assert reasons["dense1.out[1]"] == "숫자가 아닙니다: 'abc'"
-    assert reasons["conv1.ot"] == "알 수 없는 값 이름 'conv1.ot' ('conv1.out' 을(를) 뜻했나요?)"
+    assert reasons["conv1.ot"] == "알 수 없는 값 이름 'conv1.ot' ('conv1.out'을(를) 뜻했나요?)"
 
 
 @pytest.mark.parametrize("case", list(ITEM_CASES), ids=list(ITEM_CASES))

@@ -263,9 +263,6 @@ def test_korean_particles_attach_to_numbers():
     assert "conv1의 필터 K와 편향 b:" in text and "✓ 확률의 합이 1입니다." in text
 
 
-# Messages other tests pin with their spacing (tests/test_moodle.py, test_check_malformed.py):
-# left for a change together with those tests.
-PINNED = ("moodle.", "malformed.did_you_mean", "malformed.given_twice_keys")
 PARTICLE_AFTER_SPACE = re.compile(
     r"(?:\d|\})\s+(?:은|는|이|가|을|를|의|에|에서|으로|로|와|과|도|보다|만|까지|부터|입니다|이어야"
     r"|이지만|인|이라서|이\(가\)|은\(는\)|을\(를\))(?=[\s.,:)]|$)")
@@ -274,7 +271,7 @@ PARTICLE_AFTER_SPACE = re.compile(
 def test_no_korean_particle_is_spaced_off_a_number_or_placeholder():
     catalog = tomllib.loads((MESSAGES / "ko.toml").read_text(encoding="utf-8"))
     spaced = {key: text for key, text in catalog.items()
-              if PARTICLE_AFTER_SPACE.search(text) and not key.startswith(PINNED)}
+              if PARTICLE_AFTER_SPACE.search(text)}
     assert not spaced
 
 

@@ -41,13 +41,27 @@ def lecture_quiz():
 def test_every_blank_cell_is_one_numerical_question_with_answer_and_tolerance(lecture_quiz):
     trace, xml = lecture_quiz
     questions = numerical(xml)
-    assert list(questions) == blank_cells(trace, "all") and len(questions) == 79
+    assert list(questions) == blank_cells(trace, "all") and len(questions) == 81
     for ref, q in questions.items():
         value, tolerance = answer(q)
         assert tolerance > 0, ref
         assert q.find("questiontext").get("format") == "html"
         assert ref in q.findtext("questiontext/text")
         assert abs(value - float(trace.numbers(ref))) <= tolerance / 1000, ref
+
+
+def test_where_the_maximum_sits_is_asked_as_whole_numbers(lecture_quiz):
+    """The worksheet blanks the row and column of each pool window's maximum, so the quiz
+    asks them too: whole numbers, not 'to 4 significant digits'."""
+    _, xml = lecture_quiz
+    questions = numerical(xml)
+    for ref, expected in (("pool1.argmax[0,0,0,0]", 1), ("pool1.argmax[0,0,0,1]", 0)):
+        text = questions[ref].findtext("questiontext/text").rsplit("<p>", 1)[1]
+        assert text.endswith("(row, col) of each window's maximum, cell "
+                             f"{list(parse_cell(ref)[1])}): a whole number.</p>"), text
+        assert answer(questions[ref])[0] == expected
+    mask = questions["relu1.mask[0,0,0]"].findtext("questiontext/text").rsplit("<p>", 1)[1]
+    assert mask.endswith("a whole number.</p>") and "significant" not in mask
 
 
 def test_answers_are_the_lectures_true_numbers(lecture_quiz):
@@ -158,9 +172,9 @@ def test_a_korean_quiz_asks_in_korean():
     texts = {ref: q.findtext("questiontext/text").rsplit("<p>", 1)[1]
              for ref, q in questions.items()}
     assert texts["conv1.out[0,1,0]"] == (
-        "<code>conv1.out[0,1,0]</code> (conv1 의 출력, 칸 [0, 1, 0]) "
-        "의 값을 유효숫자 4 자리로 쓰세요 (반올림하거나 버려도 됩니다).</p>")
-    assert "(손실)" in texts["loss.out"] and "(dense1 의 업데이트 후 W, 칸 [0, 0])" in \
+        "<code>conv1.out[0,1,0]</code> (conv1의 출력, 칸 [0, 1, 0])"
+        "의 값을 유효숫자 4자리로 쓰세요 (반올림하거나 버려도 됩니다).</p>")
+    assert "(손실)" in texts["loss.out"] and "(dense1의 업데이트 후 W, 칸 [0, 0])" in \
         texts["dense1.weight_new[0,0]"]
     for text in texts.values():
         assert "Give" not in text and "significant" not in text and "cell" not in text
@@ -172,7 +186,8 @@ def test_english_quantity_names_are_the_answer_sheets():
     for ref, q in numerical(moodle_xml(trace, "all", feedback="none")).items():
         qid, index = parse_cell(ref)
         what = quantity_name(qid) + (f", cell {list(index)}" if index else "")
-        assert f"<code>{ref}</code> ({what}) to 4 significant" in q.findtext("questiontext/text")
+        ask = "): a whole number." if qid.endswith((".mask", ".argmax")) else ") to 4 significant"
+        assert f"<code>{ref}</code> ({what}{ask}" in q.findtext("questiontext/text")
     en, ko = (messages(lang) for lang in ("en", "ko"))
     assert {k for k in en if k.startswith("moodle.")} == {k for k in ko if k.startswith("moodle.")}
 
@@ -182,7 +197,7 @@ def test_a_quiz_of_too_many_cells_or_too_much_feedback_is_refused(capsys):
     assert main(quiz + ["--blank", "forward"]) == 2
     assert main(quiz + ["--blank", "pool1.out"]) == 2
     err = capsys.readouterr().err.splitlines()
-    assert err[0] == ("cnntrace: error: --blank: forward selects 2592 cells, more than the 500 "
+    assert err[0] == ("cnntrace: error: --blank: forward selects 3104 cells, more than the 500 "
                       "questions a quiz can usefully ask; name ids or cells instead, such as "
                       "dense1.out or conv1.out[0,0,0]")
     assert len(err) == 2 and re.fullmatch(
@@ -219,4 +234,4 @@ def test_cells_beyond_float64_are_not_asked():
 def test_a_korean_quiz_names_weights_and_biases_in_korean():
     xml = moodle_xml(run_pass(load_example("lecture")), "conv1.weight[0,0,0,0],dense1.bias[0]",
                      lang="ko", feedback="none")
-    assert "(conv1 의 가중치, 칸 [0, 0, 0, 0])" in xml and "(dense1 의 편향, 칸 [0])" in xml
+    assert "(conv1의 가중치, 칸 [0, 0, 0, 0])" in xml and "(dense1의 편향, 칸 [0])" in xml

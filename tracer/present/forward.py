@@ -272,11 +272,12 @@ def pool_forward(ctx: Context, info: dict) -> Section:
             line = m.row(cell_sym("P", index, n=n), "=", m.Func("max"),
                          m.paren(m.joined(values, ",")), "=", ctx.num(out_id, n + (c, i, j)))
             tied = int(ties[cell])
-            blocks.append(Display([m.row(mat), line], Para(
-                "maxpool2d.window_tie" if tied > 1 else "maxpool2d.window",
-                {"row": ctx.num(f"{name}.argmax", cell + (0,)),
-                 "col": ctx.num(f"{name}.argmax", cell + (1,)),
-                 "ties": ctx.num(f"{name}.ties", cell)})))
+            where = {"row": ctx.num(f"{name}.argmax", cell + (0,)),
+                     "col": ctx.num(f"{name}.argmax", cell + (1,))}
+            if tied > 1:
+                where["ties"] = ctx.num(f"{name}.ties", cell)
+            caption = Para("maxpool2d.window_tie" if tied > 1 else "maxpool2d.window", where)
+            blocks.append(Display([m.row(mat), line], caption))
     blocks.append(Display(ctx.tensor(out_id, m.Sym("P"))))
     return _section(info, "maxpool2d.title", blocks)
 

@@ -121,3 +121,5 @@ def _nodes(block):
     for value in getattr(block, "params", {}).values():
         if isinstance(value, m.Node):
             yield value
+    if getattr(block, "caption", None) is not None:  # e.g. where a pool window's max sits
+        yield from _nodes(block.caption)

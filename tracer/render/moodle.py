@@ -33,6 +33,7 @@ from .html import render_html
 
 ZERO_TOLERANCE = Decimal("1e-9")  # a true 0: the checker's bare "0" rule
 MAX_QUESTIONS = 500  # more is no quiz, and a file Moodle imports slowly if at all
+WHOLE_NUMBERS = ("mask", "argmax", "ties")  # asked as whole numbers, not to N digits
 MAX_FEEDBACK = 32_000_000  # bytes of worked example repeated as feedback
 
 
@@ -104,8 +105,10 @@ def moodle_xml(trace, blank: str | None, *, digits: int = 4, lang: str = "en",
     width = max(3, len(str(len(cells))))  # names sort in question order
     for number, ref in enumerate(cells, start=1):
         answer, tolerance = answer_and_tolerance(trace, ref, digits)
-        ask = _message(lang, "moodle.ask", literal=escape, ref=f"<code>{escape(ref)}</code>",
-                       what=escape(_what(ref, lang)), digits=digits)
+        whole = ref.split("[")[0].rsplit(".", 1)[-1] in WHOLE_NUMBERS
+        ask = _message(lang, "moodle.ask_whole" if whole else "moodle.ask", literal=escape,
+                       ref=f"<code>{escape(ref)}</code>", what=escape(_what(ref, lang)),
+                       digits=digits)
         parts.append(_numerical(f"{number:0{width}d} {ref}", f"{givens}\n<p>{ask}</p>", answer,
                                 tolerance, worked))
     parts.append("</quiz>")
