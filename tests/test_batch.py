@@ -165,6 +165,19 @@ def test_index_html_escapes_text():
     assert "<script>" not in html and "&lt;script&gt;" in html and "&lt;b&gt;all" in html
 
 
+def test_a_korean_batch_has_a_korean_index_and_titles(tmp_path):
+    assert main(["batch", "--count", "1", "--lang", "ko", "--html", "--no-pdf", "--out",
+                 str(tmp_path), "-q"]) == 0
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="ko">' in index and "<h1>학급용 문제 세트: 변형 1개</h1>" in index
+    assert "<th>연습지 HTML</th>" in index and "Variant" not in index and "variants" not in index
+    title = "손으로 풀어 보는 한 번의 학습: 입력 4x4, 필터 3x3, 클래스 2개"
+    assert f'title = "{title}"' in (tmp_path / "0-01.spec.toml").read_text(encoding="utf-8")
+    assert title in (tmp_path / "0-01.worksheet.html").read_text(encoding="utf-8")
+    english = render_index([], "all", "0")
+    assert "<h1>Class batch: 0 variants</h1>" in english
+
+
 def test_bad_options_are_one_line_errors(tmp_path, capsys):
     assert main(["batch", "--count", "2", "--out", str(tmp_path), "--input", "3x3"]) == 2
     assert main(["batch", "--count", "2", "--out", str(tmp_path), "--blank", "conv9.out"]) == 2

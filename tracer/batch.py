@@ -291,6 +291,7 @@ def write_index(variants: list[Variant], settings: Settings, out_dir: Path) -> l
                               "status": v.status, "files": v.files, "error": v.error}
                              for v in variants]}
     files = {out_dir / "index.csv": text.getvalue(),
-             out_dir / "index.html": render_index(rows, settings.blank, __version__),
+             out_dir / "index.html": render_index(rows, settings.blank, __version__,
+                                                   settings.lang),
              out_dir / "index.json": json.dumps(manifest, indent=1) + "\n"}
     return write_all(files, overwrite=True)  # checked with the variants' files

@@ -67,6 +67,7 @@ class Options:
     allow_zero: bool = False
     learning_rate: str = "0.1"
     title: str = ""
+    lang: str = "en"  # of the default title
 
 
 PRESETS = {
@@ -225,10 +226,17 @@ def _hundredths(values) -> list:
     return np.vectorize(lambda v: Decimal(int(v)) / 100, otypes=[object])(values).tolist()
 
 
+def default_title(opts: Options) -> str:
+    """'One pass by hand: 4x4 input, 3x3 filter, 2 classes', in ``opts.lang``."""
+    from .render.assets import fill
+    sizes = {"height": opts.input[0], "width": opts.input[1], "kernel": opts.kernel,
+             "classes": opts.classes}
+    return fill(opts.lang, "generate.title", sizes, str, str)
+
+
 def _spec_data(seed, opts, x, kernel, bias, weight, dense_bias, target) -> dict:
     return {
-        "title": opts.title or f"One pass by hand: {opts.input[0]}x{opts.input[1]} input, "
-                               f"{opts.kernel}x{opts.kernel} filter, {opts.classes} classes",
+        "title": opts.title or default_title(opts),
         "seed": seed,
         "learning_rate": Decimal(opts.learning_rate),
         "input": x.tolist(),

@@ -6,17 +6,22 @@ import jinja2
 
 from . import assets
 
-LABELS = {"worksheet_pdf": "Worksheet PDF", "key_pdf": "Key PDF",
-          "worksheet_html": "Worksheet HTML", "key_html": "Key HTML",
-          "answers": "Answer sheet", "spec": "Spec"}
+KINDS = ("worksheet_pdf", "key_pdf", "worksheet_html", "key_html", "answers", "spec")
 
 
-def render_index(rows: list[dict], blank: str, version: str) -> str:
-    """One HTML page listing every variant; file names are links, all text escaped."""
+def render_index(rows: list[dict], blank: str, version: str, lang: str = "en") -> str:
+    """One HTML page listing every variant, in ``lang``; file names are links, all text
+    escaped."""
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(assets.templates_dir()),
                              autoescape=True, undefined=jinja2.StrictUndefined,
                              keep_trailing_newline=True)
-    kinds = [k for k in LABELS if any(row.get(k) for row in rows)]
+    kinds = [k for k in KINDS if any(row.get(k) for row in rows)]
     failed = sum(row["status"] != "ok" for row in rows)
+
+    def text(key: str, **params) -> str:
+        return assets.fill(lang, f"batch.index.{key}", params, str, str)
+
+    title = text("title.one") if len(rows) == 1 else text("title", count=len(rows))
     return env.get_template("batch_index.html.j2").render(
-        rows=rows, kinds=kinds, labels=LABELS, blank=blank, version=version, failed=failed)
+        rows=rows, kinds=kinds, text=text, title=title, blank=blank, version=version,
+        failed=failed, lang=lang)
