@@ -182,3 +182,16 @@ def test_yaml_text_that_only_looks_like_an_exponent_stays_text(tmp_path):
     for value in ("'1e-3'", "1e", "e5", "1e-3x"):
         with pytest.raises(SpecError, match="expected a number, got the text"):
             yaml_spec(tmp_path, f"input: [{value}, 2]\nlayers:\n  - type: relu\n")
+
+
+def test_exact_loss_after_a_step_beyond_exact_range_is_computed_to_60_digits():
+    """A learning rate of 10 on an input of 3000 pushes the logits to -9e7 and 9e7: e^x
+    beyond exact mode's |x| <= 10^7 for the second pass only; the pass still works and
+    the loss after it (shown to 60 digits anyway) is the float one's."""
+    spec = from_dict({"input": [3000, 1], "target": 1, "learning_rate": 10,
+                      "layers": [{"type": "dense", "weight": [[1, 0], [0, 1]], "bias": [0, 0]},
+                                 {"type": "softmax"}]})
+    exact_trace, float_trace = run_pass(spec, "exact"), run_pass(spec, "float")
+    assert float(exact_trace.numbers("loss.out")) == 2999
+    assert abs(float(exact_trace.numbers("loss.after")) -
+               float(float_trace.numbers("loss.after"))) <= 1e-10

@@ -389,11 +389,34 @@ def _loss_after(spec: Spec, net: Network, new_params: dict):
                 values, _ = scaled.approximate(new, AFTER_BITS)
                 new = scaled.join({(): (values, 1 << AFTER_BITS)}, values.shape)
             setattr(layer, p, new)
-        value = loss(net)
+        value = loss(net) if not exact_mode else _exact_or_approx_loss(net)
     finally:  # the network keeps its parameters (trace_pass promises it)
         for (layer, p), before in old.items():
             setattr(layer, p, before)
     return exact.evaluate(value, ApproxNumeric.DIGITS) if exact_mode else value
+
+
+def _exact_or_approx_loss(net: Network):
+    """The loss in exact arithmetic or, when the step pushed an e^x beyond exact mode's
+    range (|x| > 10^7, say a learning rate of 10 on inputs in the thousands), in 60-digit
+    mpmath numbers: the loss after the update is only ever shown to 60 digits."""
+    from dataclasses import replace
+
+    from .numeric_exact import APPROX, ExactRangeError
+    try:
+        return loss(net)
+    except ExactRangeError:
+        pass
+    to_approx = np.frompyfunc(APPROX.scalar, 1, 1)
+    old = {(layer, p): getattr(layer, p) for layer in net.layers for p in layer.param_names}
+    try:
+        for (layer, p), value in old.items():
+            setattr(layer, p, to_approx(value))
+        return loss(replace(net, nx=APPROX, inputs=to_approx(net.inputs),
+                            targets=to_approx(net.targets)))
+    finally:
+        for (layer, p), value in old.items():
+            setattr(layer, p, value)
 
 
 def _conventions(spec: Spec, net: Network) -> dict:
