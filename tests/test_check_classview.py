@@ -41,7 +41,7 @@ def test_terminal_counts_the_sheets_that_include_the_step(nine_sheets, capsys):
 @pytest.mark.parametrize("lang,sentence", [
     ("en", ("The most missed step: dense1.weight_new, wrong on 2 of the 4 sheets that "
             "include it.")),
-    ("ko", ("가장 많이 틀린 단계: dense1.weight_new (이 값이 있는 답안지 4 장 중 2 장에서 "
+    ("ko", ("가장 많이 틀린 단계: dense1.weight_new (이 값이 있는 답안지 4장 중 2장에서 "
             "실수).")),
 ])
 def test_html_counts_the_sheets_that_include_the_step(nine_sheets, tmp_path, capsys, lang,

@@ -184,7 +184,7 @@ def test_one_unusable_file_among_several_still_checks_the_others(tmp_path, capsy
     bad.write_text("conv1.out: [[5, 7]\n")
     code, out, err = run(["check", *SPEC, str(good), str(bad)], capsys)
     assert code == 2
-    assert f"{good}: score: 4/4" in out and "class view: 1 sheets" in out
+    assert f"{good}: score: 4/4" in out and "class view: 1 sheet" in out
     assert err.count("\n") == 1 and str(bad) in err and "not valid YAML" in err
 
 

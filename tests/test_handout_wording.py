@@ -26,9 +26,9 @@ def test_a_dense_layer_counts_its_inputs_and_outputs():
     assert "Each of the 3 outputs is a weighted sum of the 2 inputs plus a bias." in \
         dense_handout(2, 3)
     assert "The output is a weighted sum of the 2 inputs plus a bias." in dense_handout(2, 1)
-    assert "출력 2 개는 각각 입력 1 개의 가중합에 편향을 더한 값입니다." in \
+    assert "출력 2개는 각각 입력 1개의 가중합에 편향을 더한 값입니다." in \
         dense_handout(1, 2, "ko").replace('<span class="w">', "").replace("</span>", "")
-    assert "출력은 입력 2 개의 가중합에 편향을 더한 값입니다." in \
+    assert "출력은 입력 2개의 가중합에 편향을 더한 값입니다." in \
         dense_handout(2, 1, "ko").replace('<span class="w">', "").replace("</span>", "")
 
 
