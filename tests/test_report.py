@@ -56,6 +56,12 @@ def test_pdf_holds_the_lectures_forward_numbers_and_the_true_update(demo):
         assert wrong not in text, wrong
 
 
+def test_the_korean_demo_has_a_korean_title(tmp_path):
+    assert main(["demo", "--lang", "ko", "--format", "html", "--out", str(tmp_path)]) == 0
+    assert "<h1>4x4 입력, 3x3 필터 하나</h1>" in (tmp_path / "worked.html").read_text("utf-8")
+    assert '"title": "4x4 입력, 3x3 필터 하나"' in (tmp_path / "trace.json").read_text("utf-8")
+
+
 def test_demo_refuses_to_overwrite_a_users_file_but_replaces_its_own(demo, capsys):
     assert main(["demo", "--out", str(demo), "--format", "html"]) == 0  # its own: replaced
     user_file = demo / "worked.html"

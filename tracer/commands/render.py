@@ -43,7 +43,8 @@ def register(commands) -> None:
                       help="output folder (default reports/lecture/, or reports/section4/)")
     demo.add_argument("--section", type=int, choices=(4, 5), default=5,
                       help="5: the full pass (default); 4: each operation on its own")
-    demo.set_defaults(run=run_demo, example="lecture", spec=None, mode="worked", blank=None)
+    demo.set_defaults(run=run_demo, example="lecture", spec=None, mode="worked", blank=None,
+                      lecture_title=True)
 
 
 def _progress(step: str) -> None:
@@ -56,6 +57,11 @@ def run_render(args) -> int:
 
     check_blank_mode(args)
     spec = load_spec_argument(args)
+    if getattr(args, "lecture_title", False):  # the demo: the lecture's title in --lang
+        from dataclasses import replace
+
+        from ..render.assets import fill
+        spec = replace(spec, title=fill(args.lang, "demo.title", {}, str, str))
     trace = run_pass(spec, "exact" if args.exact else "float")
     paths = write_report(trace, args.out, args.format, overwrite=args.force, view=args.mode,
                          lang=args.lang, blank=args.blank, digits=args.digits,
