@@ -81,7 +81,8 @@ def render_class(markings: list[Marking]) -> str:
                      f"{s.error_rate:.1f} %",
                      f"{_title(common[0])} ({common[1]})" if common else ""])
     header = ("quantity", "sheets", "sheets wrong", "error rate", "most common mistake")
-    out = [f"class view: {len(markings)} sheet{'s' * (len(markings) != 1)}", ""] + table(rows, header)
+    sheets = f"{len(markings)} sheet" + ("s" if len(markings) != 1 else "")
+    out = [f"class view: {sheets}", ""] + table(rows, header)
     worst = most_missed(stats)
     if worst:
         out += ["", (f"most missed step: {worst.qid} (wrong on {worst.sheets_wrong} of the "
