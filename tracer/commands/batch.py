@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import replace
+from pathlib import Path
 
 from . import count, digits
 from .generate import add_generator_arguments, generator_options
@@ -55,7 +56,7 @@ def run(args) -> int:
               file=sys.stderr)
     if not args.quiet:
         print(f"{len(result) - len(failed)} of {len(result)} variants written to {args.out}; "
-              f"index: {', '.join(f'{args.out}/{name}' for name in INDEX_FILES)}")
+              f"index: {', '.join(str(Path(args.out) / name) for name in INDEX_FILES)}")
     return 1 if failed else 0
 
 
