@@ -75,18 +75,29 @@ def test_a_variants_answer_sheet_and_spec_check_to_100(two_runs):
     spec = load_spec(out / "3-05.spec.toml")
     trace = run_pass(spec)
     sheet = yaml.safe_load((out / "3-05.answers.yaml").read_text(encoding="utf-8"))
-    for key in [k for k in sheet if k != "student"]:
+    assert spec.variant == sheet["variant"] == "3-05"
+    for key in [k for k in sheet if k not in ("student", "variant")]:
         sheet[key] = trace.numbers(key).reshape(
             __import__("numpy").shape(sheet[key])).tolist()
     marking = Checker(spec).check(parse_answers(yaml.safe_dump(sheet), "yaml"))
     assert marking.score == 100.0 and marking.out_of > 50
 
 
+def test_a_sheet_checked_against_another_variants_spec_is_refused(two_runs, capsys):
+    out = two_runs[0]
+    code = main(["check", str(out / "3-04.spec.toml"), str(out / "3-05.answers.yaml"), "-q"])
+    assert code == 2
+    assert ("3-05.answers.yaml: an answer sheet for variant 3-05, but the spec is variant "
+            "3-04; check it against variant 3-05's spec") in capsys.readouterr().err
+    assert main(["check", str(out / "3-05.spec.toml"), str(out / "3-05.answers.yaml"),
+                 "-q"]) == 0
+
+
 def test_variant_seeds_and_specs_follow_the_batch_seed():
     variants = plan(3, 2, options())
     assert [(v.id, v.seed) for v in variants] == [("2-01", 20000), ("2-02", 20001),
                                                   ("2-03", 20002)]
-    assert variants[1].spec == generate(20001)
+    assert variants[1].spec == {**generate(20001), "variant": "2-02"}
 
 
 def test_variant_id_is_on_every_pdf_page(tmp_path):

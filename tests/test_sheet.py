@@ -19,7 +19,7 @@ def fill(text: str, trace, digits: int | None = None) -> str:
     """The sheet with every null replaced by the trace's value (as YAML again)."""
     data = yaml.safe_load(text)
     for key, value in data.items():
-        if key == "student":
+        if key in ("student", "variant"):
             continue
         true = trace.numbers(key)
         assert np.size(value if value is not None else 0) == true.size, key
@@ -75,6 +75,7 @@ def test_generated_spec_with_three_classes_round_trips_to_4_digits():
     trace = run_pass(spec)
     text = sheet_text(trace, "all", variant="2025-04")
     assert text.startswith("# cnntrace answer sheet: ") and "# Variant 2025-04" in text
+    assert '\nvariant: "2025-04"\n' in text
     marking = Checker(spec).check(parse_answers(fill(text, trace, digits=4), "yaml"))
     assert marking.score == 100.0 and marking.out_of == len(blank_cells(trace, "all"))
 

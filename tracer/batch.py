@@ -104,7 +104,7 @@ def plan(count: int, seed: int, opts: Options) -> list[Variant]:
                                  default=str, sort_keys=True)
             if numbers not in seen:
                 seen.add(numbers)
-                variant.seed, variant.spec = candidate, data
+                variant.seed, variant.spec = candidate, {**data, "variant": variant.id}
                 break
         else:
             variant.error = "the generator gave the numbers of an earlier variant twice"

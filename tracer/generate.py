@@ -262,6 +262,7 @@ def spec_toml(data: dict, command: str = "") -> str:
              "# is exact with at most 2 decimals, no pooling window ties, a ReLU input is",
              "# negative, the largest probability is between 0.55 and 0.95, none below 0.01.",
              f"title = {_toml_string(data['title'])}",
+             *([f"variant = {_toml_string(data['variant'])}"] if data.get("variant") else []),
              f"seed = {data['seed']}",
              f"learning_rate = {_toml_value(data['learning_rate'])}",
              _toml_key("input", data["input"]),

@@ -14,6 +14,7 @@ True
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -136,6 +137,8 @@ def sheet_text(trace, blank: str | None, *, variant: str | None = None,
         f"# Check it: cnntrace check {spec_name} answers.yaml",
         'student: ""',
     ]
+    if variant:  # `check` refuses the sheet against another variant's spec
+        lines.append(f"variant: {json.dumps(_one_line(variant), ensure_ascii=False)}")
     if not entries:
         lines.append("# (nothing is blank)")
     for entry in entries:

@@ -33,7 +33,7 @@ CONVENTIONS = {
 }
 DEFAULT_CONVENTIONS = {"pool_ties": "first", "relu_grad_at_zero": 0,
                        "loss_reduction": "mean", "flatten_order": "chw"}
-TOP_KEYS = {"title", "description", "seed", "learning_rate", "input", "inputs",
+TOP_KEYS = {"title", "description", "variant", "seed", "learning_rate", "input", "inputs",
             "target", "targets", "grad_out", "grad_outs", "layers", "conventions"}
 LAYER_KEYS = {
     "conv2d": {"weight", "bias", "filters", "size", "stride", "padding", "init"},
@@ -72,6 +72,7 @@ class Spec:
     learning_rate: Decimal | int = Decimal("0.1")
     title: str = ""
     description: str = ""
+    variant: str = ""  # a class batch's variant id (its answer sheets carry it too)
     seed: int = 0
     conventions: MappingProxyType = field(
         default_factory=lambda: MappingProxyType(dict(DEFAULT_CONVENTIONS)))
@@ -374,7 +375,8 @@ def _from_dict(data: dict, source: str) -> Spec:
     _unknown_keys(data, TOP_KEYS, "spec")
     title = data.get("title", "")
     description = data.get("description", "")
-    for key, value in (("title", title), ("description", description)):
+    variant = data.get("variant", "")
+    for key, value in (("title", title), ("description", description), ("variant", variant)):
         if not isinstance(value, str):
             raise SpecError(f"{key}: expected text, got {_describe(value)}")
         control = _CONTROL.search(value)
@@ -444,5 +446,6 @@ def _from_dict(data: dict, source: str) -> Spec:
 
     return Spec(layers=layers, inputs=inputs, targets=targets, batched=batched,
                 grad_outs=grad_outs,
-                learning_rate=rate, title=title, description=description, seed=seed,
+                learning_rate=rate, title=title, description=description, variant=variant,
+                seed=seed,
                 conventions=MappingProxyType(conventions), source=source)

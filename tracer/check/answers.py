@@ -31,6 +31,7 @@ MAX_BYTES = 5_000_000
 FORMATS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".toml": "toml", ".csv": "csv"}
 EXAMPLE = "conv1.out: [[5, 7], [11, 10]]"
 STUDENT = "student"  # the key of the student label
+VARIANT = "variant"  # the key of a class batch's variant id
 
 
 class AnswerFileError(CnnTraceError, ValueError):
@@ -48,6 +49,7 @@ class AnswerFile:
     path: str
     pairs: list[tuple[str, object]] = field(default_factory=list)
     students: list[str] = field(default_factory=list)  # every `student` given
+    variant: str | None = None  # the batch variant the sheet was made for
 
     @property
     def student(self) -> str | None:
@@ -228,6 +230,8 @@ def parse_answers(text: str, fmt: str, source: str = "<answers>") -> AnswerFile:
     for key, value in data:
         if key == STUDENT and isinstance(value, str):
             answers.students.append(value)
+        elif key == VARIANT and isinstance(value, (str, int)) and answers.variant is None:
+            answers.variant = str(value)
         else:
             answers.pairs.extend(flatten(key, value))
     return answers
