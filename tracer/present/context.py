@@ -15,7 +15,11 @@ MATRIX_SIDE = 12  # larger 2-D slices are drawn as heatmaps
 MATRIX_CELLS = 100  # and so are tensors with more cells than this (a vector: shortened)
 LARGE_CELLS = 64  # tensors with more cells expand only representative cells
 SUM_TERMS = 9  # longer sums show their first and last terms around ⋯
-LONG_VECTOR = 16  # longer vectors show their first eight and last four entries
+LINE_EM = 42.0  # what a display line may hold, in em (the text column is 44 em wide)
+CELL_PAD_EM = 0.9  # a matrix cell's padding
+TILES_PER_LINE = 6  # heatmap tiles (slices, filters) on one display line
+WIDE_TILES_PER_LINE = 4  # the same for filters of several channels (kernels side by side)
+LONG_VECTOR = 16  # a longer vector shown in one piece is shortened when it does not fit
 COMPACT_VALUES = 5000  # a trace with more values than this is presented compactly
 
 
@@ -82,18 +86,20 @@ class Context:
         return [tuple(p) for p in np.ndindex(lead)] if lead else [()]
 
     def matrix(self, qid: str, prefix=(), highlight=(), padding=()) -> m.Node:
-        """The 2-D slice at ``prefix`` (a row for vectors, a number for scalars)."""
+        """The 2-D slice at ``prefix`` (a row for vectors, a number for scalars); a vector
+        of more than LONG_VECTOR entries too wide for one line shows its first and last
+        entries around ⋯ (a blanked one is shown whole: see :meth:`tensor`)."""
         shape = self.shape(qid)[len(prefix):]
         if len(shape) == 0:
             return self.num(qid, prefix)
         if len(shape) == 1:
-            shown = range(shape[0]) if shape[0] <= LONG_VECTOR else \
-                list(range(8)) + [None] + list(range(shape[0] - 4, shape[0]))
-            rows = ((tuple(self.num(qid, prefix + (j,)) if j is not None else m.Op("⋯")
-                           for j in shown)),)
-        else:
-            rows = tuple(tuple(self.num(qid, prefix + (i, j)) for j in range(shape[1]))
-                         for i in range(shape[0]))
+            cells = [self.num(qid, prefix + (j,)) for j in range(shape[0])]
+            fit = self.fitting(cells)
+            if len(cells) > LONG_VECTOR and fit < len(cells) and qid not in self.blanked:
+                cells = cells[:max(fit - 3, 1)] + [m.Op("⋯")] + cells[-2:]  # first, ⋯, last
+            return m.Matrix((tuple(cells),))
+        rows = tuple(tuple(self.num(qid, prefix + (i, j)) for j in range(shape[1]))
+                     for i in range(shape[0]))
         return m.Matrix(rows, frozenset(highlight), frozenset(padding))
 
     def large(self, qid: str) -> bool:
@@ -102,36 +108,71 @@ class Context:
         return len(shape) >= 2 and (max(shape[-2:]) > MATRIX_SIDE
                                     or int(np.prod(shape)) > MATRIX_CELLS)
 
+    # widths -------------------------------------------------------------------------
+    def width(self, node: m.Node) -> float:
+        """About how wide ``node`` is typeset, in em (a blank is as wide as its box)."""
+        return width_em(node, self.blanked)
+
+    def fitting(self, cells: list, budget: float = LINE_EM - 4) -> int:
+        """How many of a vector's cells fit on one line beside a short label: all of them,
+        or as many as the widest cells leave room for."""
+        widths = sorted((self.width(c) + CELL_PAD_EM for c in cells), reverse=True)
+        used, count = 1.0, 0  # the brackets
+        for w in widths:
+            if used + w > budget:
+                return max(count, 3)
+            used, count = used + w, count + 1
+        return len(cells)
+
+    def rows_of(self, cells: list, budget: float) -> list[list]:
+        """A vector's cells in the fewest lines of about equal length that each fit."""
+        widths = [self.width(c) + CELL_PAD_EM for c in cells]
+        for lines in range(1, len(cells) + 1):
+            per = -(-len(cells) // lines)
+            if all(sum(widths[i:i + per]) + 1.0 <= budget for i in range(0, len(cells), per)):
+                return [cells[i:i + per] for i in range(0, len(cells), per)]
+        return [[c] for c in cells]
+
+    def pack(self, items: list, budget: float = LINE_EM) -> list[m.Node]:
+        """Items (each 'label = matrix') as display lines, as many to a line as fit, the
+        lines about equally full; items on one line are separated by ';'."""
+        widths = [self.width(item) + 1.0 for item in items]
+        lines, line, used = [], [], 0.0
+        for item, w in zip(items, widths):
+            if line and used + w > budget:
+                lines.append(line)
+                line, used = [], 0.0
+            line.append(item)
+            used += w
+        lines.append(line)
+        if len(lines) > 1:  # balance: the same number on every line but the last
+            per = -(-len(items) // len(lines))
+            lines = [items[i:i + per] for i in range(0, len(items), per)]
+        return [m.joined(line, ";") if len(line) > 1 else line[0] for line in lines]
+
     def tensor(self, qid: str, label: m.Node) -> list[m.Node]:
         """Display lines 'label(prefix) = matrix' for every 2-D slice: the whole tensor;
         a vector too long for one line on several (a very long one only where a worksheet
-        blanks it, else shortened); a large tensor as heatmaps on one colour scale, four
-        to a line."""
+        blanks it, else shortened); a large tensor as heatmaps on one colour scale, a
+        tile per slice (per filter for kernels), a few tiles to a line."""
         shape = self.shape(qid)
-        if len(shape) == 1 and LONG_VECTOR < shape[0] and (shape[0] <= MATRIX_CELLS
-                                                           or qid in self.blanked):
-            lines = []
-            for start in range(0, shape[0], LONG_VECTOR):
-                part = range(start, min(start + LONG_VECTOR, shape[0]))
-                row = tuple(self.num(qid, (k,)) for k in part)
-                lines.append(m.row(named_slice(label, m.Text(f"{part[0]}–{part[-1]}")), "=",
-                                   m.Matrix((row,))))
-            return lines
+        if len(shape) == 1:
+            return self.vector(qid, label)
         slices = self.slices(qid)
         named = [(prefix, label if len(slices) == 1 else
                   named_slice(label, m.joined([m.Num(str(p)) for p in prefix], ",")))
                  for prefix in slices]
         if not self.large(qid):
             items = [m.row(name, "=", self.matrix(qid, prefix)) for prefix, name in named]
-            per_line = 1 if len(items) <= 2 else 4  # many small slices: side by side
-            return [m.joined(items[i:i + per_line], ";") if per_line > 1 else items[i]
-                    for i in range(0, len(items), per_line)]
+            return self.pack(items) if len(items) > 1 else items
         values = self.trace.numbers(qid)
         limit_value = float(np.abs(values).max()) or 1.0
-        if values.ndim == 4:  # kernels (F, C, kh, kw): one mosaic, a row of kernels per filter
-            f, c, kh, kw = values.shape
-            mosaic = values.transpose(0, 2, 1, 3).reshape(f * kh, c * kw)
-            return [m.row(label, "=", m.Heatmap(mosaic, limit_value, qid))]
+        if values.ndim == 4:  # kernels (F, C, kh, kw): a tile per filter, its channels in a row
+            tiles = [m.row(named_slice(label, m.Num(str(f))), "=",
+                           m.Heatmap(kernel_tile(values[f]), limit_value, qid))
+                     for f in range(values.shape[0])]
+            several = values.shape[1] > 1  # a mosaic of kernels is a wider tile
+            return tile_lines(tiles, WIDE_TILES_PER_LINE if several else TILES_PER_LINE)
         if values.ndim == 2 and values.shape[0] > 4 * values.shape[1]:  # tall: lie it down
             if isinstance(label, m.Sym) and label.sup is None:
                 top = m.Sym(label.name, label.sub, m.Op("⊤"), label.hat, label.style)
@@ -140,7 +181,26 @@ class Context:
             return [m.row(top, "=", m.Heatmap(values.T, limit_value, qid))]
         maps = [m.row(name, "=", m.Heatmap(values[prefix], limit_value, qid))
                 for prefix, name in named]
-        return [m.joined(maps[i:i + 4], ";") for i in range(0, len(maps), 4)]
+        return tile_lines(maps, TILES_PER_LINE)
+
+    def vector(self, qid: str, label: m.Node) -> list[m.Node]:
+        """A vector as one line, or on several lines named by the entries they hold
+        (b^(0–7), b^(8–15)) when it is too wide for one; a vector longer than a handout
+        should list is shortened (unless a worksheet blanks it: it must show every cell)."""
+        count = self.shape(qid)[0]
+        if count > MATRIX_CELLS and qid not in self.blanked:
+            return [m.row(label, "=", self.matrix(qid))]
+        cells = [self.num(qid, (k,)) for k in range(count)]
+        if self.width(label) + 2 + sum(self.width(c) + CELL_PAD_EM for c in cells) <= LINE_EM:
+            return [m.row(label, "=", m.Matrix((tuple(cells),)))]
+        part = named_slice(label, m.Text(f"{max(count - 10, 0)}–{count - 1}"))  # the widest
+        rows = self.rows_of(cells, LINE_EM - self.width(part) - 2)
+        lines, start = [], 0
+        for row in rows:
+            where = m.Text(f"{start}–{start + len(row) - 1}")
+            lines.append(m.row(named_slice(label, where), "=", m.Matrix((tuple(row),))))
+            start += len(row)
+        return lines
 
     # choosing cells ----------------------------------------------------------------
     def pick(self, shape, must=(), cap: int = 8) -> list[tuple]:
@@ -260,3 +320,71 @@ def real_node(x) -> m.Node:
         else:
             parts += ([m.Op("+")] if i else []) + [node]
     return m.Row(tuple(parts))
+
+
+# widths (in em, for LM Roman at the handout's size; a reader's estimate, not a layout) -------
+CHAR_EM = {".": 0.28, ",": 0.28, "-": 0.78, "−": 0.78, "+": 0.78, "(": 0.39, ")": 0.39,
+           "⋯": 1.2, " ": 0.33, "×": 0.78}
+
+
+def text_em(text: str) -> float:
+    """The width of a short text: digits are half an em, letters a little more."""
+    return sum(CHAR_EM.get(ch, 0.5 if ch.isdigit() else 0.6) for ch in text)
+
+
+def width_em(node: m.Node, blanked=frozenset()) -> float:
+    """About how wide a math node is typeset, in em: enough to choose how many matrices
+    or heatmaps share a line and how many of a vector's entries fit on one."""
+    if isinstance(node, m.Num):
+        width = text_em(node.text.replace("e", "×10")) - (0.3 if "e" in node.text else 0)
+        hidden = node.ref is not None and node.ref.split("[")[0] in blanked
+        return max(width, 3.4) if hidden else width
+    if isinstance(node, m.Sym):
+        scripts = sum(width_em(part, blanked) for part in (node.sub, node.sup) if part)
+        return 0.7 * len(node.name) + 0.72 * scripts
+    if isinstance(node, m.Op):
+        return text_em(node.text) + (0.56 if node.text in "=≈≤≥<>" else 0.33)
+    if isinstance(node, m.Row):
+        return sum(width_em(item, blanked) for item in node.items)
+    if isinstance(node, m.Group):
+        return width_em(node.body, blanked) + 0.8
+    if isinstance(node, m.Frac):
+        return max(width_em(node.num, blanked), width_em(node.den, blanked)) + 0.5
+    if isinstance(node, m.Power):
+        return width_em(node.base, blanked) + 0.72 * width_em(node.exp, blanked)
+    if isinstance(node, m.Matrix):
+        columns = max((len(r) for r in node.rows), default=0)
+        widest = [max((width_em(r[c], blanked) for r in node.rows if c < len(r)), default=0)
+                  for c in range(columns)]
+        return sum(widest) + CELL_PAD_EM * columns + 0.8
+    if isinstance(node, m.BigOp):
+        limits = [width_em(p, blanked) * 0.7 for p in (node.lower, node.upper) if p]
+        return max([1.3] + limits) + 0.25
+    if isinstance(node, m.Func):
+        return text_em(node.name) + 0.2
+    if isinstance(node, m.Heatmap):
+        return 7.5
+    if isinstance(node, m.Text):
+        return text_em(node.text)
+    return 1.0
+
+
+def kernel_tile(kernels: np.ndarray) -> np.ndarray:
+    """One filter's kernels (C, kh, kw) as one picture, channel by channel left to right,
+    four to a row: the gaps between them are NaN (drawn as thin grey lines, not values)."""
+    channels, kh, kw = kernels.shape
+    per_row = min(channels, 4)
+    rows = -(-channels // per_row)
+    tile = np.full((rows * (kh + 1) - 1, per_row * (kw + 1) - 1), np.nan)
+    for c in range(channels):
+        r, col = divmod(c, per_row)
+        tile[r * (kh + 1):r * (kh + 1) + kh, col * (kw + 1):col * (kw + 1) + kw] = kernels[c]
+    return tile
+
+
+def tile_lines(tiles: list, per_line: int) -> list[m.Node]:
+    """Heatmap tiles ('label = heatmap') as display lines of about ``per_line`` each."""
+    lines = -(-len(tiles) // per_line)
+    per = -(-len(tiles) // lines)
+    return [m.joined(tiles[i:i + per], ";") if len(tiles[i:i + per]) > 1 else tiles[i]
+            for i in range(0, len(tiles), per)]

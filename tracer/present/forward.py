@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import mathtree as m
-from .context import MATRIX_SIDE, Context, cell_ref, operand, short_index
+from .context import LINE_EM, MATRIX_SIDE, Context, cell_ref, operand, short_index
 from .document import Display, Para, Section
 
 
@@ -170,26 +170,42 @@ def conv_forward(ctx: Context, info: dict) -> Section:
                                    for c in range(info["in_shape"][0])]))
     out_id = f"{name}.out"
     channels = info["in_shape"][0]
+    whole = max(info["in_shape"][1:]) + 2 * p <= MATRIX_SIDE
     for n in batch_prefix(ctx):
         shape = ctx.shape(out_id)[len(n):]
-        for f, i, j in ctx.pick(shape, ctx.top_cells(out_id, n), cap=shape[0]):  # each filter
+        for count, (f, i, j) in enumerate(ctx.pick(shape, ctx.top_cells(out_id, n),
+                                                   cap=shape[0])):  # each filter
             window = (i * s, j * s, kh, kw)
-            if max(info["in_shape"][1:]) + 2 * p <= MATRIX_SIDE:
+            # the whole (padded) input with the window marked; on a big network, where
+            # every filter has its cell, that picture once and then just the windows
+            if whole and not (ctx.compact and count):
                 mats = [padded_matrix(ctx, info, n, c, window) for c in range(channels)]
-            else:  # a large input: just the window's values
+            else:
                 mats = [window_matrix(ctx, info, n, c, i, j) for c in range(channels)]
             kernels = [ctx.matrix(f"{name}.weight", (f, c)) for c in range(channels)]
-            pictures = [m.row(*[m.row(x, "⊙", k) if len(mats) == 1 else m.row(x, "⊙", k, ";")
-                                for x, k in zip(mats, kernels)])] if channels <= 3 else []
-            blocks.append(Display(
-                pictures + [conv_cell_expansion(ctx, info, n, f, i, j)],
-                Para("conv.cell_sample" if n else "conv.cell",
-                     {"row": i, "col": j, "filter": f, "sample": n[0] if n else 0,
+            pictures = conv_pictures(ctx, mats, kernels) if channels <= 3 else []
+            params = {"row": i, "col": j, "filter": f, "sample": n[0] if n else 0,
                       "position": window_position(info, i, j),  # rows and columns of X̃
                       "rows": f"{i * s}–{i * s + kh - 1}", "cols": f"{j * s}–{j * s + kw - 1}",
-                      "input": Para("conv.cell.padded" if p else "conv.cell.input")})))
+                      "input": Para("conv.cell.padded" if p else "conv.cell.input")}
+            key = "conv.cell_sample" if n else \
+                "conv.cell_filter" if info["filters"] > 1 else "conv.cell"  # which filter's
+            blocks.append(Display(pictures + [conv_cell_expansion(ctx, info, n, f, i, j)],
+                                  Para(key, params)))
     blocks.append(Display(ctx.tensor(out_id, m.Sym("Z"))))
     return _section(info, "conv.title", blocks)
+
+
+def conv_pictures(ctx: Context, mats: list, kernels: list) -> list[m.Node]:
+    """'input ⊙ kernel' per channel: on one line, or a line each when that is too wide
+    (and '⊙ kernel' below the input when even one is)."""
+    pairs = [m.row(x, "⊙", k) for x, k in zip(mats, kernels)]
+    if sum(ctx.width(pair) + 1 for pair in pairs) <= LINE_EM:
+        return [m.joined(pairs, ";")] if len(pairs) > 1 else pairs
+    lines = []
+    for pair, x, k in zip(pairs, mats, kernels):
+        lines += [pair] if ctx.width(pair) <= LINE_EM else [m.row(x), m.row("⊙", k)]
+    return lines
 
 
 # ------------------------------------------------------------------- activations
@@ -276,7 +292,10 @@ def pool_forward(ctx: Context, info: dict) -> Section:
                      "col": ctx.num(f"{name}.argmax", cell + (1,))}
             if tied > 1:
                 where["ties"] = ctx.num(f"{name}.ties", cell)
-            caption = Para("maxpool2d.window_tie" if tied > 1 else "maxpool2d.window", where)
+            key = "maxpool2d.window_tie" if tied > 1 else "maxpool2d.window"
+            if shape[0] > 1:  # which channel's window
+                key, where["channel"] = f"{key}_channel", c
+            caption = Para(key, where)
             blocks.append(Display([m.row(mat), line], caption))
     blocks.append(Display(ctx.tensor(out_id, m.Sym("P"))))
     return _section(info, "maxpool2d.title", blocks)

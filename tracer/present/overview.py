@@ -97,8 +97,8 @@ def parameters_section(ctx: Context) -> Section:
         if info["type"] in ("conv2d", "dense"):
             conv = info["type"] == "conv2d"
             kernel, key = ("K", "params.conv") if conv else ("W", "params.dense")
-            bias = m.row(m.Sym("b", style="bold"), "=", ctx.matrix(f"{name}.bias"))
-            blocks.append(Display(ctx.tensor(f"{name}.weight", m.Sym(kernel)) + [bias],
+            bias = ctx.tensor(f"{name}.bias", m.Sym("b", style="bold"))  # a long one wraps
+            blocks.append(Display(ctx.tensor(f"{name}.weight", m.Sym(kernel)) + bias,
                                   Para(key, {"layer": name})))
     if "target.out" in trace:
         blocks.append(Display(ctx.tensor("target.out", m.Sym("y", style="bold")),

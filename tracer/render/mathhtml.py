@@ -14,6 +14,7 @@ from markupsafe import Markup, escape
 
 from ..present import mathtree as m
 from ..present.blanks import hides, shown_marks
+from ..present.context import width_em
 from .png import heatmap_uri, scale_uri
 
 _SCI = re.compile(r"^([-+]?)([0-9.]+)e(-?[0-9]+)$")
@@ -21,6 +22,27 @@ RELATIONS = {"=", "≈", "≤", "≥", "≠", "⇒", "→", "∈", "<", ">"}
 PUNCTUATION = {",", ";", ":"}
 THIN, MEDIUM = "\u2009", "\u2005"  # TeX's \, and \; around operators and relations
 PRECOMPOSED_HAT = {"y": "ŷ", "Y": "Ŷ", "a": "â", "x": "x̂"}
+SCALE_PX = 36  # the colour scale under a heatmap
+FIT_EM = 42.0  # a matrix wider than this (in em) is set smaller: the text column is ~44 em
+
+
+def _units(node: m.Row) -> list | None:
+    """The 'name = matrix' (or heatmap) units of a line of slices joined by ';', or None
+    when the row is anything else."""
+    units, items = [], node.items
+    if len(items) < 3 or len(items) % 2 == 0:
+        return None
+    for k, item in enumerate(items):
+        if k % 2:
+            if not (isinstance(item, m.Op) and item.text == ";"):
+                return None
+        elif not (isinstance(item, m.Row) and len(item.items) == 3
+                  and isinstance(item.items[1], m.Op) and item.items[1].text == "="
+                  and isinstance(item.items[2], (m.Matrix, m.Heatmap))):
+            return None
+        else:
+            units.append(item)
+    return units
 
 
 def _minus(text: str) -> str:
@@ -104,7 +126,21 @@ class HtmlMathPrinter:
         return f"{THIN}{text}{THIN}"
 
     def _print_Row(self, node: m.Row) -> str:
+        units = _units(node)
+        if units is not None:
+            return self._print_units(units)
         return "".join(self.print(i) for i in node.items)
+
+    def _print_units(self, units: list) -> str:
+        """Slices side by side ('K(0) = …; K(1) = …'), each kept whole: a line breaks only
+        between them. Heatmaps become tiles, the name above the picture."""
+        if all(isinstance(unit.items[2], m.Heatmap) for unit in units):
+            tiles = "".join(f'<span class="tile"><span class="tile-name">'
+                            f'{self.print(unit.items[0])}</span>{self.print(unit.items[2])}'
+                            f'</span>' for unit in units)
+            return f'<span class="tiles">{tiles}</span>'
+        return f";{MEDIUM}".join(f'<span class="unit">{self.print(unit)}</span>'
+                                 for unit in units)
 
     def _print_Group(self, node: m.Group) -> str:
         if node.for_sign and not self.answers and not self.marks and \
@@ -122,12 +158,18 @@ class HtmlMathPrinter:
 
     def _print_Power(self, node: m.Power) -> str:
         base = self.print(node.base)
-        if isinstance(node.base, (m.Frac, m.Row)) or (
+        if isinstance(node.base, m.Frac):  # (∂L/∂W)^⊤: parentheses as tall as the fraction
+            base = f'<span class="tall">(</span>{base}<span class="tall">)</span>'
+        elif isinstance(node.base, m.Row) or (
                 isinstance(node.base, m.Num) and node.base.text.startswith("-")):
             base = f"({base})"
         return f"{base}<sup>{self.print(node.exp)}</sup>"
 
     def _print_Matrix(self, node: m.Matrix) -> str:
+        width = width_em(node, self._hidden_ids())
+        # wider than the text column (a wide matrix cannot break): set it smaller to fit
+        style = f' style="font-size: {max(55, int(100 * FIT_EM / width))}%"' \
+            if width > FIT_EM else ""
         rows = []
         n = len(node.rows)
         marked = shown_marks(node, self.hidden, self.answers)
@@ -141,7 +183,13 @@ class HtmlMathPrinter:
             if r == 0:
                 tds.append(f'<td class="br" rowspan="{n}"></td>')
             rows.append("<tr>" + "".join(tds) + "</tr>")
-        return '<table class="mat">' + "".join(rows) + "</table>"
+        return f'<table class="mat"{style}>' + "".join(rows) + "</table>"
+
+    def _hidden_ids(self) -> frozenset:
+        """The quantities whose cells are drawn as (wider) blank boxes."""
+        if self.answers or not self.hidden:
+            return frozenset()
+        return frozenset(ref.split("[")[0] for ref in self.hidden)
 
     def _print_BigOp(self, node: m.BigOp) -> str:
         upper = self.print(node.upper) if node.upper is not None else "\u200b"
@@ -162,7 +210,8 @@ class HtmlMathPrinter:
         limit = self._number(f"{node.limit:.3g}")
         return (f'<span class="heatmap"><img src="{uri}" width="{width}" height="{height}" '
                 f'alt="heatmap {h}×{w}"><span class="scale">−{limit}'
-                f'<img src="{scale_uri()}" width="48" height="6" alt="">{limit}</span></span>')
+                f'<img src="{scale_uri(SCALE_PX)}" width="{SCALE_PX}" height="6" alt="">'
+                f'{limit}</span></span>')
 
     def _print_Space(self, node: m.Space) -> str:
         return "\u2003"
