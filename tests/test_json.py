@@ -82,3 +82,18 @@ def test_values_beyond_float64_are_standard_json_and_read_back(mode):
     assert data["quantities"]["dense1.grad"] == [1.0, -1.0]
     loaded = Trace.from_json(text)
     assert loaded["softmax1.exp"][0] == np.inf and loaded.to_json() == text
+
+
+def test_the_spec_description_is_shown_escaped_and_kept_in_the_json():
+    from tracer.report import render
+    data = {"title": "T", "description": "Week 3 <b>exercise</b>: by hand.", "input": [1, 2],
+            "target": 0, "layers": [{"type": "dense", "weight": [[1, 0], [0, 1]],
+                                     "bias": [0, 0]}, {"type": "softmax"}]}
+    trace = run_pass(from_dict(data))
+    files = render(trace, ("html", "tex"))
+    assert "<p>Week 3 &lt;b&gt;exercise&lt;/b&gt;: by hand.</p>" in files["html"]
+    assert r"Week 3 \textless{}b\textgreater{}exercise" in files["tex"]
+    text = trace.to_json()
+    assert json.loads(text)["description"] == data["description"]
+    assert Trace.from_json(text).to_json() == text
+    assert '"description"' not in run_pass(load_example("lecture")).to_json()  # none given

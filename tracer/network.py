@@ -364,7 +364,8 @@ def trace_pass(net: Network, after: bool = True) -> Trace:
                                                dtype=net.nx.dtype), "loss", "after")
     return Trace(mode=mode, title=spec.title, learning_rate=str(spec.learning_rate),
                  batched=spec.batched, conventions=_conventions(spec, net),
-                 layers=_layer_infos(net), quantities=rec.quantities)
+                 layers=_layer_infos(net), quantities=rec.quantities,
+                 description=spec.description)
 
 
 AFTER_BITS = 400  # exact mode: updated parameters are rounded to multiples of 2**-400

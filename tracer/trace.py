@@ -46,6 +46,7 @@ class Trace:
     conventions: dict
     layers: list[dict]
     quantities: dict[str, Quantity] = field(default_factory=dict)
+    description: str = ""  # the spec's, shown under the title
 
     # lookup ---------------------------------------------------------------------------
     def __contains__(self, qid: str) -> bool:
@@ -105,7 +106,9 @@ class Trace:
     def to_dict(self) -> dict:
         nx = backend(self.mode) if self._live else backend("float")
         data = {
-            "format": FORMAT, "version": VERSION, "title": self.title, "mode": self.mode,
+            "format": FORMAT, "version": VERSION, "title": self.title,
+            **({"description": self.description} if self.description else {}),
+            "mode": self.mode,
             "batched": self.batched, "learning_rate": self.learning_rate,
             "conventions": self.conventions, "layers": self.layers,
             "provenance": {q.id: {"layer": q.layer, "step": q.step, "shape": list(q.shape)}
@@ -128,7 +131,7 @@ class Trace:
             raise ValueError(f"not a cnntrace trace (format {data.get('format')!r})")
         trace = cls(mode=data["mode"], title=data["title"], learning_rate=data["learning_rate"],
                     batched=data["batched"], conventions=data["conventions"],
-                    layers=data["layers"])
+                    layers=data["layers"], description=data.get("description", ""))
         trace._live = False
         exact = data.get("exact", {})
         for qid, values in data["quantities"].items():

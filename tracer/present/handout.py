@@ -62,7 +62,7 @@ def build_document(trace, digits: int = 4, max_cells: int = 16,
         sections += [update, checks_section(ctx)]
     if ctx.shortened:  # say once what ⋯ means
         sections[0].blocks.insert(0, Para("doc.shortened"))
-    document = Document(title=trace.title, description=getattr(trace, "description", ""),
+    document = Document(title=trace.title, description=trace.description,
                         mode=trace.mode, digits=digits, conventions=conventions(trace),
                         sections=sections,
                         subtitle="doc.subtitle" if kind == "train" else f"doc.subtitle.{kind}")
