@@ -283,3 +283,15 @@ def test_every_new_message_is_in_both_catalogs():
                 "params.target.binary.batch", "params.target.batch", "relu.mask.or_zero",
                 "relu.backward.intro.or_zero", "leaky_relu.backward.intro.or_zero"):
         assert key in en, key
+
+
+def test_a_korean_particle_or_counter_stays_on_the_line_of_its_value():
+    """'2개는', 'conv1의': the filled-in value and the word written right after it sit in
+    one unbreakable span, so no renderer starts a line with a bare particle."""
+    from tracer.report import render
+    trace = run_pass(load_example("lecture"))
+    text = render(trace, ("html",), lang="ko")["html"]
+    assert '<span class="w">conv1<span class="w">의</span></span>' in text
+    assert '<span class="w"><span class="math">0</span><span class="w">열에</span></span>' \
+        in text  # the maximum's column
+    assert '<span class="w">' not in render(trace, ("html",))["html"].split("</head>")[1]

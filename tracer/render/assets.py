@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import re
 import string
 import tomllib
 from pathlib import Path
@@ -38,17 +39,24 @@ def messages(lang: str) -> dict[str, str]:
         return tomllib.load(handle)
 
 
-def fill(lang: str, key: str, params: dict, literal, value) -> str:
+def fill(lang: str, key: str, params: dict, literal, value, glue=None) -> str:
     """The message ``key`` of ``lang`` (English when the catalog lacks it) with its text
-    passed through ``literal`` (escaping) and each {field} through ``value``."""
+    passed through ``literal`` (escaping) and each {field} through ``value``.
+
+    ``glue(value, word)``, if given, joins a filled-in value with the word written right
+    after it ('{count}개', '{layer}의'), so that a renderer can keep them on one line."""
     template = messages(lang).get(key, messages("en").get(key))
     if template is None:
         raise CnnTraceError(f"message catalog {lang}.toml: no message {key!r}")
-    out = []
+    out, after_field = [], False
     for text, field, _, _ in string.Formatter().parse(template):
+        if glue and after_field and text[:1].strip():
+            word, text = re.match(r"(\S+)(.*)", text, re.S).groups()
+            out[-1] = glue(out[-1], literal(word))
         out.append(literal(text))
         if field is not None:
             out.append(value(params[field]))
+        after_field = field is not None
     return "".join(out)
 
 

@@ -24,6 +24,11 @@ VIEWS = ("worked", "worksheet", "key", "marking", "class")
 _HANGUL_WORD = re.compile(r"(\S*[\uac00-\ud7a3]\S*)")
 
 
+def _together(value: str, word: str) -> str:
+    """A value and the particle or counter written right after it, never broken apart."""
+    return f'<span class="w">{value}{word}</span>'
+
+
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(assets.templates_dir()),
@@ -40,7 +45,8 @@ class _Formatter:
         self.given = given
 
     def message(self, key: str, params: dict) -> Markup:
-        return Markup(assets.fill(self.lang, key, params, self._words, self.show))
+        glue = _together if self.lang == "ko" else None  # '3개', 'conv1의': one line
+        return Markup(assets.fill(self.lang, key, params, self._words, self.show, glue))
 
     def _words(self, text: str) -> str:
         """Escaped text; Korean words wrapped so no renderer breaks them inside."""
