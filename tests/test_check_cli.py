@@ -144,12 +144,43 @@ def test_parameters_copied_from_before_the_update_are_wrong(tmp_path, capsys):
     assert "score: 11/11" in out  # the teacher's explicit tolerance decides
 
 
+def test_an_unchanged_parameter_is_not_flagged_when_the_step_is_float_noise_or_their_own(
+        tmp_path, capsys):
+    """A zero gradient computed as 1e-17 changes nothing: 0 stays right. And a student
+    whose own (wrong) gradient is 0 gets follow-through credit for copying W."""
+    image = [[1, 2, 0, 1], [3, 1, 1, 5], [0, 2, 2, 0], [1, 0, 3, 1]]
+    spec = tmp_path / "zero.json"
+    spec.write_text(json.dumps({
+        "inputs": [image] * 3, "targets": [0, 1, 2],
+        "layers": [{"type": "conv2d", "weight": [[1, 0, 1], [0, 1, 0], [1, 0, 1]], "bias": 1},
+                   {"type": "relu"}, {"type": "maxpool2d", "size": 2}, {"type": "flatten"},
+                   {"type": "dense", "weight": [[0, 0, 0]], "bias": [0, 0, 0]},
+                   {"type": "softmax"}]}))
+    answers = tmp_path / "zero.yaml"
+    answers.write_text("dense1.grad_bias: [0, 0, 0]\ndense1.bias_new: [0, 0, 0]\n"
+                       "dense1.weight_new: [[0, 0, 0]]\n")
+    code, out, _ = run(["check", str(spec), str(answers)], capsys)
+    assert code == 0 and "score: 9/9" in out
+    own = tmp_path / "own.yaml"
+    own.write_text("dense1.grad_bias: [0, 0]\ndense1.bias_new: [0.1, 0.2]\n")
+    code, out, _ = run(["check", LECTURE, str(own)], capsys)
+    assert "follow-through: 2 cell(s) right given your earlier numbers: dense1.bias_new[0], " \
+        "dense1.bias_new[1]" in out and "not updated" not in out
+
+
 def test_answer_files_may_follow_the_options(capsys):
     code, out, _ = run(["check", LECTURE, "--atol", "1e-4", str(FIXTURE), str(FIXTURE)], capsys)
     assert code == 0 and out.count("score: 89/91") == 2
     with pytest.raises(SystemExit) as info:  # an unknown option there is still an error
         main(["check", LECTURE, "--atol", "1e-4", str(FIXTURE), "--bogus"])
     assert info.value.code == 2
+
+
+def test_rtol_zero_takes_a_decimal_as_the_float_nearest_to_it(tmp_path, capsys):
+    answers = tmp_path / "logits.yaml"
+    answers.write_text("dense1.out: [5.6, -5.3]\n")  # the floats 5.6 and -5.3 are not exact
+    code, out, _ = run(["check", LECTURE, str(answers), "--rtol", "0"], capsys)
+    assert "score: 2/2" in out
 
 
 def test_exact_mode_gives_the_same_verdicts(capsys):

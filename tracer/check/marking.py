@@ -126,7 +126,10 @@ def _mark_cell(qid, index, cell, truth, own: FollowThrough, diagnoser: Diagnoser
     mark.given = cell
     if tolerance.matches(cell, expected):
         mark.verdict = "correct"
-        if (before := _before_update(qid, index, cell, truth, tolerance)) is not None:
+        before = _before_update(qid, index, cell, truth, tolerance)
+        if before is not None and _unchanged(carried, before):  # their own dL/dW was 0
+            mark.verdict, mark.carried = "follows", carried
+        elif before is not None:
             mark.verdict = "wrong"
             mark.diagnosis = Diagnosis(MISTAKES["not_updated"], "the trace", before)
     elif (carried := own.carried_match(qid, index, cell, tolerance)) is not None:
@@ -145,15 +148,22 @@ def _before_update(qid, index, cell: Written, truth, tolerance: Tolerance) -> fl
     if tolerance.overridden or cell.place is None or not qid.endswith("_new"):
         return None
     before = float(truth[qid.removesuffix("_new")][index])
-    if before == float(truth[qid][index]) or cell.value != Fraction(repr(before)) \
+    if _unchanged(float(truth[qid][index]), before) or cell.value != Fraction(repr(before)) \
             or cell.place < _last_place(before):
         return None
     return before
 
 
+def _unchanged(new: float, before: float) -> bool:
+    """No change but float noise (a zero gradient computed as 1e-17): within 1e-9, as a
+    bare 0 matches."""
+    return abs(new - before) <= 1e-9 * max(1.0, abs(before))
+
+
 def _last_place(x: float) -> int:
-    """The power of ten of the last digit of x as it reads (0.5 -> -1, 1 -> 0, 20 -> 1)."""
-    return Decimal(repr(x)).normalize().as_tuple().exponent
+    """The power of ten of the last digit of x as it reads, at most the units (0.5 -> -1,
+    1 -> 0, 20 -> 0)."""
+    return min(0, Decimal(repr(x)).normalize().as_tuple().exponent)
 
 
 def _same(a: float, b: float) -> bool:

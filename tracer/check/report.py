@@ -39,13 +39,13 @@ def number_text(value: float | None, digits: int = 4) -> str:
 
 def expected_text(mark: CellMark, value: float | None = None) -> str:
     """The expected (or a carried) value with 2 more digits than the student wrote (at
-    least 4), or as many more as it takes not to read as the given number (1.000005537
-    beside a given 1)."""
+    least 4), or as many more as it takes not to read as the given number (1.00001 beside
+    a given 1; up to the 17 digits that tell any two floats apart)."""
     value = mark.expected if value is None else value
     written = mark.given.significant_digits if mark.given else None
     digits = max(4, (written or 0) + 2)
     text = number_text(value, digits)
-    while mark.given is not None and digits < 15 and _reads_as(text, float(mark.given)):
+    while mark.given is not None and digits < 17 and _reads_as(text, float(mark.given)):
         digits += 1
         text = number_text(value, digits)
     return text

@@ -45,9 +45,12 @@ def unit(value: float, digits: int) -> Decimal:
 
 
 def answer_and_tolerance(trace, ref: str, digits: int) -> tuple[str, str]:
-    """The answer text (12 significant digits) and the absolute tolerance text."""
+    """The answer text (12 significant digits) and the absolute tolerance text; a whole
+    number (a mask, where a maximum sits) exactly."""
     value = float(trace.numbers(ref))
     qid, _ = parse_cell(ref)
+    if qid.rsplit(".", 1)[-1] in WHOLE_NUMBERS:
+        return str(round(value)), "0"
     scale = float(np.abs(trace.numbers(qid)).max(initial=0.0))
     if value == 0 or abs(value) <= 1e-12 * scale:  # float noise in a true zero
         return "0", _plain(ZERO_TOLERANCE)
