@@ -83,6 +83,17 @@ def test_a_variants_answer_sheet_and_spec_check_to_100(two_runs):
     assert marking.score == 100.0 and marking.out_of > 50
 
 
+def test_a_sheet_made_again_from_a_variants_spec_names_the_variant(two_runs, capsys):
+    spec = two_runs[0] / "3-05.spec.toml"
+    assert main(["sheet", str(spec), "--blank", "forward"]) == 0
+    sheet = capsys.readouterr().out
+    assert '\nvariant: "3-05"\n' in sheet and "# Variant 3-05" in sheet
+    cleared = sheet.replace('variant: "3-05"', "variant: null").replace('student: ""',
+                                                                        "student: null")
+    marking = Checker(load_spec(spec)).check(parse_answers(cleared, "yaml"))
+    assert marking.counts["malformed"] == 0  # labels left blank are no answers
+
+
 def test_a_sheet_checked_against_another_variants_spec_is_refused(two_runs, capsys):
     out = two_runs[0]
     code = main(["check", str(out / "3-04.spec.toml"), str(out / "3-05.answers.yaml"), "-q"])

@@ -201,15 +201,15 @@ def test_a_quiz_of_too_many_cells_or_too_much_feedback_is_refused(capsys):
     assert main(quiz + ["--blank", "forward"]) == 2
     assert main(quiz + ["--blank", "pool1.out"]) == 2
     err = capsys.readouterr().err.splitlines()
-    assert err[0] == ("cnntrace: error: --blank: forward selects 3104 cells, more than the 500 "
+    assert err[0] == ("cnntrace: error: --blank: forward selects 2600 cells, more than the 500 "
                       "questions a quiz can usefully ask; name ids or cells instead, such as "
                       "dense1.out or conv1.out[0,0,0]")
     assert len(err) == 2 and re.fullmatch(
-        r"cnntrace: error: --feedback: the worked example \(\d+ kB\) as feedback to each of 256 "
+        r"cnntrace: error: --feedback: the worked example \(\d+ kB\) as feedback to each of 264 "
         r"questions would make \d+ MB; pass --feedback none or ask fewer cells with --blank",
         err[1])
     assert main(quiz + ["--blank", "pool1.out", "--feedback", "none"]) == 0
-    assert len(numerical(capsys.readouterr().out)) == 256
+    assert len(numerical(capsys.readouterr().out)) == 256 + 8  # and 4 maxima: row, col
     assert main(quiz + ["--blank", "conv1.out"]) == 2  # never suggests the id just given
     assert capsys.readouterr().err.endswith("name ids or cells instead, such as "
                                             "conv1.out[0,0,0]\n")

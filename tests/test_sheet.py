@@ -98,7 +98,8 @@ def test_cells_with_commas_in_blank_lists(lecture):
     assert html.count('class="blank"') >= 2
     assert 'data-ref="conv1.out[0,1,0]"' in html and 'data-ref="conv1.out[0,0,0]"' not in html
     assert blank_cells(trace, "pool1.out[0,0,0],conv1.out[0,1,0]") == \
-        ["conv1.out[0,1,0]", "pool1.out[0,0,0]"]
+        ["conv1.out[0,1,0]", "pool1.out[0,0,0]",  # and where that window's maximum sits
+         "pool1.argmax[0,0,0,0]", "pool1.argmax[0,0,0,1]"]
 
 
 def test_sheet_command_prints_the_sheet_and_check_accepts_it(tmp_path, capsys):
@@ -123,3 +124,27 @@ def test_a_cell_may_be_named_squeezed_as_check_reads_it(capsys):
     assert "'conv1.out[1]' has 1 index; conv1.out of shape (1, 2, 2) takes 3 (or 2," in err
     assert main(["sheet", "--example", "lecture", "--blank", "conv1.out[2,0]"]) == 2
     assert "'conv1.out[2,0]' is outside conv1.out of shape (1, 2, 2)" in capsys.readouterr().err
+
+
+def test_the_sheet_asks_where_each_blanked_maximum_sits_and_ties_where_the_sheet_shows_them():
+    """The worksheet blanks the row and column of each blanked window's maximum, and the
+    tie count only for a tied window: the answer sheet asks exactly those."""
+    data = preset_free_lecture()
+    data["inputs"] = [data.pop("input"), [[5] * 4] * 4]  # sample 1: every window ties
+    data["targets"] = [data.pop("target"), 1]
+    trace = run_pass(from_dict(data))
+    cells = blank_cells(trace, "forward")
+    assert {"pool1.argmax[0,0,0,0,0]", "pool1.argmax[0,0,0,0,1]", "pool1.argmax[1,0,0,0,0]",
+            "pool1.argmax[1,0,0,0,1]", "pool1.ties[1,0,0,0]"} <= set(cells)
+    assert "pool1.ties[0,0,0,0]" not in cells  # no tie there, so no box
+    assert set(blank_cells(trace, "pool1.out")) == {
+        "pool1.out[0,0,0,0]", "pool1.out[1,0,0,0]", "pool1.argmax[0,0,0,0,0]",
+        "pool1.argmax[0,0,0,0,1]", "pool1.argmax[1,0,0,0,0]", "pool1.argmax[1,0,0,0,1]",
+        "pool1.ties[1,0,0,0]"}
+
+
+def preset_free_lecture() -> dict:
+    import tomllib
+
+    from tracer.spec import EXAMPLES_DIR
+    return tomllib.loads((EXAMPLES_DIR / "lecture.toml").read_text(encoding="utf-8"))

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .present.blanks import LEVELS, select_hidden, split_selection
+from .present.blanks import LEVELS, POSITIONS, hides, select_hidden, split_selection
 from .trace import parse_cell
 
 SUFFIXES = {  # what each kind of quantity is, for the comment above its entry
@@ -97,19 +97,26 @@ def blanks(trace, blank: str | None, refs: list[str] | None = None) -> list[Blan
     entries = []
     for token in hidden:
         qid, index = parse_cell(token)
+        if qid.endswith(POSITIONS) and token not in named:
+            continue  # asked where the worksheet has its boxes (below)
         first = position.get(token if index is not None else qid)
         if first is None and token not in named:
             continue  # a quantity the worksheet never shows (e.g. pool1.argmax)
         rank = (0, first, 0) if first is not None else (1, order[qid], 0)
         entries.append((rank, Blank(qid, index, trace.quantity(qid).shape)))
+    for ref, first in position.items():  # where a blanked maximum sits, how many tie
+        qid, index = parse_cell(ref)
+        if index is not None and qid.endswith(POSITIONS) and hides(hidden, ref):
+            entries.append(((0, first, 0), Blank(qid, index, trace.quantity(qid).shape)))
     entries.sort(key=lambda item: (item[0], item[1].index or ()))
     return _without_covered([e for _, e in entries])
 
 
 def _without_covered(entries: list[Blank]) -> list[Blank]:
-    """A cell whose whole quantity is listed too is not listed twice."""
+    """Each cell once: not again on its own when its whole quantity is listed."""
     whole = {e.qid for e in entries if e.index is None}
-    return [e for e in entries if e.index is None or e.qid not in whole]
+    kept = {e.key: e for e in entries if e.index is None or e.qid not in whole}
+    return list(kept.values())
 
 
 def blank_cells(trace, blank: str | None, refs: list[str] | None = None) -> list[str]:

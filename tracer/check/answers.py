@@ -228,6 +228,8 @@ def parse_answers(text: str, fmt: str, source: str = "<answers>") -> AnswerFile:
                               f"(e.g. {EXAMPLE}), got {describe(data)}")
     answers = AnswerFile(source)
     for key, value in data:
+        if key in (STUDENT, VARIANT) and value is None:
+            continue  # a label left blank
         if key == STUDENT and isinstance(value, str):
             answers.students.append(value)
         elif key == VARIANT and isinstance(value, (str, int)) and answers.variant is None:

@@ -36,8 +36,10 @@ def run(args) -> int:
     from ..network import run_pass
     from ..render.moodle import moodle_xml
 
-    trace = run_pass(load_spec_argument(args), "exact" if args.exact else "float")
+    spec = load_spec_argument(args)
+    trace = run_pass(spec, "exact" if args.exact else "float")
+    variant = args.variant or spec.variant or None  # a batch variant's spec names it
     sys.stdout.write(moodle_xml(trace, args.blank, digits=args.digits, lang=args.lang,
-                                category=args.category, variant=args.variant,
+                                category=args.category, variant=variant,
                                 feedback=args.feedback))
     return 0

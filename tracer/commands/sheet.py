@@ -15,7 +15,8 @@ def register(commands) -> None:
     parser.add_argument("--blank", default="all", metavar="IDS",
                         help="what the worksheet leaves blank: forward, backward, update, "
                              "all (default), or ids/cells such as conv1.out,pool1.out[0,0,0]")
-    parser.add_argument("--variant", metavar="ID", help="a variant id for the header")
+    parser.add_argument("--variant", metavar="ID", help="a variant id for the header (default: "
+                        "the spec's own)")
     parser.set_defaults(run=run)
 
 
@@ -26,5 +27,6 @@ def run(args) -> int:
     spec = load_spec_argument(args)
     name = describe_spec_argument(args)
     trace = run_pass(spec, "float", after=True)
-    sys.stdout.write(sheet_text(trace, args.blank, variant=args.variant, spec_name=name))
+    variant = args.variant or spec.variant or None  # a batch variant's spec names it
+    sys.stdout.write(sheet_text(trace, args.blank, variant=variant, spec_name=name))
     return 0

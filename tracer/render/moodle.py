@@ -23,7 +23,7 @@ from xml.sax.saxutils import escape
 import numpy as np
 
 from ..errors import CnnTraceError
-from ..present.blanks import select_hidden
+from ..present.blanks import POSITIONS, select_hidden
 from ..present.handout import build_document
 from ..sheet import blank_cells
 from ..trace import parse_cell
@@ -81,7 +81,8 @@ def moodle_xml(trace, blank: str | None, *, digits: int = 4, lang: str = "en",
                             "all, or ids/cells such as conv1.out")
     if len(cells) > MAX_QUESTIONS:
         sizes = Counter(parse_cell(ref)[0] for ref in cells)
-        fitting = [q for q in sizes if 1 < sizes[q] <= MAX_QUESTIONS]
+        fitting = [q for q in sizes if 1 < sizes[q] <= MAX_QUESTIONS
+                   and not q.endswith(POSITIONS)]  # named whole, they are far more
         example = f"{min(fitting, key=sizes.get)} or " if fitting else ""
         raise CnnTraceError(
             f"--blank: {blank} selects {len(cells)} cells, more than the {MAX_QUESTIONS} "
