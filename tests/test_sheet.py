@@ -119,6 +119,7 @@ def test_a_cell_may_be_named_squeezed_as_check_reads_it(capsys):
     number of indices says how many it takes, not that the cell is outside."""
     trace = run_pass(load_example("lecture"))
     assert blank_cells(trace, "conv1.out[1,0]") == ["conv1.out[0,1,0]"]
+    assert blank_cells(trace, "pool1.out[0,0]")[0] == "pool1.out[0,0,0]"  # as the sheet's 1x1
     assert main(["sheet", "--example", "lecture", "--blank", "conv1.out[1]"]) == 2
     err = capsys.readouterr().err
     assert "'conv1.out[1]' has 1 index; conv1.out of shape (1, 2, 2) takes 3 (or 2," in err

@@ -162,11 +162,18 @@ def parse_cell(key: str) -> tuple[str, tuple | None]:
 
 
 def full_index(index: tuple, shape: tuple) -> tuple | None:
-    """The full index of a cell given in full or with the axes of length 1 left out, as a
-    squeezed tensor is written: (1, 0) -> (0, 1, 0) in shape (1, 2, 2). None when the
-    count fits neither (the range is not checked)."""
+    """The full index of a cell given in full, with the axes of length 1 left out, as a
+    squeezed tensor is written: (1, 0) -> (0, 1, 0) in shape (1, 2, 2), or in the shape
+    an answer sheet writes (leading axes of length 1 dropped down to a matrix): (0, 0) ->
+    (0, 0, 0) in shape (1, 1, 1). None when the count fits none (the range is not
+    checked)."""
     if len(index) == len(shape):
         return tuple(index)
+    leading = 0
+    while len(shape) - leading > 2 and shape[leading] == 1:
+        leading += 1
+    if leading and len(index) == len(shape) - leading:
+        return (0,) * leading + tuple(index)
     kept = [axis for axis, size in enumerate(shape) if size != 1]
     if len(index) != len(kept):
         return None
