@@ -96,6 +96,10 @@ def test_a_sheet_made_again_from_a_variants_spec_names_the_variant(two_runs, cap
 
 def test_a_sheet_checked_against_another_variants_spec_is_refused(two_runs, capsys):
     out = two_runs[0]
+    assert main(["sheet", str(out / "3-05.spec.toml"), "--variant", "Group A"]) == 2
+    assert "--variant: the spec is variant 3-05" in capsys.readouterr().err
+    spaced = (out / "3-05.answers.yaml").read_text().replace('"3-05"', '" 3-05 "')
+    assert Checker(load_spec(out / "3-05.spec.toml")).check(parse_answers(spaced, "yaml"))
     code = main(["check", str(out / "3-04.spec.toml"), str(out / "3-05.answers.yaml"), "-q"])
     assert code == 2
     assert ("3-05.answers.yaml: an answer sheet for variant 3-05, but the spec is variant "

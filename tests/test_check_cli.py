@@ -166,6 +166,12 @@ def test_an_unchanged_parameter_is_not_flagged_when_the_step_is_float_noise_or_t
     code, out, _ = run(["check", LECTURE, str(own)], capsys)
     assert "follow-through: 2 cell(s) right given your earlier numbers: dense1.bias_new[0], " \
         "dense1.bias_new[1]" in out and "not updated" not in out
+    coarse = tmp_path / "coarse.yaml"  # 0.000 is right for -0.000203: W must still move
+    coarse.write_text("dense1.grad_weight: [[0.000, 0.000]]\ndense1.weight_new: [[0.5, -0.5]]\n")
+    code, out, _ = run(["check", LECTURE, str(coarse)], capsys)
+    assert "score: 2/4" in out and "not updated" in out
+    code, out, _ = run(["check", str(spec), str(answers), "--rtol", "0.01"], capsys)
+    assert "score: 9/9" in out  # a bare 0 for a zero computed as 1e-17, with --rtol too
 
 
 def test_answer_files_may_follow_the_options(capsys):

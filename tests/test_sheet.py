@@ -138,6 +138,7 @@ def test_the_sheet_asks_where_each_blanked_maximum_sits_and_ties_where_the_sheet
     assert {"pool1.argmax[0,0,0,0,0]", "pool1.argmax[0,0,0,0,1]", "pool1.argmax[1,0,0,0,0]",
             "pool1.argmax[1,0,0,0,1]", "pool1.ties[1,0,0,0]"} <= set(cells)
     assert "pool1.ties[0,0,0,0]" not in cells  # no tie there, so no box
+    assert blank_cells(trace, "pool1.ties") == ["pool1.ties[1,0,0,0]"]  # named, still boxes
     assert set(blank_cells(trace, "pool1.out")) == {
         "pool1.out[0,0,0,0]", "pool1.out[1,0,0,0]", "pool1.argmax[0,0,0,0,0]",
         "pool1.argmax[0,0,0,0,1]", "pool1.argmax[1,0,0,0,0]", "pool1.argmax[1,0,0,0,1]",

@@ -81,9 +81,10 @@ def blanks(trace, blank: str | None, refs: list[str] | None = None) -> list[Blan
     """The entries of the answer sheet for ``--blank`` (levels, ids, cells).
 
     A level (forward, backward, update, all) contributes the quantities the worksheet
-    shows as blank boxes; an id or cell named explicitly is always listed. Order: as
-    the worksheet shows them (the pass in the lecture's order), then the rest in pass
-    order.
+    shows as blank boxes; an id or cell named explicitly is always listed, except where a
+    pool window's maximum sits and how many tie: those exactly where the worksheet has
+    their boxes. Order: as the worksheet shows them (the pass in the lecture's order),
+    then the rest in pass order.
     """
     hidden = select_hidden(trace, blank)
     named = select_hidden(trace, ",".join(t for t in split_selection(blank or "")
@@ -97,7 +98,7 @@ def blanks(trace, blank: str | None, refs: list[str] | None = None) -> list[Blan
     entries = []
     for token in hidden:
         qid, index = parse_cell(token)
-        if qid.endswith(POSITIONS) and token not in named:
+        if qid.endswith(POSITIONS):
             continue  # asked where the worksheet has its boxes (below)
         first = position.get(token if index is not None else qid)
         if first is None and token not in named:

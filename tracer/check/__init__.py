@@ -44,11 +44,12 @@ class Checker:
     def check(self, answers: AnswerFile) -> Marking:
         """Verdicts for one parsed answer file (AnswerFileError for a sheet of another
         variant of a class batch than the spec's)."""
-        variant = self.spec.variant
-        if answers.variant and variant and answers.variant != variant:
-            raise AnswerFileError(f"{answers.path}: an answer sheet for variant "
-                                  f"{answers.variant}, but the spec is variant {variant}; "
-                                  f"check it against variant {answers.variant}'s spec")
+        variant, given = (" ".join(str(v or "").split())
+                          for v in (self.spec.variant, answers.variant))
+        if given and variant and given != variant:
+            raise AnswerFileError(f"{answers.path}: an answer sheet for variant {given}, but "
+                                  f"the spec is variant {variant}; check it against variant "
+                                  f"{given}'s spec")
         self.model.memo.clear()
         sheet = read_sheet(answers, self.shapes)
         return mark_sheet(self.model, sheet, self.truth, self.tolerance)

@@ -106,14 +106,14 @@ def mark_sheet(model: PassModel, sheet: Sheet, truth: dict, tolerance: Tolerance
     for qid in sheet.cells:
         for index in sheet.asked(qid):
             marking.marks.append(_mark_cell(qid, index, sheet.cells[qid][index],
-                                            truth, own, diagnoser, tolerance))
+                                            truth, own, diagnoser, tolerance, sheet))
     for problem in sheet.problems:
         marking.marks.append(CellMark(problem.key, None, "malformed", reason=problem.reason))
     return marking
 
 
 def _mark_cell(qid, index, cell, truth, own: FollowThrough, diagnoser: Diagnoser,
-               tolerance: Tolerance) -> CellMark:
+               tolerance: Tolerance, sheet: Sheet) -> CellMark:
     expected = float(truth[qid][index])
     carried = float(own.written.carried[qid][index])
     mark = CellMark(qid, index, "missing", expected=expected,
@@ -127,8 +127,9 @@ def _mark_cell(qid, index, cell, truth, own: FollowThrough, diagnoser: Diagnoser
     if tolerance.matches(cell, expected):
         mark.verdict = "correct"
         before = _before_update(qid, index, cell, truth, tolerance)
-        if before is not None and _unchanged(carried, before):  # their own dL/dW was 0
-            mark.verdict, mark.carried = "follows", carried
+        if before is not None and _unchanged(carried, before) \
+                and _gradient_slipped(qid, index, sheet, truth, tolerance):
+            mark.verdict, mark.carried = "follows", carried  # their own dL/dW was a wrong 0
         elif before is not None:
             mark.verdict = "wrong"
             mark.diagnosis = Diagnosis(MISTAKES["not_updated"], "the trace", before)
@@ -152,6 +153,16 @@ def _before_update(qid, index, cell: Written, truth, tolerance: Tolerance) -> fl
             or cell.place < _last_place(before):
         return None
     return before
+
+
+def _gradient_slipped(qid, index, sheet: Sheet, truth, tolerance: Tolerance) -> bool:
+    """Whether the student wrote this parameter's gradient and it is wrong (a 0 that
+    leaves W as it was; "0.000" for -0.000203 is right, so W must then show the step)."""
+    layer, name = qid.rsplit(".", 1)
+    grad = f"{layer}.grad_{name.removesuffix('_new')}"
+    written = sheet.cells.get(grad)
+    cell = written[index] if written is not None else None
+    return isinstance(cell, Written) and not tolerance.matches(cell, float(truth[grad][index]))
 
 
 def _unchanged(new: float, before: float) -> bool:

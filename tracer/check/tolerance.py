@@ -93,8 +93,10 @@ def _clear_case(w: float, t: float, unit: float) -> bool | None:
 def within_absolute_relative(written: Written, true: float, atol: float, rtol: float) -> bool:
     """|w - t| <= atol + rtol |t| (in exact arithmetic on the written value), up to the
     float truth's own rounding (1e-12 |t|): with --rtol 0, 5.6 is right for the float
-    nearest to 5.6."""
+    nearest to 5.6; a bare "0" for |t| <= 1e-9, as without them."""
     t = Fraction(true)
+    if written.bare_zero and abs(t) <= ZERO:  # a true 0 computed as float noise
+        return True
     return abs(written.value - t) <= Fraction(atol) + (Fraction(rtol) + FLOAT_SLACK) * abs(t)
 
 

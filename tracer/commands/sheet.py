@@ -27,6 +27,11 @@ def run(args) -> int:
     spec = load_spec_argument(args)
     name = describe_spec_argument(args)
     trace = run_pass(spec, "float", after=True)
+    if args.variant and spec.variant and args.variant != spec.variant:
+        from ..errors import CnnTraceError
+        raise CnnTraceError(f"--variant: the spec is variant {spec.variant}, which its "
+                            "sheets name (check refuses a sheet of another variant); leave "
+                            "out --variant")
     variant = args.variant or spec.variant or None  # a batch variant's spec names it
     sys.stdout.write(sheet_text(trace, args.blank, variant=variant, spec_name=name))
     return 0
