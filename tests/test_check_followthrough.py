@@ -136,3 +136,20 @@ def test_every_cell_after_one_slip_earns_credit_when_digits_are_kept(spec, slip,
     assert marking.points == marking.out_of - 1, \
         [(m.label, m.given.text, m.carried) for m in marking.marks if m.label != label
          and m.verdict not in ("correct", "follows")]
+
+
+def test_the_gradient_follows_the_students_own_maximum():
+    """A 2x2 window whose maximum 7 sits twice, at (0, 1) and (1, 0): the convention
+    routes dL/dP to the first. A student who records (1, 0) and routes it there slips once
+    (the argmax) and earns follow-through credit for the routed gradient."""
+    spec = from_dict({"input": [[1, 7], [7, 2]], "target": 0, "learning_rate": 0.1,
+                      "layers": [{"type": "maxpool2d", "size": 2}, {"type": "flatten"},
+                                 {"type": "dense", "weight": [[1, -1]], "bias": [0, 0]},
+                                 {"type": "softmax"}]})
+    checker = Checker(spec)
+    dp = float(checker.truth["pool1.grad"].ravel()[0])
+    answers = f"pool1.argmax: [1, 0]\ninput.grad: [[0, 0], [{dp:.4g}, 0]]\n"
+    marks = marks_by_label(checker.check(parse_answers(answers, "yaml")))
+    assert marks["pool1.argmax[0,0,0,0]"].verdict == "wrong"  # the first maximum is (0, 1)
+    assert marks["input.grad[0,1,0]"].verdict == "follows"
+    assert marks["input.grad[0,0,1]"].verdict == "follows"  # 0 where the student routed none

@@ -189,15 +189,34 @@ class PassModel:
         name, source = layer.name, info["input"]
         grad_in = source.replace(".out", ".grad")
 
+        routed = layer.type == "maxpool2d"  # to the maximum the values say (a student's own)
+
         def compute(values, tweak):
             live = self.live(layer, values, tweak)
             _, _, saved = live.forward(self.batch(values[source]), FLOAT)
+            if routed and live.ties == "first":
+                saved = self._routed_to(live, saved, values[f"{name}.argmax"])
             back, recs = live.backward(self.batch(values[f"{name}.grad"]), saved, FLOAT)
             return {grad_in: self.unbatch(back), **{f"{name}.{k}": v for k, v in recs.items()}}
 
         self._add(f"{name} backward", "backward", layer,
-                  [f"{name}.grad", source] + [f"{name}.{p}" for p in layer.param_names],
+                  [f"{name}.grad", source] + [f"{name}.{p}" for p in layer.param_names]
+                  + ([f"{name}.argmax"] if routed else []),
                   [grad_in] + [f"{name}.grad_{p}" for p in layer.param_names], compute)
+
+    def _routed_to(self, pool, saved, argmax):
+        """The pool's saved routing with each window's maximum where ``argmax`` (row, col
+        in the input) puts it, where that cell is in the window: k = (r - i S) F + (c - j S)."""
+        x_shape, first, is_max = saved
+        f, s = pool.size, pool.stride
+        cells = self.batch(np.asarray(argmax, dtype=np.float64))
+        ho, wo = first.shape[-2:]
+        rows = cells[..., 0] - (np.arange(ho) * s)[:, None]
+        cols = cells[..., 1] - np.arange(wo) * s
+        inside = (rows >= 0) & (rows < f) & (cols >= 0) & (cols < f) & (rows % 1 == 0) \
+            & (cols % 1 == 0)
+        given = np.where(inside, rows * f + cols, first).astype(first.dtype)
+        return x_shape, given, is_max
 
     def _update_step(self, param):
         def compute(values, tweak):
