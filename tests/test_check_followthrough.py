@@ -151,5 +151,6 @@ def test_the_gradient_follows_the_students_own_maximum():
     answers = f"pool1.argmax: [1, 0]\ninput.grad: [[0, 0], [{dp:.4g}, 0]]\n"
     marks = marks_by_label(checker.check(parse_answers(answers, "yaml")))
     assert marks["pool1.argmax[0,0,0,0]"].verdict == "wrong"  # the first maximum is (0, 1)
+    assert marks["pool1.argmax[0,0,0,0]"].diagnosis.mistake.name == "other_tied_maximum"
     assert marks["input.grad[0,1,0]"].verdict == "follows"
     assert marks["input.grad[0,0,1]"].verdict == "follows"  # 0 where the student routed none

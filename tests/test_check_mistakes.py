@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from check_support import rich_spec
 
-from tracer import load_example, run_pass
+from tracer import from_dict, load_example, run_pass
 from tracer.check import mistakes as m
 from tracer.check.steps import PassModel
 
@@ -93,6 +93,17 @@ def test_kernel_flipped_gives_dl_dx_with_the_turned_kernel(rich):
         for j in range(4):  # dX[i+h, j+w] += dZ[i, j] K'[h, w]; K' = [[0, 0], [0, 1]]
             flipped[:, i + 1, j + 1] += dz[:, i, j]
     assert _one(rich.make(m.kernel_flipped, "input.grad"))[:, 0] == pytest.approx(flipped)
+
+
+def test_other_tied_maximum():
+    """A window with 7 at (0, 1) and at (1, 0): the last tie is (1, 0), the first (0, 1)."""
+    case = Case(from_dict({"input": [[1, 7], [7, 2]], "target": 0,
+                           "layers": [{"type": "maxpool2d", "size": 2}, {"type": "flatten"},
+                                      {"type": "dense", "weight": [[1, -1]], "bias": [0, 0]},
+                                      {"type": "softmax"}]}))
+    assert _one(case.make(m.other_tied_maximum, "pool1.argmax")).tolist() == [[[[1, 0]]]]
+    assert case.truth["pool1.argmax"].tolist() == [[[[0, 1]]]]
+    assert case.make(m.other_tied_maximum, "pool1.out") == []
 
 
 def test_window_misplaced(lecture):
@@ -203,5 +214,5 @@ def test_rounding_too_early(lecture):
 
 
 def test_catalogue_names_are_unique_and_titled():
-    assert len(m.MISTAKES) == len(m.CATALOGUE) == 17
+    assert len(m.MISTAKES) == len(m.CATALOGUE) == 18
     assert all(mistake.title and mistake.make.__doc__ for mistake in m.CATALOGUE)

@@ -15,6 +15,8 @@ from typing import Callable
 
 import numpy as np
 
+from ..layers.base import windows
+from ..numeric import FLOAT
 from .steps import PassModel, Step, Values
 from .walk import carry, rounded
 
@@ -112,6 +114,22 @@ def shifted_step(step: Step, values: Values, source: str, rows: int, cols: int) 
     high = step.run(_with(values, source, shifted(x, rows, cols, big)))
     low = step.run(_with(values, source, shifted(x, rows, cols, -big)))
     return {q: np.where(high[q] == low[q], high[q], np.nan) for q in high}
+
+
+def other_tied_maximum(step, values, model):
+    """Where a window's maximum sits, recorded at the last of its tied maxima (row by
+    row), not the first."""
+    if not _is(step, "forward", "maxpool2d"):
+        return []
+    f, s = step.layer.size, step.layer.stride
+    grid = windows(np.ascontiguousarray(model.batch(values[step.inputs[0]])), f, f, s)
+    n, c, _, _, ho, wo = grid.shape  # (N, C, F, F, Ho, Wo)
+    cand = np.ascontiguousarray(grid.reshape(n, c, f * f, ho, wo).transpose(2, 0, 1, 3, 4))
+    _, is_max = FLOAT.maxima(cand)
+    last = f * f - 1 - np.argmax(is_max[::-1], axis=0)  # (N, C, Ho, Wo)
+    rows = last // f + (np.arange(ho) * s)[:, None]
+    cols = last % f + np.arange(wo) * s
+    return [{f"{step.layer.name}.argmax": model.unbatch(np.stack([rows, cols], -1))}]
 
 
 def window_misplaced(step, values, model):
@@ -221,6 +239,8 @@ CATALOGUE = (
     Mistake("bias_forgotten", "bias forgotten", bias_forgotten),
     Mistake("bias_added_twice", "bias added twice", bias_added_twice),
     Mistake("kernel_flipped", "kernel flipped (true convolution)", kernel_flipped),
+    Mistake("other_tied_maximum", "another of the tied maxima (not the first)",
+            other_tied_maximum),
     Mistake("window_misplaced", "window misplaced by one row/column", window_misplaced),
     Mistake("gradient_to_every_tied_max", "gradient routed to every tied max",
             gradient_to_every_tied_max),
