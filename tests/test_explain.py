@@ -291,7 +291,7 @@ def test_explain_writes_html_and_pdf_worksheets(tmp_path, capsys):
     (["conv", "--input", A, "--kernel", "[[1]]", "--grad-out", "[[1,2,3]]"],
      "explain conv: --grad-out: expected the shape"),
     (["conv", "--input", "[[1,2],[3,4", "--kernel", K], "--input: not a matrix"),
-    (["maxpool", "--input", A, "--stride", "0"], "--stride: expected a positive whole number"),
+    (["maxpool", "--input", A, "--stride", "0"], "--stride: expected a whole number >= 1, got 0"),
     (["cross-entropy", "--probs", "[0.2, 0.7, 0.2]", "--target", "1"], "sum to 1"),
     (["cross-entropy", "--probs", "[0.3, 0.7]", "--target", "2"], "out of range"),
     (["onehot", "--labels", "a,b", "--label", "c"], "is not one of"),

@@ -2,28 +2,9 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 
-from . import check_blank_mode, digits
-
-
-def _whole(text: str, least: int, what: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < least:
-        raise argparse.ArgumentTypeError(f"expected a {what} whole number, got {value}")
-    return value
-
-
-def positive(text: str) -> int:
-    return _whole(text, 1, "positive")
-
-
-def not_negative(text: str) -> int:
-    return _whole(text, 0, "non-negative")
+from . import check_blank_mode, count, digits, positive_count
 
 
 def _common(parser) -> None:
@@ -44,12 +25,12 @@ OPS = {
     "conv": ("convolution of a matrix with a kernel", [
         ("--input", dict(required=True, metavar="MATRIX")),
         ("--kernel", dict(required=True, metavar="MATRIX")),
-        ("--stride", dict(type=positive, default=1)), ("--padding", dict(type=not_negative,
+        ("--stride", dict(type=positive_count, default=1)), ("--padding", dict(type=count,
                                                                          default=0)),
         ("--bias", dict(default=None, metavar="B")), ("--grad-out", dict(metavar="MATRIX"))]),
     "maxpool": ("max pooling", [
         ("--input", dict(required=True, metavar="MATRIX")),
-        ("--size", dict(type=positive, default=2)), ("--stride", dict(type=positive)),
+        ("--size", dict(type=positive_count, default=2)), ("--stride", dict(type=positive_count)),
         ("--grad-out", dict(metavar="MATRIX"))]),
     "relu": ("ReLU", [("--input", dict(required=True, metavar="MATRIX")),
                       ("--grad-out", dict(metavar="MATRIX"))]),
@@ -67,10 +48,10 @@ OPS = {
     "onehot": ("one-hot encoding", [("--labels", dict(required=True, metavar="A,B,C")),
                                     ("--label", dict(required=True))]),
     "output-size": ("the output size of a convolution or pooling", [
-        ("--size", dict(type=positive, required=True)),
-        ("--kernel", dict(type=positive, required=True)),
-        ("--stride", dict(type=positive, default=1)),
-        ("--padding", dict(type=not_negative, default=0)),
+        ("--size", dict(type=positive_count, required=True)),
+        ("--kernel", dict(type=positive_count, required=True)),
+        ("--stride", dict(type=positive_count, default=1)),
+        ("--padding", dict(type=count, default=0)),
         ("--pool", dict(action="store_true"))]),
 }
 
