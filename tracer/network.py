@@ -400,7 +400,8 @@ def _loss_after(spec: Spec, net: Network, new_params: dict):
 def _exact_or_approx_loss(net: Network):
     """The loss in exact arithmetic or, when the step pushed an e^x beyond exact mode's
     range (|x| > 10^7, say a learning rate of 10 on inputs in the thousands), in 60-digit
-    mpmath numbers: the loss after the update is only ever shown to 60 digits."""
+    mpmath numbers: the loss after the update is only ever shown to 60 digits. (It sets
+    the layers' parameters; :func:`_loss_after` puts the network's own back.)"""
     from dataclasses import replace
 
     from .numeric_exact import APPROX, ExactRangeError
@@ -409,15 +410,11 @@ def _exact_or_approx_loss(net: Network):
     except ExactRangeError:
         pass
     to_approx = np.frompyfunc(APPROX.scalar, 1, 1)
-    old = {(layer, p): getattr(layer, p) for layer in net.layers for p in layer.param_names}
-    try:
-        for (layer, p), value in old.items():
-            setattr(layer, p, to_approx(value))
-        return loss(replace(net, nx=APPROX, inputs=to_approx(net.inputs),
-                            targets=to_approx(net.targets)))
-    finally:
-        for (layer, p), value in old.items():
-            setattr(layer, p, value)
+    for layer in net.layers:
+        for p in layer.param_names:
+            setattr(layer, p, to_approx(getattr(layer, p)))
+    return loss(replace(net, nx=APPROX, inputs=to_approx(net.inputs),
+                        targets=to_approx(net.targets)))
 
 
 def _conventions(spec: Spec, net: Network) -> dict:
