@@ -154,6 +154,40 @@ def test_refuses_a_users_file_before_any_work_and_replaces_its_own(tmp_path, cap
     assert main(argv) == 0  # its own files (YAML, TOML and CSV too) are replaced
 
 
+@pytest.mark.parametrize("name", ["0-01.answers.yaml", "0-02.spec.toml"])
+def test_a_filled_answer_sheet_or_edited_spec_is_never_replaced_silently(tmp_path, capsys,
+                                                                         name):
+    """The student filled the sheet in (its cnntrace header kept), or the teacher edited
+    the spec as its header invites: running the batch again refuses before any work."""
+    argv = ["batch", "--count", "2", "--html", "--no-pdf", "--out", str(tmp_path), "-q"]
+    assert main(argv) == 0
+    edited = tmp_path / name
+    edited.write_text(edited.read_text(encoding="utf-8").replace(": null", ": 7", 1)
+                      + "# mine\n", encoding="utf-8")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    assert main(argv) == 2
+    assert f"{name}: was changed since cnntrace wrote it" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    assert main(argv + ["--force"]) == 0
+    assert b"# mine" not in edited.read_bytes()
+    assert main(argv) == 0  # unchanged since this run: its own again
+
+
+def test_an_index_without_checksums_protects_its_sheets(tmp_path, capsys):
+    """An index.json written before the sha256 were kept (or with them removed)."""
+    argv = ["batch", "--count", "2", "--html", "--no-pdf", "--out", str(tmp_path), "-q"]
+    assert main(argv) == 0
+    index = json.loads((tmp_path / "index.json").read_text(encoding="utf-8"))
+    assert all(set(v["sha256"]) == {v["files"]["answers"], v["files"]["spec"]}
+               for v in index["variants"])
+    for v in index["variants"]:
+        del v["sha256"]
+    (tmp_path / "index.json").write_text(json.dumps(index), encoding="utf-8")
+    assert main(argv) == 2
+    assert "answers.yaml: already exists and was not written by cnntrace" in \
+        capsys.readouterr().err
+
+
 def test_another_batch_in_the_folder_is_not_dropped_from_the_index(tmp_path, capsys):
     argv = ["batch", "--count", "2", "--html", "--no-pdf", "--out", str(tmp_path), "-q"]
     assert main(argv) == 0

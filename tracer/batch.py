@@ -18,6 +18,7 @@ and the same HTML.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import os
@@ -39,6 +40,7 @@ SUFFIXES = {"worksheet_pdf": "worksheet.pdf", "key_pdf": "key.pdf",
             "worksheet_html": "worksheet.html", "key_html": "key.html",
             "answers": "answers.yaml", "spec": "spec.toml"}
 INDEX_FILES = ("index.csv", "index.html", "index.json")
+EDITABLE = ("answers", "spec")  # no generator mark inside: the index keeps their sha256
 
 
 @dataclass
@@ -50,6 +52,7 @@ class Variant:
     seed: int
     spec: dict | None = None  # generator output; None when generation failed
     files: dict[str, str] = field(default_factory=dict)  # kind -> file name
+    digests: dict[str, str] = field(default_factory=dict)  # editable file name -> sha256
     error: str | None = None
 
     @property
@@ -119,11 +122,13 @@ def _targets(variants, settings: Settings) -> list[Path]:
 
 
 def check_targets(paths: list[Path], out_dir: Path, overwrite: bool) -> None:
-    """Refuse (before any work) to replace files cnntrace did not write. Files listed
-    in the folder's earlier index.json (a cnntrace batch) count as cnntrace's."""
+    """Refuse (before any work) to replace files cnntrace did not write, or wrote and
+    someone edited since (a filled answer sheet, a spec "edit it freely" invited): the
+    folder's earlier index.json lists its batch's files with the sha256 of each
+    answer sheet and spec."""
     check_folder(out_dir)
-    ours = _previous_files(out_dir)
-    left_out = sorted(name for name in ours - {p.name for p in paths}
+    listed, digests = _previous_files(out_dir)
+    left_out = sorted(name for name in listed - {p.name for p in paths}
                       if (out_dir / name).exists())
     if left_out and not overwrite:  # a new index would lose track of them
         raise OutputError(f"{out_dir}: holds another cnntrace batch ({len(left_out)} files "
@@ -133,23 +138,39 @@ def check_targets(paths: list[Path], out_dir: Path, overwrite: bool) -> None:
         if path.is_symlink() or (path.exists() and not (path.is_file() or path.is_dir())):
             check_target(path, overwrite=True)  # a link or device is never replaced (a
             # folder fails only its own variant, as any variant's error does)
-        if overwrite or not path.exists() or path.name in ours:
+        if overwrite or not path.exists():
             continue
-        if not (path.is_file() and is_generated(path)):
+        if path.name in digests:
+            if _sha256(path.read_bytes()) != digests[path.name]:
+                raise OutputError(f"{path}: was changed since cnntrace wrote it (a filled "
+                                  "answer sheet?); choose another folder or pass --force")
+            continue
+        if path.name not in listed and not (path.is_file() and is_generated(path)):
             raise OutputError(f"{path}: already exists and was not written by cnntrace; "
                               "choose another folder or pass --force")
 
 
-def _previous_files(out_dir: Path) -> set[str]:
+def _previous_files(out_dir: Path) -> tuple[set[str], dict[str, str]]:
+    """The file names the folder's earlier index.json lists (with the index files), and
+    the sha256 it recorded for each answer sheet and spec. A listed answer sheet or spec
+    without a recorded sha256 (an index from before 0.3) is not in the first set: it is
+    replaced only with --force."""
     index = out_dir / "index.json"
     if not (index.is_file() and is_generated(index)):
-        return set()
+        return set(), {}
     try:
-        data = json.loads(index.read_text(encoding="utf-8"))
-        names = {name for v in data.get("variants", []) for name in v.get("files", {}).values()}
+        variants = json.loads(index.read_text(encoding="utf-8")).get("variants", [])
+        listed = {name for v in variants for kind, name in v.get("files", {}).items()
+                  if isinstance(name, str) and kind not in EDITABLE}
+        digests = {name: digest for v in variants for name, digest in
+                   v.get("sha256", {}).items() if isinstance(name, str)}
     except (ValueError, AttributeError, TypeError):
-        return set()
-    return {n for n in names if isinstance(n, str)} | set(INDEX_FILES)
+        return set(), {}
+    return listed | set(digests) | set(INDEX_FILES), digests
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 # ------------------------------------------------------------------------- rendering
@@ -157,13 +178,15 @@ def render_variant(variant: Variant, settings: Settings) -> Variant:
     """Render and write one variant's files (runs in a worker process). Errors are
     returned in ``variant.error``, never raised."""
     try:
-        variant.files = _render_files(variant, settings)
+        variant.files, variant.digests = _render_files(variant, settings)
     except Exception as err:  # noqa: BLE001 - one variant's failure must not stop others
         variant.error = _one_line(err)
     return variant
 
 
-def _render_files(variant: Variant, settings: Settings) -> dict[str, str]:
+def _render_files(variant: Variant, settings: Settings) -> tuple[dict, dict]:
+    """Write the variant's files; returns {kind: file name} and {file name: sha256} of
+    its answer sheet and spec."""
     from .network import run_pass
     from .present.blanks import select_hidden
     from .present.handout import build_document
@@ -194,7 +217,7 @@ def _render_files(variant: Variant, settings: Settings) -> dict[str, str]:
     out = Path(settings.out_dir)
     for kind in settings.kinds():  # the checks were made before any variant started
         write_atomic(out / names[kind], data[kind], overwrite=True)
-    return names
+    return names, {names[kind]: _sha256(data[kind].encode("utf-8")) for kind in EDITABLE}
 
 
 def _one_line(err: BaseException) -> str:
@@ -288,7 +311,8 @@ def write_index(variants: list[Variant], settings: Settings, out_dir: Path) -> l
     manifest = {"format": "cnntrace-batch", "version": 1, "generator": f"cnntrace {__version__}",
                 "settings": {k: v for k, v in asdict(settings).items() if k != "out_dir"},
                 "variants": [{"variant": v.id, "number": v.number, "seed": v.seed,
-                              "status": v.status, "files": v.files, "error": v.error}
+                              "status": v.status, "files": v.files, "sha256": v.digests,
+                              "error": v.error}
                              for v in variants]}
     files = {out_dir / "index.csv": text.getvalue(),
              out_dir / "index.html": render_index(rows, settings.blank, __version__,
