@@ -21,7 +21,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..errors import CnnTraceError
 from ..network import run_pass
+from ..sheet import blank_cells
 from ..spec import Spec
 from .answers import AnswerFile, AnswerFileError, read_answer_file
 from .marking import Marking, mark_sheet
@@ -40,10 +42,14 @@ class Checker:
         self.truth = self.model.truth()
         self.shapes = {q: self.trace.quantity(q).shape for q in self.trace.ids()}
         self.tolerance = tolerance or Tolerance()
+        self._asked: dict[str, list[str]] = {}
 
-    def check(self, answers: AnswerFile) -> Marking:
+    def check(self, answers: AnswerFile, blank: str | None = None) -> Marking:
         """Verdicts for one parsed answer file (AnswerFileError for a sheet of another
-        variant of a class batch than the spec's)."""
+        variant of a class batch than the spec's). The cells asked are those of
+        ``blank`` (a worksheet's --blank selection), else of the file's ``blanks:``
+        line (`cnntrace sheet` writes it), else the cells the file names: asked cells
+        the file leaves out are missing."""
         variant, given = (" ".join(str(v or "").split())
                           for v in (self.spec.variant, answers.variant))
         if given and variant and given != variant:
@@ -52,11 +58,25 @@ class Checker:
                                   f"{given}'s spec")
         self.model.memo.clear()
         sheet = read_sheet(answers, self.shapes)
+        selection = blank if blank is not None else answers.blanks
+        if selection is not None:
+            try:
+                sheet.require(self.asked(selection), self.shapes)
+            except CnnTraceError as err:
+                where = "--blank" if blank is not None else f"{answers.path}: blanks"
+                raise AnswerFileError(f"{where}: {str(err).removeprefix('--blank: ')}") \
+                    from None
         return mark_sheet(self.model, sheet, self.truth, self.tolerance)
 
-    def check_file(self, path: str | Path) -> Marking:
+    def asked(self, blank: str) -> list[str]:
+        """The cells an answer sheet for ``--blank blank`` asks (cached)."""
+        if blank not in self._asked:
+            self._asked[blank] = blank_cells(self.trace, blank)
+        return self._asked[blank]
+
+    def check_file(self, path: str | Path, blank: str | None = None) -> Marking:
         """Verdicts for one answer file (raises AnswerFileError if it is unusable)."""
-        return self.check(read_answer_file(path))
+        return self.check(read_answer_file(path), blank)
 
 
 __all__ = ["AnswerFileError", "Checker", "Marking", "Tolerance"]

@@ -32,6 +32,7 @@ FORMATS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".toml": "toml", ".
 EXAMPLE = "conv1.out: [[5, 7], [11, 10]]"
 STUDENT = "student"  # the key of the student label
 VARIANT = "variant"  # the key of a class batch's variant id
+BLANKS = "blanks"  # the key of the worksheet's blank selection (what the sheet asks)
 
 
 class AnswerFileError(CnnTraceError, ValueError):
@@ -50,6 +51,7 @@ class AnswerFile:
     pairs: list[tuple[str, object]] = field(default_factory=list)
     students: list[str] = field(default_factory=list)  # every `student` given
     variant: str | None = None  # the batch variant the sheet was made for
+    blanks: str | None = None  # the sheet's --blank: asked cells left out count as missing
 
     @property
     def student(self) -> str | None:
@@ -228,12 +230,14 @@ def parse_answers(text: str, fmt: str, source: str = "<answers>") -> AnswerFile:
                               f"(e.g. {EXAMPLE}), got {describe(data)}")
     answers = AnswerFile(source)
     for key, value in data:
-        if key in (STUDENT, VARIANT) and value is None:
+        if key in (STUDENT, VARIANT, BLANKS) and value is None:
             continue  # a label left blank
         if key == STUDENT and isinstance(value, str):
             answers.students.append(value)
         elif key == VARIANT and isinstance(value, (str, int)) and answers.variant is None:
             answers.variant = str(value)
+        elif key == BLANKS and isinstance(value, str) and answers.blanks is None:
+            answers.blanks = value
         else:
             answers.pairs.extend(flatten(key, value))
     return answers

@@ -79,9 +79,9 @@ class Marking:
     @property
     def score(self) -> float:
         """Percent of asked cells that earn credit, cut (not rounded) to 2 decimals so that
-        only a perfect sheet shows 100 (an empty sheet scores 100)."""
+        only a perfect sheet shows 100 (a sheet that asks and answers nothing scores 0)."""
         if not self.marks:
-            return 100.0
+            return 0.0
         return math.floor(10000 * self.points / self.out_of) / 100
 
     @property

@@ -56,6 +56,17 @@ class Sheet:
             return []
         return [i for i, v in np.ndenumerate(grid) if v is not NOT_ASKED]
 
+    def require(self, refs: list[str], shapes: dict[str, tuple]) -> None:
+        """Count the cells ``refs`` ('conv1.out[0,1,0]', full indices) as asked: those the
+        file leaves out become missing, as a null does."""
+        for ref in refs:
+            qid, index = parse_cell(ref)
+            index = index or ()  # a scalar's ref has no brackets
+            grid = self.cells.setdefault(qid, _empty(shapes[qid]))
+            if grid[index] is NOT_ASKED:
+                grid[index] = None
+        self.cells = {q: self.cells[q] for q in shapes if q in self.cells}  # pass order
+
     def numbers(self, qid: str) -> tuple[np.ndarray, np.ndarray]:
         """(float values, mask of cells given as numbers) of ``qid``."""
         grid = self.cells[qid]

@@ -38,6 +38,10 @@ def register(commands) -> None:
                         help="relative tolerance (instead of following the written digits)")
     parser.add_argument("--atol", type=tolerance_value, metavar="A",
                         help="absolute tolerance (instead of following the written digits)")
+    parser.add_argument("--blank", metavar="IDS",
+                        help="the cells the worksheet asked, as for `cnntrace sheet --blank` "
+                             "(default: each sheet's own `blanks:` line); asked cells an "
+                             "answer file leaves out count as missing")
     parser.add_argument("--exact", action="store_true",
                         help="compute the true values in exact arithmetic")
     parser.add_argument("--force", action="store_true", help="overwrite existing output files")
@@ -93,8 +97,10 @@ def run(args) -> int:
     spec, paths = _spec_and_answers(args)
     checker = Checker(spec, "exact" if args.exact else "float",
                       Tolerance(rtol=args.rtol, atol=args.atol))
+    if args.blank is not None:
+        checker.asked(args.blank)  # a bad --blank is the command's error, not a sheet's
     if len(paths) == 1:
-        marking = checker.check_file(paths[0])
+        marking = checker.check_file(paths[0], args.blank)
         if args.json:
             write_atomic(args.json, dumps(marking_json(marking)), overwrite=args.force)
         if args.html:
@@ -108,7 +114,7 @@ def run(args) -> int:
     markings, unusable = [], []
     for path in paths:
         try:
-            markings.append(checker.check_file(path))
+            markings.append(checker.check_file(path, args.blank))
         except AnswerFileError as err:
             unusable.append({"file": str(path), "error": str(err)})
     if args.json:

@@ -1,0 +1,73 @@
+"""The cells a sheet asks: left out of an answer file they count as missing (a sheet's
+`blanks:` line or `check --blank`), so deleting a question never raises the score."""
+
+from __future__ import annotations
+
+import pytest
+
+from tracer import load_example
+from tracer.check import AnswerFileError, Checker
+from tracer.check.answers import parse_answers
+from tracer.cli import main
+from tracer.sheet import blank_cells
+from tracer.trace import parse_cell
+
+RIGHT_CONV = "conv1.out: [[5, 7], [11, 10]]\n"
+
+
+@pytest.fixture(scope="module")
+def checker():
+    return Checker(load_example("lecture"))
+
+
+def test_without_a_selection_only_the_named_cells_are_marked(checker):
+    marking = checker.check(parse_answers(RIGHT_CONV, "yaml"))
+    assert (marking.points, marking.out_of, marking.score) == (4, 4, 100.0)
+
+
+def test_a_sheets_blanks_line_counts_the_cells_left_out_as_missing(checker):
+    marking = checker.check(parse_answers("blanks: forward\n" + RIGHT_CONV, "yaml"))
+    asked = blank_cells(checker.trace, "forward")
+    assert marking.out_of == len(asked) > 4
+    assert marking.points == 4 and marking.counts["missing"] == len(asked) - 4
+    assert [m.label for m in marking.marks] == sorted(  # in pass order
+        (m.label for m in marking.marks),
+        key=lambda label: checker.trace.ids().index(parse_cell(label)[0]))
+
+
+def test_check_blank_overrides_the_sheets_line(checker):
+    marking = checker.check(parse_answers("blanks: forward\n" + RIGHT_CONV, "yaml"),
+                            blank="conv1.out,relu1.out")
+    assert (marking.points, marking.out_of) == (4, 8)
+
+
+def test_an_empty_sheet_scores_0_not_100(checker):
+    assert checker.check(parse_answers('student: "Kim"\n', "yaml")).score == 0.0
+    marking = checker.check(parse_answers('student: "Kim"\nblanks: all\n', "yaml"))
+    assert marking.score == 0.0 and marking.counts["missing"] == marking.out_of > 50
+
+
+def test_a_bad_blanks_line_names_the_file(checker):
+    with pytest.raises(AnswerFileError, match=r"^sheet\.yaml: blanks: no quantity 'conv9\.out'"):
+        checker.check(parse_answers("blanks: conv9.out\n" + RIGHT_CONV, "yaml",
+                                    source="sheet.yaml"))
+
+
+def test_cli_blank_counts_a_deleted_question(tmp_path, capsys):
+    sheet = tmp_path / "answers.yaml"
+    sheet.write_text(RIGHT_CONV, encoding="utf-8")
+    assert main(["check", "--example", "lecture", str(sheet)]) == 0
+    assert "score: 4/4 cells = 100.00 %" in capsys.readouterr().out
+    assert main(["check", "--example", "lecture", "--blank", "conv1.out,relu1.out",
+                 str(sheet)]) == 0
+    assert "score: 4/8 cells = 50.00 %" in capsys.readouterr().out
+
+
+def test_cli_bad_blank_is_a_one_line_error(tmp_path, capsys):
+    sheet = tmp_path / "answers.yaml"
+    sheet.write_text(RIGHT_CONV, encoding="utf-8")
+    assert main(["check", "--example", "lecture", "--blank", "conv9.out", str(sheet),
+                 str(sheet)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("cnntrace: error: --blank: no quantity 'conv9.out'")
+    assert len(err.strip().splitlines()) == 1
