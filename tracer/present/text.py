@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..trace import Trace
+from .update import MAX_DIGITS, change_digits
 
 STEP_TITLES = {"forward": "Forward pass", "backward": "Backward pass",
                "update": "SGD update", "after": "After the update"}
@@ -27,12 +28,23 @@ def matrix_lines(cells: np.ndarray, indent: str = "  ") -> list[str]:
 
 
 def format_cells(trace: Trace, qid: str, digits: int) -> np.ndarray:
-    """Every cell of a quantity as text to ``digits`` significant digits."""
+    """Every cell of a quantity as text to ``digits`` significant digits; a parameter
+    after the update with as many more as show its change (0.5 -> 0.50002030, as the
+    worked example prints it), so that it never reads as unchanged."""
     value = np.asarray(trace.quantity(qid).value)
+    before = qid.removesuffix("_new")
+    if qid.endswith("_new") and before in trace:
+        new = np.asarray(trace.numbers(qid))
+        changes = new - trace.numbers(before)
+    else:
+        changes = None
     fmt = trace.numeric.format
+    cap = MAX_DIGITS["exact" if trace.mode == "exact" and trace._live else "float"]
     cells = np.empty(value.shape, dtype=object)
     for index in np.ndindex(value.shape):
-        cells[index] = fmt(value[index], digits)
+        shown = digits if changes is None else change_digits(
+            digits, float(new[index]), float(changes[index]), cap)
+        cells[index] = fmt(value[index], shown)
     return cells
 
 

@@ -24,15 +24,23 @@ def visible(ctx: Context, old, new, index_ref: str) -> tuple[m.Num, m.Num | None
     change of 1e-5 for one of 5.537e-6) becomes 1.00000553737 (Δ = +5.53737e-6)."""
     new_text = ctx.text(new)
     change = new - old
-    new_f, change_f = abs(float(new)), abs(float(change))
-    if ctx.trace.numbers(index_ref) == float(old) or not new_f or not change_f:
+    if ctx.trace.numbers(index_ref) == float(old):
         return m.Num(new_text, index_ref), None
-    extra = math.floor(math.log10(new_f)) - math.floor(math.log10(change_f))
-    digits = max(ctx.digits, min(ctx.digits + extra, MAX_DIGITS[ctx.trace.mode]))
+    digits = change_digits(ctx.digits, float(new), float(change), MAX_DIGITS[ctx.trace.mode])
     longer = ctx.text(new, digits)
     if longer == new_text:  # the usual digits show the change already (or the rest is 0s)
         return m.Num(new_text, index_ref), None
     return m.Num(longer, index_ref), change_num(ctx, change, index_ref)
+
+
+def change_digits(digits: int, new: float, change: float, cap: int) -> int:
+    """Significant digits of ``new`` that show its ``change`` to ``digits`` digits: as many
+    more as the change is decades below the value (at most ``cap``; ``digits`` when
+    either is 0)."""
+    if not new or not change or not math.isfinite(new) or not math.isfinite(change):
+        return digits
+    extra = math.floor(math.log10(abs(new))) - math.floor(math.log10(abs(change)))
+    return max(digits, min(digits + extra, cap))
 
 
 def change_num(ctx: Context, change, index_ref: str) -> m.Num:
