@@ -10,7 +10,7 @@ import numpy as np
 
 from .layers import LAYER_TYPES, Layer
 from .losses import LOSSES
-from .noise import zero_float_noise
+from .noise import Cleaner
 from .numeric import Numeric, backend
 from .spec import Spec, SpecError
 from .trace import Quantity, Trace
@@ -259,12 +259,15 @@ def loss(net: Network):
     return value
 
 
-def _forward(net: Network, layers, rec) -> tuple:
+def _forward(net: Network, layers, rec, clean=None) -> tuple:
     """Run ``layers`` on the inputs, recording each layer's parameters (before the update)
     and output; returns (x, saved)."""
     saved, x = [], net.inputs
     for layer in layers:
+        x_in = x
         x, records, kept = layer.forward(x, net.nx)
+        if clean:
+            x = clean.output(layer, x_in, x)
         saved.append(kept)
         for p in layer.param_names:
             rec.add_whole(f"{layer.name}.{p}", getattr(layer, p), layer.name, "forward")
@@ -274,14 +277,17 @@ def _forward(net: Network, layers, rec) -> tuple:
     return x, saved
 
 
-def _backward(net: Network, layers, saved, grad, rec) -> dict:
+def _backward(net: Network, layers, saved, grad, rec, clean=None) -> dict:
     """dL/d(out) of each layer from the last of ``layers`` back to the input; returns
     the parameter gradients by id."""
     grads = {}
     for layer in reversed(layers):
         kept = saved.pop()  # freed as soon as its layer is done (lower peak memory)
         rec.add(f"{layer.name}.grad", grad, layer.name, "backward")
+        grad_out = grad
         grad, records = layer.backward(grad, kept, net.nx)
+        if clean:
+            grad, records = clean.backward(layer, kept, grad_out, grad, records)
         for suffix, value in records.items():
             grads[f"{layer.name}.{suffix}"] = value
             rec.add_whole(f"{layer.name}.{suffix}", value, layer.name, "backward")
@@ -289,32 +295,37 @@ def _backward(net: Network, layers, saved, grad, rec) -> dict:
     return grads
 
 
-def _pass(net: Network, rec) -> dict:
+def _pass(net: Network, rec, clean=None) -> dict:
     """Forward, loss, backward and the SGD step; returns the new parameters by id.
 
     Without a target the pass stops after the forward (a single-operation exercise), or,
-    given dL/d(output), runs the backward from it, every layer included."""
+    given dL/d(output), runs the backward from it, every layer included. ``clean`` (a
+    :class:`tracer.noise.Cleaner`) sets float sums that are 0 but for rounding to 0 as
+    they are made."""
     nx = net.nx
     rec.add("input.out", net.inputs, "input", "forward")
     if net.targets is None:
-        x, saved = _forward(net, net.layers, rec)
+        x, saved = _forward(net, net.layers, rec, clean)
         if net.grad_outs is not None:
-            _backward(net, net.layers, saved, net.grad_outs, rec)
+            _backward(net, net.layers, saved, net.grad_outs, rec, clean)
         return {}
 
     # forward: every layer but the output one, which is fused with the loss
-    x, saved = _forward(net, net.layers[:-1], rec)
+    x, saved = _forward(net, net.layers[:-1], rec, clean)
     output = net.layers[-1]
     y_hat, records, _ = output.forward(x, nx)
     rec.add(f"{output.name}.out", y_hat, output.name, "forward")
     for suffix, value in records.items():
         rec.add(f"{output.name}.{suffix}", value, output.name, "forward")
     rec.add("target.out", net.targets, "target", "forward")
-    value, grad = LOSSES[output.type][1](x, y_hat, net.targets, _loss_scale(net), nx)
+    scale = _loss_scale(net)
+    value, grad = LOSSES[output.type][1](x, y_hat, net.targets, scale, nx)
+    if clean:
+        grad = clean.loss_grad(y_hat, net.targets, scale, grad)
     rec.add_whole("loss.out", np.asarray(value, dtype=nx.dtype), "loss", "forward")
 
     # backward: dL/d(out) of each layer, from the logits back to the input
-    grads = _backward(net, net.layers[:-1], saved, grad, rec)
+    grads = _backward(net, net.layers[:-1], saved, grad, rec, clean)
 
     # update: W_new = W - eta * dL/dW for every parameter, in forward order
     rate = nx.scalar(net.spec.learning_rate)
@@ -322,6 +333,8 @@ def _pass(net: Network, rec) -> dict:
     for layer in net.layers:
         for p in layer.param_names:
             new = getattr(layer, p) - rate * grads[f"{layer.name}.grad_{p}"]
+            if clean:
+                new = clean.update(getattr(layer, p), rate, grads[f"{layer.name}.grad_{p}"], new)
             rec.add_whole(f"{layer.name}.{p}_new", new, layer.name, "update")
             new_params[(layer, p)] = new
     return new_params
@@ -354,18 +367,16 @@ def run_pass(spec: Spec, mode: str = "float", after: bool = True) -> Trace:
     value that is 0 but for rounding (a decimal sum such as 0.1 + 0.2 - 0.3) is recorded
     as 0 (:mod:`tracer.noise`).
     """
-    net = build(spec, mode)
-    trace = trace_pass(net, after)
-    if mode == "float":
-        zero_float_noise(net, trace)
-    return trace
+    return trace_pass(build(spec, mode), after, clean=mode == "float")
 
 
-def trace_pass(net: Network, after: bool = True) -> Trace:
-    """:func:`run_pass` on an already built network (its parameters are not changed)."""
+def trace_pass(net: Network, after: bool = True, clean: bool = False) -> Trace:
+    """:func:`run_pass` on an already built network (its parameters are not changed).
+    ``clean`` (float mode) sets sums that are 0 but for rounding to 0 (:mod:`tracer.noise`);
+    without it the pass is the plain float computation, as timed against PyTorch."""
     spec, mode = net.spec, net.nx.name
     rec = _Recorder(spec.batched)
-    new_params = _pass(net, rec)
+    new_params = _pass(net, rec, Cleaner() if clean and mode == "float" else None)
     if after and net.targets is not None:
         rec.add_whole("loss.after", np.asarray(_loss_after(spec, net, new_params),
                                                dtype=net.nx.dtype), "loss", "after")
