@@ -11,6 +11,8 @@ import pytest
 
 from tracer import from_dict, load_example, run_pass
 from tracer.cli import main
+from tracer.present import mathtree as mt
+from tracer.present.handout import build_document
 from tracer.render import moodle
 from tracer.render.assets import messages
 from tracer.render.fragment import scope_css
@@ -192,7 +194,9 @@ def test_english_quantity_names_are_the_answer_sheets():
     for ref, q in numerical(moodle_xml(trace, "all", feedback="none")).items():
         qid, index = parse_cell(ref)
         what = quantity_name(qid) + (f", cell {list(index)}" if index else "")
-        ask = "): a whole number." if qid.endswith((".mask", ".argmax")) else ") to 4 significant"
+        updated = qid.endswith("_new") or qid == "loss.after"  # asked to the handout's digits
+        ask = ("): a whole number." if qid.endswith((".mask", ".argmax")) else
+               ") to " if updated else ") to 4 significant")
         assert f"<code>{ref}</code> ({what}{ask}" in q.findtext("questiontext/text")
     en, ko = (messages(lang) for lang in ("en", "ko"))
     assert {k for k in en if k.startswith("moodle.")} == {k for k in ko if k.startswith("moodle.")}
@@ -241,3 +245,100 @@ def test_a_korean_quiz_names_weights_and_biases_in_korean():
     xml = moodle_xml(run_pass(load_example("lecture")), "conv1.weight[0,0,0,0],dense1.bias[0]",
                      lang="ko", feedback="none")
     assert "(conv1의 가중치, 칸 [0, 0, 0, 0])" in xml and "(dense1의 편향, 칸 [0])" in xml
+
+
+# --------------------------------------------- values after the update (not W again)
+def shown_texts(document) -> dict[str, set[str]]:
+    """Every number the handout shows for a cell (ref -> texts), changes left out."""
+    def nodes(item):
+        if isinstance(item, mt.Node):
+            yield from mt.walk(item)
+        elif isinstance(item, (list, tuple)):
+            for part in item:
+                yield from nodes(part)
+        elif hasattr(item, "__dataclass_fields__"):
+            for name in item.__dataclass_fields__:
+                yield from nodes(getattr(item, name))
+        elif isinstance(item, dict):
+            yield from nodes(list(item.values()))
+    shown: dict[str, set[str]] = {}
+    for node in nodes(document.sections):
+        if isinstance(node, mt.Num) and node.ref and not node.derived:
+            shown.setdefault(node.ref, set()).add(node.text)
+    return shown
+
+
+def significant(text: str) -> int:
+    """'1.000005537' -> 10, '-0.5000203' -> 7, '1.846e-6' -> 4."""
+    return len(text.lstrip("-").split("e")[0].replace(".", "").lstrip("0"))
+
+
+def asked_digits(question) -> int:
+    ask = question.findtext("questiontext/text").rsplit("<p>", 1)[1]  # after the givens
+    return int(re.search(r"to (\d+) significant digits", ask).group(1))
+
+
+def before(ref: str) -> str:
+    qid, _ = parse_cell(ref)
+    return "loss.out" if qid == "loss.after" else ref.replace("_new", "", 1)
+
+
+@pytest.mark.parametrize("digits", [2, 4, 6])
+def test_a_parameter_left_as_it_was_is_outside_the_tolerance(digits):
+    """W for W_new earned full credit (1 for 1.0000055 ± 0.001); `check` calls it
+    'not updated'. The value after the step is still accepted."""
+    trace = run_pass(load_example("lecture"))
+    questions = numerical(moodle_xml(trace, "update", digits=digits, feedback="none"))
+    updated = [ref for ref in questions if parse_cell(ref)[0].endswith("_new")]
+    assert len(updated) == 14 and "loss.after" in questions
+    moved = 0
+    for ref in updated + ["loss.after"]:
+        value, tolerance = answer(questions[ref])
+        new, old = float(trace.numbers(ref)), float(trace.numbers(before(ref)))
+        assert abs(value - new) <= tolerance, ref
+        if new != old:  # a weight whose gradient is 0 stays: nothing to tell apart
+            moved += 1
+            assert abs(value - old) > tolerance, (ref, value, tolerance, old)
+            assert abs(float(f"{old:.{asked_digits(questions[ref])}g}") - value) > tolerance
+    assert moved == 13
+
+
+def test_an_updated_parameter_is_asked_to_the_digits_the_handout_shows():
+    trace = run_pass(load_example("lecture"))
+    xml = moodle_xml(trace, "update", feedback="none")
+    questions = numerical(xml)
+    shown = shown_texts(build_document(trace))
+    expected = {"conv1.weight_new[0,0,0,0]": 10, "conv1.weight_new[0,0,0,1]": 4,
+                "conv1.bias_new[0]": 10, "dense1.weight_new[0,0]": 7,
+                "dense1.bias_new[1]": 9}
+    for ref, q in questions.items():
+        if not parse_cell(ref)[0].endswith("_new") or shown[ref] == {"0"}:
+            continue  # a 0 the step leaves alone is asked as 0 exactly
+        digits = asked_digits(q)
+        assert {significant(t) for t in shown[ref]} == {digits}, (ref, shown[ref])
+        assert expected.get(ref, digits) == digits, ref
+        value, tolerance = answer(q)
+        if tolerance:
+            assert tolerance == pytest.approx(float(unit(value, digits)))
+    assert "1.000005537" in shown["conv1.weight_new[0,0,0,0]"]
+    assert "to 10 significant digits" in questions["conv1.weight_new[0,0,0,0]"].findtext(
+        "questiontext/text")
+
+
+def test_the_loss_after_the_step_is_asked_finer_when_the_handouts_digits_admit_the_loss():
+    """The handout tells L_after = 1.845e-5 from L = 1.846e-5 at 4 digits, but L itself
+    (1.84581e-5) is within one unit of 1.84487e-5 there: 5 digits are asked."""
+    trace = run_pass(load_example("lecture"))
+    question = numerical(moodle_xml(trace, "loss.after", feedback="none"))["loss.after"]
+    value, tolerance = answer(question)
+    assert asked_digits(question) == 5 and tolerance == pytest.approx(1e-9)
+    assert abs(value - float(trace.numbers("loss.out"))) > tolerance
+    assert abs(value - float(trace.numbers("loss.after"))) <= tolerance / 1000
+
+
+def test_an_answer_has_more_digits_than_asked():
+    trace = run_pass(load_example("lecture"))
+    question = numerical(moodle_xml(trace, "conv1.weight_new[0,0,0,0]", feedback="none"))
+    value, tolerance = answer(question["conv1.weight_new[0,0,0,0]"])
+    assert tolerance == pytest.approx(1e-9)
+    assert abs(value - float(trace.numbers("conv1.weight_new[0,0,0,0]"))) <= tolerance / 1000

@@ -230,8 +230,23 @@ class Context:
         values = np.abs(self.trace.numbers(qid)[prefix] if prefix else self.trace.numbers(qid))
         if values.ndim <= 1:
             return [(int(values.argmax()),)] if values.size else []
-        return [(k,) + tuple(int(i) for i in np.unravel_index(values[k].argmax(), values[k].shape))
-                for k in range(values.shape[0])]
+        return [(k,) + _unravel(top.argmax(), top.shape) for k, top in enumerate(values)]
+
+    def extreme_cells(self, qid: str) -> list[tuple]:
+        """For each channel (each vector of a dense layer; per sample in a batch), the
+        cell with the largest value and, where the channel has a negative one, the cell
+        with the smallest: an activation's input that passes and one that ReLU zeroes.
+        Each channel's pair together, so that capped they still show both."""
+        values = self.trace.numbers(qid)
+        sample_rank = values.ndim - (1 if self.trace.batched else 0)
+        lead = values.shape[:values.ndim - min(sample_rank, 2)]  # (N,) (C,) (N, C) or ()
+        cells = []
+        for prefix in np.ndindex(*lead):
+            channel = values[prefix]
+            top, low = (prefix + _unravel(arg(channel), channel.shape)
+                        for arg in (np.argmax, np.argmin))
+            cells += [top] + ([low] if values[low] < 0 and low != top else [])
+        return cells
 
     def sum_of(self, terms: list, op: str = "+") -> m.Node:
         """terms joined by ``op``; a long sum keeps its first three and last two terms."""
@@ -255,6 +270,11 @@ class Context:
         if isinstance(value, exact.Real) and len(value.terms) <= EXACT_TERMS:
             return real_node(value)
         return None
+
+
+def _unravel(flat, shape: tuple) -> tuple:
+    """A flat index (np.argmax of an array) as a tuple of ints in ``shape``."""
+    return tuple(int(i) for i in np.unravel_index(flat, shape))
 
 
 def named_slice(label: m.Node, where: m.Node) -> m.Node:

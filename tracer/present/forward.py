@@ -231,7 +231,7 @@ def activation_forward(ctx: Context, info: dict) -> Section:
     blocks = [Para(f"{kind}.intro"), Display([formula])]
     shape = ctx.shape(a)
     lines = []
-    for index in ctx.pick(shape):
+    for index in ctx.pick(shape, ctx.extreme_cells(z), cap=4 if ctx.compact else 8):
         zi = ctx.num(z, index)
         if kind == "relu":
             rhs = m.row(m.Func("max"), m.paren(m.row(m.Num("0"), ",", zi)))

@@ -3,12 +3,14 @@
 Every question shows the givens (the handout's architecture and parameters sections)
 and asks for one cell to ``digits`` significant digits; its answer is the true value and
 its tolerance one unit in the last asked digit, so a value rounded or truncated to those
-digits is accepted (as ``cnntrace check`` does). The worked example is each question's
-general feedback (Moodle XML has no feedback shared by several questions, so a quiz
-asks at most ``MAX_QUESTIONS`` cells and repeats at most ``MAX_FEEDBACK`` bytes of
-feedback). A description item with the worksheet comes first. The words around the
-numbers come from the message catalog of ``lang``. HTML goes in CDATA
-sections (any ``]]>`` split); the handout's stylesheet is scoped to a wrapper class so
+digits is accepted (as ``cnntrace check`` does). A value after the update (a ``_new``
+parameter, the loss after the step) is asked to as many digits as the handout shows it
+to, enough that the value before the step is outside the tolerance. The worked example
+is each question's general feedback (Moodle XML has no feedback shared by several
+questions, so a quiz asks at most ``MAX_QUESTIONS`` cells and repeats at most
+``MAX_FEEDBACK`` bytes of feedback). A description item with the worksheet comes first.
+The words around the numbers come from the message catalog of ``lang``. HTML goes in
+CDATA sections (any ``]]>`` split); the handout's stylesheet is scoped to a wrapper class so
 it cannot restyle the Moodle page. Deterministic for the same trace and options.
 """
 
@@ -24,13 +26,16 @@ import numpy as np
 
 from ..errors import CnnTraceError
 from ..present.blanks import POSITIONS, select_hidden
+from ..present.context import Context
 from ..present.handout import build_document
+from ..present.update import MAX_DIGITS, telling_digits, visible
 from ..sheet import blank_cells
 from ..trace import parse_cell
 from . import assets
 from .fragment import fragment
 from .html import render_html
 
+ANSWER_DIGITS = 12  # an answer's digits (at least 3 more than asked: its rounding is no matter)
 ZERO_TOLERANCE = Decimal("1e-9")  # a true 0: the checker's bare "0" rule
 MAX_QUESTIONS = 500  # more is no quiz, and a file Moodle imports slowly if at all
 WHOLE_NUMBERS = ("mask", "argmax", "ties")  # asked as whole numbers, not to N digits
@@ -45,8 +50,8 @@ def unit(value: float, digits: int) -> Decimal:
 
 
 def answer_and_tolerance(trace, ref: str, digits: int) -> tuple[str, str]:
-    """The answer text (12 significant digits) and the absolute tolerance text; a whole
-    number (a mask, where a maximum sits) exactly."""
+    """The answer text (12 significant digits, more when more are asked) and the absolute
+    tolerance text; a whole number (a mask, where a maximum sits) exactly."""
     value = float(trace.numbers(ref))
     qid, _ = parse_cell(ref)
     if qid.rsplit(".", 1)[-1] in WHOLE_NUMBERS:
@@ -56,7 +61,49 @@ def answer_and_tolerance(trace, ref: str, digits: int) -> tuple[str, str]:
     scale = float(np.abs(trace.numbers(qid)).max(initial=0.0))
     if value == 0 or abs(value) <= 1e-12 * scale:  # float noise in a true zero
         return "0", _plain(ZERO_TOLERANCE)
-    return trace.format(ref, 12), _plain(unit(value, digits))
+    return trace.format(ref, max(ANSWER_DIGITS, digits + 3)), _plain(unit(value, digits))
+
+
+def before_step(ref: str) -> str | None:
+    """The cell an updated value is told apart from: W for W_new, the loss before the
+    step for the loss after it; None for a cell the update does not make."""
+    qid, index = parse_cell(ref)
+    if qid == "loss.after":
+        return "loss.out"
+    if not qid.endswith("_new"):
+        return None
+    return ref.replace(qid, qid.removesuffix("_new"), 1)
+
+
+def shown_digits(ctx: Context, ref: str, before: str) -> int:
+    """The significant digits the handout shows an updated value to (see
+    :func:`~tracer.present.update.visible` and ``telling_digits``)."""
+    old, new = _cell_value(ctx, before), _cell_value(ctx, ref)
+    if ref == "loss.after":
+        return telling_digits(ctx, ctx.approx(old), ctx.approx(new))
+    text = visible(ctx, old, new, ref)[0].text
+    return next((d for d in range(ctx.digits, MAX_DIGITS[ctx.trace.mode] + 1)
+                 if ctx.text(new, d) == text), ctx.digits)
+
+
+def _cell_value(ctx: Context, ref: str):
+    qid, index = parse_cell(ref)
+    return ctx.value(qid, index or ())
+
+
+def asked_digits(ctx: Context, ref: str) -> int:
+    """The digits to ask ``ref`` to: ``ctx.digits``; for an updated value as many as the
+    handout shows, and more while the value before the step would still be accepted
+    (1 -> 1.001 shows 4 digits, but 1.000 is within one unit of 1.001)."""
+    before = before_step(ref)
+    if before is None:
+        return ctx.digits
+    digits = shown_digits(ctx, ref, before)
+    new, old = float(ctx.trace.numbers(ref)), float(ctx.trace.numbers(before))
+    while new and new != old and abs(new - old) <= float(unit(new, digits)) \
+            and digits < MAX_DIGITS[ctx.trace.mode]:
+        digits += 1
+    return digits
 
 
 def _plain(number: Decimal) -> str:
@@ -109,12 +156,14 @@ def moodle_xml(trace, blank: str | None, *, digits: int = 4, lang: str = "en",
              _category(category or f"$course$/top/cnntrace/{name.replace('/', '//')}"),
              _description(_message(lang, "moodle.worksheet", name=name), sheet)]
     width = max(3, len(str(len(cells))))  # names sort in question order
+    ctx = Context(trace, digits)
     for number, ref in enumerate(cells, start=1):
-        answer, tolerance = answer_and_tolerance(trace, ref, digits)
+        asked = asked_digits(ctx, ref)
+        answer, tolerance = answer_and_tolerance(trace, ref, asked)
         whole = ref.split("[")[0].rsplit(".", 1)[-1] in WHOLE_NUMBERS
         ask = _message(lang, "moodle.ask_whole" if whole else "moodle.ask", literal=escape,
                        ref=f"<code>{escape(ref)}</code>", what=escape(_what(ref, lang)),
-                       digits=digits)
+                       digits=asked)
         parts.append(_numerical(f"{number:0{width}d} {ref}", f"{givens}\n<p>{ask}</p>", answer,
                                 tolerance, worked))
     parts.append("</quiz>")

@@ -1,0 +1,117 @@
+"""The cells a handout expands for an activation: each channel's largest input (a value
+that passes) and, where the channel has one, its most negative (a value ReLU zeroes),
+consistent with the cell the conv step expanded; never just a channel's first corner
+cells, which on a digit are all max(0, 0) = 0."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tracer import from_dict, load_example, run_pass
+from tracer.present import mathtree as m
+from tracer.present.context import Context
+from tracer.present.document import Display
+from tracer.present.handout import build_document
+from tracer.presets import load_preset
+from tracer.trace import parse_cell
+
+
+def section(document, layer: str):
+    [found] = [s for s in document.sections if s.params.get("layer") == layer and
+               s.anchor == f"fwd-{layer}"]
+    return found
+
+
+def expanded(document, layer: str, qid: str) -> list[tuple]:
+    """The cells of ``qid`` the section's one-cell lines show (not its whole tensors)."""
+    cells = []
+    for block in section(document, layer).blocks:
+        for line in block.lines if isinstance(block, Display) else ():
+            nodes = list(m.walk(line))
+            if any(isinstance(n, (m.Matrix, m.Heatmap)) for n in nodes):
+                continue  # a whole tensor (or a window), not an expanded cell
+            cells += [parse_cell(n.ref)[1] for n in nodes
+                      if isinstance(n, m.Num) and n.ref and parse_cell(n.ref)[0] == qid]
+    return list(dict.fromkeys(cells))
+
+
+@pytest.fixture(scope="module")
+def lecture_cnn():
+    trace = run_pass(load_preset("lecture-cnn"))
+    return trace, build_document(trace)
+
+
+@pytest.mark.parametrize("relu, conv", [("relu1", "conv1"), ("relu2", "conv2")])
+def test_the_lecture_cnn_relu_expands_a_passing_cell_per_channel_it_shows(lecture_cnn, relu,
+                                                                          conv):
+    trace, document = lecture_cnn
+    z, a = trace.numbers(f"{conv}.out"), trace.numbers(f"{relu}.out")
+    cells = expanded(document, relu, f"{conv}.out")
+    assert 2 <= len(cells) <= 8 and cells == expanded(document, relu, f"{relu}.out")
+    assert any(a[c] != 0 for c in cells), cells  # not max(0, 0) = 0 four times
+    for channel in {c[0] for c in cells}:
+        shown = [c for c in cells if c[0] == channel]
+        top = (channel,) + np.unravel_index(z[channel].argmax(), z[channel].shape)
+        assert top in shown and z[top] > 0 and a[top] == z[top], (channel, shown)
+        if z[channel].min() < 0:  # and one it cuts to 0
+            assert any(z[c] < 0 and a[c] == 0 for c in shown), (channel, shown)
+    for cell in expanded(document, conv, f"{conv}.out"):  # the conv step's own cells
+        if cell[0] in {c[0] for c in cells}:
+            assert cell in cells, cell
+
+
+def test_with_one_cell_relu_expands_the_cell_conv_expanded():
+    """--max-cells 1 on the lecture: conv shows Z[1,0] = 11 (its largest); so does ReLU,
+    not the corner cell Z[0,0] = 5."""
+    trace = run_pass(load_example("lecture"))
+    document = build_document(trace, max_cells=1)
+    assert expanded(document, "conv1", "conv1.out") == [(0, 1, 0)]
+    assert expanded(document, "relu1", "relu1.out") == [(0, 1, 0)]
+    assert len(expanded(build_document(trace), "relu1", "relu1.out")) == 4  # all, as before
+
+
+def two_filters(activation: dict, batch: int = 1) -> dict:
+    """Two 3x3 filters (an edge detector, its negative) on an 8x8 image: 72 conv outputs,
+    more than a handout expands one by one, with positive and negative ones per filter."""
+    image = [[float((i * 3 + j * 5) % 7 > 3) for j in range(8)] for i in range(8)]
+    images = [image] + [[[1.0 - v for v in row] for row in image]] * (batch - 1)
+    edge = [[1, 0, -1], [2, 0, -2], [1, 0, -1]]
+    spec = {"learning_rate": 0.1, "layers": [
+        {"type": "conv2d", "weight": [[edge], [[[-v for v in row] for row in edge]]],
+         "bias": [0.5, -0.5]}, activation, {"type": "flatten"},
+        {"type": "dense", "weight": [[0.1, -0.1]] * 72}, {"type": "softmax"}]}
+    if batch == 1:
+        return {**spec, "input": [image], "target": 0}
+    return {**spec, "inputs": [[im] for im in images], "targets": [0] * batch}
+
+
+@pytest.mark.parametrize("activation", [{"type": "relu"}, {"type": "sigmoid"},
+                                        {"type": "leaky_relu", "slope": 0.1}])
+def test_every_activation_expands_each_channels_largest_and_most_negative_input(activation):
+    trace = run_pass(from_dict(two_filters(activation)))
+    z = trace.numbers("conv1.out")
+    cells = expanded(build_document(trace), f"{activation['type']}1", "conv1.out")
+    expected = set()
+    for f in range(2):
+        expected |= {(f,) + np.unravel_index(z[f].argmax(), z[f].shape),
+                     (f,) + np.unravel_index(z[f].argmin(), z[f].shape)}
+    assert z.min() < 0 < z.max() and set(cells) == expected
+
+
+def test_a_batch_expands_cells_of_each_sample_in_its_own_extremes():
+    trace = run_pass(from_dict(two_filters({"type": "relu"}, batch=2)))
+    z = trace.numbers("conv1.out")
+    cells = Context(trace).extreme_cells("conv1.out")
+    assert {c[:2] for c in cells} == {(n, f) for n in range(2) for f in range(2)}
+    for cell in cells:
+        channel = z[cell[:2]]
+        assert z[cell] in (channel.max(), channel.min()), cell
+        assert z[cell] == channel.max() or z[cell] < 0, cell
+    assert set(expanded(build_document(trace), "relu1", "conv1.out")) == set(cells)
+
+
+def test_a_channel_without_a_negative_input_expands_only_its_largest():
+    trace = run_pass(load_example("lecture"))  # Z = [5 7; 11 10]: all pass
+    assert Context(trace).extreme_cells("conv1.out") == [(0, 1, 0)]
+    assert Context(trace).extreme_cells("dense1.out") == [(0,), (1,)]  # z = [5.6, -5.3]
