@@ -132,3 +132,56 @@ def test_a_link_is_refused_not_replaced(tmp_path, capsys):
                        capsys)
     one_line_error(code, err, f"{link}: is a link, device or pipe, not a file")
     assert link.is_symlink() and target.read_text() == "{}"
+
+
+# ------------------------------------------------ --out FILE: sheet, export, generate
+OUT_COMMANDS = {
+    "sheet": ["sheet", "--example", "lecture", "--blank", "forward"],
+    "export": ["export", "moodle", "--example", "lecture", "--blank", "forward"],
+    "generate": ["generate", "--seed", "2"],
+}
+FAILING = {  # runs that fail after the arguments were read (the shell's `>` had emptied FILE)
+    "sheet": ["sheet", "--example", "lecture", "--blank", "conv9.out"],
+    "export": ["export", "moodle", "--preset", "lecture-cnn"],  # more than 500 cells
+    "generate": ["generate", "--kernel-values", "0..0"],
+}
+
+
+@pytest.mark.parametrize("command", OUT_COMMANDS)
+def test_out_writes_what_standard_output_would_show(tmp_path, capsys, command):
+    path = tmp_path / "out.txt"
+    code, out, err = run([*OUT_COMMANDS[command], "--out", str(path)], capsys)
+    assert code == 0 and out == f"{path}\n", err
+    _, printed, _ = run(OUT_COMMANDS[command], capsys)
+    written = path.read_text(encoding="utf-8")
+    if command == "sheet":  # its `cnntrace check` line names the file it is in
+        printed = printed.replace(" answers.yaml\n", f" {path}\n")
+    assert written == printed and written
+    assert not [p for p in tmp_path.iterdir() if p.name != "out.txt"]  # no temp file left
+
+
+@pytest.mark.parametrize("command", OUT_COMMANDS)
+def test_out_refuses_an_existing_file_without_force(tmp_path, capsys, command):
+    path = tmp_path / "answers.yaml"
+    path.write_text("conv1.out: [[5, 7], [11, 10]]  # a student's work\n")
+    before = path.read_bytes()
+    code, out, err = run([*OUT_COMMANDS[command], "--out", str(path)], capsys)
+    one_line_error(code, err, f"{path}: already exists and was not written by cnntrace; "
+                              "choose another name or pass --force")
+    assert out == "" and path.read_bytes() == before
+    code, _, err = run([*OUT_COMMANDS[command], "--out", str(path), "--force"], capsys)
+    assert code == 0 and path.read_bytes() != before, err
+
+
+@pytest.mark.parametrize("command", OUT_COMMANDS)
+def test_a_failing_run_with_out_leaves_no_file(tmp_path, capsys, command):
+    path = tmp_path / "big.xml"
+    code, out, err = run([*FAILING[command], "--out", str(path)], capsys)
+    one_line_error(code, err)
+    assert out == "" and list(tmp_path.iterdir()) == []
+
+
+def test_out_into_a_missing_folder_is_one_line(tmp_path, capsys):
+    path = tmp_path / "no" / "answers.yaml"
+    code, _, err = run([*OUT_COMMANDS["sheet"], "--out", str(path)], capsys)
+    one_line_error(code, err, f"{path}: folder {path.parent} does not exist")

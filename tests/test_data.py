@@ -102,7 +102,7 @@ def test_bad_npz_and_paths(tmp_path):
     with pytest.raises(DataError, match=r"partial.npz: missing array\(s\) y_train, x_test, y_test"):
         load_data(str(tmp_path / "partial.npz"))
     (tmp_path / "text.npz").write_text("not a zip")
-    with pytest.raises(DataError, match="text.npz: not a readable .npz file"):
+    with pytest.raises(DataError, match=r"text.npz: not an MNIST \.npz \(not a zip archive"):
         load_data(str(tmp_path / "text.npz"))
     with pytest.raises(DataError, match="nowhere: no such file or folder"):
         load_data(str(tmp_path / "nowhere"))
@@ -160,3 +160,21 @@ def test_boolean_pixels_are_numbers(tmp_path):
              x_test=np.ones((1, 4, 4), bool), y_test=np.arange(1))
     data = load_data(str(tmp_path / "bw.npz"))
     np.testing.assert_array_equal(data.x_train[0, 0], np.eye(4))
+
+
+@pytest.mark.parametrize("content", ["text", "pickled"])
+def test_a_file_that_is_not_an_mnist_npz_says_what_was_expected(tmp_path, content):
+    """Not numpy's 'pickled (object) data ... allow_pickle' advice: loading pickles runs
+    code, and the user gave the wrong file."""
+    path = tmp_path / "junk.npz"
+    if content == "text":
+        path.write_text("x_train,y_train\n1,2\n")
+    else:
+        objects = np.array([{"image": 1}], dtype=object)
+        np.savez(path, x_train=objects, y_train=objects, x_test=objects, y_test=objects)
+    with pytest.raises(DataError) as err:
+        load_data(str(path))
+    message = str(err.value)
+    assert message.startswith(f"{path}: not an MNIST .npz")
+    assert "x_train, y_train, x_test, y_test" in message
+    assert "allow_pickle" not in message and "\n" not in message

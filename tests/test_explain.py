@@ -307,3 +307,21 @@ def test_bad_arguments_are_one_line(args, fragment, capsys):
     assert code == 2 and captured.out == ""
     assert captured.err.count("\n") == 1 and fragment in captured.err, captured.err
     assert "Traceback" not in captured.err
+
+
+@pytest.mark.parametrize("args, shown", [
+    (["--pool"], "⌊(28 − 2)/2⌋ + 1 = 14"),  # the stride defaults to the window, as maxpool
+    (["--pool", "--stride", "1"], "⌊(28 − 2)/1⌋ + 1 = 27"),
+    ([], "⌊(28 − 2 + 2 · 0)/1⌋ + 1 = 27"),  # a convolution steps by 1
+])
+def test_output_size_stride_defaults_like_the_layers(args, shown, capsys):
+    code, out, _ = cli(["explain", "output-size", "--size", "28", "--kernel", "2", *args],
+                       capsys)
+    assert code == 0 and shown in out
+
+
+def test_output_size_of_a_pool_agrees_with_maxpool():
+    sized = explain.output_size(6, 3, pool=True)["size.out"]
+    pooled = explain.explain_layer("maxpool", {"input": np.arange(36).reshape(6, 6).tolist(),
+                                               "size": 3})
+    assert sized == 2 and pooled["pool1.out"].shape == (1, 2, 2)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+import shlex
+
 import numpy as np
 import pytest
 
@@ -138,3 +140,59 @@ def test_generate_command_writes_a_spec_that_traces(tmp_path, capsys):
     path = tmp_path / "spec.toml"
     path.write_text(text, encoding="utf-8")
     assert not violations(run_pass(load_spec(path), "exact", after=False))
+
+
+@pytest.mark.parametrize("ranges", [["--kernel-values", "-1..1"],
+                                    ["--kernel-values", "-2..2", "--input-values", "-3..3"]])
+def test_negative_ranges_may_follow_their_option_after_a_space(ranges, capsys):
+    assert main(["generate", "--seed", "7", *ranges]) == 0
+    spaced = capsys.readouterr().out
+    assert main(["generate", "--seed", "7", *(f"{flag}={value}" for flag, value
+                                              in zip(ranges[::2], ranges[1::2]))]) == 0
+    assert capsys.readouterr().out == spaced
+    assert " ".join(ranges[:2]) in spaced.splitlines()[0]
+
+
+def test_the_headers_command_runs_and_gives_the_same_spec(capsys):
+    assert main(["generate", "--seed", "7", "--kernel-values=-2..2", "--input-values",
+                 "-3..3"]) == 0
+    text = capsys.readouterr().out
+    command = text.splitlines()[0].split(": ", 1)[1]
+    assert command.startswith("cnntrace generate ") and "--kernel-values -2..2" in command
+    assert main(shlex.split(command)[1:]) == 0
+    assert capsys.readouterr().out == text
+
+
+def test_a_bad_negative_range_names_the_option(capsys):
+    with pytest.raises(SystemExit) as usage:  # argparse's own check, one line (tracer.cli)
+        main(["generate", "--kernel-values", "-2..x"])
+    assert usage.value.code == 2
+    err = capsys.readouterr().err
+    assert "--kernel-values: expected LO..HI such as -1..1, got '-2..x'" in err
+
+
+def test_batch_takes_negative_ranges_after_a_space(tmp_path, capsys):
+    out = tmp_path / "kb"
+    assert main(["batch", "--count", "1", "--kernel-values", "-2..2", "--input-values",
+                 "-3..3", "--html", "--no-pdf", "--out", str(out), "-q"]) == 0, \
+        capsys.readouterr().err
+    [spec] = out.glob("*.toml")
+    trace = run_pass(load_spec(spec), after=False)
+    assert all(-3 <= v <= 3 for v in _cells(trace, "input.out"))
+    assert all(-2 <= v <= 2 for v in _cells(trace, "conv1.weight"))
+
+
+def test_generate_out_writes_the_file_and_never_a_users_file(tmp_path, capsys):
+    path = tmp_path / "spec.toml"
+    assert main(["generate", "--seed", "3", "--out", str(path)]) == 0
+    assert capsys.readouterr().out == f"{path}\n"
+    assert main(["generate", "--seed", "3"]) == 0
+    assert path.read_text(encoding="utf-8") == capsys.readouterr().out
+    path.write_text("# my edited spec\n")
+    assert main(["generate", "--seed", "4", "--out", str(path)]) == 2
+    assert "already exists and was not written by cnntrace" in capsys.readouterr().err
+    assert path.read_text() == "# my edited spec\n"
+    assert main(["generate", "--seed", "4", "--out", str(path), "--force"]) == 0
+    assert "--seed 4" in path.read_text(encoding="utf-8")
+    assert main(["generate", "--classes", "1", "--out", str(tmp_path / "bad.toml")]) == 2
+    assert not (tmp_path / "bad.toml").exists()

@@ -170,3 +170,52 @@ def test_network_source_errors_are_one_line(tmp_path, capsys):
     one_line_error(*run(["trace", "--preset", "lecture-cnn", "--sample", "2"], capsys)[::2],
                    "--sample 2: give --data")
     one_line_error(*run(["trace"], capsys)[::2], "missing SPEC", "--preset NAME")
+
+
+# ------------------------------------------------- a real image of the wrong size
+def mnist_like(path, side: int):
+    rng = np.random.default_rng(0)
+    np.savez(path, x_train=rng.integers(0, 256, (4, side, side), dtype=np.uint8),
+             y_train=np.arange(4), x_test=rng.integers(0, 256, (3, side, side), dtype=np.uint8),
+             y_test=np.array([5, 6, 7]))
+    return path
+
+
+@pytest.mark.parametrize("command", [["render", "--format", "html"], ["trace"], ["sheet"],
+                                     ["export", "moodle"]])
+def test_digits_through_the_28x28_network_names_both_sizes(command, tmp_path, capsys):
+    pytest.importorskip("sklearn")
+    argv = [*command, "--preset", "lecture-cnn", "--sample", 3, "--data", "digits"]
+    if command[0] == "render":
+        argv += ["--out", tmp_path]
+    one_line_error(*run(argv, capsys)[::2],
+                   "--data digits: its images are 8x8, but the network of --preset "
+                   "lecture-cnn takes 28x28 inputs, so --sample cannot trace one")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_28x28_images_are_not_traced_through_the_8x8_network(tmp_path, capsys):
+    """Not silently: the preset's seeded weights would be drawn for the larger image."""
+    mnist = mnist_like(tmp_path / "m28.npz", 28)
+    one_line_error(*run(["trace", "--preset", "digits-cnn", "--sample", 0, "--data", mnist],
+                        capsys)[::2], f"--data {mnist}: its images are 28x28",
+                   "--preset digits-cnn takes 8x8 inputs")
+    one_line_error(*run(["trace", "--example", "lecture", "--sample", 0, "--data", mnist],
+                        capsys)[::2], "--example lecture takes 4x4 inputs")
+
+
+def test_other_images_for_saved_weights_name_both_sizes(trained, tmp_path, capsys):
+    mnist = mnist_like(tmp_path / "m28.npz", 28)
+    one_line_error(*run(["trace", "--weights", trained, "--sample", 1, "--data", mnist],
+                        capsys)[::2], f"--data {mnist}: its images are 28x28",
+                   f"--weights {trained} takes 8x8 inputs")
+    code, _, err = run(["trace", "--weights", trained, "--sample", 1, "--data",
+                        mnist_like(tmp_path / "m8.npz", 8), "-q"], capsys)
+    assert code == 0, err
+
+
+def test_a_text_file_as_data_is_not_an_mnist_npz(trained, tmp_path, capsys):
+    junk = tmp_path / "junk.npz"
+    junk.write_text("hello\n")
+    one_line_error(*run(["trace", "--weights", trained, "--data", junk], capsys)[::2],
+                   f"{junk}: not an MNIST .npz", "x_train, y_train, x_test, y_test")

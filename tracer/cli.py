@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 
 from . import __version__
@@ -14,7 +15,16 @@ COMMANDS = [trace, render, explain, check, train, sheet, generate, batch, export
 
 
 class _Parser(argparse.ArgumentParser):
-    """Usage errors in one line (and exit code 2), like every other error."""
+    """Usage errors in one line (and exit code 2), like every other error; a range that
+    starts with a minus sign (`--kernel-values -1..1`) is a value, as -1 is."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # argparse takes an unknown '-...' word for an option unless this (private) pattern
+        # calls it a negative number; subparsers are _Parsers too, so every command has it
+        matcher = getattr(self, "_negative_number_matcher", None)
+        if matcher is not None:  # without it only --kernel-values=-1..1 works
+            self._negative_number_matcher = re.compile(rf"{matcher.pattern}|^-\d+\.\.")
 
     def error(self, message: str):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")

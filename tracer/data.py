@@ -53,6 +53,23 @@ class Dataset:
                        self.x_test[:test], self.y_test[:test], self.source)
 
 
+def image_misfit(image: tuple, shape: tuple, network: str, where: str) -> DataError | None:
+    """Why a test image of shape ``image`` from the data ``where`` (as the user named it)
+    cannot be the input of ``network``, which takes ``shape``; None when it fits."""
+    if tuple(image) == tuple(shape):
+        return None
+    have, need = _dims(image), _dims(shape)
+    return DataError(f"{where}: its images are {have}, but the network of {network} takes "
+                     f"{need} inputs, so --sample cannot trace one of them; give --data with "
+                     f"{need} images or a network made for {have} ones")
+
+
+def _dims(shape: tuple) -> str:
+    """(1, 28, 28) -> '28x28'; (3, 8, 8) -> '3x8x8'."""
+    shape = tuple(shape)
+    return "x".join(map(str, shape[1:] if len(shape) == 3 and shape[0] == 1 else shape))
+
+
 def load_data(source: str, *, test_fraction: float = 0.2, seed: int = 0) -> Dataset:
     """``'digits'``, a folder of MNIST IDX files, or an MNIST ``.npz`` file."""
     if source == "digits":
@@ -143,9 +160,16 @@ def load_mnist_idx(folder: str | Path) -> Dataset:
     return _mnist(loaded, {k: str(p) for k, p in arrays.items()}, str(folder))
 
 
+NPZ_EXPECTED = ("an .npz with the numeric arrays x_train, y_train, x_test, y_test (as "
+                "keras.datasets.mnist saves them)")
+
+
 def load_mnist_npz(path: str | Path) -> Dataset:
     """MNIST from one .npz with x_train, y_train, x_test, y_test."""
     path = Path(path)
+    if path.is_file() and not zipfile.is_zipfile(path):  # numpy would try to unpickle it
+        raise DataError(f"{path}: not an MNIST .npz (not a zip archive of numpy arrays); "
+                        f"expected {NPZ_EXPECTED}")
     try:
         with np.load(path, allow_pickle=False) as npz:
             missing = [key for key in MNIST_FILES if key not in npz.files]
@@ -153,7 +177,7 @@ def load_mnist_npz(path: str | Path) -> Dataset:
                 raise DataError(f"{path}: missing array(s) {', '.join(missing)}; expected "
                                 "x_train, y_train, x_test, y_test (found "
                                 f"{', '.join(npz.files) or 'none'})")
-            loaded = {key: npz[key] for key in MNIST_FILES}
+            loaded = {key: _npz_array(npz, key, path) for key in MNIST_FILES}
     except FileNotFoundError:
         raise DataError(f"{path}: no such file") from None
     except (OSError, ValueError, zipfile.BadZipFile) as err:
@@ -161,6 +185,17 @@ def load_mnist_npz(path: str | Path) -> Dataset:
             raise
         raise DataError(f"{path}: not a readable .npz file ({err})") from None
     return _mnist(loaded, {key: f"{path}[{key}]" for key in MNIST_FILES}, str(path))
+
+
+def _npz_array(npz, key: str, path: Path) -> np.ndarray:
+    """One array of an .npz, refusing pickled Python objects (unpickling runs code)."""
+    try:
+        return npz[key]
+    except ValueError as err:
+        if "pickle" not in str(err):
+            raise
+        raise DataError(f"{path}: not an MNIST .npz: {key} holds pickled Python objects, "
+                        f"not numbers; expected {NPZ_EXPECTED}") from None
 
 
 def _mnist(arrays: dict, names: dict, source: str) -> Dataset:

@@ -132,9 +132,12 @@ def onehot(labels: list[str], label: str, mode: str = "float", title: str = "") 
     return trace
 
 
-def output_size(size: int, kernel: int, stride: int = 1, padding: int = 0,
+def output_size(size: int, kernel: int, stride: int | None = None, padding: int = 0,
                 pool: bool = False, title: str = "") -> Trace:
-    """H_out = floor((H - F + 2P) / S) + 1 (pooling: no padding)."""
+    """H_out = floor((H - F + 2P) / S) + 1 (pooling: no padding). Without a ``stride``,
+    a convolution steps by 1 and a pooling by its window, as maxpool2d does."""
+    if stride is None:
+        stride = kernel if pool else 1
     for name, value, low in (("--size", size, 1), ("--kernel", kernel, 1),
                              ("--stride", stride, 1), ("--padding", padding, 0)):
         if value < low:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import tempfile
 import zlib
 from pathlib import Path
@@ -71,6 +72,16 @@ def write_atomic(path: str | Path, data: str | bytes, *, overwrite: bool = False
             raise OutputError(f"{path}: cannot write: {err.strerror or err}") from None
         raise
     return path
+
+
+def write_output(text: str, path: str | Path | None, *, overwrite: bool = False) -> Path | None:
+    """``text`` on standard output, or written to ``path`` (--out FILE) by
+    :func:`write_atomic`: a run that fails before this leaves no file at all, where a shell
+    redirection (``> file``) would already have emptied it."""
+    if path is None:
+        sys.stdout.write(text)
+        return None
+    return write_atomic(path, text, overwrite=overwrite)
 
 
 def check_target(path: Path, overwrite: bool = False) -> None:

@@ -50,9 +50,10 @@ OPS = {
     "output-size": ("the output size of a convolution or pooling", [
         ("--size", dict(type=positive_count, required=True)),
         ("--kernel", dict(type=positive_count, required=True)),
-        ("--stride", dict(type=positive_count, default=1)),
+        ("--stride", dict(type=positive_count,
+                          help="default 1; with --pool the window size (--kernel)")),
         ("--padding", dict(type=count, default=0)),
-        ("--pool", dict(action="store_true"))]),
+        ("--pool", dict(action="store_true", help="a pooling window, not a convolution"))]),
 }
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import sys
+from pathlib import Path
 
-from . import add_spec_arguments, digits, load_spec_argument
+from . import add_spec_arguments, digits
+from .render import load_sample_spec
 
 TARGETS = ("moodle",)
 
@@ -29,17 +30,25 @@ def register(commands) -> None:
     parser.add_argument("--feedback", choices=("full", "none"), default="full",
                         help="general feedback: the whole worked example (default; at "
                              "most 32 MB of it in all) or none")
+    parser.add_argument("--out", metavar="FILE",
+                        help="write the quiz to FILE (default: standard output)")
+    parser.add_argument("--force", action="store_true",
+                        help="replace an existing --out FILE that cnntrace did not write")
     parser.set_defaults(run=run)
 
 
 def run(args) -> int:
+    from ..files import check_target, write_output
     from ..network import run_pass
     from ..render.moodle import moodle_xml
 
-    spec = load_spec_argument(args)
+    if args.out:
+        check_target(Path(args.out), args.force)  # refused before the work, not after it
+    spec = load_sample_spec(args)
     trace = run_pass(spec, "exact" if args.exact else "float")
     variant = args.variant or spec.variant or None  # a batch variant's spec names it
-    sys.stdout.write(moodle_xml(trace, args.blank, digits=args.digits, lang=args.lang,
-                                category=args.category, variant=variant,
-                                feedback=args.feedback))
+    quiz = moodle_xml(trace, args.blank, digits=args.digits, lang=args.lang,
+                      category=args.category, variant=variant, feedback=args.feedback)
+    if write_output(quiz, args.out, overwrite=args.force):
+        print(args.out)
     return 0

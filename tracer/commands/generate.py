@@ -1,10 +1,10 @@
-"""`cnntrace generate`: a hand-friendly random spec (TOML) on standard output."""
+"""`cnntrace generate`: a hand-friendly random spec (TOML) on standard output or --out."""
 
 from __future__ import annotations
 
 import argparse
 import re
-import sys
+from pathlib import Path
 
 from . import count
 
@@ -75,12 +75,21 @@ def register(commands) -> None:
                         help="random seed (default 0); the same seed gives the same spec in the "
                              "same cnntrace version")
     add_generator_arguments(parser)
+    parser.add_argument("--out", metavar="FILE",
+                        help="write the spec to FILE (default: standard output)")
+    parser.add_argument("--force", action="store_true",
+                        help="replace an existing --out FILE that cnntrace did not write")
     parser.set_defaults(run=run)
 
 
 def run(args) -> int:
+    from ..files import check_target, write_output
     from ..generate import generate, spec_toml
 
+    if args.out:
+        check_target(Path(args.out), args.force)  # refused before the work, not after it
     data = generate(args.seed, generator_options(args))
-    sys.stdout.write(spec_toml(data, command_line(args, args.seed)))
+    if write_output(spec_toml(data, command_line(args, args.seed)), args.out,
+                    overwrite=args.force):
+        print(args.out)
     return 0

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import sys
+from pathlib import Path
 
-from . import add_spec_arguments, describe_spec_argument, load_spec_argument
+from . import add_spec_arguments, describe_spec_argument
+from .render import load_sample_spec
 
 
 def register(commands) -> None:
@@ -17,14 +18,24 @@ def register(commands) -> None:
                              "all (default), or ids/cells such as conv1.out,pool1.out[0,0,0]")
     parser.add_argument("--variant", metavar="ID", help="a variant id for the header (default: "
                         "the spec's own)")
+    parser.add_argument("--lang", choices=("en", "ko"), default="en",
+                        help="language of the sheet's comments (its keys stay the quantity "
+                        "ids, so check reads it in any language)")
+    parser.add_argument("--out", metavar="FILE",
+                        help="write the sheet to FILE (default: standard output)")
+    parser.add_argument("--force", action="store_true",
+                        help="replace an existing --out FILE (e.g. a filled-in sheet)")
     parser.set_defaults(run=run)
 
 
 def run(args) -> int:
+    from ..files import check_target, write_output
     from ..network import run_pass
     from ..sheet import sheet_text
 
-    spec = load_spec_argument(args)
+    if args.out:
+        check_target(Path(args.out), args.force)  # refused before the work, not after it
+    spec = load_sample_spec(args)
     name = describe_spec_argument(args)
     trace = run_pass(spec, "float", after=True)
     if args.variant and spec.variant and args.variant != spec.variant:
@@ -33,5 +44,8 @@ def run(args) -> int:
                             "sheets name (check refuses a sheet of another variant); leave "
                             "out --variant")
     variant = args.variant or spec.variant or None  # a batch variant's spec names it
-    sys.stdout.write(sheet_text(trace, args.blank, variant=variant, spec_name=name))
+    text = sheet_text(trace, args.blank, variant=variant, spec_name=name, lang=args.lang,
+                      answers_name=args.out or "answers.yaml")
+    if write_output(text, args.out, overwrite=args.force):
+        print(args.out)
     return 0
