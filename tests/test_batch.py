@@ -76,7 +76,7 @@ def test_a_variants_answer_sheet_and_spec_check_to_100(two_runs):
     trace = run_pass(spec)
     sheet = yaml.safe_load((out / "3-05.answers.yaml").read_text(encoding="utf-8"))
     assert spec.variant == sheet["variant"] == "3-05"
-    for key in [k for k in sheet if k not in ("student", "variant")]:
+    for key in [k for k in sheet if k not in ("student", "variant", "blanks")]:
         sheet[key] = trace.numbers(key).reshape(
             __import__("numpy").shape(sheet[key])).tolist()
     marking = Checker(spec).check(parse_answers(yaml.safe_dump(sheet), "yaml"))
@@ -215,6 +215,18 @@ def test_a_link_among_the_outputs_is_refused_before_any_work(tmp_path, capsys):
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if not p.is_symlink()} == \
         {name: data for name, data in before.items() if name != "index.csv"}  # untouched
     assert elsewhere.read_text() == "mine\n"
+
+
+def test_a_korean_batch_writes_korean_answer_sheets_that_check_as_english_ones(tmp_path):
+    assert main(["batch", "--count", "1", "--seed", "4", "--html", "--no-pdf", "--lang", "ko",
+                 "--out", str(tmp_path), "-q"]) == 0
+    sheet = tmp_path / "4-01.answers.yaml"
+    text = sheet.read_text(encoding="utf-8")
+    assert "# 채점" in text and "4-01.answers.yaml" in text and "Replace every null" not in text
+    assert '\nblanks: "all"\n' in text
+    spec = load_spec(str(tmp_path / "4-01.spec.toml"))
+    marking = Checker(spec).check(parse_answers(text, "yaml"))
+    assert marking.counts["missing"] == marking.out_of > 0  # every asked cell, still null
 
 
 def test_index_html_escapes_text():

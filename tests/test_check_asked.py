@@ -71,3 +71,24 @@ def test_cli_bad_blank_is_a_one_line_error(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("cnntrace: error: --blank: no quantity 'conv9.out'")
     assert len(err.strip().splitlines()) == 1
+
+
+def test_a_sheet_names_its_blanks_and_a_deleted_question_counts_as_missing(tmp_path,
+                                                                            capsys):
+    sheet = tmp_path / "answers.yaml"
+    assert main(["sheet", "--example", "lecture", "--blank", "forward", "--out",
+                 str(sheet)]) == 0
+    text = sheet.read_text(encoding="utf-8")
+    assert '\nblanks: "forward"\n' in text
+    kept = text.split("\n# relu1.out")[0].replace("[[null, null],\n            [null, null]]",
+                                                  "[[5, 7], [11, 10]]")
+    sheet.write_text(kept, encoding="utf-8")  # conv1.out answered, the rest deleted
+    capsys.readouterr()
+    assert main(["check", "--example", "lecture", str(sheet)]) == 0
+    assert f"score: 4/{len(blank_cells(load_example_trace(), 'forward'))} cells" in \
+        capsys.readouterr().out
+
+
+def load_example_trace():
+    from tracer import run_pass
+    return run_pass(load_example("lecture"))

@@ -19,7 +19,7 @@ def fill(text: str, trace, digits: int | None = None) -> str:
     """The sheet with every null replaced by the trace's value (as YAML again)."""
     data = yaml.safe_load(text)
     for key, value in data.items():
-        if key in ("student", "variant"):
+        if key in ("student", "variant", "blanks"):
             continue
         true = trace.numbers(key)
         assert np.size(value if value is not None else 0) == true.size, key
@@ -150,3 +150,55 @@ def preset_free_lecture() -> dict:
 
     from tracer.spec import EXAMPLES_DIR
     return tomllib.loads((EXAMPLES_DIR / "lecture.toml").read_text(encoding="utf-8"))
+
+
+# ------------------------------------------------------------------ --lang ko
+@pytest.mark.parametrize("blank", ["all", "conv1.out[0,1,0],pool1.argmax,loss.out"])
+def test_a_korean_sheet_has_korean_comments_and_the_same_yaml(lecture, blank):
+    spec, trace = lecture
+    english = sheet_text(trace, blank, variant="3-01")
+    korean = sheet_text(trace, blank, variant="3-01", lang="ko")
+    assert "# null을 모두 여러분이 계산한 수로 바꾸세요" in korean
+    assert "# 변형 3-01" in korean and "# 채점: cnntrace check SPEC answers.yaml" in korean
+    assert "Replace every null" not in korean and "written as" not in korean
+    assert yaml.safe_load(korean) == yaml.safe_load(english)  # keys, ids, nulls, variant
+    for text in (english, korean):
+        marking = Checker(spec).check(parse_answers(fill(text, trace), "yaml"))
+        assert marking.score == 100.0 and marking.out_of == len(blank_cells(trace, blank))
+
+
+def test_a_korean_sheet_is_checked_exactly_like_the_english_one(lecture):
+    spec, trace = lecture
+    marks = []
+    for lang in ("en", "ko"):
+        data = yaml.safe_load(fill(sheet_text(trace, "forward", lang=lang), trace))
+        data["conv1.out"][1][0] = 12  # the lecture's 11
+        marking = Checker(spec).check(parse_answers(yaml.safe_dump(data), "yaml"))
+        marks.append((marking.score, marking.counts))
+    assert marks[0] == marks[1] and marks[0][1]["wrong"] == 1
+
+
+def test_entry_comments_follow_the_language(lecture):
+    _, trace = lecture
+    text = sheet_text(trace, "conv1.grad_weight,softmax1.sum,conv1.out[0,1,0]", lang="ko")
+    assert "# conv1.grad_weight: conv1의 dL/dW, 모양 (1, 1, 3, 3), 3x3 행렬로 적기" in text
+    assert "# softmax1.sum: softmax1의 e^z 의 합, 모양 (), 수 하나로 적기" in text
+    assert "# conv1.out[0,1,0]: conv1의 출력 중 한 칸, 모양 (1, 2, 2)" in text
+
+
+def test_sheet_command_lang_ko_and_out(tmp_path, capsys):
+    path = tmp_path / "답안 3.yaml"
+    assert main(["sheet", "--example", "lecture", "--blank", "forward", "--lang", "ko",
+                 "--out", str(path)]) == 0
+    text = path.read_text(encoding="utf-8")
+    assert text == sheet_text(run_pass(load_example("lecture")), "forward", lang="ko",
+                              spec_name="--example lecture", answers_name=str(path))
+    assert f"# 채점: cnntrace check --example lecture '{path}'" in text  # quoted: a space
+    path.write_text(fill(text, run_pass(load_example("lecture"))), encoding="utf-8")
+    capsys.readouterr()
+    assert main(["check", "--example", "lecture", str(path), "--quiet"]) == 0
+    filled = path.read_bytes()  # sheet again would wipe the student's numbers
+    assert main(["sheet", "--example", "lecture", "--lang", "ko", "--out", str(path)]) == 2
+    assert "already exists" in capsys.readouterr().err and path.read_bytes() == filled
+    with pytest.raises(SystemExit):
+        main(["sheet", "--example", "lecture", "--lang", "fr"])

@@ -199,11 +199,10 @@ def _render_files(variant: Variant, settings: Settings) -> tuple[dict, dict]:
     hidden = select_hidden(trace, settings.blank)
     document = build_document(trace, digits=settings.digits, hidden=hidden)
     names = {kind: f"{variant.id}.{SUFFIXES[kind]}" for kind in settings.kinds()}
-    answers = sheet_text(trace, settings.blank, variant=variant.id, spec_name=names["spec"],
-                         refs=document.refs)
-    hint = f"# Check it: cnntrace check {names['spec']} "  # the sheet's names answers.yaml
     data: dict[str, str | bytes] = {
-        "answers": answers.replace(f"{hint}answers.yaml\n", f"{hint}{names['answers']}\n", 1),
+        "answers": sheet_text(trace, settings.blank, variant=variant.id,
+                              spec_name=names["spec"], refs=document.refs, lang=settings.lang,
+                              answers_name=names["answers"]),
         "spec": spec_toml(variant.spec, f"cnntrace generate --seed {variant.seed} "
                                         f"(batch variant {variant.id})"),
     }

@@ -5,6 +5,8 @@ its answer sheet lists each blank quantity (or single cell) under its public id 
 nulls in the quantity's shape, so a student replaces every null by a number and runs
 ``cnntrace check SPEC answers.yaml``. Tensors with leading axes of length 1 are written
 squeezed down to a matrix (a 2x2 matrix for shape (1, 2, 2)), as the checker allows.
+The comments come from the message catalogs (``sheet.*``) in the sheet's language; the
+YAML keys are the quantity ids in every language, so `check` reads every sheet alike.
 
 >>> from tracer import load_example, run_pass
 >>> text = sheet_text(run_pass(load_example("lecture")), "conv1.out")
@@ -15,19 +17,14 @@ True
 from __future__ import annotations
 
 import json
+import shlex
 from dataclasses import dataclass
 
 import numpy as np
 
 from .present.blanks import LEVELS, POSITIONS, hides, select_hidden, split_selection
+from .render.assets import fill, messages
 from .trace import parse_cell
-
-SUFFIXES = {  # what each kind of quantity is, for the comment above its entry
-    "out": "output", "grad": "dL/d(out)", "mask": "ReLU mask (1 passes the gradient)",
-    "exp": "e^z per class", "sum": "sum of e^z", "grad_weight": "dL/dW",
-    "grad_bias": "dL/db", "weight_new": "W after the update", "bias_new": "b after the update",
-    "argmax": "(row, col) of each window's maximum", "ties": "cells tied for the maximum",
-    "local_grad": "f'(x) per cell", }
 
 
 @dataclass(frozen=True)
@@ -127,57 +124,81 @@ def blank_cells(trace, blank: str | None, refs: list[str] | None = None) -> list
 
 # ----------------------------------------------------------------------- the YAML
 def sheet_text(trace, blank: str | None, *, variant: str | None = None,
-               spec_name: str = "SPEC", refs: list[str] | None = None) -> str:
-    """The fill-in answer sheet as YAML text: a comment header, then one entry per
-    blank quantity (nulls in its shape) or cell (a null)."""
+               spec_name: str = "SPEC", refs: list[str] | None = None, lang: str = "en",
+               answers_name: str = "answers.yaml") -> str:
+    """The fill-in answer sheet as YAML text: a comment header in ``lang`` (en, ko), then
+    one entry per blank quantity (nulls in its shape) or cell (a null). The header's
+    `cnntrace check` line names the spec ``spec_name`` and the sheet ``answers_name``."""
     entries = blanks(trace, blank, refs)
-    cells = sum(len(e.cells()) for e in entries)
-    lines = [f"# cnntrace answer sheet: {_one_line(trace.title) or 'worked example'}"]
-    if variant:
-        lines.append(f"# Variant {_one_line(variant)}")
-    lines += [
-        f"# Blanks: {_one_line(blank or 'none')} ({_count(len(entries), 'entry', 'entries')}, "
-        f"{_count(cells, 'cell', 'cells')})",
-        "# Replace every null by your number (5, -0.25, 1.846e-5 or 28/5), written to the",
-        "# digits you worked with: each is checked to the digits written, rounded or",
-        "# truncated. Leave null what you skip. Tensors are written without their leading",
-        "# axes of length 1 (a 2x2 matrix for shape (1, 2, 2)).",
-        f"# Check it: cnntrace check {spec_name} answers.yaml",
-        'student: ""',
-    ]
+    lines = _header(trace, blank, entries, variant, lang)
+    lines.append("# " + _say(lang, "sheet.check", spec=spec_name,
+                             answers=shlex.quote(answers_name)))
+    lines.append('student: ""')
     if variant:  # `check` refuses the sheet against another variant's spec
         lines.append(f"variant: {json.dumps(_one_line(variant), ensure_ascii=False)}")
+    if blank:  # `check` counts an asked cell left out of the file as missing
+        lines.append(f"blanks: {json.dumps(_one_line(blank), ensure_ascii=False)}")
     if not entries:
-        lines.append("# (nothing is blank)")
+        lines.append("# " + _say(lang, "sheet.nothing_blank"))
     for entry in entries:
         lines.append("")
-        lines.append(f"# {_describe(entry)}")
+        lines.append(f"# {_describe(entry, lang)}")
         lines.append(_entry_line(entry))
     return "\n".join(lines) + "\n"
+
+
+def _header(trace, blank: str | None, entries: list[Blank], variant: str | None,
+            lang: str) -> list[str]:
+    """The comment lines that open a sheet: title, variant, blanks and instructions."""
+    title = _one_line(trace.title) or _say(lang, "sheet.untitled")
+    lines = [_say(lang, "sheet.title", title=title)]
+    if variant:
+        lines.append(_say(lang, "sheet.variant", variant=_one_line(variant)))
+    cells = sum(len(e.cells()) for e in entries)
+    lines.append(_say(lang, "sheet.blanks",
+                      blank=_one_line(blank or _say(lang, "sheet.blank_none")),
+                      entries=_count(lang, "entries", len(entries)),
+                      cells=_count(lang, "cells", cells)))
+    lines += _say(lang, "sheet.instructions").splitlines()
+    return [f"# {line}" for line in lines]
+
+
+def _say(lang: str, key: str, /, **params) -> str:
+    """The catalog message ``key`` in ``lang`` with ``params`` filled in as plain text."""
+    return fill(lang, key, params, str, str)
 
 
 def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def quantity_name(qid: str) -> str:
-    """A short name for a quantity id: 'conv1.grad_weight' -> 'conv1 dL/dW'."""
+def quantity_name(qid: str, lang: str = "en") -> str:
+    """A short name for a quantity id in ``lang``: 'conv1.grad_weight' -> 'conv1 dL/dW'
+    (the catalogs' quantity names, which Moodle quizzes show too)."""
     layer, suffix = qid.split(".", 1)
-    return {"loss.out": "the loss", "loss.after": "the loss after the update",
-            "input.grad": "dL/dX", "input.out": "the input X"}.get(
-        qid, f"{layer} {SUFFIXES.get(suffix, suffix)}")
+    catalog = messages(lang)
+    key = next((k for k in (f"moodle.quantity.{qid}", f"moodle.quantity.{suffix}")
+                if k in catalog), "moodle.quantity")
+    return _say(lang, key, layer=layer, suffix=suffix)
 
 
-def _describe(entry: Blank) -> str:
-    what = quantity_name(entry.qid)
+def _describe(entry: Blank, lang: str = "en") -> str:
+    what = quantity_name(entry.qid, lang)
     full = "(" + ", ".join(map(str, entry.shape)) + ("," if len(entry.shape) == 1 else "") + ")"
     if entry.index is not None:
-        return f"{entry.key}: one cell of {what}, shape {full}"
-    written = entry.written_shape
-    form = ("one number" if not written else
-            f"a list of {written[0]}" if len(written) == 1 else
-            "a " + "x".join(map(str, written)) + (" matrix" if len(written) == 2 else " array"))
-    return f"{entry.qid}: {what}, shape {full}, written as {form}"
+        return _say(lang, "sheet.cell", key=entry.key, what=what, shape=full)
+    return _say(lang, "sheet.quantity", qid=entry.qid, what=what, shape=full,
+                form=_form(entry.written_shape, lang))
+
+
+def _form(written: tuple, lang: str) -> str:
+    """How an entry is written: one number, a list, a matrix or an array."""
+    if not written:
+        return _say(lang, "sheet.form.number")
+    if len(written) == 1:
+        return _say(lang, "sheet.form.list", length=written[0])
+    kind = "sheet.form.matrix" if len(written) == 2 else "sheet.form.array"
+    return _say(lang, kind, dims="x".join(map(str, written)))
 
 
 def _entry_line(entry: Blank) -> str:
@@ -199,5 +220,6 @@ def _flow(shape: tuple) -> str:
     return "[" + ", ".join([_flow(shape[1:])] * shape[0]) + "]"
 
 
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
+def _count(lang: str, noun: str, n: int) -> str:
+    """'1 entry', '3 entries' (the catalog's sheet.<noun> and sheet.<noun>.one)."""
+    return _say(lang, f"sheet.{noun}.one" if n == 1 else f"sheet.{noun}", count=n)
