@@ -219,3 +219,14 @@ def test_a_text_file_as_data_is_not_an_mnist_npz(trained, tmp_path, capsys):
     junk.write_text("hello\n")
     one_line_error(*run(["trace", "--weights", trained, "--data", junk], capsys)[::2],
                    f"{junk}: not an MNIST .npz", "x_train, y_train, x_test, y_test")
+
+
+def test_check_names_a_sample_of_the_wrong_size_too(tmp_path, capsys):
+    """check loads its spec as every other command does (one loader)."""
+    pytest.importorskip("sklearn")
+    answers = tmp_path / "a.yaml"
+    answers.write_text("conv1.out[0,0,0]: 1\n", encoding="utf-8")
+    assert main(["check", "--preset", "lecture-cnn", "--sample", "3", "--data", "digits",
+                 str(answers)]) == 2
+    err = capsys.readouterr().err
+    assert "images are 8x8, but the network of --preset lecture-cnn takes 28x28" in err

@@ -92,7 +92,7 @@ def _given(args) -> list[str]:
     return out
 
 
-def load_spec_argument(args):
+def _load_spec(args):
     """The Spec named by SPEC, --example or --preset (at most one of them), with --seed;
     with --weights and/or --sample, one pass of that (trained) network on a real test
     image. Every problem is a one-line :class:`~tracer.errors.CnnTraceError`."""
@@ -172,3 +172,67 @@ def describe_spec_argument(args) -> str:
         if value is not None:
             parts.append(f"--{option} {value}")
     return " ".join(parts) or "SPEC"
+
+
+def load_spec_argument(args):
+    """The Spec named by SPEC, --example or --preset (at most one of them), with --seed;
+    with --weights and/or --sample, one pass of that (trained) network on a real test
+    image (:func:`_load_spec`), checking that the image has the shape of the network's
+    input: an image of another size is reported as that (both shapes, naming
+    --data), not as the layer it happens to break (`pool window 2x2 is larger than its
+    input 1x1`), nor traced through seeded weights drawn for its size."""
+    try:
+        spec = _load_spec(args)
+    except SpecError as err:
+        raise _sample_misfit(args) or err from None
+    misfit = _sample_misfit(args, spec)
+    if misfit is not None:
+        raise misfit
+    return spec
+
+
+def _sample_misfit(args, spec=None):
+    """The DataError of a --sample image (``spec``'s input; without a spec, the data's)
+    that does not fit the network, or None: it fits, no real image was asked for, or
+    the shapes cannot be told."""
+    import numpy as np
+
+    from ..data import image_misfit, load_data
+    from ..errors import CnnTraceError
+    if getattr(args, "sample", None) is None and getattr(args, "weights", None) is None:
+        return None  # e.g. demo, which has neither
+    try:
+        base = _spec_dict(args)
+        trained_on = _weights_data(args)
+        source = args.data or trained_on or _preset_data(args)
+        if not source or (base is None and source == trained_on):
+            return None  # no data to take an image from, or the weights' own data
+        image = np.shape(spec.inputs[0]) if spec is not None else load_data(source).image_shape
+        network, shape = _network_input(args, base, trained_on)
+    except CnnTraceError:
+        return None
+    where = f"--data {source}" if args.data else f"{source} (the default --data)"
+    return image_misfit(image, shape, network, where)
+
+
+def _network_input(args, base: dict | None, trained_on: str | None) -> tuple[str, tuple]:
+    """The network as the user named it, and the input shape it takes: its spec's input,
+    or with only --weights the images it was trained on."""
+    import numpy as np
+
+    from ..data import load_data
+    from ..spec import from_dict
+    if base is not None:
+        return _given(args)[0], np.shape(from_dict(base).inputs[0])
+    return f"--weights {args.weights}", load_data(trained_on).image_shape
+
+
+def _weights_data(args):
+    """The data the --weights were trained on (None without --weights)."""
+    from ..train import load_weights
+    return load_weights(args.weights)[1].get("data") if args.weights else None
+
+
+def _preset_data(args):
+    from ..presets import TRAINING
+    return TRAINING.get(args.preset or "", {}).get("data")

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import add_spec_arguments, digits
-from .render import load_sample_spec
+from . import add_spec_arguments, digits, load_spec_argument
 
 TARGETS = ("moodle",)
 
@@ -44,7 +43,7 @@ def run(args) -> int:
 
     if args.out:
         check_target(Path(args.out), args.force)  # refused before the work, not after it
-    spec = load_sample_spec(args)
+    spec = load_spec_argument(args)
     trace = run_pass(spec, "exact" if args.exact else "float")
     variant = args.variant or spec.variant or None  # a batch variant's spec names it
     quiz = moodle_xml(trace, args.blank, digits=args.digits, lang=args.lang,

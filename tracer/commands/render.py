@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 
-from ..spec import SpecError
 from . import add_spec_arguments, check_blank_mode, digits, load_spec_argument, whole_number
 
 
@@ -48,70 +47,6 @@ def register(commands) -> None:
                       lecture_title=True)
 
 
-def load_sample_spec(args):
-    """:func:`load_spec_argument`, checking that a --sample image has the shape of the
-    network's input: an image of another size is reported as that (both shapes, naming
-    --data), not as the layer it happens to break (`pool window 2x2 is larger than its
-    input 1x1`), nor traced through seeded weights drawn for its size."""
-    try:
-        spec = load_spec_argument(args)
-    except SpecError as err:
-        raise _sample_misfit(args) or err from None
-    misfit = _sample_misfit(args, spec)
-    if misfit is not None:
-        raise misfit
-    return spec
-
-
-def _sample_misfit(args, spec=None):
-    """The DataError of a --sample image (``spec``'s input; without a spec, the data's)
-    that does not fit the network, or None: it fits, no real image was asked for, or
-    the shapes cannot be told."""
-    import numpy as np
-
-    from ..data import image_misfit, load_data
-    from ..errors import CnnTraceError
-    from . import _spec_dict
-    if getattr(args, "sample", None) is None and getattr(args, "weights", None) is None:
-        return None  # e.g. demo, which has neither
-    try:
-        base = _spec_dict(args)
-        trained_on = _weights_data(args)
-        source = args.data or trained_on or _preset_data(args)
-        if not source or (base is None and source == trained_on):
-            return None  # no data to take an image from, or the weights' own data
-        image = np.shape(spec.inputs[0]) if spec is not None else load_data(source).image_shape
-        network, shape = _network_input(args, base, trained_on)
-    except CnnTraceError:
-        return None
-    where = f"--data {source}" if args.data else f"{source} (the default --data)"
-    return image_misfit(image, shape, network, where)
-
-
-def _network_input(args, base: dict | None, trained_on: str | None) -> tuple[str, tuple]:
-    """The network as the user named it, and the input shape it takes: its spec's input,
-    or with only --weights the images it was trained on."""
-    import numpy as np
-
-    from ..data import load_data
-    from ..spec import from_dict
-    from . import _given
-    if base is not None:
-        return _given(args)[0], np.shape(from_dict(base).inputs[0])
-    return f"--weights {args.weights}", load_data(trained_on).image_shape
-
-
-def _weights_data(args):
-    """The data the --weights were trained on (None without --weights)."""
-    from ..train import load_weights
-    return load_weights(args.weights)[1].get("data") if args.weights else None
-
-
-def _preset_data(args):
-    from ..presets import TRAINING
-    return TRAINING.get(args.preset or "", {}).get("data")
-
-
 def _progress(step: str) -> None:
     print(f"cnntrace: {step} ...", file=sys.stderr, flush=True)
 
@@ -121,7 +56,7 @@ def run_render(args) -> int:
     from ..report import write_report
 
     check_blank_mode(args)
-    spec = load_sample_spec(args)
+    spec = load_spec_argument(args)
     if getattr(args, "lecture_title", False):  # the demo: the lecture's title in --lang
         from dataclasses import replace
 

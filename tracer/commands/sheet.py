@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import add_spec_arguments, describe_spec_argument
-from .render import load_sample_spec
+from . import add_spec_arguments, describe_spec_argument, load_spec_argument
 
 
 def register(commands) -> None:
@@ -35,7 +34,7 @@ def run(args) -> int:
 
     if args.out:
         check_target(Path(args.out), args.force)  # refused before the work, not after it
-    spec = load_sample_spec(args)
+    spec = load_spec_argument(args)
     name = describe_spec_argument(args)
     trace = run_pass(spec, "float", after=True)
     if args.variant and spec.variant and args.variant != spec.variant:

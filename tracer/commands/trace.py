@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from . import add_spec_arguments, digits
-from .render import load_sample_spec
+from . import add_spec_arguments, digits, load_spec_argument
 
 
 def register(commands) -> None:
@@ -27,7 +26,7 @@ def run(args) -> int:
     from ..network import run_pass
     from ..present.text import render_text
 
-    trace = run_pass(load_sample_spec(args), "exact" if args.exact else "float")
+    trace = run_pass(load_spec_argument(args), "exact" if args.exact else "float")
     if args.json:
         write_atomic(args.json, trace.to_json(), overwrite=args.force)
     if not args.quiet:
