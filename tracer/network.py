@@ -318,10 +318,7 @@ def _pass(net: Network, rec, clean=None) -> dict:
     for suffix, value in records.items():
         rec.add(f"{output.name}.{suffix}", value, output.name, "forward")
     rec.add("target.out", net.targets, "target", "forward")
-    scale = _loss_scale(net)
-    value, grad = LOSSES[output.type][1](x, y_hat, net.targets, scale, nx)
-    if clean:
-        grad = clean.loss_grad(y_hat, net.targets, scale, grad)
+    value, grad = LOSSES[output.type][1](x, y_hat, net.targets, _loss_scale(net), nx)
     rec.add_whole("loss.out", np.asarray(value, dtype=nx.dtype), "loss", "forward")
 
     # backward: dL/d(out) of each layer, from the logits back to the input
