@@ -92,3 +92,26 @@ def test_a_sheet_names_its_blanks_and_a_deleted_question_counts_as_missing(tmp_p
 def load_example_trace():
     from tracer import run_pass
     return run_pass(load_example("lecture"))
+
+
+def test_cells_outside_the_asked_ones_earn_nothing(checker):
+    """Copying the worksheet's givens (the input, the kernel) into the file does not pad
+    the score: with a selection only its cells are marked."""
+    padded = parse_answers("blanks: loss.out\nloss.out: 5\n"
+                           "input.out: [[1, 2, 0, 1], [3, 1, 1, 5], [0, 2, 2, 0], [1, 0, 3, 1]]\n"
+                           "conv1.weight: [[1, 0, 1], [0, 1, 0], [1, 0, 1]]\n", "yaml")
+    marking = checker.check(padded)
+    assert [m.label for m in marking.marks] == ["loss.out"]
+    assert (marking.points, marking.out_of) == (0, 1)
+    assert checker.check(padded, blank="loss.out").out_of == 1
+
+
+def test_a_blanks_list_is_a_selection_and_anything_else_an_error(checker):
+    listed = checker.check(parse_answers("blanks: [conv1.out, relu1.out]\n" + RIGHT_CONV,
+                                         "yaml"))
+    assert (listed.points, listed.out_of) == (4, 8)
+    for bad in ("blanks: {a: 1}\n", "blanks: []\n"):
+        with pytest.raises(AnswerFileError, match=r"^s\.yaml: blanks: expected a --blank "):
+            checker.check(parse_answers(bad + RIGHT_CONV, "yaml", source="s.yaml"))
+    with pytest.raises(AnswerFileError, match=r"^s\.yaml: blanks: no quantity '5'"):
+        checker.check(parse_answers("blanks: 5\n" + RIGHT_CONV, "yaml", source="s.yaml"))

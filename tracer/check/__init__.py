@@ -49,7 +49,7 @@ class Checker:
         variant of a class batch than the spec's). The cells asked are those of
         ``blank`` (a worksheet's --blank selection), else of the file's ``blanks:``
         line (`cnntrace sheet` writes it), else the cells the file names: asked cells
-        the file leaves out are missing."""
+        the file leaves out are missing, and its cells outside them are not marked."""
         variant, given = (" ".join(str(v or "").split())
                           for v in (self.spec.variant, answers.variant))
         if given and variant and given != variant:
@@ -61,7 +61,7 @@ class Checker:
         selection = blank if blank is not None else answers.blanks
         if selection is not None:
             try:
-                sheet.require(self.asked(selection), self.shapes)
+                sheet.ask(self.asked(selection), self.shapes)
             except CnnTraceError as err:
                 where = "--blank" if blank is not None else f"{answers.path}: blanks"
                 raise AnswerFileError(f"{where}: {str(err).removeprefix('--blank: ')}") \

@@ -236,11 +236,22 @@ def parse_answers(text: str, fmt: str, source: str = "<answers>") -> AnswerFile:
             answers.students.append(value)
         elif key == VARIANT and isinstance(value, (str, int)) and answers.variant is None:
             answers.variant = str(value)
-        elif key == BLANKS and isinstance(value, str) and answers.blanks is None:
-            answers.blanks = value
+        elif key == BLANKS and answers.blanks is None:
+            answers.blanks = _selection(value, source)
         else:
             answers.pairs.extend(flatten(key, value))
     return answers
+
+
+def _selection(value, source: str) -> str:
+    """A ``blanks:`` value: a --blank selection ("forward", "conv1.out,pool1.out") or a
+    list of its items."""
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return ",".join(value)
+    if isinstance(value, str):
+        return value
+    raise AnswerFileError(f"{source}: blanks: expected a --blank selection such as "
+                          f'"forward" or "conv1.out,relu1.out", got {describe(value)}')
 
 
 def flatten(key: str, value) -> list[tuple[str, object]]:

@@ -56,16 +56,19 @@ class Sheet:
             return []
         return [i for i, v in np.ndenumerate(grid) if v is not NOT_ASKED]
 
-    def require(self, refs: list[str], shapes: dict[str, tuple]) -> None:
-        """Count the cells ``refs`` ('conv1.out[0,1,0]', full indices) as asked: those the
-        file leaves out become missing, as a null does."""
+    def ask(self, refs: list[str], shapes: dict[str, tuple]) -> None:
+        """Mark exactly the cells ``refs`` ('conv1.out[0,1,0]', full indices): those the
+        file leaves out become missing, as a null does, and the file's other cells (a
+        given value copied in) are not asked, so they earn nothing."""
+        asked: dict[str, np.ndarray] = {}
         for ref in refs:
             qid, index = parse_cell(ref)
             index = index or ()  # a scalar's ref has no brackets
-            grid = self.cells.setdefault(qid, _empty(shapes[qid]))
-            if grid[index] is NOT_ASKED:
-                grid[index] = None
-        self.cells = {q: self.cells[q] for q in shapes if q in self.cells}  # pass order
+            grid = asked.setdefault(qid, _empty(shapes[qid]))
+            given = self.cells.get(qid)
+            cell = given[index] if given is not None else NOT_ASKED
+            grid[index] = None if cell is NOT_ASKED else cell
+        self.cells = {q: asked[q] for q in shapes if q in asked}  # pass order
 
     def numbers(self, qid: str) -> tuple[np.ndarray, np.ndarray]:
         """(float values, mask of cells given as numbers) of ``qid``."""
