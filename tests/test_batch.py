@@ -184,7 +184,7 @@ def test_an_index_without_checksums_protects_its_sheets(tmp_path, capsys):
         del v["sha256"]
     (tmp_path / "index.json").write_text(json.dumps(index), encoding="utf-8")
     assert main(argv) == 2
-    assert "answers.yaml: already exists and was not written by cnntrace" in \
+    assert "answers.yaml: already exists: cnntrace wrote it for you to fill in or edit" in \
         capsys.readouterr().err
 
 

@@ -185,3 +185,23 @@ def test_out_into_a_missing_folder_is_one_line(tmp_path, capsys):
     path = tmp_path / "no" / "answers.yaml"
     code, _, err = run([*OUT_COMMANDS["sheet"], "--out", str(path)], capsys)
     one_line_error(code, err, f"{path}: folder {path.parent} does not exist")
+
+
+def test_a_quiz_is_replaced_but_a_sheet_or_spec_is_kept_and_says_why(tmp_path, capsys):
+    """export's XML carries cnntrace's mark (it is cnntrace's own file); a sheet or a
+    generated spec is for a person to fill in or edit, so it is refused, saying so."""
+    from tracer.cli import main
+    quiz, sheet, spec = tmp_path / "q.xml", tmp_path / "a.yaml", tmp_path / "g.toml"
+    commands = {quiz: ["export", "moodle", "--example", "lecture", "--blank", "conv1.out"],
+                sheet: ["sheet", "--example", "lecture", "--blank", "conv1.out"],
+                spec: ["generate", "--seed", "3"]}
+    for path, argv in commands.items():
+        assert main(argv + ["--out", str(path)]) == 0
+    capsys.readouterr()
+    assert main(commands[quiz] + ["--out", str(quiz)]) == 0
+    for path in (sheet, spec):
+        before = path.read_bytes()
+        assert main(commands[path] + ["--out", str(path)]) == 2
+        assert f"{path}: already exists: cnntrace wrote it for you to fill in or edit" in \
+            capsys.readouterr().err
+        assert path.read_bytes() == before

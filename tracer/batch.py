@@ -30,7 +30,7 @@ from pathlib import Path
 
 from .errors import CnnTraceError
 from .files import (OutputError, check_folder, check_target, is_generated, make_folder,
-                    write_all, write_atomic)
+                    refusal, write_all, write_atomic)
 from .generate import GenerateError, Options, generate, spec_toml, validate
 
 MAX_COUNT = 5000
@@ -146,8 +146,7 @@ def check_targets(paths: list[Path], out_dir: Path, overwrite: bool) -> None:
                                   "answer sheet?); choose another folder or pass --force")
             continue
         if path.name not in listed and not (path.is_file() and is_generated(path)):
-            raise OutputError(f"{path}: already exists and was not written by cnntrace; "
-                              "choose another folder or pass --force")
+            raise refusal(path, "folder")
 
 
 def _previous_files(out_dir: Path) -> tuple[set[str], dict[str, str]]:

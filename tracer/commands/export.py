@@ -32,7 +32,7 @@ def register(commands) -> None:
     parser.add_argument("--out", metavar="FILE",
                         help="write the quiz to FILE (default: standard output)")
     parser.add_argument("--force", action="store_true",
-                        help="replace an existing --out FILE that cnntrace did not write")
+                        help="replace an existing --out FILE (cnntrace replaces its own quiz)")
     parser.set_defaults(run=run)
 
 

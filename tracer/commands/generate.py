@@ -78,7 +78,7 @@ def register(commands) -> None:
     parser.add_argument("--out", metavar="FILE",
                         help="write the spec to FILE (default: standard output)")
     parser.add_argument("--force", action="store_true",
-                        help="replace an existing --out FILE that cnntrace did not write")
+                        help="replace an existing --out FILE (e.g. a spec you edited)")
     parser.set_defaults(run=run)
 
 
