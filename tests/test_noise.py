@@ -216,3 +216,14 @@ def test_a_saturated_sigmoid_keeps_its_tiny_gradients():
     for qid in floats.ids():
         np.testing.assert_array_equal(floats.numbers(qid), raw.numbers(qid), err_msg=qid)
     assert floats.numbers("conv1.grad_weight").item() != 0
+
+
+def test_the_checker_recomputes_with_the_same_cleaning():
+    """A student's wrong window sum is marked against 0, and the value carried from the
+    givens is that same 0 (not a 1.11e-16 printed beside it as 'yours')."""
+    from tracer.check import Checker
+    from tracer.check.answers import parse_answers
+    checker = Checker(from_dict(decimal_lecture()))
+    marking = checker.check(parse_answers("conv1.out: [[-0.2, 0.1], [0.4, 0.3]]\n", "yaml"))
+    cell = next(m for m in marking.marks if m.index == (0, 0, 1))
+    assert (cell.verdict, cell.expected, cell.carried) == ("wrong", 0.0, None)

@@ -53,10 +53,11 @@ class Cleaner:
         exact = _decimal_layer(layer).forward(_decimal(x), _exact())[0]
         return self._zero(out, candidates & (exact == 0))
 
-    def backward(self, layer, kept, grad, grad_input, records):
+    def backward(self, layer, grad, grad_input, records, x=None):
         """A linear layer's sums: dL/dX (c = fan-out + 2), dL/dK over the batch and the
-        positions (+ 3) and dL/db (+ 1)."""
-        x = self.inputs.pop(layer.name)
+        positions (+ 3) and dL/db (+ 1); ``x`` is the layer's input (default: the one
+        :meth:`output` saw)."""
+        x = self.inputs.pop(layer.name) if x is None else x
         if not isinstance(layer, (Conv2D, Dense)):
             return grad_input, records
         g = np.abs(grad)

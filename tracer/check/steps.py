@@ -30,6 +30,7 @@ import numpy as np
 
 from ..network import Network, build
 from ..network import loss as network_loss
+from ..noise import Cleaner
 from ..numeric import FLOAT
 from ..spec import Spec
 from ..trace import Trace
@@ -131,7 +132,9 @@ class PassModel:
 
         def compute(values, tweak):
             live = self.live(layer, values, tweak)
-            out, recs, _ = live.forward(self.batch(values[info["input"]]), FLOAT)
+            x = self.batch(values[info["input"]])
+            out, recs, _ = live.forward(x, FLOAT)
+            out = Cleaner().output(live, x, out)  # a sum that is 0 but for rounding: 0
             result = {f"{name}.out": self.unbatch(out)}
             result.update({f"{name}.{k}": self.unbatch(v) for k, v in recs.items()})
             return result
@@ -196,7 +199,10 @@ class PassModel:
             _, _, saved = live.forward(self.batch(values[source]), FLOAT)
             if routed and live.ties == "first":
                 saved = self._routed_to(live, saved, values[f"{name}.argmax"])
-            back, recs = live.backward(self.batch(values[f"{name}.grad"]), saved, FLOAT)
+            grad = self.batch(values[f"{name}.grad"])
+            back, recs = live.backward(grad, saved, FLOAT)
+            back, recs = Cleaner().backward(live, grad, back, recs,
+                                            x=self.batch(values[source]))
             return {grad_in: self.unbatch(back), **{f"{name}.{k}": v for k, v in recs.items()}}
 
         self._add(f"{name} backward", "backward", layer,
@@ -223,7 +229,8 @@ class PassModel:
             """W_new = W - eta dL/dW."""
             rate = tweak.get("rate", self.rate)
             grad = values[param.replace(".", ".grad_", 1)]
-            return {f"{param}_new": values[param] - rate * grad}
+            new = values[param] - rate * grad
+            return {f"{param}_new": Cleaner().update(values[param], rate, grad, new)}
         self._add(f"{param} update", "update", None,
                   [param, param.replace(".", ".grad_", 1)], [f"{param}_new"], compute)
 
