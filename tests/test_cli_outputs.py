@@ -205,3 +205,19 @@ def test_a_quiz_is_replaced_but_a_sheet_or_spec_is_kept_and_says_why(tmp_path, c
         assert f"{path}: already exists: cnntrace wrote it for you to fill in or edit" in \
             capsys.readouterr().err
         assert path.read_bytes() == before
+
+
+def test_the_sheets_check_hint_runs_as_written_with_spaces_in_names(tmp_path, capsys):
+    import shlex
+    import shutil
+
+    from tracer.cli import main
+    from tracer.spec import EXAMPLES_DIR
+    spec, sheet = tmp_path / "my spec.toml", tmp_path / "my answers.yaml"
+    shutil.copy(EXAMPLES_DIR / "lecture.toml", spec)
+    assert main(["sheet", str(spec), "--blank", "conv1.out", "--out", str(sheet)]) == 0
+    hint = next(line for line in sheet.read_text(encoding="utf-8").splitlines()
+                if line.startswith("# Check it: cnntrace "))
+    capsys.readouterr()
+    assert main(shlex.split(hint.removeprefix("# Check it: cnntrace "))) == 0
+    assert "score: 0/4 cells" in capsys.readouterr().out

@@ -141,7 +141,7 @@ def check_targets(paths: list[Path], out_dir: Path, overwrite: bool) -> None:
         if overwrite or not path.exists():
             continue
         if path.name in digests:
-            if _sha256(path.read_bytes()) != digests[path.name]:
+            if path.is_file() and _sha256(path.read_bytes()) != digests[path.name]:
                 raise OutputError(f"{path}: was changed since cnntrace wrote it (a filled "
                                   "answer sheet?); choose another folder or pass --force")
             continue
@@ -152,8 +152,8 @@ def check_targets(paths: list[Path], out_dir: Path, overwrite: bool) -> None:
 def _previous_files(out_dir: Path) -> tuple[set[str], dict[str, str]]:
     """The file names the folder's earlier index.json lists (with the index files), and
     the sha256 it recorded for each answer sheet and spec. A listed answer sheet or spec
-    without a recorded sha256 (an index from before 0.3) is not in the first set: it is
-    replaced only with --force."""
+    without a recorded sha256 (an index written before they were kept) is not in the
+    first set: it is replaced only with --force."""
     index = out_dir / "index.json"
     if not (index.is_file() and is_generated(index)):
         return set(), {}

@@ -166,11 +166,12 @@ def _spec_dict(args) -> dict | None:
 def describe_spec_argument(args) -> str:
     """The network's arguments as they would be typed again (for `cnntrace check ...`
     hints in generated files)."""
-    parts = [args.spec] if getattr(args, "spec", None) else []
+    import shlex
+    parts = [shlex.quote(args.spec)] if getattr(args, "spec", None) else []
     for option in ("example", "preset", "seed", "weights", "sample", "data"):
         value = getattr(args, option, None)
         if value is not None:
-            parts.append(f"--{option} {value}")
+            parts.append(f"--{option} {shlex.quote(str(value))}")
     return " ".join(parts) or "SPEC"
 
 

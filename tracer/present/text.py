@@ -39,7 +39,7 @@ def format_cells(trace: Trace, qid: str, digits: int) -> np.ndarray:
     else:
         changes = None
     fmt = trace.numeric.format
-    cap = MAX_DIGITS["exact" if trace.mode == "exact" and trace._live else "float"]
+    cap = MAX_DIGITS[trace.numeric.name]
     cells = np.empty(value.shape, dtype=object)
     for index in np.ndindex(value.shape):
         shown = digits if changes is None else change_digits(
