@@ -163,12 +163,13 @@ def test_the_headers_command_runs_and_gives_the_same_spec(capsys):
     assert capsys.readouterr().out == text
 
 
-def test_a_bad_negative_range_names_the_option(capsys):
+@pytest.mark.parametrize("bad", ["-2..x", "-1.5..1"])
+def test_a_bad_negative_range_names_the_option(bad, capsys):
     with pytest.raises(SystemExit) as usage:  # argparse's own check, one line (tracer.cli)
-        main(["generate", "--kernel-values", "-2..x"])
+        main(["generate", "--kernel-values", bad])
     assert usage.value.code == 2
     err = capsys.readouterr().err
-    assert "--kernel-values: expected LO..HI such as -1..1, got '-2..x'" in err
+    assert f"--kernel-values: expected LO..HI such as -1..1, got '{bad}'" in err
 
 
 def test_batch_takes_negative_ranges_after_a_space(tmp_path, capsys):

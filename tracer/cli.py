@@ -24,7 +24,7 @@ class _Parser(argparse.ArgumentParser):
         # calls it a negative number; subparsers are _Parsers too, so every command has it
         matcher = getattr(self, "_negative_number_matcher", None)
         if matcher is not None:  # without it only --kernel-values=-1..1 works
-            self._negative_number_matcher = re.compile(rf"{matcher.pattern}|^-\d+\.\.")
+            self._negative_number_matcher = re.compile(rf"{matcher.pattern}|^-[\d.]+\.\.")
 
     def error(self, message: str):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
