@@ -227,3 +227,40 @@ def test_the_checker_recomputes_with_the_same_cleaning():
     marking = checker.check(parse_answers("conv1.out: [[-0.2, 0.1], [0.4, 0.3]]\n", "yaml"))
     cell = next(m for m in marking.marks if m.index == (0, 0, 1))
     assert (cell.verdict, cell.expected, cell.carried) == ("wrong", 0.0, None)
+
+
+def sigmoid_symmetry(a: float) -> dict:
+    """sigmoid(a) + sigmoid(-a) - 1: exactly 0, a few 1e-16 in floats, before a ReLU."""
+    return {"input": [[[a, -a]]], "target": 0, "layers": [
+        {"type": "conv2d", "weight": [[1]], "bias": 0}, {"type": "sigmoid"},
+        {"type": "conv2d", "weight": [[1, 1]], "bias": -1}, {"type": "relu"},
+        {"type": "flatten"}, {"type": "dense", "weight": [[1, -1]], "bias": [0, 0]},
+        {"type": "softmax"}]}
+
+
+@pytest.mark.parametrize("a", [3.0, 5.0])
+def test_a_sum_of_computed_values_within_its_rounding_is_zero(a):
+    """Its terms print with 17 digits (no decimals to confirm with) and their own
+    rounding is as large as the sum: it is 0, and the ReLU stops it as exact mode does."""
+    spec = from_dict(sigmoid_symmetry(a))
+    assert engine(spec).numbers("conv2.out").item() != 0
+    floats, exacts = run_pass(spec, "float"), run_pass(spec, "exact")
+    for qid in ("conv2.out", "relu1.mask", "conv2.grad_bias", "conv2.grad_weight"):
+        np.testing.assert_array_equal(floats.numbers(qid), exacts.numbers(qid), err_msg=qid)
+
+
+def test_overlapping_pool_routes_and_softmax_backward_are_cleaned():
+    """0.1 g + 0.2 g - 0.3 g routed to one cell by windows at stride 1; a softmax's
+    y (g - sum g y) for an equal given gradient."""
+    pool = from_dict({"input": [[[0, 0, 0], [0, 1, 0], [0, 0, 0]]], "target": 0, "layers": [
+        {"type": "conv2d", "weight": [[1]], "bias": 0}, {"type": "maxpool2d", "size": 2,
+                                                         "stride": 1},
+        {"type": "flatten"},
+        {"type": "dense", "weight": [[0.1, 0], [0.2, 0], [-0.3, 0], [0, 0]], "bias": [0, 0]},
+        {"type": "softmax"}]})
+    softmax = from_dict({"input": [[[1, 2, 3]]], "grad_out": [0.1, 0.1, 0.1],
+                         "layers": [{"type": "flatten"}, {"type": "softmax"}]})
+    for spec, qid in ((pool, "conv1.grad"), (softmax, "flatten1.grad")):
+        assert np.any(np.abs(engine(spec).numbers(qid)) > 0)
+        assert not np.any(run_pass(spec, "float").numbers(qid)), qid
+        assert not np.any(run_pass(spec, "exact").numbers(qid)), qid

@@ -9,12 +9,14 @@ checked as it is made:
 1. a candidate is a cell within the sum's own rounding of 0: |v| <= c u M, with M the sum
    of its terms' sizes, c the roundings of that one operation and u = 2^-53 (the float
    sum of n terms is within about n u M of their exact sum);
-2. it is set to 0 only if the same operation in exact arithmetic, on the decimals the
-   recorded values print as (0.1 for the float 0.1), gives exactly 0.
+2. where every factor of its terms prints as a short decimal (a spec's 0.1, a student's
+   0.25), it is set to 0 only if the exact sum of those decimals is 0: 0.1 + 0.2 - 0.3
+   is, 1 + 1e-15 - 1 is not and keeps its 1e-15;
+3. a sum of computed values (sigmoid(3) + sigmoid(-3) - 1, printed with 17 digits) has
+   no decimals to confirm with: it is set to 0 when within its typical rounding, (sqrt(n)
+   + 2) u M, the sum's own and that of its terms.
 
-So 0.1 + 0.2 - 0.3 becomes 0 before any later step uses it, while 1 + 1e-15 - 1 (a real
-1e-15 within the rounding of its terms) and a saturated softmax's 1e-14 keep their
-digits. Noise that earlier steps carried in (values that print with 17 digits) stays.
+A saturated softmax's 1e-14 is large against its own terms' rounding and stays.
 """
 
 from __future__ import annotations
@@ -26,10 +28,10 @@ from fractions import Fraction
 import numpy as np
 
 from .layers import Conv2D, Dense
+from .layers.base import pad
 from .numeric import FLOAT
 
 UNIT_ROUNDOFF = 2.0 ** -53  # a sum's bound holds for any order of summation (BLAS, FMA)
-_DECIMAL = np.frompyfunc(lambda v: Fraction(repr(float(v))), 1, 1)
 
 
 class Cleaner:
@@ -47,44 +49,42 @@ class Cleaner:
         if not isinstance(layer, (Conv2D, Dense)):
             return out
         size = _absolute(layer).forward(np.abs(x), FLOAT)[0]
-        candidates = _candidates(out, size, _fan_in(layer) + 3)
-        if not candidates.any() or not _finite(x, layer.weight, layer.bias):
-            return out
-        exact = _decimal_layer(layer).forward(_decimal(x), _exact())[0]
-        return self._zero(out, candidates & (exact == 0))
+        return self._zero(out, _noise(out, size, _fan_in(layer) + 3,
+                                      lambda cell: _out_terms(layer, x, cell)))
 
-    def backward(self, layer, grad, grad_input, records, x=None):
-        """A linear layer's sums: dL/dX (c = fan-out + 2), dL/dK over the batch and the
-        positions (+ 3) and dL/db (+ 1); ``x`` is the layer's input (default: the one
-        :meth:`output` saw)."""
+    def backward(self, layer, kept, grad, grad_input, records, x=None):
+        """The sums of a backward step: a linear layer's dL/dX (c = fan-out + 2), dL/dK
+        over the batch and positions (+ 3) and dL/db (+ 1); the routes overlapping pooling
+        windows add up (size^2); softmax's y (g - sum_j g_j y_j) (classes + 3). ``x`` is
+        the layer's input (default: the one :meth:`output` saw)."""
         x = self.inputs.pop(layer.name) if x is None else x
+        g = np.abs(grad)
+        if layer.type == "maxpool2d" and layer.stride < layer.size:
+            size = layer.backward(g, kept, FLOAT)[0]
+            return self._zero(grad_input, _noise(grad_input, size, layer.size ** 2)), records
+        if layer.type == "softmax":
+            size = kept * (g + (g * kept).sum(axis=-1, keepdims=True))
+            return self._zero(grad_input, _noise(grad_input, size, g.shape[-1] + 3)), records
         if not isinstance(layer, (Conv2D, Dense)):
             return grad_input, records
-        g = np.abs(grad)
         absolute = _absolute(layer)
         size, sizes = absolute.backward(g, absolute.forward(np.abs(x), FLOAT)[2], FLOAT)
         summed = _sample_terms(layer, grad)
-        found = {"input": _candidates(grad_input, size, _fan_out(layer) + 2),
-                 "grad_weight": _candidates(records["grad_weight"], sizes["grad_weight"],
-                                            summed + 3),
-                 "grad_bias": _candidates(records["grad_bias"], sizes["grad_bias"], summed + 1)}
-        if not any(c.any() for c in found.values()) or \
-                not _finite(x, grad, layer.weight, layer.bias):
-            return grad_input, records
-        exact_layer = _decimal_layer(layer)
-        saved = exact_layer.forward(_decimal(x), _exact())[2]
-        exact_input, exact = exact_layer.backward(_decimal(grad), saved, _exact())
-        records = {name: self._zero(value, found[name] & (exact[name] == 0))
-                   for name, value in records.items()}
-        return self._zero(grad_input, found["input"] & (exact_input == 0)), records
+        counts = {"grad_weight": summed + 3, "grad_bias": summed + 1}
+        records = {name: self._zero(value, _noise(
+            value, sizes[name], counts[name],
+            lambda cell, name=name: _gradient_terms(layer, name, x, grad, cell)))
+            for name, value in records.items()}
+        noise = _noise(grad_input, size, _fan_out(layer) + 2,
+                       lambda cell: _input_terms(layer, grad, cell))
+        return self._zero(grad_input, noise), records
 
     def update(self, param, rate, grad, new):
         """W_new = W - eta dL/dW: c = 4."""
-        candidates = _candidates(new, np.abs(param) + abs(float(rate)) * np.abs(grad), 4)
-        if not candidates.any() or not _finite(param, grad):
-            return new
-        exact = _decimal(param) - Fraction(repr(float(rate))) * _decimal(grad)
-        return self._zero(new, candidates & (exact == 0))
+        rate = float(rate)
+        return self._zero(new, _noise(
+            new, np.abs(param) + abs(rate) * np.abs(grad), 4,
+            lambda cell: (np.array([param[cell], rate]), np.array([1.0, -grad[cell]]), 0.0)))
 
     def _zero(self, value: np.ndarray, noise: np.ndarray) -> np.ndarray:
         if not noise.any():
@@ -93,34 +93,90 @@ class Cleaner:
         return np.where(noise, 0.0, value)
 
 
-def _candidates(value: np.ndarray, size: np.ndarray, count: int) -> np.ndarray:
-    """Cells within a sum's own rounding of 0: 0 < |v| <= count u M (an infinite M tells
-    nothing: the cell stays)."""
+def _within(value: np.ndarray, size: np.ndarray, count: float) -> np.ndarray:
+    """Cells with 0 < |v| <= count u M (an infinite M tells nothing: the cell stays)."""
     with np.errstate(all="ignore"):
         return ((value != 0) & np.isfinite(size)
                 & (np.abs(value) <= count * UNIT_ROUNDOFF * size))
 
 
-def _finite(*arrays) -> bool:
-    return all(np.isfinite(a).all() for a in arrays)
+def _noise(value: np.ndarray, size: np.ndarray, count: int, terms=None) -> np.ndarray:
+    """The cells of a sum that are 0 but for rounding. ``count`` roundings bound its
+    error by count u M (the worst case). ``terms(cell)`` gives a cell's sum as factors
+    (a, b, bias), sum_k a_k b_k + bias: where every factor prints as a short decimal (a
+    spec's 0.1, a student's 0.25) a cell within the worst case is 0 only if the
+    decimals' exact sum is. A sum of computed values (sigmoid(3) + sigmoid(-3) - 1,
+    printed with 17 digits) is 0 when within its typical rounding, (sqrt(count) + 2) u M:
+    the sum's own, and its terms' (a 1e-15 that carries digits stays)."""
+    typical = _within(value, size, math.sqrt(count) + 2)
+    if terms is None:
+        return typical
+    noise = _within(value, size, count)
+    for cell in zip(*np.nonzero(noise)):
+        a, b, bias = terms(tuple(int(i) for i in cell))
+        if _short(np.concatenate([np.ravel(a), np.ravel(b), [bias]])):
+            noise[cell] = sum((Fraction(repr(p)) * Fraction(repr(q))
+                               for p, q in zip(np.ravel(a).tolist(), np.ravel(b).tolist())
+                               if p and q), Fraction(repr(float(bias)))) == 0
+        else:
+            noise[cell] = typical[cell]
+    return noise
 
 
-def _decimal(values) -> np.ndarray:
-    """Each float as the decimal it prints as (0.1 -> 1/10), an object array."""
-    values = np.asarray(values, dtype=np.float64)
-    return np.asarray(_DECIMAL(values), dtype=object).reshape(values.shape)
+def _short(values: np.ndarray) -> bool:
+    """Whether every value is finite and prints with at most 15 significant digits."""
+    return bool(np.isfinite(values).all()) and all(
+        float(f"{v:.15g}") == v for v in values.tolist())
 
 
-def _decimal_layer(layer):
-    """A copy of a conv2d or dense layer with its parameters as decimals."""
-    exact = copy.copy(layer)
-    exact.weight, exact.bias = _decimal(layer.weight), _decimal(layer.bias)
-    return exact
+# ----------------------------------------------------------- the terms of one cell
+def _out_terms(layer, x, cell):
+    """Z[n, f, i, j] = sum window * K[f] + b[f]; Z[n, k] = sum_d X[n, d] W[d, k] + b[k]."""
+    if layer.type == "dense":
+        n, k = cell
+        return x[n], layer.weight[:, k], layer.bias[k]
+    n, f, i, j = cell
+    _, _, kh, kw = layer.weight.shape
+    s = layer.stride
+    window = pad(x, layer.padding, FLOAT)[n, :, i * s:i * s + kh, j * s:j * s + kw]
+    return window, layer.weight[f], layer.bias[f]
 
 
-def _exact():
-    from .numeric import EXACT  # loaded (with mpmath) only when a candidate needs it
-    return EXACT
+def _gradient_terms(layer, name: str, x, grad, cell):
+    """dW[d, k] = sum_n X[n, d] dZ[n, k]; db[k] = sum_n dZ[n, k]; dK[f, c, h, w] =
+    sum_{n,i,j} dZ[n, f, i, j] Xp[n, c, i S + h, j S + w]; db[f] = sum dZ[:, f]."""
+    if name == "grad_bias":
+        column = grad[:, cell[0]]
+        return column, np.ones_like(column), 0.0
+    if layer.type == "dense":
+        d, k = cell
+        return x[:, d], grad[:, k], 0.0
+    f, c, h, w = cell
+    s = layer.stride
+    ho, wo = grad.shape[2:]
+    taps = pad(x, layer.padding, FLOAT)[:, c, h:h + s * (ho - 1) + 1:s, w:w + s * (wo - 1) + 1:s]
+    return grad[:, f], taps, 0.0
+
+
+def _input_terms(layer, grad, cell):
+    """dX[n, d] = sum_k dZ[n, k] W[d, k]; dX[n, c, y, x] = sum of dZ[n, f, i, j]
+    K[f, c, h, w] over the windows (i, j) whose tap (h, w) lands on (y, x)."""
+    if layer.type == "dense":
+        n, d = cell
+        return grad[n], layer.weight[d], 0.0
+    n, c, y, x = cell
+    _, _, kh, kw = layer.weight.shape
+    s, p = layer.stride, layer.padding
+    ho, wo = grad.shape[2:]
+    a, b = [], []
+    for h in range(kh):
+        for w in range(kw):
+            i, rest_i = divmod(y + p - h, s)
+            j, rest_j = divmod(x + p - w, s)
+            if not rest_i and not rest_j and 0 <= i < ho and 0 <= j < wo:
+                a.append(grad[n, :, i, j])
+                b.append(layer.weight[:, c, h, w])
+    return (np.concatenate(a), np.concatenate(b), 0.0) if a else (np.zeros(1), np.zeros(1), 0.0)
 
 
 def _fan_in(layer) -> int:

@@ -201,7 +201,7 @@ class PassModel:
                 saved = self._routed_to(live, saved, values[f"{name}.argmax"])
             grad = self.batch(values[f"{name}.grad"])
             back, recs = live.backward(grad, saved, FLOAT)
-            back, recs = Cleaner().backward(live, grad, back, recs,
+            back, recs = Cleaner().backward(live, saved, grad, back, recs,
                                             x=self.batch(values[source]))
             return {grad_in: self.unbatch(back), **{f"{name}.{k}": v for k, v in recs.items()}}
 
