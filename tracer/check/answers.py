@@ -146,6 +146,9 @@ def parse_csv(text: str) -> Pairs:
         key, value = split_row(row)
         if not pairs and key.lower() == "id" and (value or "").lower() == "value":
             continue  # the header
+        if key == BLANKS:  # a selection: "conv1.out,relu1.out" is one value
+            pairs.append((key, _unquote(value) if value else None))
+            continue
         pairs.append((key, _csv_value(value, number)))
     return pairs
 
@@ -246,6 +249,8 @@ def parse_answers(text: str, fmt: str, source: str = "<answers>") -> AnswerFile:
 def _selection(value, source: str) -> str:
     """A ``blanks:`` value: a --blank selection ("forward", "conv1.out,pool1.out") or a
     list of its items."""
+    if isinstance(value, CsvValue):  # a CSV row that could not be read
+        raise AnswerFileError(f"{source}: blanks: {value}")
     if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
         return ",".join(value)
     if isinstance(value, str):

@@ -106,13 +106,24 @@ class PassModel:
         self.steps.append(Step(name, kind, layer, tuple(inputs), tuple(outputs), compute))
 
     def _build(self):
+        """A training pass: forward, loss, backward, update. Without a target (an
+        exercise on one operation): the forward, then the backward from the given
+        dL/d(output) if there is one, every layer included."""
         layers = self.net.layers
         infos = self.trace.layers
         params = [f"{layer.name}.{p}" for layer in layers for p in layer.param_names]
-        for qid in ["input.out", "target.out"] + params:
+        train = self.net.targets is not None
+        given_grad = [] if train or self.net.grad_outs is None else [f"{layers[-1].name}.grad"]
+        for qid in ["input.out"] + (["target.out"] if train else given_grad) + params:
             self._add(qid, "given", None, (), (qid,), None)
-        for layer, info in zip(layers[:-1], infos):
+        hidden = layers[:-1] if train else layers
+        for layer, info in zip(hidden, infos):
             self._forward_step(layer, info)
+        if not train:
+            if given_grad:
+                for layer, info in zip(reversed(layers), reversed(infos)):
+                    self._backward_step(layer, info)
+            return
         self._output_steps(layers[-1], infos[-1])
         for layer, info in zip(reversed(layers[:-1]), reversed(infos[:-1])):
             self._backward_step(layer, info)
