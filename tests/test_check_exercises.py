@@ -59,3 +59,55 @@ def test_a_csv_blanks_row_is_one_selection():
     marking = checker.check(parse_answers(text, "csv"))
     assert (marking.points, marking.out_of) == (4, len(blank_cells(checker.trace,
                                                                    "conv1.out,relu1.out")))
+
+
+@pytest.mark.parametrize("row", ['blanks,"conv1.out,relu1.out"', "blanks,conv1.out,relu1.out",
+                                 "blanks,[conv1.out, relu1.out]",
+                                 'blanks,"[conv1.out, relu1.out]"'])
+def test_every_csv_form_of_the_blanks_row_is_read(row):
+    checker = Checker(load_example("lecture"))
+    marking = checker.check(parse_answers(row + "\nconv1.out,[[5,7],[11,10]]\n", "csv"))
+    assert (marking.points, marking.out_of) == (4, 8)
+
+
+def test_a_csv_blanks_row_without_a_value_is_an_error():
+    from tracer.check import AnswerFileError
+    with pytest.raises(AnswerFileError, match=r"^s\.csv: blanks: "):
+        Checker(load_example("lecture")).check(
+            parse_answers("blanks\nconv1.out,[[5,7],[11,10]]\n", "csv", source="s.csv"))
+
+
+def test_a_given_gradient_is_printed_on_the_worksheet_and_not_asked():
+    from tracer.present.blanks import select_hidden
+    trace = run_pass(from_dict(BACKWARD))
+    assert "relu1.grad" not in select_hidden(trace, "all")
+    assert not any(ref.startswith("relu1.grad") for ref in blank_cells(trace, "all"))
+
+
+def test_a_forward_softmax_exercise_is_marked_step_by_step():
+    """e^z, their sum and the probabilities are three steps, as in a training pass: a
+    slip in e^z is carried into the sum and y_hat."""
+    spec = from_dict({"input": [[[0.5, -0.5]]], "layers": [{"type": "flatten"},
+                                                           {"type": "softmax"}]})
+    trace = run_pass(spec)
+    exps = np.asarray(trace.numbers("softmax1.exp")).copy()
+    exps[0] += 1
+    total = float(exps.sum())
+    answers = (f"softmax1.exp: {exps.tolist()!r}\nsoftmax1.sum: {total!r}\n"
+               f"softmax1.out: {(exps / total).tolist()!r}\n")
+    marking = Checker(spec).check(parse_answers(answers, "yaml"))
+    verdicts = {m.label: m.verdict for m in marking.marks}
+    assert verdicts["softmax1.exp[0]"] == "wrong" and verdicts["softmax1.sum"] == "follows"
+    assert verdicts["softmax1.out[0]"] == "follows" == verdicts["softmax1.out[1]"]
+
+
+def test_the_class_view_of_a_forward_exercise_says_so(tmp_path):
+    from tracer.cli import main
+    spec, sheet = tmp_path / "f.json", tmp_path / "a.yaml"
+    import json
+    spec.write_text(json.dumps(FORWARD), encoding="utf-8")
+    sheet.write_text("conv1.out: [[1]]\n", encoding="utf-8")
+    html = tmp_path / "class.html"
+    assert main(["check", str(spec), str(sheet), str(sheet), "--html", str(html), "-q"]) == 0
+    text = html.read_text(encoding="utf-8")
+    assert "SGD update" not in text and "one forward pass" in text

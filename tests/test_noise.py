@@ -150,14 +150,14 @@ def test_float_is_zero_where_exact_mode_is_and_never_further_from_it(seed):
 
 def test_the_random_specs_do_meet_noise():
     """The property above is not vacuous: its specs have window sums that cancel, and
-    backward sums of given decimal gradients that do."""
+    later values that change with them (a leaky ReLU's output, a pool's maximum)."""
     zeroed = set()
     for seed in range(42):
         spec = from_dict(noisy_spec(seed))
         floats, raw = run_pass(spec, "float", after=False), engine(spec)
         zeroed |= {qid for qid in floats.ids()
                    if np.any(floats.numbers(qid) != raw.numbers(qid))}
-    assert {"conv1.out", "flatten1.grad", "input.grad"} <= zeroed
+    assert {"conv1.out", "leaky_relu1.out", "pool1.out"} <= zeroed
 
 
 def relu_of_noise() -> dict:
@@ -238,29 +238,15 @@ def sigmoid_symmetry(a: float) -> dict:
         {"type": "softmax"}]}
 
 
-@pytest.mark.parametrize("a", [3.0, 5.0])
-def test_a_sum_of_computed_values_within_its_rounding_is_zero(a):
-    """Its terms print with 17 digits (no decimals to confirm with) and their own
-    rounding is as large as the sum: it is 0, and the ReLU stops it as exact mode does."""
-    spec = from_dict(sigmoid_symmetry(a))
-    assert engine(spec).numbers("conv2.out").item() != 0
-    floats, exacts = run_pass(spec, "float"), run_pass(spec, "exact")
-    for qid in ("conv2.out", "relu1.mask", "conv2.grad_bias", "conv2.grad_weight"):
-        np.testing.assert_array_equal(floats.numbers(qid), exacts.numbers(qid), err_msg=qid)
-
-
-def test_overlapping_pool_routes_and_softmax_backward_are_cleaned():
-    """0.1 g + 0.2 g - 0.3 g routed to one cell by windows at stride 1; a softmax's
-    y (g - sum g y) for an equal given gradient."""
-    pool = from_dict({"input": [[[0, 0, 0], [0, 1, 0], [0, 0, 0]]], "target": 0, "layers": [
-        {"type": "conv2d", "weight": [[1]], "bias": 0}, {"type": "maxpool2d", "size": 2,
-                                                         "stride": 1},
-        {"type": "flatten"},
-        {"type": "dense", "weight": [[0.1, 0], [0.2, 0], [-0.3, 0], [0, 0]], "bias": [0, 0]},
-        {"type": "softmax"}]})
-    softmax = from_dict({"input": [[[1, 2, 3]]], "grad_out": [0.1, 0.1, 0.1],
-                         "layers": [{"type": "flatten"}, {"type": "softmax"}]})
-    for spec, qid in ((pool, "conv1.grad"), (softmax, "flatten1.grad")):
-        assert np.any(np.abs(engine(spec).numbers(qid)) > 0)
-        assert not np.any(run_pass(spec, "float").numbers(qid)), qid
-        assert not np.any(run_pass(spec, "exact").numbers(qid)), qid
+@pytest.mark.parametrize("a", [(3.0, -3.0), (3.0, -2.99999999999999)],
+                         ids=["exact-zero", "real-4.5e-16"])
+def test_a_sum_of_computed_values_stays_as_computed(a):
+    """sigmoid(3) + sigmoid(-3) - 1 is exactly 0 and sigmoid(3) + sigmoid(-2.99999999999999)
+    - 1 is 4.5e-16: floats cannot tell them apart (their terms print with 17 digits), so
+    both stay as the plain float pass computes them, never further from exact."""
+    data = sigmoid_symmetry(3.0)
+    data["input"] = [[list(a)]]
+    spec = from_dict(data)
+    floats, raw = run_pass(spec, "float"), engine(spec)
+    for qid in floats.ids():
+        np.testing.assert_array_equal(floats.numbers(qid), raw.numbers(qid), err_msg=qid)

@@ -3,27 +3,28 @@
 A spec written in decimals (0.1, 0.2, -0.3) has window sums whose exact value is 0 while
 the float value is 1.1e-16: no digit of it is significant, a handout would print
 1.11e-16 where the exact pass prints 0, and a ReLU would pass it on where exact
-arithmetic stops it. Each sum a layer makes, forward and backward, and each update is
-checked as it is made:
+arithmetic stops it. Each sum a linear layer makes, forward and backward, and each
+update is checked as it is made:
 
 1. a candidate is a cell within the sum's own rounding of 0: |v| <= c u M, with M the sum
    of its terms' sizes, c the roundings of that one operation and u = 2^-53 (the float
    sum of n terms is within about n u M of their exact sum);
-2. where every factor of its terms prints as a short decimal (a spec's 0.1, a student's
-   0.25), it is set to 0 only if the exact sum of those decimals is 0: 0.1 + 0.2 - 0.3
-   is, 1 + 1e-15 - 1 is not and keeps its 1e-15;
-3. a sum of computed values (sigmoid(3) + sigmoid(-3) - 1, printed with 17 digits) has
-   no decimals to confirm with: it is set to 0 when within its typical rounding, (sqrt(n)
-   + 2) u M, the sum's own and that of its terms.
+2. it is set to 0 only if every factor of its terms prints as a short decimal (a spec's
+   0.1, a student's 0.25) and the exact sum of those decimals is 0: 0.1 + 0.2 - 0.3 is,
+   1 + 1e-15 - 1 is not and keeps its 1e-15.
 
-A saturated softmax's 1e-14 is large against its own terms' rounding and stays.
+A sum of computed values (sigmoid(3) + sigmoid(-3) - 1, printed with 17 digits) has no
+decimals to confirm a zero with, and floats cannot tell it from a true 4.5e-16: it stays
+as computed. So the cleaned pass is never further from exact arithmetic than the plain
+float pass.
 """
 
 from __future__ import annotations
 
 import copy
+import functools
 import math
-from fractions import Fraction
+from decimal import MAX_EMAX, MIN_EMIN, Decimal, Inexact, localcontext
 
 import numpy as np
 
@@ -49,31 +50,26 @@ class Cleaner:
         if not isinstance(layer, (Conv2D, Dense)):
             return out
         size = _absolute(layer).forward(np.abs(x), FLOAT)[0]
+        padded = pad(x, layer.padding, FLOAT) if layer.type == "conv2d" else x
         return self._zero(out, _noise(out, size, _fan_in(layer) + 3,
-                                      lambda cell: _out_terms(layer, x, cell)))
+                                      lambda cell: _out_terms(layer, padded, cell)))
 
-    def backward(self, layer, kept, grad, grad_input, records, x=None):
-        """The sums of a backward step: a linear layer's dL/dX (c = fan-out + 2), dL/dK
-        over the batch and positions (+ 3) and dL/db (+ 1); the routes overlapping pooling
-        windows add up (size^2); softmax's y (g - sum_j g_j y_j) (classes + 3). ``x`` is
-        the layer's input (default: the one :meth:`output` saw)."""
+    def backward(self, layer, grad, grad_input, records, x=None):
+        """A linear layer's sums: dL/dX (c = fan-out + 2), dL/dK over the batch and the
+        positions (+ 3) and dL/db (+ 1); ``x`` is the layer's input (default: the one
+        :meth:`output` saw)."""
         x = self.inputs.pop(layer.name) if x is None else x
-        g = np.abs(grad)
-        if layer.type == "maxpool2d" and layer.stride < layer.size:
-            size = layer.backward(g, kept, FLOAT)[0]
-            return self._zero(grad_input, _noise(grad_input, size, layer.size ** 2)), records
-        if layer.type == "softmax":
-            size = kept * (g + (g * kept).sum(axis=-1, keepdims=True))
-            return self._zero(grad_input, _noise(grad_input, size, g.shape[-1] + 3)), records
         if not isinstance(layer, (Conv2D, Dense)):
             return grad_input, records
+        g = np.abs(grad)
+        padded = pad(x, layer.padding, FLOAT) if layer.type == "conv2d" else x
         absolute = _absolute(layer)
         size, sizes = absolute.backward(g, absolute.forward(np.abs(x), FLOAT)[2], FLOAT)
         summed = _sample_terms(layer, grad)
         counts = {"grad_weight": summed + 3, "grad_bias": summed + 1}
         records = {name: self._zero(value, _noise(
             value, sizes[name], counts[name],
-            lambda cell, name=name: _gradient_terms(layer, name, x, grad, cell)))
+            lambda cell, name=name: _gradient_terms(layer, name, padded, grad, cell)))
             for name, value in records.items()}
         noise = _noise(grad_input, size, _fan_out(layer) + 2,
                        lambda cell: _input_terms(layer, grad, cell))
@@ -100,51 +96,62 @@ def _within(value: np.ndarray, size: np.ndarray, count: float) -> np.ndarray:
                 & (np.abs(value) <= count * UNIT_ROUNDOFF * size))
 
 
-def _noise(value: np.ndarray, size: np.ndarray, count: int, terms=None) -> np.ndarray:
-    """The cells of a sum that are 0 but for rounding. ``count`` roundings bound its
-    error by count u M (the worst case). ``terms(cell)`` gives a cell's sum as factors
-    (a, b, bias), sum_k a_k b_k + bias: where every factor prints as a short decimal (a
-    spec's 0.1, a student's 0.25) a cell within the worst case is 0 only if the
-    decimals' exact sum is. A sum of computed values (sigmoid(3) + sigmoid(-3) - 1,
-    printed with 17 digits) is 0 when within its typical rounding, (sqrt(count) + 2) u M:
-    the sum's own, and its terms' (a 1e-15 that carries digits stays)."""
-    typical = _within(value, size, math.sqrt(count) + 2)
-    if terms is None:
-        return typical
+def _noise(value: np.ndarray, size: np.ndarray, count: int, terms) -> np.ndarray:
+    """The cells of a sum that are 0 but for rounding: within count u M (its rounding,
+    at worst), with every factor of ``terms(cell)`` (a, b, bias: the cell's sum is
+    sum_k a_k b_k + bias) a short decimal, and their exact sum 0."""
     noise = _within(value, size, count)
     for cell in zip(*np.nonzero(noise)):
-        a, b, bias = terms(tuple(int(i) for i in cell))
-        if _short(np.concatenate([np.ravel(a), np.ravel(b), [bias]])):
-            noise[cell] = sum((Fraction(repr(p)) * Fraction(repr(q))
-                               for p, q in zip(np.ravel(a).tolist(), np.ravel(b).tolist())
-                               if p and q), Fraction(repr(float(bias)))) == 0
-        else:
-            noise[cell] = typical[cell]
+        noise[cell] = _decimal_zero(*terms(tuple(int(i) for i in cell)))
     return noise
 
 
-def _short(values: np.ndarray) -> bool:
-    """Whether every value is finite and prints with at most 15 significant digits."""
-    return bool(np.isfinite(values).all()) and all(
-        float(f"{v:.15g}") == v for v in values.tolist())
+@functools.lru_cache(maxsize=1 << 14)
+def _decimal(value: float) -> Decimal:
+    """The decimal a float prints as (0.1 -> Decimal('0.1'))."""
+    return Decimal(repr(value))
+
+
+def _decimal_zero(a, b, bias) -> bool:
+    """Whether sum_k a_k b_k + bias is exactly 0 in the decimals the factors print as,
+    every factor a short decimal (at most 15 significant digits); False otherwise."""
+    a, b = np.ravel(a).tolist(), np.ravel(b).tolist()
+    factors = [_decimal(float(v)) for v in (*a, *b, bias)]
+    if not all(v.is_finite() and len(v.as_tuple().digits) <= 15 for v in factors):
+        return False
+    exponents = [v.as_tuple().exponent for v in factors if v]
+    if not exponents:
+        return True
+    # products have at most 30 digits; room for the exponents' spread and n carries
+    digits = 32 + max(exponents) - min(exponents) + len(str(len(a) + 1))
+    with localcontext(prec=digits, Emax=MAX_EMAX, Emin=MIN_EMIN) as context:
+        context.traps[Inexact] = True  # a rounded sum would prove nothing
+        try:
+            total = factors[-1]
+            for p, q in zip(factors[:len(a)], factors[len(a):-1]):
+                total += p * q
+        except Inexact:
+            return False
+    return total == 0
 
 
 # ----------------------------------------------------------- the terms of one cell
 def _out_terms(layer, x, cell):
-    """Z[n, f, i, j] = sum window * K[f] + b[f]; Z[n, k] = sum_d X[n, d] W[d, k] + b[k]."""
+    """Z[n, f, i, j] = sum window * K[f] + b[f] (``x`` padded); Z[n, k] = sum_d X[n, d]
+    W[d, k] + b[k]."""
     if layer.type == "dense":
         n, k = cell
         return x[n], layer.weight[:, k], layer.bias[k]
     n, f, i, j = cell
     _, _, kh, kw = layer.weight.shape
     s = layer.stride
-    window = pad(x, layer.padding, FLOAT)[n, :, i * s:i * s + kh, j * s:j * s + kw]
-    return window, layer.weight[f], layer.bias[f]
+    return x[n, :, i * s:i * s + kh, j * s:j * s + kw], layer.weight[f], layer.bias[f]
 
 
 def _gradient_terms(layer, name: str, x, grad, cell):
     """dW[d, k] = sum_n X[n, d] dZ[n, k]; db[k] = sum_n dZ[n, k]; dK[f, c, h, w] =
-    sum_{n,i,j} dZ[n, f, i, j] Xp[n, c, i S + h, j S + w]; db[f] = sum dZ[:, f]."""
+    sum_{n,i,j} dZ[n, f, i, j] Xp[n, c, i S + h, j S + w] (``x`` padded); db[f] = sum
+    dZ[:, f]."""
     if name == "grad_bias":
         column = grad[:, cell[0]]
         return column, np.ones_like(column), 0.0
@@ -154,7 +161,7 @@ def _gradient_terms(layer, name: str, x, grad, cell):
     f, c, h, w = cell
     s = layer.stride
     ho, wo = grad.shape[2:]
-    taps = pad(x, layer.padding, FLOAT)[:, c, h:h + s * (ho - 1) + 1:s, w:w + s * (wo - 1) + 1:s]
+    taps = x[:, c, h:h + s * (ho - 1) + 1:s, w:w + s * (wo - 1) + 1:s]
     return grad[:, f], taps, 0.0
 
 

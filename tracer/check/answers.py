@@ -146,8 +146,8 @@ def parse_csv(text: str) -> Pairs:
         key, value = split_row(row)
         if not pairs and key.lower() == "id" and (value or "").lower() == "value":
             continue  # the header
-        if key == BLANKS:  # a selection: "conv1.out,relu1.out" is one value
-            pairs.append((key, _unquote(value) if value else None))
+        if key == BLANKS and value and not _unquote(value).startswith("["):
+            pairs.append((key, _unquote(value)))  # "conv1.out,relu1.out": one selection
             continue
         pairs.append((key, _csv_value(value, number)))
     return pairs

@@ -116,10 +116,13 @@ class PassModel:
         given_grad = [] if train or self.net.grad_outs is None else [f"{layers[-1].name}.grad"]
         for qid in ["input.out"] + (["target.out"] if train else given_grad) + params:
             self._add(qid, "given", None, (), (qid,), None)
-        hidden = layers[:-1] if train else layers
-        for layer, info in zip(hidden, infos):
+        for layer, info in zip(layers[:-1], infos):
             self._forward_step(layer, info)
         if not train:
+            if layers[-1].type in ("softmax", "sigmoid"):
+                self._output_forward(layers[-1], infos[-1])
+            else:
+                self._forward_step(layers[-1], infos[-1])
             if given_grad:
                 for layer, info in zip(reversed(layers), reversed(infos)):
                     self._backward_step(layer, info)
@@ -155,6 +158,20 @@ class PassModel:
                   [f"{name}.out"] + records, compute)
 
     def _output_steps(self, layer, info):
+        """The output layer's forward, the loss and dL/dz = scale (y_hat - y)."""
+        self._output_forward(layer, info)
+        name, logits = layer.name, info["input"]
+        out = f"{name}.out"
+        self._add("loss", "loss", layer, [out, "target.out"], ["loss.out"],
+                  self._loss(layer.type, out))
+        grad = logits.replace(".out", ".grad")
+        self._add(f"{grad} = scale (y_hat - y)", "output_grad", layer, [out, "target.out"],
+                  [grad], lambda v, t: {grad: (v[out] - v["target.out"])
+                                        * t.get("scale", self.scale)})
+
+    def _output_forward(self, layer, info):
+        """Softmax as e^z, their sum and the probabilities (three steps, so that a slip
+        in one is carried into the next); sigmoid with its derivative."""
         name, logits = layer.name, info["input"]
         out = f"{name}.out"
         if layer.type == "softmax":
@@ -172,12 +189,6 @@ class PassModel:
                         f"{name}.local_grad": self.unbatch(recs["local_grad"])}
             self._add(f"{name} forward", "forward", layer, [logits],
                       [out, f"{name}.local_grad"], sigmoid)
-        self._add("loss", "loss", layer, [out, "target.out"], ["loss.out"],
-                  self._loss(layer.type, out))
-        grad = logits.replace(".out", ".grad")
-        self._add(f"{grad} = scale (y_hat - y)", "output_grad", layer, [out, "target.out"],
-                  [grad], lambda v, t: {grad: (v[out] - v["target.out"])
-                                        * t.get("scale", self.scale)})
 
     def _softmax(self, name):
         def compute(values, tweak):
@@ -204,21 +215,26 @@ class PassModel:
         grad_in = source.replace(".out", ".grad")
 
         routed = layer.type == "maxpool2d"  # to the maximum the values say (a student's own)
+        own_output = layer.type == "softmax"  # its Jacobian from the student's own y_hat
 
         def compute(values, tweak):
             live = self.live(layer, values, tweak)
-            _, _, saved = live.forward(self.batch(values[source]), FLOAT)
+            if own_output:
+                saved = self.batch(values[f"{name}.out"])
+            else:
+                _, _, saved = live.forward(self.batch(values[source]), FLOAT)
             if routed and live.ties == "first":
                 saved = self._routed_to(live, saved, values[f"{name}.argmax"])
             grad = self.batch(values[f"{name}.grad"])
             back, recs = live.backward(grad, saved, FLOAT)
-            back, recs = Cleaner().backward(live, saved, grad, back, recs,
+            back, recs = Cleaner().backward(live, grad, back, recs,
                                             x=self.batch(values[source]))
             return {grad_in: self.unbatch(back), **{f"{name}.{k}": v for k, v in recs.items()}}
 
         self._add(f"{name} backward", "backward", layer,
                   [f"{name}.grad", source] + [f"{name}.{p}" for p in layer.param_names]
-                  + ([f"{name}.argmax"] if routed else []),
+                  + ([f"{name}.argmax"] if routed else [])
+                  + ([f"{name}.out"] if own_output else []),
                   [grad_in] + [f"{name}.grad_{p}" for p in layer.param_names], compute)
 
     def _routed_to(self, pool, saved, argmax):

@@ -13,9 +13,13 @@ POSITIONS = (".argmax", ".ties")  # where a pool window's maximum sits, how many
 
 
 def given_ids(trace) -> set[str]:
-    """What a worksheet always prints: the input, the target, the starting parameters."""
+    """What a worksheet always prints: the input, the target, the starting parameters,
+    and in a backward exercise the given dL/d(output) of the last layer."""
     params = {f"{info['name']}.{p}" for info in trace.layers for p in ("weight", "bias")}
-    return {"input.out", "target.out"} | (params & set(trace.ids()))
+    given = {"input.out", "target.out"} | (params & set(trace.ids()))
+    if trace.conventions.get("pass") == "backward" and trace.layers:
+        given.add(f"{trace.layers[-1]['name']}.grad")
+    return given
 
 
 def split_selection(selection: str) -> list[str]:

@@ -19,6 +19,12 @@ from .overview import architecture_section, conventions, parameters_section
 from .update import checks_section, update_section
 
 
+def subtitle_key(trace) -> str:
+    """The message under a document's title: what the pass covers."""
+    kind = trace.conventions.get("pass", "train")
+    return "doc.subtitle" if kind == "train" else f"doc.subtitle.{kind}"
+
+
 def build_document(trace, digits: int = 4, max_cells: int = 16,
                    hidden=frozenset()) -> Document:
     """The worked example of a trace. Worksheet and key render this same document,
@@ -65,7 +71,7 @@ def build_document(trace, digits: int = 4, max_cells: int = 16,
     document = Document(title=trace.title, description=trace.description,
                         mode=trace.mode, digits=digits, conventions=conventions(trace),
                         sections=sections,
-                        subtitle="doc.subtitle" if kind == "train" else f"doc.subtitle.{kind}")
+                        subtitle=subtitle_key(trace))
     document.refs = shown_refs(document)
     return document
 

@@ -116,5 +116,6 @@ def class_document(trace, markings) -> Document:
                      m.Text(mk.first_divergence.label) if mk.first_divergence else "-"]
                     for mk in markings], style="marking")
     sections = [Section("class.title", {}, blocks + [sheets], level=1, anchor="class")]
+    from .handout import subtitle_key
     return Document(title=trace.title, description="", mode=trace.mode, digits=4,
-                    conventions=[], sections=sections)
+                    conventions=[], sections=sections, subtitle=subtitle_key(trace))
