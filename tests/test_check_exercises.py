@@ -111,3 +111,21 @@ def test_the_class_view_of_a_forward_exercise_says_so(tmp_path):
     assert main(["check", str(spec), str(sheet), str(sheet), "--html", str(html), "-q"]) == 0
     text = html.read_text(encoding="utf-8")
     assert "SGD update" not in text and "one forward pass" in text
+
+
+def test_a_sigmoid_output_slip_is_carried_into_its_backward():
+    """Backward from a given gradient through a sigmoid output: a wrong y, with y(1 - y)
+    and dL/dz worked correctly from it, costs one cell."""
+    spec = from_dict({"input": [[[0.5, -1.0]]], "grad_out": [0, -1, 0], "layers": [
+        {"type": "flatten"},
+        {"type": "dense", "weight": [[1, 0, 0.5], [0, 1, 0.5]], "bias": [0, 0, 0]},
+        {"type": "sigmoid"}]})
+    trace = run_pass(spec)
+    y = np.asarray(trace.numbers("sigmoid1.out")).copy()
+    y[1] = 0.9
+    local = y * (1 - y)
+    answers = (f"sigmoid1.out: {y.tolist()!r}\nsigmoid1.local_grad: {local.tolist()!r}\n"
+               f"dense1.grad: {(np.array([0, -1, 0]) * local).tolist()!r}\n")
+    marking = Checker(spec).check(parse_answers(answers, "yaml"))
+    verdicts = [m.verdict for m in marking.marks]
+    assert verdicts.count("wrong") == 1 and "follows" in verdicts

@@ -250,3 +250,28 @@ def test_a_sum_of_computed_values_stays_as_computed(a):
     floats, raw = run_pass(spec, "float"), engine(spec)
     for qid in floats.ids():
         np.testing.assert_array_equal(floats.numbers(qid), raw.numbers(qid), err_msg=qid)
+
+
+def test_overlapping_pool_routes_of_a_given_gradient_are_cleaned():
+    """0.1 + 0.2 - 0.3 arriving at one cell from three windows at stride 1."""
+    spec = from_dict({"input": [[[0, 0, 0], [0, 9, 0], [0, 0, 0]]],
+                      "grad_out": [[0.1, 0.2], [-0.3, 0]],
+                      "layers": [{"type": "maxpool2d", "size": 2, "stride": 1}]})
+    assert engine(spec).numbers("input.grad")[0, 1, 1] != 0
+    for mode in ("float", "exact"):
+        assert not np.any(run_pass(spec, mode).numbers("input.grad")), mode
+
+
+@pytest.mark.parametrize("given, zero", [([0.5, 0.5, 0.5], True), ([0.5, 0.25, 0.5], False)])
+def test_softmax_cancels_a_gradient_that_is_the_same_for_every_class(given, zero):
+    """y (g - sum_j g_j y_j) = 0 when g is the same for all classes (sum y = 1); for any
+    other g the sum of computed values stays as computed."""
+    spec = from_dict({"input": [[[1, 2, 0]]], "grad_out": given,
+                      "layers": [{"type": "flatten"}, {"type": "softmax"}]})
+    floats, raw = run_pass(spec, "float"), engine(spec)
+    if zero:
+        assert np.any(raw.numbers("flatten1.grad"))
+        assert not np.any(floats.numbers("flatten1.grad"))
+    else:
+        np.testing.assert_array_equal(floats.numbers("flatten1.grad"),
+                                      raw.numbers("flatten1.grad"))

@@ -287,7 +287,7 @@ def _backward(net: Network, layers, saved, grad, rec, clean=None) -> dict:
         grad_out = grad
         grad, records = layer.backward(grad, kept, net.nx)
         if clean:
-            grad, records = clean.backward(layer, grad_out, grad, records)
+            grad, records = clean.backward(layer, kept, grad_out, grad, records)
         for suffix, value in records.items():
             grads[f"{layer.name}.{suffix}"] = value
             rec.add_whole(f"{layer.name}.{suffix}", value, layer.name, "backward")

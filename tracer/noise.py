@@ -54,14 +54,28 @@ class Cleaner:
         return self._zero(out, _noise(out, size, _fan_in(layer) + 3,
                                       lambda cell: _out_terms(layer, padded, cell)))
 
-    def backward(self, layer, grad, grad_input, records, x=None):
-        """A linear layer's sums: dL/dX (c = fan-out + 2), dL/dK over the batch and the
-        positions (+ 3) and dL/db (+ 1); ``x`` is the layer's input (default: the one
-        :meth:`output` saw)."""
+    def backward(self, layer, kept, grad, grad_input, records, x=None):
+        """The sums of a backward step: a linear layer's dL/dX (c = fan-out + 2), dL/dK
+        over the batch and positions (+ 3) and dL/db (+ 1); the routes of overlapping
+        pooling windows (size^2); softmax's y (g - sum_j g_j y_j), exactly 0 when the
+        given g is the same for every class (the probabilities sum to 1). ``kept`` is
+        what the layer's forward saved, ``x`` its input (default: the one :meth:`output`
+        saw)."""
         x = self.inputs.pop(layer.name) if x is None else x
+        g = np.abs(grad)
+        if layer.type == "maxpool2d" and layer.stride < layer.size:
+            size = layer.backward(g, kept, FLOAT)[0]
+            return self._zero(grad_input, _noise(
+                grad_input, size, layer.size ** 2,
+                lambda cell: _route_terms(layer, kept, grad, cell))), records
+        if layer.type == "softmax":
+            uniform = (grad == grad[..., :1]).all(axis=-1, keepdims=True)
+            size = kept * (g + (g * kept).sum(axis=-1, keepdims=True))
+            noise = _within(grad_input, size, g.shape[-1] + 3) & uniform \
+                & _short_values(grad)
+            return self._zero(grad_input, noise), records
         if not isinstance(layer, (Conv2D, Dense)):
             return grad_input, records
-        g = np.abs(grad)
         padded = pad(x, layer.padding, FLOAT) if layer.type == "conv2d" else x
         absolute = _absolute(layer)
         size, sizes = absolute.backward(g, absolute.forward(np.abs(x), FLOAT)[2], FLOAT)
@@ -108,8 +122,8 @@ def _noise(value: np.ndarray, size: np.ndarray, count: int, terms) -> np.ndarray
 
 @functools.lru_cache(maxsize=1 << 14)
 def _decimal(value: float) -> Decimal:
-    """The decimal a float prints as (0.1 -> Decimal('0.1'))."""
-    return Decimal(repr(value))
+    """The decimal a float prints as, without trailing zeros (0.1 -> 0.1, 2e14 -> 2E+14)."""
+    return Decimal(repr(value)).normalize()
 
 
 def _decimal_zero(a, b, bias) -> bool:
@@ -119,20 +133,29 @@ def _decimal_zero(a, b, bias) -> bool:
     factors = [_decimal(float(v)) for v in (*a, *b, bias)]
     if not all(v.is_finite() and len(v.as_tuple().digits) <= 15 for v in factors):
         return False
-    exponents = [v.as_tuple().exponent for v in factors if v]
-    if not exponents:
+    terms = [(p, q) for p, q in zip(factors[:len(a)], factors[len(a):-1]) if p and q]
+    if factors[-1]:
+        terms.append((factors[-1], Decimal(1)))
+    if not terms:
         return True
-    # products have at most 30 digits; room for the exponents' spread and n carries
-    digits = 32 + max(exponents) - min(exponents) + len(str(len(a) + 1))
-    with localcontext(prec=digits, Emax=MAX_EMAX, Emin=MIN_EMIN) as context:
+    # each product's digits span [e_p + e_q, e_p + e_q + len_p + len_q): the sum is exact
+    # with the whole span of the terms, and room for n carries
+    low = min(p.as_tuple().exponent + q.as_tuple().exponent for p, q in terms)
+    high = max(p.adjusted() + q.adjusted() + 2 for p, q in terms)
+    with localcontext(prec=high - low + len(str(len(terms))) + 2, Emax=MAX_EMAX,
+                      Emin=MIN_EMIN) as context:
         context.traps[Inexact] = True  # a rounded sum would prove nothing
         try:
-            total = factors[-1]
-            for p, q in zip(factors[:len(a)], factors[len(a):-1]):
-                total += p * q
+            return sum((p * q for p, q in terms), Decimal(0)) == 0
         except Inexact:
             return False
-    return total == 0
+
+
+def _short_values(values: np.ndarray) -> np.ndarray:
+    """Per sample (axis 0 kept), whether every value prints as a short decimal."""
+    short = np.vectorize(lambda v: bool(np.isfinite(v)) and len(
+        _decimal(float(v)).as_tuple().digits) <= 15, otypes=[bool])(values)
+    return short.reshape(len(values), -1).all(axis=1).reshape((-1,) + (1,) * (values.ndim - 1))
 
 
 # ----------------------------------------------------------- the terms of one cell
@@ -163,6 +186,23 @@ def _gradient_terms(layer, name: str, x, grad, cell):
     ho, wo = grad.shape[2:]
     taps = x[:, c, h:h + s * (ho - 1) + 1:s, w:w + s * (wo - 1) + 1:s]
     return grad[:, f], taps, 0.0
+
+
+def _route_terms(pool, kept, grad, cell):
+    """dA[n, c, y, x] = sum of dP[n, c, i, j] over the windows (i, j) that route their
+    gradient to (y, x): its first maximum (or, ties "all", any tied maximum there)."""
+    _, first, is_max = kept
+    n, c, y, x = cell
+    f, s = pool.size, pool.stride
+    ho, wo = grad.shape[2:]
+    routed = []
+    for i in range(max(0, -(-(y - f + 1) // s)), min(ho - 1, y // s) + 1):
+        for j in range(max(0, -(-(x - f + 1) // s)), min(wo - 1, x // s) + 1):
+            k = (y - i * s) * f + (x - j * s)
+            if (is_max[k, n, c, i, j] if is_max is not None else first[n, c, i, j] == k):
+                routed.append(grad[n, c, i, j])
+    routed = np.array(routed or [0.0])
+    return routed, np.ones_like(routed), 0.0
 
 
 def _input_terms(layer, grad, cell):

@@ -183,12 +183,12 @@ class PassModel:
             self._add(f"{name} probabilities", "softmax", layer,
                       [f"{name}.exp", f"{name}.sum"], [out], self._softmax(name))
         else:
-            def sigmoid(values, tweak):
-                s, recs, _ = layer.forward(self.batch(values[logits]), FLOAT)
-                return {out: self.unbatch(s),
-                        f"{name}.local_grad": self.unbatch(recs["local_grad"])}
-            self._add(f"{name} forward", "forward", layer, [logits],
-                      [out, f"{name}.local_grad"], sigmoid)
+            local = f"{name}.local_grad"
+            self._add(f"{name} forward", "forward", layer, [logits], [out],
+                      lambda v, t: {out: self.unbatch(
+                          layer.forward(self.batch(v[logits]), FLOAT)[0])})
+            self._add(f"{name} derivative", "forward", layer, [out], [local],
+                      lambda v, t: {local: v[out] * (1 - v[out])})  # as the engine: y (1 - y)
 
     def _softmax(self, name):
         def compute(values, tweak):
@@ -215,26 +215,28 @@ class PassModel:
         grad_in = source.replace(".out", ".grad")
 
         routed = layer.type == "maxpool2d"  # to the maximum the values say (a student's own)
-        own_output = layer.type == "softmax"  # its Jacobian from the student's own y_hat
+        # the output layer's Jacobian from the student's own y_hat (softmax) or y'(z)
+        own_output = {"softmax": f"{name}.out", "sigmoid": f"{name}.local_grad"}.get(
+            layer.type) if layer is self.net.layers[-1] else None
 
         def compute(values, tweak):
             live = self.live(layer, values, tweak)
             if own_output:
-                saved = self.batch(values[f"{name}.out"])
+                saved = self.batch(values[own_output])
             else:
                 _, _, saved = live.forward(self.batch(values[source]), FLOAT)
             if routed and live.ties == "first":
                 saved = self._routed_to(live, saved, values[f"{name}.argmax"])
             grad = self.batch(values[f"{name}.grad"])
             back, recs = live.backward(grad, saved, FLOAT)
-            back, recs = Cleaner().backward(live, grad, back, recs,
+            back, recs = Cleaner().backward(live, saved, grad, back, recs,
                                             x=self.batch(values[source]))
             return {grad_in: self.unbatch(back), **{f"{name}.{k}": v for k, v in recs.items()}}
 
         self._add(f"{name} backward", "backward", layer,
                   [f"{name}.grad", source] + [f"{name}.{p}" for p in layer.param_names]
                   + ([f"{name}.argmax"] if routed else [])
-                  + ([f"{name}.out"] if own_output else []),
+                  + ([own_output] if own_output else []),
                   [grad_in] + [f"{name}.grad_{p}" for p in layer.param_names], compute)
 
     def _routed_to(self, pool, saved, argmax):
