@@ -53,6 +53,24 @@ def check_blank_mode(args) -> None:
                             "--mode worksheet (or --mode key)")
 
 
+def add_out_file(parser: argparse.ArgumentParser, noun: str, force_help: str) -> None:
+    """--out FILE (standard output without it) and --force, for a command that writes one
+    ``noun``; :func:`check_out_file` refuses an existing one before the work."""
+    parser.add_argument("--out", metavar="FILE",
+                        help=f"write the {noun} to FILE (default: standard output)")
+    parser.add_argument("--force", action="store_true",
+                        help=f"replace an existing --out FILE ({force_help})")
+
+
+def check_out_file(args) -> None:
+    """Refuse an --out FILE that may not be replaced before any work, not after it."""
+    if args.out:
+        from pathlib import Path
+
+        from ..files import check_target
+        check_target(Path(args.out), args.force)
+
+
 def add_spec_arguments(parser: argparse.ArgumentParser, *, sample: bool = True,
                        seed_help: str | None = None) -> None:
     """SPEC, --example NAME, --preset NAME and --seed S, shared by every command that runs

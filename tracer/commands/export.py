@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
-from . import add_spec_arguments, digits, load_spec_argument
+from . import add_out_file, add_spec_arguments, check_out_file, digits, load_spec_argument
 
 TARGETS = ("moodle",)
 
@@ -29,20 +28,16 @@ def register(commands) -> None:
     parser.add_argument("--feedback", choices=("full", "none"), default="full",
                         help="general feedback: the whole worked example (default; at "
                              "most 32 MB of it in all) or none")
-    parser.add_argument("--out", metavar="FILE",
-                        help="write the quiz to FILE (default: standard output)")
-    parser.add_argument("--force", action="store_true",
-                        help="replace an existing --out FILE (cnntrace replaces its own quiz)")
+    add_out_file(parser, "quiz", "cnntrace replaces its own quiz")
     parser.set_defaults(run=run)
 
 
 def run(args) -> int:
-    from ..files import check_target, write_output
+    from ..files import write_output
     from ..network import run_pass
     from ..render.moodle import moodle_xml
 
-    if args.out:
-        check_target(Path(args.out), args.force)  # refused before the work, not after it
+    check_out_file(args)
     spec = load_spec_argument(args)
     trace = run_pass(spec, "exact" if args.exact else "float")
     variant = args.variant or spec.variant or None  # a batch variant's spec names it

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 import re
-from pathlib import Path
 
-from . import count
+from . import add_out_file, check_out_file, count
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -75,19 +74,15 @@ def register(commands) -> None:
                         help="random seed (default 0); the same seed gives the same spec in the "
                              "same cnntrace version")
     add_generator_arguments(parser)
-    parser.add_argument("--out", metavar="FILE",
-                        help="write the spec to FILE (default: standard output)")
-    parser.add_argument("--force", action="store_true",
-                        help="replace an existing --out FILE (e.g. a spec you edited)")
+    add_out_file(parser, "spec", "e.g. a spec you edited")
     parser.set_defaults(run=run)
 
 
 def run(args) -> int:
-    from ..files import check_target, write_output
+    from ..files import write_output
     from ..generate import generate, spec_toml
 
-    if args.out:
-        check_target(Path(args.out), args.force)  # refused before the work, not after it
+    check_out_file(args)
     data = generate(args.seed, generator_options(args))
     if write_output(spec_toml(data, command_line(args, args.seed)), args.out,
                     overwrite=args.force):

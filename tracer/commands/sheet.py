@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
-from . import add_spec_arguments, describe_spec_argument, load_spec_argument
+from . import (add_out_file, add_spec_arguments, check_out_file, describe_spec_argument,
+               load_spec_argument)
 
 
 def register(commands) -> None:
@@ -20,20 +20,16 @@ def register(commands) -> None:
     parser.add_argument("--lang", choices=("en", "ko"), default="en",
                         help="language of the sheet's comments (its keys stay the quantity "
                         "ids, so check reads it in any language)")
-    parser.add_argument("--out", metavar="FILE",
-                        help="write the sheet to FILE (default: standard output)")
-    parser.add_argument("--force", action="store_true",
-                        help="replace an existing --out FILE (e.g. a filled-in sheet)")
+    add_out_file(parser, "sheet", "e.g. a filled-in sheet")
     parser.set_defaults(run=run)
 
 
 def run(args) -> int:
-    from ..files import check_target, write_output
+    from ..files import write_output
     from ..network import run_pass
     from ..sheet import sheet_text
 
-    if args.out:
-        check_target(Path(args.out), args.force)  # refused before the work, not after it
+    check_out_file(args)
     spec = load_spec_argument(args)
     name = describe_spec_argument(args)
     trace = run_pass(spec, "float", after=True)
