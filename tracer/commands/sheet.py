@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from . import (add_out_file, add_spec_arguments, check_out_file, describe_spec_argument,
                load_spec_argument)
 
