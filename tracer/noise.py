@@ -36,11 +36,9 @@ UNIT_ROUNDOFF = 2.0 ** -53  # a sum's bound holds for any order of summation (BL
 
 
 class Cleaner:
-    """Hooks for one float pass (see :func:`tracer.network.trace_pass`); ``zeroed``
-    counts the cells set to 0."""
+    """Hooks for one float pass (see :func:`tracer.network.trace_pass`)."""
 
     def __init__(self):
-        self.zeroed = 0
         self.inputs = {}  # layer name -> its input, for the backward's terms
 
     def output(self, layer, x, out):
@@ -99,7 +97,6 @@ class Cleaner:
     def _zero(self, value: np.ndarray, noise: np.ndarray) -> np.ndarray:
         if not noise.any():
             return value
-        self.zeroed += int(noise.sum())
         return np.where(noise, 0.0, value)
 
 
