@@ -123,3 +123,22 @@ def test_exact_forms_read_back_in_sympy_with_the_same_values():
             engine = sympy.Float(mpmath.nstr(exact.evaluate(value, 45), 45), 45)
             assert abs(sympy.N(parsed, 40) - engine) \
                 <= sympy.Float("1e-35") * (1 + abs(sympy.N(parsed, 40))), (qid, text)
+
+
+def test_a_value_that_rounds_to_zero_at_low_precision_is_still_evaluated():
+    """log(e^411 + 1) - 411 = log(1 + e^-411) ~ 3.2e-179 is exactly 0 at any precision
+    below ~600 bits: two zero evaluations agree on nothing."""
+    x = exact.log(exact.exp(F(411)) + 1) - 411
+    with mpmath.workdps(30):
+        truth = mpmath.log1p(mpmath.exp(-411))
+        assert abs(exact.evaluate(x, 15) - truth) < truth * mpmath.mpf(10) ** -15
+
+
+def test_exact_loss_of_a_confident_right_answer_is_not_zero():
+    """Logits 411 apart: the float loss is 0, the exact one e^-411 to print digits."""
+    from tracer import from_dict, run_pass
+    spec = from_dict({"input": [411, 0], "target": 0, "layers": [
+        {"type": "dense", "weight": [[1, 0], [0, 1]], "bias": [0, 0]}, {"type": "softmax"}]})
+    trace = run_pass(spec, "exact")
+    assert trace.format("loss.out", 5) == "3.1987e-179"
+    assert trace.format("dense1.grad[0]", 5) == "-3.1987e-179"

@@ -250,7 +250,10 @@ def evaluate(x, digits: int = 15) -> mpmath.mpf:
         bits *= 2
         current = _evaluate_at(x, bits)
         with mpmath.workprec(bits):
-            if abs(current - previous) <= abs(current) * mpmath.mpf(10) ** -(digits + 3):
+            # two zeros do not agree on anything: log(e^411 + 1) - 411 is 0 at any
+            # precision below ~600 bits
+            if current and abs(current - previous) <= abs(current) * mpmath.mpf(10) ** -(
+                    digits + 3):
                 return current
         previous = current
     return previous  # agrees with zero to ~10^4 digits: a hidden exact zero
