@@ -142,3 +142,31 @@ def test_exact_loss_of_a_confident_right_answer_is_not_zero():
     trace = run_pass(spec, "exact")
     assert trace.format("loss.out", 5) == "3.1987e-179"
     assert trace.format("dense1.grad[0]", 5) == "-3.1987e-179"
+
+
+def _values_of_every_shape():
+    s = exact.inv(exact.exp(F(1)) + 1)  # 1/(e + 1): an 'inv' atom
+    e2, e3 = exact.exp(F(2)), exact.exp(F(-3, 7))
+    return [F(-53, 10), s, 1 / s, e2 / s, s * s, 1 / (s * s), e2 / s / e3,
+            exact.log(e2 + e3) - F(28, 5), F(3, 2) * e2 * s - F(1, 2),
+            exact.log(exact.exp(F(411)) + 1) - 411]
+
+
+@pytest.mark.parametrize("value", _values_of_every_shape(), ids=exact.to_text)
+def test_text_reads_back_as_the_same_value(value):
+    """to_text is the value: parse(to_text(x)) evaluates as x (an 'inv' atom's negative
+    power multiplies: 1/(1/(e + 1)) prints (exp(1) + 1), not 1/(exp(1) + 1))."""
+    back = exact.parse(exact.to_text(value))
+    assert mpmath.almosteq(exact.evaluate(back, 30), exact.evaluate(value, 30), 1e-28)
+
+
+def test_an_inverted_inverse_prints_as_its_argument():
+    s = exact.inv(exact.exp(F(1)) + 1)
+    assert exact.to_text(1 / s) == "(exp(1) + 1)"
+    assert exact.to_text(exact.exp(F(2)) / (s * s)) == "exp(2)*(exp(1) + 1)^2"
+
+
+@pytest.mark.parametrize("text", ["", "exp(1", "1 +", "2*x", "exp(1))", "1 2"])
+def test_parse_rejects_what_is_not_an_exact_form(text):
+    with pytest.raises(ValueError, match="not an exact form"):
+        exact.parse(text)

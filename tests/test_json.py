@@ -44,6 +44,21 @@ def test_loaded_trace_answers_lookups():
     assert trace.layer("pool1")["size"] == 2
 
 
+@pytest.mark.parametrize("output", ["softmax", "sigmoid"])
+def test_a_loaded_exact_trace_prints_every_digit_as_the_live_one(output, make_spec):
+    """The JSON's floats stop at ~16 digits; a loaded exact trace reads its exact forms
+    back, so 30 digits of any cell are the live trace's (a batch, sigmoid's 1/(1 + e^-z),
+    the loss after the step kept to 30 digits)."""
+    for spec in (load_example("lecture"), make_spec(3, output=output, batch=2)):
+        live = run_pass(spec, "exact")
+        loaded = Trace.from_json(live.to_json())
+        for qid in live.ids():
+            for index in np.ndindex(live.quantity(qid).shape):
+                key = f"{qid}[{','.join(map(str, index))}]" if index else qid
+                for digits in (4, 17, 30):
+                    assert loaded.format(key, digits) == live.format(key, digits), key
+
+
 def test_every_quantity_id_follows_the_contract():
     trace = run_pass(load_example("lecture"))
     expected = {"input.out", "input.grad", "conv1.weight", "conv1.bias", "conv1.out",

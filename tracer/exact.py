@@ -10,6 +10,7 @@ value can be evaluated to any number of significant digits with mpmath.
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 from numbers import Rational
 
@@ -286,9 +287,11 @@ def _atom_text(atom: Atom, canonical: bool) -> str:
 def _term_text(mono, coef: Fraction, canonical: bool) -> str:
     def text(a, p):
         return _atom_text(a, canonical) + (f"^{p}" if p > 1 else "")
-    top = [text(a, p) for a, p in mono if p > 0 and a.kind != "inv"]
-    bottom = [text(a, -p) for a, p in mono if p < 0]
-    bottom += [text(a, p) for a, p in mono if p > 0 and a.kind == "inv"]
+    # an 'inv' atom (s) stands for 1/s: a positive power of it divides, a negative multiplies
+    top = [text(a, p if a.kind != "inv" else -p) for a, p in mono
+           if (p > 0) != (a.kind == "inv")]
+    bottom = [text(a, -p if a.kind != "inv" else p) for a, p in mono
+              if (p > 0) == (a.kind == "inv")]
     factors = ([] if abs(coef) == 1 and top else [_rational_text(abs(coef))]) + top
     text = "*".join(factors) + "".join(f"/{b}" for b in bottom)
     return ("-" if coef < 0 else "") + text
@@ -318,3 +321,73 @@ def to_text(x, canonical: bool = False) -> str:
         else:
             text += " + " + part
     return text
+
+
+# reading ------------------------------------------------------------------------
+_TOKEN = re.compile(r"\s*(\d+|exp\(|log\(|[-+*/^()])")
+
+
+def parse(text: str):
+    """The value of a :func:`to_text` form (the exact strings a trace's JSON keeps):
+    a Fraction, a :class:`Real`, or an mpmath number for an '≈' approximation.
+
+    Raises ValueError on text that is not such a form.
+    """
+    text = text.strip()
+    if text.startswith("≈"):
+        with mpmath.workdps(len(text) + 5):  # every digit the text has
+            return mpmath.mpf(text[1:])
+    tokens, at = [], 0
+    while at < len(text):
+        match = _TOKEN.match(text, at)
+        if not match:
+            raise ValueError(f"not an exact form: {text!r} (at {text[at:at + 10]!r})")
+        tokens.append(match.group(1))
+        at = match.end()
+    value, used = _sum(tokens, 0)
+    if used != len(tokens):
+        raise ValueError(f"not an exact form: {text!r} (unexpected {tokens[used]!r})")
+    return value
+
+
+def _sum(tokens, i):
+    """terms joined by + and -."""
+    value, i = _product(tokens, i)
+    while i < len(tokens) and tokens[i] in "+-":
+        term, j = _product(tokens, i + 1)
+        value, i = (value + term if tokens[i] == "+" else value - term), j
+    return value, i
+
+
+def _product(tokens, i):
+    """[-] factors joined by * and /, left to right."""
+    if i < len(tokens) and tokens[i] == "-":
+        value, i = _product(tokens, i + 1)
+        return -value, i
+    value, i = _power(tokens, i)
+    while i < len(tokens) and tokens[i] in "*/":
+        factor, j = _power(tokens, i + 1)
+        value, i = (value * factor if tokens[i] == "*" else value / factor), j
+    return value, i
+
+
+def _power(tokens, i):
+    """An integer, exp(sum), log(sum) or (sum), with an optional ^integer."""
+    if i >= len(tokens):
+        raise ValueError("not an exact form: it ends too early")
+    token = tokens[i]
+    if token.isdigit():
+        value, i = Fraction(int(token)), i + 1
+    elif token in ("exp(", "log(", "("):
+        inner, i = _sum(tokens, i + 1)
+        if i >= len(tokens) or tokens[i] != ")":
+            raise ValueError("not an exact form: a '(' is not closed")
+        value, i = {"exp(": exp, "log(": log, "(": _canonical}[token](inner), i + 1
+    else:
+        raise ValueError(f"not an exact form: unexpected {token!r}")
+    if i + 1 < len(tokens) and tokens[i] == "^" and tokens[i + 1].isdigit():
+        base = value
+        for _ in range(int(tokens[i + 1]) - 1):
+            value = value * base
+        i += 2
+    return value, i

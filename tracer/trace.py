@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -92,6 +93,12 @@ class Trace:
             if value.ndim:
                 raise ValueError(f"{key!r} is a tensor; format one cell, e.g. {key}[0]")
             value = value.item()
+        if not self._live and self.mode == "exact":  # the JSON's floats stop at ~16 digits
+            qid, index = parse_cell(key)
+            text = self.quantity(qid).exact_text
+            if text is not None:
+                cell = np.asarray(text, dtype=object)[index if index is not None else ()]
+                return backend("exact").format(_parse_exact(cell), digits)
         return nx.format(value, digits)
 
     def layer(self, name: str) -> dict:
@@ -181,6 +188,14 @@ def full_index(index: tuple, shape: tuple) -> tuple | None:
     for axis, i in zip(kept, index):
         full[axis] = i
     return tuple(full)
+
+
+@lru_cache(maxsize=4096)
+def _parse_exact(text: str):
+    """An exact string of a loaded trace read back as its value (cached: a handout
+    formats the same cell several times)."""
+    from . import exact
+    return exact.parse(text)
 
 
 def _dtype(values):
