@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from .marking import Marking
 from .mistakes import CATALOGUE
-from .report import table
+from .report import mistake_title, say, table
 
 ATTEMPTED = ("correct", "follows", "wrong")
 ORDER = {m.name: i for i, m in enumerate(CATALOGUE)}
@@ -67,11 +67,11 @@ def most_missed(stats: list[QuantityStats]) -> QuantityStats | None:
     return max(wrong, key=lambda s: (s.sheets_wrong, s.error_rate), default=None)
 
 
-def _title(name: str) -> str:
-    return next(m.title for m in CATALOGUE if m.name == name)
+def _title(name: str, lang: str = "en") -> str:
+    return mistake_title(next(m for m in CATALOGUE if m.name == name), lang)
 
 
-def render_class(markings: list[Marking]) -> str:
+def render_class(markings: list[Marking], lang: str = "en") -> str:
     """The class table: per quantity, sheets wrong, error rate, most common mistake."""
     stats = class_stats(markings)
     rows = []
@@ -79,15 +79,20 @@ def render_class(markings: list[Marking]) -> str:
         common = s.common_mistake
         rows.append([s.qid, str(s.sheets), f"{s.sheets_wrong}" if s.sheets_wrong else "-",
                      f"{s.error_rate:.1f} %",
-                     f"{_title(common[0])} ({common[1]})" if common else ""])
-    header = ("quantity", "sheets", "sheets wrong", "error rate", "most common mistake")
-    sheets = f"{len(markings)} sheet" + ("s" if len(markings) != 1 else "")
-    out = [f"class view: {sheets}", ""] + table(rows, header)
+                     say(lang, "class.common", mistake=_title(common[0], lang),
+                         sheets=common[1]) if common else ""])
+    header = tuple(say(lang, f"class.column.{c}") for c in
+                   ("quantity", "sheets", "sheets_wrong", "error_rate", "common"))
+    if len(markings) == 1:
+        out = [say(lang, "class.title.one"), ""]
+    else:
+        out = [say(lang, "class.title", count=len(markings)), ""]
+    out += table(rows, header)
     worst = most_missed(stats)
     if worst:
-        out += ["", (f"most missed step: {worst.qid} (wrong on {worst.sheets_wrong} of the "
-                     f"{worst.sheets} sheets that include it, {worst.error_rate:.1f} % of "
-                     "attempted cells)")]
+        out += ["", say(lang, "class.most_missed", quantity=worst.qid,
+                        wrong=worst.sheets_wrong, sheets=worst.sheets,
+                        rate=f"{worst.error_rate:.1f}")]
     return "\n".join(out) + "\n"
 
 

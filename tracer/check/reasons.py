@@ -1,6 +1,6 @@
 """Why an item cannot be marked, as a sentence of the message catalog (keys
-``malformed.*`` in templates/messages/<lang>.toml), so the HTML report gives it in its
-language; the terminal table and the JSON give it in English."""
+``malformed.*`` in templates/messages/<lang>.toml), so the HTML report and the terminal
+table give it in their language; the JSON gives it in English."""
 
 from __future__ import annotations
 

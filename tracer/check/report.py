@@ -2,7 +2,10 @@
 
 Terminal: one row per quantity (verdict counts; the first wrong cell with expected vs
 given and its diagnosis), then every wrong cell, every unusable item, the first
-divergence and the score. JSON (for an LMS and scripts)::
+divergence and the score, in the language ``lang`` (messages ``terminal.*``, with the
+``mistake.*`` and ``malformed.*`` sentences, of templates/messages/<lang>.toml; columns
+padded to their display width, a Hangul syllable counting two). JSON (for an LMS and
+scripts), always with English machine keys and texts::
 
     {"score": 87.91, "points": 80, "out_of": 91, ...,
      "cells": [{"id": "dense1.grad_weight", "index": [0, 0], "given": 0.00022,
@@ -17,15 +20,69 @@ from __future__ import annotations
 
 import json
 import math
+import unicodedata
 from collections import Counter
 
 from ..numeric import FLOAT
+from ..present.document import Para
+from ..render.assets import fill, messages
 from .marking import VERDICTS, CellMark, Marking
+from .mistakes import Mistake
 from .reasons import english
 from .tolerance import Tolerance
 
 COLUMNS = ("quantity", "cells", "correct", "follows", "wrong", "missing", "malformed",
            "first wrong", "expected", "given", "diagnosis")
+BASES = {"your numbers": "own", "your right numbers": "own_right", "the trace": "trace"}
+
+
+# ------------------------------------------------------------------------ language
+def say(lang: str, key: str, **params) -> str:
+    """The terminal message ``terminal.<key>`` of ``lang`` as plain text."""
+    return fill(lang, f"terminal.{key}", params, str, str)
+
+
+def _has(key: str) -> bool:
+    return f"terminal.{key}" in messages("en")
+
+
+def mistake_title(mistake: Mistake, lang: str = "en") -> str:
+    """A mistake's name for people: the catalogue's title in English, else the message
+    ``mistake.<name>`` of ``lang``."""
+    if lang == "en":
+        return mistake.title
+    return fill(lang, f"mistake.{mistake.name}", {}, str, str)
+
+
+def reason_text(sentence, lang: str = "en") -> str:
+    """Why an item is not marked (a ``malformed.*`` sentence) in ``lang``."""
+    if lang == "en" or not isinstance(sentence, Para):
+        return english(sentence)
+    return fill(lang, sentence.key, sentence.params, str, lambda p: reason_text(p, lang))
+
+
+def tolerance_text(tolerance: Tolerance, lang: str = "en") -> str:
+    if not tolerance.overridden:
+        return say(lang, "tolerance.written")
+    return say(lang, "tolerance.bounds", atol=f"{tolerance.atol or 0:g}",
+               rtol=f"{tolerance.rtol or 0:g}")
+
+
+def _basis_text(basis: str, lang: str) -> str:
+    key = f"basis.{BASES.get(basis, '')}"
+    return say(lang, key) if _has(key) else f"from {basis}"
+
+
+def display_width(text: str) -> int:
+    """Terminal columns: wide and fullwidth characters (Hangul, CJK) take two, combining
+    marks none."""
+    return sum(0 if unicodedata.combining(c) else
+               2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
+
+
+def _pad(text: str, width: int, right: bool) -> str:
+    gap = " " * max(0, width - display_width(text))
+    return gap + text if right else text + gap
 
 
 def number_text(value: float | None, digits: int = 4) -> str:
@@ -62,11 +119,11 @@ def _index_text(mark: CellMark) -> str:
     return "[" + ",".join(map(str, mark.index)) + "]" if mark.index else ""
 
 
-def _diagnosis_text(mark: CellMark) -> str:
-    return mark.diagnosis.mistake.title if mark.diagnosis else "-"
+def _diagnosis_text(mark: CellMark, lang: str = "en") -> str:
+    return mistake_title(mark.diagnosis.mistake, lang) if mark.diagnosis else "-"
 
 
-def quantity_row(qid: str, marks: list[CellMark]) -> list[str]:
+def quantity_row(qid: str, marks: list[CellMark], lang: str = "en") -> list[str]:
     """One table row: counts per verdict, then the first wrong cell."""
     counts = Counter(m.verdict for m in marks)
     row = [qid, str(len(marks))] + [str(counts[v]) if counts[v] else "-" for v in VERDICTS]
@@ -74,81 +131,102 @@ def quantity_row(qid: str, marks: list[CellMark]) -> list[str]:
     if not wrong:
         return row + ["", "", "", ""]
     first = wrong[0]
-    names = Counter(m.diagnosis.mistake.title for m in wrong if m.diagnosis)
-    diagnosis = _diagnosis_text(first)
-    if first.diagnosis and names[diagnosis] > 1:
-        diagnosis += f" (x{names[diagnosis]})"
-    return row + [_index_text(first) or "(scalar)", expected_text(first), first.given.text,
-                  diagnosis]
+    names = Counter(m.diagnosis.mistake.name for m in wrong if m.diagnosis)
+    diagnosis = _diagnosis_text(first, lang)
+    if first.diagnosis and names[first.diagnosis.mistake.name] > 1:
+        diagnosis = say(lang, "repeated", mistake=diagnosis,
+                        count=names[first.diagnosis.mistake.name])
+    return row + [_index_text(first) or say(lang, "scalar"), expected_text(first),
+                  first.given.text, diagnosis]
 
 
 def table(rows: list[list[str]], header: tuple[str, ...]) -> list[str]:
-    """Left-aligned text columns, numbers right-aligned, two spaces apart."""
-    widths = [max(len(r[i]) for r in [list(header)] + rows) for i in range(len(header))]
+    """Left-aligned text columns, numbers right-aligned, two spaces apart; widths are
+    display widths, so that columns of Hangul line up in a terminal."""
+    widths = [max(display_width(r[i]) for r in [list(header)] + rows)
+              for i in range(len(header))]
     numeric = [all(r[i].lstrip("-").replace(".", "").replace("%", "").strip().isdigit()
                    or r[i] in ("-", "") for r in rows) and i > 0 for i in range(len(header))]
     lines = []
     for r in [list(header)] + rows:
-        cells = [c.rjust(w) if num else c.ljust(w) for c, w, num in zip(r, widths, numeric)]
+        cells = [_pad(c, w, num) for c, w, num in zip(r, widths, numeric)]
         lines.append("  ".join(cells).rstrip())
     return lines
 
 
+def columns(lang: str = "en") -> tuple[str, ...]:
+    """The marking table's header in ``lang``."""
+    return tuple(say(lang, "column." + c.replace(" ", "_")) for c in COLUMNS)
+
+
 def render_marking(marking: Marking, title: str = "", tolerance: Tolerance | None = None,
-                   mode: str = "float") -> str:
-    """The full terminal report of one answer sheet."""
-    who = f"  ({marking.student})" if marking.student else ""
-    out = [f"cnntrace check: {marking.path}{who}"]
+                   mode: str = "float", lang: str = "en") -> str:
+    """The full terminal report of one answer sheet, in ``lang``."""
+    if marking.student:
+        out = [say(lang, "heading.student", file=marking.path, student=marking.student)]
+    else:
+        out = [say(lang, "heading", file=marking.path)]
     tolerance = tolerance or Tolerance()
-    out.append(f"spec: {title or 'untitled'} | {mode} arithmetic | tolerance: "
-               f"{tolerance.describe()}")
+    out.append(say(lang, "spec", title=title or say(lang, "untitled"),
+                   mode=say(lang, f"mode.{mode}") if _has(f"mode.{mode}") else mode,
+                   tolerance=tolerance_text(tolerance, lang)))
     groups = {q: ms for q, ms in marking.by_quantity().items() if ms[0].index is not None}
-    out += [""] + table([quantity_row(q, ms) for q, ms in groups.items()], COLUMNS)
-    out += _wrong_section(marking) + _problem_section(marking)
-    out += ["", summary_line(marking)]
+    out += [""] + table([quantity_row(q, ms, lang) for q, ms in groups.items()],
+                        columns(lang))
+    out += _wrong_section(marking, lang) + _problem_section(marking, lang)
+    out += ["", summary_line(marking, lang)]
     return "\n".join(out) + "\n"
 
 
-def _wrong_section(marking: Marking) -> list[str]:
+def _wrong_section(marking: Marking, lang: str = "en") -> list[str]:
     wrong = [m for m in marking.marks if m.verdict == "wrong"]
     if not wrong:
         return []
-    lines = ["", "wrong cells (expected = the trace; yours = from your own earlier numbers):"]
+    lines = ["", say(lang, "wrong.title")]
     for m in wrong:
-        text = f"  {m.label}: given {m.given.text}, expected {expected_text(m)}"
+        text = "  " + say(lang, "wrong.cell", cell=m.label, given=m.given.text,
+                          expected=expected_text(m))
         if m.carried is not None:
-            text += f", yours {expected_text(m, m.carried)}"
+            text += say(lang, "wrong.yours", yours=expected_text(m, m.carried))
         if m.diagnosis:
-            text += f"  <- {m.diagnosis.mistake.title} (from {m.diagnosis.basis})"
+            text += "  <- " + say(lang, "wrong.diagnosis",
+                                  mistake=mistake_title(m.diagnosis.mistake, lang),
+                                  basis=_basis_text(m.diagnosis.basis, lang))
         lines.append(text)
     first = marking.first_divergence
-    lines.append(f"first divergence: {first.label}"
-                 + (f" ({first.diagnosis.mistake.title})" if first.diagnosis else ""))
+    if first.diagnosis:
+        lines.append(say(lang, "first.diagnosis", cell=first.label,
+                         mistake=mistake_title(first.diagnosis.mistake, lang)))
+    else:
+        lines.append(say(lang, "first", cell=first.label))
     follows = [m.label for m in marking.marks if m.verdict == "follows"]
     if follows:
-        lines.append(f"follow-through: {len(follows)} cell(s) right given your earlier "
-                     f"numbers: {', '.join(follows[:8])}{' ...' if len(follows) > 8 else ''}")
+        cells = ", ".join(follows[:8]) + (" ..." if len(follows) > 8 else "")
+        lines.append(say(lang, "follows", count=len(follows), cells=cells))
     return lines
 
 
-def _problem_section(marking: Marking) -> list[str]:
+def _problem_section(marking: Marking, lang: str = "en") -> list[str]:
     reasons: dict[tuple[str, str], list[str]] = {}
     for m in marking.marks:
         if m.verdict == "malformed":
-            reasons.setdefault((m.qid, english(m.reason)), []).append(_index_text(m))
+            reasons.setdefault((m.qid, reason_text(m.reason, lang)), []).append(_index_text(m))
     if not reasons:
         return []
-    lines = ["", "not marked (malformed):"]
+    lines = ["", say(lang, "malformed.title")]
     for (qid, reason), cells in reasons.items():
-        where = qid + (cells[0] if len(cells) == 1 else f" ({len(cells)} cells)")
+        where = qid + cells[0] if len(cells) == 1 else say(lang, "malformed.cells", qid=qid,
+                                                           count=len(cells))
         lines.append(f"  {where}: {reason}")
     return lines
 
 
-def summary_line(marking: Marking) -> str:
+def summary_line(marking: Marking, lang: str = "en") -> str:
+    """The score and the count of each verdict, on one line."""
     counts = marking.counts
-    parts = ", ".join(f"{counts[v]} {v}" for v in VERDICTS)
-    return f"score: {marking.points}/{marking.out_of} cells = {marking.score:.2f} %  ({parts})"
+    parts = ", ".join(say(lang, f"count.{v}", count=counts[v]) for v in VERDICTS)
+    return say(lang, "score", points=marking.points, out_of=marking.out_of,
+               score=f"{marking.score:.2f}", counts=parts)
 
 
 # ---------------------------------------------------------------------------- JSON

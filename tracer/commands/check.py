@@ -33,7 +33,7 @@ def register(commands) -> None:
     parser.add_argument("--html", metavar="FILE", help="write a marking report as HTML (for "
                         "several answer files: the class view)")
     parser.add_argument("--lang", choices=("en", "ko"), default="en",
-                        help="language of the HTML report")
+                        help="language of the terminal output and the HTML report")
     parser.add_argument("--rtol", type=tolerance_value, metavar="R",
                         help="relative tolerance (instead of following the written digits)")
     parser.add_argument("--atol", type=tolerance_value, metavar="A",
@@ -108,7 +108,7 @@ def run(args) -> int:
                          overwrite=args.force)
         if not args.quiet:
             sys.stdout.write(render_marking(marking, checker.trace.title, checker.tolerance,
-                                            checker.trace.mode))
+                                            checker.trace.mode, args.lang))
         return 0
 
     markings, unusable = [], []
@@ -126,17 +126,20 @@ def run(args) -> int:
         write_atomic(args.html, class_html(checker.trace, markings, args.lang),
                      overwrite=args.force)
     if not args.quiet:
-        lines = [f"{m.path}{f' ({m.student})' if m.student else ''}: {summary_line(m)}"
-                 + _first_text(m) for m in markings]
-        sys.stdout.write("\n".join(lines) + "\n\n" + render_class(markings))
+        lines = [f"{m.path}{f' ({m.student})' if m.student else ''}: "
+                 f"{summary_line(m, args.lang)}{_first_text(m, args.lang)}" for m in markings]
+        sys.stdout.write("\n".join(lines) + "\n\n" + render_class(markings, args.lang))
     for item in unusable:
         print(f"cnntrace: error: {item['error']}", file=sys.stderr)
     return 2 if unusable else 0
 
 
-def _first_text(marking) -> str:
+def _first_text(marking, lang: str = "en") -> str:
+    from ..check.report import mistake_title, say
     first = marking.first_divergence
     if first is None:
         return ""
-    diagnosis = f" ({first.diagnosis.mistake.title})" if first.diagnosis else ""
-    return f"; first slip: {first.label}{diagnosis}"
+    if first.diagnosis:
+        return "; " + say(lang, "sheet.first.diagnosis", cell=first.label,
+                          mistake=mistake_title(first.diagnosis.mistake, lang))
+    return "; " + say(lang, "sheet.first", cell=first.label)

@@ -1,0 +1,211 @@
+"""`cnntrace check --lang ko`: the terminal report and the class view in Korean, with
+columns that line up in a terminal (a Hangul syllable takes two columns); English stays
+the default, byte for byte, and the JSON keeps its English machine keys."""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from pathlib import Path
+
+from tracer.check import Checker
+from tracer.check.report import render_marking, table
+from tracer.cli import main
+from tracer.spec import load_example
+
+FIXTURE = Path(__file__).parent / "fixtures" / "lecture_slides.yaml"
+CARELESS = ("conv1.out: [[4, 6], [10, 9]]\nconv1.bias_new: 1.00002\n"
+            "conv1.weight_new: x\nfoo.bar: 1\n")
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+# the English report of CARELESS as `cnntrace check` printed it before --lang reached the
+# terminal ({path} is the answer file)
+CARELESS_EN = """\
+cnntrace check: {path}
+spec: 4x4 input, one 3x3 filter | float arithmetic | tolerance: to the digits written \
+(rounded or truncated)
+
+quantity          cells  correct  follows  wrong  missing  malformed  first wrong   \
+expected    given  diagnosis
+conv1.out             4        -        -      4        -          -  [0,0,0]      \
+        5        4  bias forgotten (x4)
+conv1.weight_new      9        -        -      -        -          9
+conv1.bias_new        1        -        -      1        -          -  [0]          \
+1.0000018  1.00002  learning rate not applied
+
+wrong cells (expected = the trace; yours = from your own earlier numbers):
+  conv1.out[0,0,0]: given 4, expected 5  <- bias forgotten (from your numbers)
+  conv1.out[0,0,1]: given 6, expected 7  <- bias forgotten (from your numbers)
+  conv1.out[0,1,0]: given 10, expected 11  <- bias forgotten (from your numbers)
+  conv1.out[0,1,1]: given 9, expected 10  <- bias forgotten (from your numbers)
+  conv1.bias_new[0]: given 1.00002, expected 1.0000018, yours 1.000005  \
+<- learning rate not applied (from your right numbers)
+first divergence: conv1.out[0,0,0] (bias forgotten)
+
+not marked (malformed):
+  conv1.weight_new (9 cells): expected (1, 1, 3, 3) values, got the text 'x'
+  foo.bar: unknown quantity id 'foo.bar'
+
+score: 0/15 cells = 0.00 %  (0 correct, 0 follows, 5 wrong, 0 missing, 10 malformed)
+"""
+
+
+def run(args, capsys):
+    code = main(args)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def width(text: str) -> int:
+    """Terminal columns of ``text``: East Asian wide and fullwidth characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
+
+
+def cell_spans(line: str) -> list[tuple[int, int]]:
+    """(first, past-last) display column of each cell of a table line: cells are runs of
+    words one space apart, two or more spaces apart from each other."""
+    return [(width(line[:m.start()]), width(line[:m.end()]))
+            for m in re.finditer(r"\S+(?: \S+)*", line)]
+
+
+def assert_lines_up(lines: list[str]) -> None:
+    """Every column's cells all start, or (numbers, right-aligned) all end, at the same
+    display column as the header's."""
+    header = cell_spans(lines[0])
+    rows = [cell_spans(line) for line in lines[1:]]
+    for column, (start, end) in enumerate(header):
+        cells = [row[column] for row in rows if len(row) > column]
+        assert cells, f"column {column} is empty"
+        starts = all(cell[0] == start for cell in cells)
+        ends = all(cell[1] == end for cell in cells)
+        assert starts or ends, (column, (start, end), cells)
+
+
+def table_lines(out: str, first_word: str) -> list[str]:
+    """The table of ``out`` whose header begins with ``first_word``: up to a blank line."""
+    lines = out.splitlines()
+    top = next(i for i, line in enumerate(lines) if line.split()[:1] == [first_word])
+    bottom = next((i for i in range(top, len(lines)) if not lines[i].strip()), len(lines))
+    return lines[top:bottom]
+
+
+def test_single_sheet_report_is_korean(tmp_path, capsys):
+    korean_json, english_json = tmp_path / "ko.json", tmp_path / "en.json"
+    code, out, err = run(["check", "--example", "lecture", str(FIXTURE), "--lang", "ko",
+                          "--json", str(korean_json)], capsys)
+    assert code == 0 and err == ""
+    lines = out.splitlines()
+    assert lines[0] == f"cnntrace 채점: {FIXTURE}  (lecture slides (section 5))"
+    assert lines[1].startswith("명세: 4x4 input, one 3x3 filter | 부동소수점 산술 | "
+                               "허용 오차: 쓴 자릿수까지 (반올림 또는 버림)")
+    header = table_lines(out, "값")[0]
+    for word in ("칸", "맞음", "이어짐", "틀림", "빈칸", "읽을 수 없음", "첫 오답", "정답",
+                 "쓴 값", "진단"):
+        assert word in header
+    row = next(line for line in lines if line.startswith("dense1.grad_weight "))
+    assert row.split()[:7] == ["dense1.grad_weight", "2", "-", "1", "1", "-", "-"]
+    assert row.endswith("-0.000203  0.00022  부호가 바뀜")  # the diagnosis: sign flipped
+    conv = next(line for line in lines if line.startswith("conv1.weight_new "))
+    assert conv.endswith("학습률을 곱하지 않음 (7칸)")
+    assert ("  dense1.grad_weight[0,0]: 쓴 값 0.00022, 정답 -0.000203, 여러분의 계산 -0.00022"
+            "  <- 부호가 바뀜 (여러분이 쓴 값으로 계산)") in lines
+    assert "첫 실수: dense1.grad_weight[0,0] (부호가 바뀜)" in lines
+    assert lines[-1] == ("점수: 80/91칸 = 87.91 %  "
+                         "(맞음 77, 이어짐 3, 틀림 11, 빈칸 0, 읽을 수 없음 0)")
+    for english in ("score:", "correct,", "cells =", "quantity", "diagnosis", "wrong cells",
+                    "first divergence", "follow-through", "sign flipped",
+                    "learning rate not applied", "arithmetic", "tolerance"):
+        assert english not in out, english
+    # the JSON keeps its English machine keys and texts
+    assert run(["check", "--example", "lecture", str(FIXTURE), "-q",
+                "--json", str(english_json)], capsys)[0] == 0
+    assert korean_json.read_text() == english_json.read_text()
+    cell = next(c for c in json.loads(korean_json.read_text())["cells"]
+                if c["id"] == "dense1.grad_weight" and c["index"] == [0, 0])
+    assert cell["diagnosis"] == "sign_flipped" and cell["diagnosis_text"] == "sign flipped"
+
+
+def test_unmarked_items_and_tolerance_are_korean(tmp_path, capsys):
+    answers = tmp_path / "careless.yaml"
+    answers.write_text(CARELESS)
+    code, out, _ = run(["check", "--example", "lecture", str(answers), "--lang", "ko",
+                        "--atol", "1e-4"], capsys)
+    assert code == 0
+    assert "허용 오차: |쓴 값 - 정답| <= 0.0001 + 0 |정답|" in out
+    assert "  conv1.out[0,0,0]: 쓴 값 4, 정답 5  <- 편향을 빠뜨림 (여러분이 쓴 값으로 계산)" in out
+    assert "편향을 빠뜨림 (4칸)" in out
+    assert "채점하지 않음 (읽을 수 없음):" in out
+    assert "  conv1.weight_new (9칸): 모양 (1, 1, 3, 3)의 값들이 필요한데 글자 'x'입니다" in out
+    assert "  foo.bar: 알 수 없는 값 이름 'foo.bar'" in out
+    assert "not marked" not in out and "unknown quantity id" not in out
+    assert "bias forgotten" not in out and "given -" not in out
+
+
+def test_class_view_is_korean(tmp_path, capsys):
+    careless = tmp_path / "careless.yaml"
+    careless.write_text(CARELESS)
+    code, out, _ = run(["check", "--example", "lecture", str(FIXTURE), str(careless),
+                        "--lang", "ko"], capsys)
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == (f"{FIXTURE} (lecture slides (section 5)): 점수: 80/91칸 = 87.91 %  "
+                        "(맞음 77, 이어짐 3, 틀림 11, 빈칸 0, 읽을 수 없음 0); "
+                        "첫 실수: dense1.grad_weight[0,0] (부호가 바뀜)")
+    assert lines[1].endswith("; 첫 실수: conv1.out[0,0,0] (편향을 빠뜨림)")
+    assert "반 전체: 답안지 2장" in lines
+    header = table_lines(out, "값")[0]
+    assert header.split("  ")[0] == "값" and "실수한 답안지" in header and "오답률" in header \
+        and "가장 흔한 실수" in header
+    row = next(line for line in lines if line.startswith("conv1.bias_new "))
+    assert row.split()[:4] == ["conv1.bias_new", "2", "2", "100.0"]
+    assert row.endswith("학습률을 곱하지 않음 (2장)")
+    assert lines[-1] == ("가장 많이 틀린 단계: conv1.bias_new (이 값이 있는 답안지 2장 중 "
+                         "2장에서 실수, 답을 쓴 칸 중 100.0 %가 틀림)")
+    for english in ("score:", "correct,", "first slip", "class view", "sheets wrong",
+                    "most missed", "learning rate not applied", "bias forgotten"):
+        assert english not in out, english
+
+
+def test_english_is_the_default_and_unchanged(tmp_path, capsys):
+    answers = tmp_path / "careless.yaml"
+    answers.write_text(CARELESS)
+    outputs = {}
+    for lang in (None, "en", "ko"):
+        code, outputs[lang], _ = run(["check", "--example", "lecture", str(answers)]
+                                     + (["--lang", lang] if lang else []), capsys)
+        assert code == 0
+    assert outputs[None] == CARELESS_EN.format(path=answers)
+    assert outputs["en"] == outputs[None]
+    assert outputs["ko"] != outputs[None] and HANGUL.search(outputs["ko"])
+    # library callers: the default is English, lang= picks the language
+    checker = Checker(load_example("lecture"))
+    marking = checker.check_file(str(answers))
+    args = (marking, checker.trace.title, checker.tolerance, checker.trace.mode)
+    assert render_marking(*args) == outputs[None]
+    assert render_marking(*args, lang="ko") == outputs["ko"]
+
+
+def test_korean_columns_line_up(tmp_path, capsys):
+    careless = tmp_path / "careless.yaml"
+    careless.write_text(CARELESS)
+    code, out, _ = run(["check", "--example", "lecture", str(FIXTURE), "--lang", "ko"],
+                       capsys)
+    assert code == 0
+    marking_table = table_lines(out, "값")
+    assert len(marking_table) == 29 and HANGUL.search(marking_table[0])
+    assert_lines_up(marking_table)
+    code, out, _ = run(["check", "--example", "lecture", str(FIXTURE), str(careless),
+                        "--lang", "ko"], capsys)
+    class_table = table_lines(out, "값")
+    assert HANGUL.search(class_table[0]) and any(HANGUL.search(r) for r in class_table[1:])
+    assert_lines_up(class_table)
+
+
+def test_table_pads_to_display_width():
+    lines = table([["편향을 빠뜨림", "1", "a"], ["sign flipped", "22", "b"]],
+                  ("진단", "칸", "값"))
+    assert lines == ["진단" + " " * 11 + "칸  값",  # 진단 is 4 columns wide, not 2
+                     "편향을 빠뜨림" + " " * 3 + "1  a",
+                     "sign flipped" + " " * 3 + "22  b"]
+    assert_lines_up(lines)
