@@ -112,3 +112,19 @@ def test_the_spec_description_is_shown_escaped_and_kept_in_the_json():
     assert json.loads(text)["description"] == data["description"]
     assert Trace.from_json(text).to_json() == text
     assert '"description"' not in run_pass(load_example("lecture")).to_json()  # none given
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[1]", "not a cnntrace trace: expected a JSON object, got list"),
+    ('{"format": "other"}', "not a cnntrace trace"),
+    ('{"format": "cnntrace-trace"}', "a damaged cnntrace trace: KeyError 'mode'"),
+])
+def test_loading_what_is_not_a_trace_is_a_value_error(text, message):
+    with pytest.raises(ValueError, match=message):
+        Trace.from_json(text)
+
+
+def test_a_trace_prints_as_one_short_line():
+    trace = run_pass(load_example("lecture"))
+    assert repr(trace) == str(trace) == "<Trace '4x4 input, one 3x3 filter' (float): " \
+        f"{len(trace.ids())} quantities>"

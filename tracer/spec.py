@@ -360,11 +360,29 @@ def _layer(raw, index: int, counts: dict, names: set) -> LayerSpec:
 
 
 def from_dict(data: dict, source: str = "<spec>") -> Spec:
-    """Validate parsed spec data (field by field) into a :class:`Spec`."""
+    """Validate parsed spec data (field by field) into a :class:`Spec`. Numbers may be
+    numpy's too (an array for a tensor, np.int64 for a class index), as in a notebook."""
     try:
-        return _from_dict(data, source)
+        if not isinstance(data, dict):
+            raise SpecError(f"expected a table of keys (input, target, layers) at the top "
+                            f"level, got {_describe(data)}")
+        return _from_dict(_python(data), source)
     except SpecError as err:
         raise SpecError(f"{source}: {err}") from None
+
+
+def _python(value):
+    """``value`` with numpy arrays as nested lists and numpy scalars as Python numbers
+    (np.float64 is a float, but its repr, 'np.float64(0.1)', is not a decimal)."""
+    if isinstance(value, dict):
+        return {k: _python(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_python(v) for v in value)
+    if type(value).__module__ == "numpy":  # ndarray and numpy scalars, without numpy
+        tolist = getattr(value, "tolist", None)
+        if tolist is not None:
+            return tolist()
+    return value
 
 
 # control characters but tab and line ends, lone surrogates, the non-characters U+FFFE/F

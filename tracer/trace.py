@@ -36,7 +36,7 @@ class Quantity:
         return tuple(np.shape(self.value))
 
 
-@dataclass
+@dataclass(repr=False)
 class Trace:
     """A recorded pass. ``layers`` lists each layer's type, shapes, input id, settings."""
 
@@ -134,8 +134,19 @@ class Trace:
 
     @classmethod
     def from_dict(cls, data: dict) -> Trace:
+        """A trace from its JSON data (:meth:`to_dict`); ValueError if it is not one."""
+        if not isinstance(data, dict):
+            raise ValueError(f"not a cnntrace trace: expected a JSON object, got "
+                             f"{type(data).__name__}")
         if data.get("format") != FORMAT:
             raise ValueError(f"not a cnntrace trace (format {data.get('format')!r})")
+        try:
+            return cls._from_dict(data)
+        except (KeyError, TypeError, ValueError, AttributeError) as err:
+            raise ValueError(f"a damaged cnntrace trace: {type(err).__name__} {err}") from None
+
+    @classmethod
+    def _from_dict(cls, data: dict) -> Trace:
         trace = cls(mode=data["mode"], title=data["title"], learning_rate=data["learning_rate"],
                     batched=data["batched"], conventions=data["conventions"],
                     layers=data["layers"], description=data.get("description", ""))
@@ -152,8 +163,11 @@ class Trace:
     def from_json(cls, text: str) -> Trace:
         return cls.from_dict(json.loads(text))
 
+    def __repr__(self):  # short: a lecture-cnn trace holds ~100,000 numbers
+        return f"<Trace {self.title!r} ({self.mode}): {len(self.quantities)} quantities>"
+
     def _repr_pretty_(self, printer, cycle):  # IPython plain-text display
-        printer.text(f"<Trace {self.title!r} ({self.mode}): {len(self.quantities)} quantities>")
+        printer.text(repr(self))
 
 
 def parse_cell(key: str) -> tuple[str, tuple | None]:
