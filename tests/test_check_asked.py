@@ -41,6 +41,32 @@ def test_check_blank_overrides_the_sheets_line(checker):
     assert (marking.points, marking.out_of) == (4, 8)
 
 
+def test_under_a_selection_an_unknown_key_is_reported_not_scored(checker):
+    """Every sheet of a worksheet is marked out of its asked cells: a typo's key names
+    no asked cell (its cell is already missing), so it is listed but not scored."""
+    text = "blanks: conv1.out\nconv1.out[0,0,0]: 5\nconv1.otu[0,0,1]: 7\n"
+    marking = checker.check(parse_answers(text, "yaml"))
+    assert (marking.points, marking.out_of, marking.counts["missing"]) == (1, 4, 3)
+    assert [m.label for m in marking.unscored] == ["conv1.otu[0,0,1]"]
+    without = checker.check(parse_answers(text.split("\n", 1)[1], "yaml"))
+    assert (without.points, without.out_of, without.counts["malformed"]) == (1, 2, 1)
+
+
+def test_unscored_items_are_shown_in_every_report(tmp_path, capsys):
+    sheet = tmp_path / "answers.yaml"
+    sheet.write_text("conv1.out: [[5, 7], [11, 10]]\nconv1.otu: 1\n", encoding="utf-8")
+    out = tmp_path / "marking"
+    assert main(["check", "--example", "lecture", str(sheet), "--blank", "conv1.out",
+                 "--json", f"{out}.json", "--html", f"{out}.html"]) == 0
+    text = capsys.readouterr().out
+    assert "not scored (the score counts only the cells the sheet asks):\n  conv1.otu: " \
+        "unknown quantity id 'conv1.otu'" in text and "score: 4/4 cells = 100.00 %" in text
+    data = __import__("json").loads((tmp_path / "marking.json").read_text(encoding="utf-8"))
+    assert [c["id"] for c in data["unscored"]] == ["conv1.otu"] and data["out_of"] == 4
+    assert "not scored: names no cell the sheet asks" in \
+        (tmp_path / "marking.html").read_text(encoding="utf-8")
+
+
 def test_an_empty_sheet_scores_0_not_100(checker):
     assert checker.check(parse_answers('student: "Kim"\n', "yaml")).score == 0.0
     marking = checker.check(parse_answers('student: "Kim"\nblanks: all\n', "yaml"))

@@ -63,6 +63,9 @@ class Marking:
     path: str
     student: str | None
     marks: list[CellMark] = field(default_factory=list)
+    # items naming no asked cell (an unknown id), reported but not scored: under a
+    # worksheet's selection the score is out of the asked cells, the same for everyone
+    unscored: list[CellMark] = field(default_factory=list)
 
     @property
     def counts(self) -> Counter:
@@ -108,7 +111,8 @@ def mark_sheet(model: PassModel, sheet: Sheet, truth: dict, tolerance: Tolerance
             marking.marks.append(_mark_cell(qid, index, sheet.cells[qid][index],
                                             truth, own, diagnoser, tolerance, sheet))
     for problem in sheet.problems:
-        marking.marks.append(CellMark(problem.key, None, "malformed", reason=problem.reason))
+        (marking.unscored if sheet.selected else marking.marks).append(
+            CellMark(problem.key, None, "malformed", reason=problem.reason))
     return marking
 
 

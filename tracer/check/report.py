@@ -207,13 +207,18 @@ def _wrong_section(marking: Marking, lang: str = "en") -> list[str]:
 
 
 def _problem_section(marking: Marking, lang: str = "en") -> list[str]:
+    return (_malformed_lines(marking.marks, "malformed.title", lang)
+            + _malformed_lines(marking.unscored, "unscored.title", lang))
+
+
+def _malformed_lines(marks: list[CellMark], title: str, lang: str) -> list[str]:
     reasons: dict[tuple[str, str], list[str]] = {}
-    for m in marking.marks:
+    for m in marks:
         if m.verdict == "malformed":
             reasons.setdefault((m.qid, reason_text(m.reason, lang)), []).append(_index_text(m))
     if not reasons:
         return []
-    lines = ["", say(lang, "malformed.title")]
+    lines = ["", say(lang, title)]
     for (qid, reason), cells in reasons.items():
         where = qid + cells[0] if len(cells) == 1 else say(lang, "malformed.cells", qid=qid,
                                                            count=len(cells))
@@ -268,10 +273,11 @@ def marking_json(marking: Marking) -> dict:
         "first_divergence": None if first is None else {
             "id": first.qid, "index": list(first.index), "label": first.label},
         "cells": [cell_json(m) for m in marking.marks],
+        "unscored": [cell_json(m) for m in marking.unscored],
     }
 
 
-ONE_LINE_ITEMS = ("cells", "class", "unusable")  # lists written one entry per line
+ONE_LINE_ITEMS = ("cells", "unscored", "class", "unusable")  # lists written one entry per line
 
 
 def dumps(data) -> str:

@@ -48,6 +48,7 @@ class Sheet:
     student: str | None
     cells: dict[str, np.ndarray] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    selected: bool = False  # the asked cells were set by :meth:`ask`
 
     def asked(self, qid: str) -> list[tuple]:
         """Full indices of the asked cells of ``qid``, row-major."""
@@ -69,6 +70,7 @@ class Sheet:
             cell = given[index] if given is not None else NOT_ASKED
             grid[index] = None if cell is NOT_ASKED else cell
         self.cells = {q: asked[q] for q in shapes if q in asked}  # pass order
+        self.selected = True
 
     def numbers(self, qid: str) -> tuple[np.ndarray, np.ndarray]:
         """(float values, mask of cells given as numbers) of ``qid``."""

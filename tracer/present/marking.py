@@ -73,6 +73,8 @@ def summary_section(marking) -> Section:
                      Para(f"verdict.{mark.verdict}"),
                      Para(f"mistake.{mark.diagnosis.mistake.name}") if mark.diagnosis
                      else (mark.reason or "")])
+    rows += [[m.Text(mark.label), "", "", Para("verdict.unscored"), mark.reason or ""]
+             for mark in marking.unscored]
     if rows:
         blocks.append(Table([Para(f"mark.{h}") for h in
                              ("cell", "given", "expected", "verdict", "diagnosis")],
