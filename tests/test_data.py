@@ -71,7 +71,8 @@ def test_mnist_npz(tmp_path):
     (b"\x01\x02\x08\x01", "expected an IDX file"),
     (b"\x00\x00\x07\x01\x00\x00\x00\x01\x05", "unknown IDX data type 0x07"),
     (b"\x00\x00\x08\x03\x00\x00", "the header is cut short"),
-    (b"\x00\x00\x08\x01\x00\x00\x00\x05\x01\x02", r"shape \(5,\) \(5 bytes of data\), the file has 2"),
+    (b"\x00\x00\x08\x01\x00\x00\x00\x05\x01\x02",
+     r"shape \(5,\) \(5 bytes of data\), the file has 2"),
     (b"\x1f\x8b\x08\x00garbage", "not a valid gzip file"),
     (b"\x00\x00\x08\x03\x80\x00\x00\x00\x80\x00\x00\x00\x00\x00\x00\x04",  # 2^64 bytes
      r"\(2147483648, 2147483648, 4\) \(18446744073709551616 bytes of data\), the file has 0"),

@@ -13,7 +13,8 @@ from tracer.cli import main
 from tracer.data import DataError, Dataset
 from tracer.network import build, trace_pass
 from tracer.presets import load_preset, preset
-from tracer.train import load_weights, logits, save_weights, spec_with_weights, train
+from tracer.train import logits, train
+from tracer.weights import load_weights, save_weights, spec_with_weights
 
 
 def bars(n, seed=0, side=8):
@@ -44,7 +45,8 @@ def test_training_on_a_tiny_subset_lowers_the_loss(tiny):
     assert len(losses) == 4 and losses[-1] < 0.6 * losses[0], losses
     assert result.accuracy >= 0.9
     assert [h["epoch"] for h in result.history] == [1, 2, 3, 4]
-    assert all(h["seconds"] >= 0 for h in result.history)
+    assert len(result.seconds) == 4 and all(s >= 0 for s in result.seconds)
+    assert all(set(h) == {"epoch", "loss", "accuracy"} for h in result.history)  # no timings
 
 
 def test_the_loss_goes_down_on_real_digits():
@@ -96,7 +98,8 @@ def test_weights_errors_name_the_file(tiny, tmp_path):
     path = save_weights(result, tmp_path / "w.npz")
     with pytest.raises(DataError, match="--sample 32 is out of range; the test split has 32"):
         spec_with_weights(None, path, 32, data=tiny)
-    with pytest.raises(DataError, match="no array 'conv2.weight' for layer conv2"):
+    with pytest.raises(DataError, match=r"conv1.weight is \(16, 1, 3, 3\) but the network "
+                       r"needs \(8, 1, 3, 3\): weights of another network"):
         spec_with_weights(preset("lecture-cnn"), path, 0, data=tiny)
     np.savez(tmp_path / "other.npz", a=np.zeros(2))
     with pytest.raises(DataError, match="other.npz: not a weights file"):
@@ -124,8 +127,9 @@ def test_train_command(tmp_path, capsys):
     out = capsys.readouterr().out
     assert code == 0, out
     assert "40 training and 20 test images (mnist), 3 epochs of batch 8" in out
-    assert out.count("train loss") == 3 and "test accuracy" in out.splitlines()[-2]
-    assert f"weights written to {weights}" in out
+    assert out.count("train loss") == 3 and "test accuracy" in out.splitlines()[-3]
+    assert out.splitlines()[-2:] == [f"weights written to {weights}",
+                                     f"history written to {history}"]
     records = json.loads(history.read_text())["history"]
     assert [r["epoch"] for r in records] == [1, 2, 3]
     _, meta = load_weights(weights)
@@ -133,10 +137,16 @@ def test_train_command(tmp_path, capsys):
     # the same trained network, traced on a real test image
     spec = spec_with_weights(None, weights, 0)
     assert float(from_dict(spec).learning_rate) == 0.05
-    # replaces weights it wrote (README: files cnntrace wrote are replaced), not a user's
+    # trained weights are kept (answer sheets name them): replaced only with --force
+    before = weights.read_bytes()
     code = main(["train", "--preset", "digits-cnn", "--data", str(data), "--epochs", "1",
                  "--save", str(weights), "-q"])
+    assert code == 2 and "it holds trained weights" in capsys.readouterr().err
+    assert weights.read_bytes() == before
+    code = main(["train", "--preset", "digits-cnn", "--data", str(data), "--epochs", "1",
+                 "--save", str(weights), "-q", "--force"])
     assert code == 0, capsys.readouterr().err
+    assert weights.read_bytes() != before
     mine = weights.with_name("mine.npz")
     mine.write_bytes(b"PK\x03\x04 not cnntrace's")
     code = main(["train", "--preset", "digits-cnn", "--data", str(data), "--epochs", "1",

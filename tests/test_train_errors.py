@@ -89,11 +89,25 @@ def test_every_output_is_written(digits, tmp_path, capsys):
 
 
 def test_training_again_replaces_its_own_outputs_without_force(digits, tmp_path, capsys):
-    outputs = ["--save", tmp_path / "w.npz", "--history", tmp_path / "h.json",
-               "--html", tmp_path / "s.html"]
+    outputs = ["--history", tmp_path / "h.json", "--html", tmp_path / "s.html"]
     for _ in range(2):
         code, _, err = run(train_args(digits, *outputs), capsys)
         assert code == 0, err
+
+
+def test_trained_weights_are_not_replaced_without_force(digits, tmp_path, capsys):
+    """Answer sheets name the weights file (`cnntrace check --weights w.npz ...`): training
+    again would mark old sheets against other numbers."""
+    weights, history = tmp_path / "w.npz", tmp_path / "h.json"
+    assert run(train_args(digits, "--save", weights), capsys)[0] == 0
+    before = weights.read_bytes()
+    refused(*run(train_args(digits, "--seed", 3, "--save", weights, "--history", history),
+                 capsys),
+            f"{weights}: already exists: it holds trained weights", "pass --force")
+    assert weights.read_bytes() == before and not history.exists()
+    code, out, err = run(train_args(digits, "--seed", 3, "--save", weights, "--force"), capsys)
+    assert code == 0 and f"weights written to {weights}" in out, err
+    assert weights.read_bytes() != before
 
 
 # ------------------------------------------------------------------ data checked first

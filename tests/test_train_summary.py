@@ -78,7 +78,7 @@ def test_train_writes_a_summary_with_one_point_per_epoch(tmp_path, capsys):
     body = html.split('<table class="epochs">')[1]
     assert body.count("<tr><td>") == 4
     final = re.search(r"test accuracy (\d+\.\d\d) %", out).group(1)
-    assert f"after epoch 4: {final} %" in html
+    assert f"Test accuracy after epoch 4: {final} % on 16 held-out images." in html
     for setting in ("digits-cnn", "<td>8</td>", "<td>0.1</td>", "32 for training, 16 held"):
         assert setting in html, setting
     # escaping: the folder name shows as text, never as markup

@@ -152,7 +152,8 @@ def test_weights_errors_are_one_line(trained, tmp_path, capsys):
     one_line_error(*run(["trace", "--weights", trained, "--sample", 100000], capsys)[::2],
                    "digits: --sample 100000 is out of range")
     one_line_error(*run(["trace", "--preset", "lecture-cnn", "--weights", trained], capsys)[::2],
-                   f"{trained}: no array 'conv2.weight'")
+                   f"{trained}: conv1.weight is (16, 1, 3, 3) but the network needs "
+                   "(8, 1, 3, 3): weights of another network")
     one_line_error(*run(["trace", "--sample", "-1"], capsys)[::2], "--sample",
                    "expected a test image number >= 0")
 

@@ -1,38 +1,40 @@
 """Training a spec's network on real digits with the engine's own layers (float mode).
 
 Every step is :func:`tracer.network.train_step` (the traced pass without recording): the
-same layer code that draws the handouts, no second implementation. Weights are saved as
-``.npz`` (one array per ``<layer>.<param>`` id plus a JSON ``__meta__``) and can be put
-back into a spec with :func:`spec_with_weights`, to trace a trained network on a real
-image.
+same layer code that draws the handouts, no second implementation. Saving the trained
+weights and tracing them on a real image: :mod:`tracer.weights`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import io
 import json
+import math
+import numbers
 import time
-import zipfile
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 
 import numpy as np
 
-from .data import DataError, Dataset, load_data
+from .data import DataError, Dataset
+from .errors import CnnTraceError
 from .network import Network, build, train_step
-from .spec import Spec, SpecError, from_dict
+from .spec import Spec, SpecError
 
-WEIGHTS_FORMAT = "cnntrace-weights"
-DROPPED_OPTIONS = {"weight", "bias", "filters", "units", "init"}
+
+class TrainingError(CnnTraceError, ValueError):
+    """Training that went wrong (the loss or the weights became NaN or infinite), or
+    weights that must not be saved; the message says what and why."""
 
 
 @dataclasses.dataclass
 class TrainResult:
     net: Network
-    history: list[dict]  # per epoch: epoch, loss (mean train loss), accuracy, seconds
+    history: list[dict]  # per epoch: epoch, loss (mean train loss), accuracy
     data: Dataset
     learning_rate: Decimal
+    seconds: list[float] = dataclasses.field(default_factory=list)  # per epoch (not saved)
+    diverged: str | None = None  # where the loss or the weights stopped being finite
 
     @property
     def accuracy(self) -> float:
@@ -43,7 +45,7 @@ def prepare(spec: Spec, data: Dataset, learning_rate=None) -> Network:
     """The float network of ``spec`` (optionally another learning rate), checked
     against the data's image shape and classes."""
     if learning_rate is not None:
-        spec = dataclasses.replace(spec, learning_rate=Decimal(str(learning_rate)))
+        spec = dataclasses.replace(spec, learning_rate=_positive_rate(learning_rate))
     net = build(spec, "float")
     if net.shapes[0] != data.image_shape:
         raise DataError(f"{data.source or data.name}: images of shape {data.image_shape}, "
@@ -57,24 +59,50 @@ def prepare(spec: Spec, data: Dataset, learning_rate=None) -> Network:
     return net
 
 
-def logits(net: Network, x: np.ndarray, batch: int = 1000) -> np.ndarray:
-    """The network's logits (the output layer's input) for images x (N, C, H, W)."""
+def logits(net: Network, x, batch: int = 1000) -> np.ndarray:
+    """The network's logits (the output layer's input) for images x (N, C, H, W), or
+    for one image (C, H, W): its logits alone."""
+    x, single = _images(net, x)
     out = []
     for start in range(0, len(x), batch):
         h = x[start:start + batch]
         for layer in net.layers[:-1]:
             h, _, _ = layer.forward(h, net.nx)
         out.append(h)
-    return np.concatenate(out) if out else np.zeros((0, net.shapes[-1][0]))
+    z = np.concatenate(out) if out else np.zeros((0, net.shapes[-1][0]))
+    return z[0] if single else z
 
 
-def predict(net: Network, x: np.ndarray) -> np.ndarray:
-    """Predicted class per image."""
-    return logits(net, x).argmax(axis=1)
+def predict(net: Network, x):
+    """Predicted class per image of x (N, C, H, W); for one image (C, H, W), its class
+    as an int."""
+    z = logits(net, x)
+    return int(z.argmax()) if z.ndim == 1 else z.argmax(axis=1)
 
 
-def accuracy(net: Network, x: np.ndarray, y: np.ndarray) -> float:
+def accuracy(net: Network, x, y) -> float:
+    """The fraction of images x (N, C, H, W) whose predicted class is their label y (N,)."""
+    y = np.asarray(y)
+    if y.ndim != 1 or len(y) != len(np.asarray(x)):
+        raise DataError(f"y: expected one label per image ({len(np.asarray(x))}), got an "
+                        f"array of shape {y.shape}")
     return float((predict(net, x) == y).mean()) if len(y) else float("nan")
+
+
+def _images(net: Network, x) -> tuple[np.ndarray, bool]:
+    """x as a float batch (N, C, H, W), and whether it was one image (C, H, W)."""
+    shape = tuple(net.shapes[0])
+    try:
+        x = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise DataError(f"x: expected images of shape (N, {', '.join(map(str, shape))}) "
+                        "as numbers") from None
+    if x.shape == shape:
+        return x[None], True
+    if x.shape[1:] != shape:
+        raise DataError(f"x: expected images of shape (N, {', '.join(map(str, shape))}) or "
+                        f"one image of shape {shape}, got an array of shape {x.shape}")
+    return x, False
 
 
 def train(spec: Spec, data: Dataset, *, epochs: int = 5, batch: int = 32,
@@ -82,11 +110,15 @@ def train(spec: Spec, data: Dataset, *, epochs: int = 5, batch: int = 32,
     """Mini-batch SGD for ``epochs`` passes over the shuffled training images.
 
     ``on_batch(epoch, done, total, loss)`` after every step, ``on_epoch(record)`` after
-    every epoch (record: epoch, loss, accuracy, seconds). Returns the trained network and
-    the per-epoch history.
+    every epoch (record: epoch, loss, accuracy and, for the terminal only, seconds).
+    Returns the trained network and the per-epoch history (epoch, loss, accuracy: no
+    timings, so that the same seed gives the same history); the seconds per epoch are
+    ``result.seconds``. Training stops at the step where the loss or a weight becomes
+    NaN or infinite (``result.diverged`` says where; the learning rate is too large).
     """
-    if epochs < 1 or batch < 1:
-        raise SpecError(f"epochs and batch must be positive, got {epochs} and {batch}")
+    epochs = _whole(epochs, "epochs", 1)
+    batch = _whole(batch, "batch", 1)
+    seed = _whole(seed, "seed", 0)
     net = prepare(spec, data, learning_rate)
     classes = net.shapes[-1][0]
     eye = np.eye(classes)
@@ -94,174 +126,87 @@ def train(spec: Spec, data: Dataset, *, epochs: int = 5, batch: int = 32,
     n = len(data.y_train)
     if n == 0:
         raise DataError(f"{data.source or data.name}: no training images")
-    history = []
+    history, seconds, diverged = [], [], None
+    steps = -(-n // batch)
     for epoch in range(1, epochs + 1):
         start = time.perf_counter()
         order = rng.permutation(n)
         total, seen = 0.0, 0
-        for first in range(0, n, batch):
+        for step, first in enumerate(range(0, n, batch), start=1):
             idx = order[first:first + batch]
             net.inputs, net.targets = data.x_train[idx], eye[data.y_train[idx]]
-            loss = float(train_step(net))
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                loss = float(train_step(net))  # a diverging step is reported below
             total += loss * len(idx)
             seen += len(idx)
             if on_batch:
                 on_batch(epoch, seen, n, loss)
+            diverged = _divergence(net, loss, epoch, step, steps)
+            if diverged:
+                break
+        finite = diverged is None or _finite_weights(net)
         record = {"epoch": epoch, "loss": total / seen,
-                  "accuracy": accuracy(net, data.x_test, data.y_test),
-                  "seconds": time.perf_counter() - start}
+                  "accuracy": accuracy(net, data.x_test, data.y_test) if finite
+                  else float("nan")}
         history.append(record)
+        seconds.append(time.perf_counter() - start)
         if on_epoch:
-            on_epoch(record)
-    return TrainResult(net, history, data, net.spec.learning_rate)
+            on_epoch({**record, "seconds": seconds[-1]})
+        if diverged:
+            break
+    return TrainResult(net, history, data, net.spec.learning_rate, seconds, diverged)
 
 
-# ------------------------------------------------------------------------ weights
-def architecture(spec: Spec) -> dict:
-    """The spec without its data and drawn weights, JSON-ready (kept with saved weights)."""
-    layers = []
-    for ls in spec.layers:
-        entry = {"type": ls.type, "name": ls.name}
-        for key, value in ls.options.items():
-            if key in DROPPED_OPTIONS or (key == "size" and ls.type == "conv2d"):
-                continue
-            entry[key] = float(value) if isinstance(value, Decimal) else value
-        layers.append(entry)
-    return {"title": spec.title, "learning_rate": str(spec.learning_rate),
-            "conventions": dict(spec.conventions), "layers": layers}
+def _divergence(net: Network, loss: float, epoch: int, step: int, steps: int) -> str | None:
+    """Where training diverged ('the loss became nan in epoch 2, step 5 of 90'), or None."""
+    where = f"in epoch {epoch}, step {step} of {steps}"
+    if not math.isfinite(loss):
+        return f"the loss became {loss} {where}"
+    if not _finite_weights(net):
+        return f"the weights became NaN or infinite {where}"
+    return None
 
 
-def weights_archive(result: TrainResult, extra: dict | None = None) -> bytes:
-    """Every parameter and a JSON description (spec, data, history) as .npz bytes."""
-    net = result.net
-    arrays = {f"{layer.name}.{p}": np.asarray(getattr(layer, p), dtype=np.float64)
-              for layer in net.layers for p in layer.param_names}
-    meta = {"format": WEIGHTS_FORMAT, "version": 1,
-            "spec": {**architecture(net.spec), "learning_rate": str(result.learning_rate)},
-            "data": result.data.source, "history": result.history, **(extra or {})}
-    buffer = io.BytesIO()
-    np.savez(buffer, __meta__=np.array(json.dumps(meta)), **arrays)
-    return buffer.getvalue()
+def _finite_weights(net: Network) -> bool:
+    return all(np.isfinite(getattr(layer, p)).all()
+               for layer in net.layers for p in layer.param_names)
 
 
-def save_weights(result: TrainResult, path: str | Path, *, overwrite: bool = False,
-                 extra: dict | None = None) -> Path:
-    """Write :func:`weights_archive` to ``path``."""
-    from .files import write_atomic
-    return write_atomic(path, weights_archive(result, extra), overwrite=overwrite)
+def _whole(value, name: str, minimum: int) -> int:
+    """A whole-number argument (an int or a numpy integer, not a bool or 8.0)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise SpecError(f"{name}: expected a whole number >= {minimum}, got {value!r}")
+    return int(value)
 
 
-def load_weights(path: str | Path) -> tuple[dict, dict]:
-    """(arrays by '<layer>.<param>', meta) from a file written by :func:`save_weights`."""
-    path = Path(path)
-    if path.is_file() and not zipfile.is_zipfile(path):
-        raise DataError(f"{path}: not a weights file written by cnntrace train --save "
-                        "(not an .npz archive)")
+def _positive_rate(value) -> Decimal:
+    """A learning rate (a number, or its text) as a Decimal: finite and positive."""
+    expected = f"learning_rate: expected a positive number, got {value!r}"
+    if isinstance(value, bool) or not isinstance(value, (numbers.Number, Decimal, str)):
+        raise SpecError(expected)
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            arrays = {key: npz[key] for key in npz.files}
-    except FileNotFoundError:
-        raise DataError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise DataError(f"{path}: is a folder, expected a weights file (.npz)") from None
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
-        raise DataError(f"{path}: not a weights file written by cnntrace train --save "
-                        f"({err})") from None
-    try:
-        meta = json.loads(str(arrays.pop("__meta__")))
-    except (KeyError, ValueError):
-        meta = None
-    if not isinstance(meta, dict) or meta.get("format") != WEIGHTS_FORMAT:
-        raise DataError(f"{path}: not a weights file written by cnntrace train --save "
-                        "(no cnntrace __meta__ entry)")
-    return arrays, meta
-
-
-def spec_with_weights(spec_dict: dict | None, weights_path: str | Path | None, sample: int,
-                      data: str | Dataset | None = None) -> dict:
-    """A spec dict for one pass of a (trained) network on test image number ``sample``.
-
-    ``spec_dict`` gives the architecture (None: the one saved with the weights); its
-    conv2d/dense layers get the saved weights (``weights_path`` None: they keep the
-    spec's own, e.g. a preset's seeded initialisation); the input becomes the real image
-    and the target its label. ``data`` is 'digits', an MNIST path or a Dataset (None: the
-    data the weights were trained on).
-    """
-    if weights_path is None:
-        if spec_dict is None or data is None:
-            raise DataError("a real sample without saved weights needs a spec and --data")
-        arrays, meta, where = None, {}, "spec"
-    else:
-        arrays, meta = load_weights(weights_path)
-        where = str(weights_path)
-    base = dict(_saved_architecture(meta, where) if spec_dict is None else spec_dict)
-    names = [ls.name for ls in from_dict(_shape_free(base), where).layers]
-    layers = []
-    for name, raw in zip(names, base["layers"]):
-        if arrays is None:
-            layers.append(raw)
-            continue
-        raw = {k: v for k, v in raw.items() if k not in DROPPED_OPTIONS}
-        if raw["type"] in ("conv2d", "dense"):
-            for p in ("weight", "bias"):
-                key = f"{name}.{p}"
-                if key not in arrays:
-                    raise DataError(f"{weights_path}: no array {key!r} for layer {name} "
-                                    f"(the file has {', '.join(sorted(arrays)) or 'none'})")
-                raw[p] = arrays[key].tolist()
-            if raw["type"] == "conv2d":
-                raw.pop("size", None)
-        layers.append(raw)
-    dataset = _dataset(data if data is not None else meta.get("data"), weights_path)
-    if not 0 <= sample < len(dataset.y_test):
-        raise DataError(f"{dataset.source or dataset.name}: --sample {sample} is out of range; "
-                        f"the test split has {len(dataset.y_test)} images (0.."
-                        f"{len(dataset.y_test) - 1})")
-    label = int(dataset.y_test[sample])
-    out = {k: v for k, v in base.items() if k not in ("input", "inputs", "target", "targets")}
-    out.update(layers=layers, input=dataset.x_test[sample].tolist(), target=label,
-               learning_rate=_learning_rate(base.get("learning_rate", Decimal("0.1")), where),
-               title=f"{base.get('title') or 'network'}: test image {sample} "
-                     f"(digit {label})")
-    return out
-
-
-def _saved_architecture(meta: dict, where: str) -> dict:
-    """The spec saved in the weights' __meta__: a table with a list of layer tables."""
-    spec = meta.get("spec")
-    layers = spec.get("layers") if isinstance(spec, dict) else None
-    if not isinstance(layers, list) or not all(isinstance(raw, dict) for raw in layers):
-        raise DataError(f"{where}: __meta__ spec: expected the saved network, a table with "
-                        "'layers' (a list of layer tables); the file is damaged, train again")
-    return spec
-
-
-def _learning_rate(rate, where: str):
-    """A saved learning rate (text, to keep its digits) as a Decimal."""
-    if not isinstance(rate, str):
-        return rate  # from_dict checks numbers
-    try:
-        return Decimal(rate)
+        rate = Decimal(str(value).strip())
     except InvalidOperation:
-        raise DataError(f"{where}: __meta__ spec.learning_rate: expected a number, "
-                        f"got {rate!r}") from None
+        raise SpecError(expected) from None
+    if not rate.is_finite() or rate <= 0:
+        raise SpecError(expected)
+    return rate
 
 
-def _shape_free(base: dict) -> dict:
-    """The architecture with a dummy input, only to learn the layers' default names."""
-    layers = [{k: v for k, v in raw.items() if k in ("type", "name")} for raw in base["layers"]]
-    for raw in layers:  # give dense/conv a size so validation accepts them
-        if raw.get("type") == "conv2d":
-            raw.update(filters=1, size=1)
-        elif raw.get("type") == "dense":
-            raw["units"] = 1
-    return {"layers": layers, "input": [[0]], "target": 0}
+def json_number(value):
+    """A float for JSON: NaN and infinities (not JSON numbers) as the strings "NaN",
+    "Infinity" and "-Infinity", as in the trace JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else "Infinity" if value > 0 else "-Infinity"
+    return value
 
 
-def _dataset(data, where) -> Dataset:
-    if isinstance(data, Dataset):
-        return data
-    if not data:
-        raise DataError(f"{where}: the weights do not say which data they were trained on; "
-                        "give --data")
-    return load_data(str(data))
+def plain_history(history: list[dict]) -> list[dict]:
+    """The history with every number standard JSON (:func:`json_number`)."""
+    return [{key: json_number(value) for key, value in record.items()} for record in history]
+
+
+def history_json(result: TrainResult) -> str:
+    """The text of `cnntrace train --history FILE` (standard JSON; no timings)."""
+    return json.dumps({"format": "cnntrace-history", "history": plain_history(result.history)},
+                      indent=1, allow_nan=False) + "\n"

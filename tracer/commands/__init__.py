@@ -142,7 +142,7 @@ def _load_spec(args):
                             f"{{{','.join(example_names())}}} or --preset NAME")
         return spec if seed is None else dataclasses.replace(spec, seed=seed)
 
-    from ..train import spec_with_weights
+    from ..weights import spec_with_weights
     base = _spec_dict(args)
     if base is None and weights is None:
         raise SpecError("--sample without --weights traces the network's own (seeded) "
@@ -247,9 +247,9 @@ def _network_input(args, base: dict | None, trained_on: str | None) -> tuple[str
 
 
 def _weights_data(args):
-    """The data the --weights were trained on (None without --weights)."""
-    from ..train import load_weights
-    return load_weights(args.weights)[1].get("data") if args.weights else None
+    """Where the data the --weights were trained on is (None without --weights)."""
+    from ..weights import load_weights, trained_data
+    return trained_data(load_weights(args.weights)[1], args.weights) if args.weights else None
 
 
 def _preset_data(args):

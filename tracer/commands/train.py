@@ -31,13 +31,16 @@ def register(commands) -> None:
                         help="use only the first N test images")
     parser.add_argument("--save", metavar="FILE.npz", help="write the trained weights")
     parser.add_argument("--history", metavar="FILE.json",
-                        help="write the per-epoch loss and accuracy as JSON")
+                        help="write the per-epoch loss and accuracy as JSON (timings only "
+                        "on the terminal, so the same seed gives the same files)")
     parser.add_argument("--html", metavar="FILE.html",
                         help="write a training summary: loss and accuracy per epoch as "
                         "charts, the epochs and the settings (one file, no JavaScript)")
     parser.add_argument("--lang", choices=("en", "ko"), default="en",
                         help="language of the --html summary")
-    parser.add_argument("--force", action="store_true", help="overwrite existing output files")
+    parser.add_argument("--force", action="store_true",
+                        help="replace existing output files, also a --save weights file "
+                        "(kept otherwise: handouts and answer sheets name it)")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
     parser.set_defaults(run=run)
 
@@ -55,13 +58,13 @@ def _rate(text: str):
 
 
 def run(args) -> int:
-    import json
     import time
 
     from ..data import DataError, load_data
     from ..files import write_all
     from ..presets import TRAINING
-    from ..train import train, weights_archive
+    from ..train import TrainingError, history_json, prepare, train
+    from ..weights import weights_archive
 
     spec = load_spec_argument(args)
     _check_outputs(args)
@@ -74,6 +77,7 @@ def run(args) -> int:
         raise DataError(f"{source}: no training images")
     if not len(data.y_test):
         raise DataError(f"{source}: no test images to measure the accuracy on")
+    prepare(spec, data, args.lr)  # images and classes fit the network: before any output
     out = sys.stdout
     print(f"{spec.title or spec.source}: {len(data.y_train)} training and "
           f"{len(data.y_test)} test images ({data.name}), {epochs} epoch"
@@ -84,16 +88,26 @@ def run(args) -> int:
     result = train(spec, data, epochs=epochs, batch=batch, learning_rate=args.lr,
                    seed=spec.seed, on_batch=bar.batch, on_epoch=bar.epoch)
     seconds = time.perf_counter() - started
-    print(f"test accuracy {result.accuracy * 100:.2f} % on {len(data.y_test)} held-out images "
-          f"after {epochs} epoch{'' if epochs == 1 else 's'} ({seconds:.1f} s)", file=out)
+    done = len(result.history)
+    if result.diverged:
+        why = (f"training diverged: {result.diverged}; the learning rate "
+               f"{result.learning_rate} is probably too large (try a smaller --lr)")
+        if args.save:  # nothing is written: the other outputs go with the weights
+            raise TrainingError(f"--save {args.save}: not written (nor any other output): "
+                                f"{why}")
+        bar.close()
+        print(f"cnntrace: warning: {why}", file=sys.stderr)
+    else:
+        print(f"test accuracy {result.accuracy * 100:.2f} % on {len(data.y_test)} held-out "
+              f"images after {done} epoch{'' if done == 1 else 's'} ({seconds:.1f} s)",
+              file=out)
     files = {}
     if args.save:
-        files[args.save] = weights_archive(result, extra={"preset": args.preset,
-                                                          "seed": spec.seed, "epochs": epochs,
-                                                          "batch": batch})
+        files[args.save] = weights_archive(result, path=args.save,
+                                           extra={"preset": args.preset, "seed": spec.seed,
+                                                  "epochs": epochs, "batch": batch})
     if args.history:
-        files[args.history] = json.dumps({"format": "cnntrace-history",
-                                          "history": result.history}, indent=1) + "\n"
+        files[args.history] = history_json(result)
     if args.html:
         from ..render.training import render_summary
         settings = {"network": spec.title or spec.source, "preset": args.preset,
@@ -104,10 +118,9 @@ def run(args) -> int:
                     "weights": args.save}
         files[args.html] = render_summary(result.history, settings, args.lang)
     write_all(files, overwrite=args.force)
-    if args.save:
-        print(f"weights written to {args.save}", file=out)
-    if args.html:
-        print(f"summary written to {args.html}", file=out)
+    for option, noun in (("save", "weights"), ("history", "history"), ("html", "summary")):
+        if getattr(args, option):
+            print(f"{noun} written to {getattr(args, option)}", file=out)
     return 0
 
 
@@ -131,18 +144,29 @@ def _check_outputs(args) -> None:
 
 
 def _default_data(spec) -> str:
+    """'digits' for an 8x8 network, else an error saying which images --data must give."""
     from ..network import build
     from ..spec import SpecError
-    shape = build(spec, "float").shapes[0]
+    net = build(spec, "float")
+    shape, classes = net.shapes[0], net.shapes[-1][0]
     if shape == (1, 8, 8):
         return "digits"
     if len(shape) != 3 or shape[0] != 1:
         raise SpecError(f"{spec.source}: input: the network takes inputs of shape {shape}; "
                         "training needs one-channel images of shape (1, H, W): (1, 8, 8) for "
                         "scikit-learn's digits, (1, 28, 28) for MNIST")
-    raise SpecError(f"{spec.source}: the network takes {shape[0]}x{shape[1]}x{shape[2]} "
-                    "images; give --data (a folder with the MNIST IDX files or an MNIST "
-                    ".npz) or use --preset digits-cnn for scikit-learn's 8x8 digits")
+    if net.layers[-1].type != "softmax":
+        raise SpecError(f"{spec.source}: training needs a softmax output layer, got "
+                        f"{net.layers[-1].type}")
+    size = f"{shape[1]}x{shape[2]}"
+    if (shape[1], shape[2]) == (28, 28) and classes >= 10:
+        raise SpecError(f"{spec.source}: the network takes 28x28 images; give --data (a "
+                        "folder with the MNIST IDX files or an MNIST .npz) or use --preset "
+                        "digits-cnn for scikit-learn's 8x8 digits")
+    raise SpecError(f"{spec.source}: the network takes {size} images and tells {classes} "
+                    f"classes apart; give --data: an .npz with x_train, y_train, x_test and "
+                    f"y_test holding {size} images and labels 0..{min(classes, 10) - 1} "
+                    "(scikit-learn's digits are 8x8 and MNIST's 28x28, with 10 classes)")
 
 
 class _Progress:
@@ -167,10 +191,14 @@ class _Progress:
         self.bar.update(done - self.bar.n)
         self.bar.set_postfix_str(f"loss {loss:.4f}", refresh=False)
 
-    def epoch(self, record):
+    def close(self):
         if self.bar is not None:
             self.bar.close()
             self.bar = None
+
+    def epoch(self, record):
+        """One line per epoch (its seconds on the terminal only, not in any file)."""
+        self.close()
         print(f"epoch {record['epoch']:>3}/{self.epochs}: train loss {record['loss']:.4f}, "
               f"test accuracy {record['accuracy'] * 100:6.2f} % ({record['seconds']:.1f} s)",
               flush=True)

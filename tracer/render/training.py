@@ -158,20 +158,19 @@ def _number(value: float, places: int, suffix: str = "") -> str:
 def summary_view(history: list[dict], settings: dict) -> dict:
     """Everything the template prints: two charts, the epoch rows, the final accuracy.
 
-    ``history``: per epoch ``epoch``, ``loss``, ``accuracy`` (0..1), ``seconds``;
-    ``settings``: network, preset, source, epochs, batch, lr, seed, data, train, test,
-    weights (any may be None)."""
+    ``history``: per epoch ``epoch``, ``loss``, ``accuracy`` (0..1; either may be the
+    JSON strings "NaN", "Infinity"); ``settings``: network, preset, source, epochs, batch,
+    lr, seed, data, train, test, weights (any may be None). Timings are left out (any
+    ``seconds`` too), so that the same training gives the same page."""
     losses = [float(h["loss"]) for h in history]
     percents = [float(h["accuracy"]) * 100 for h in history]
-    rows = [{"epoch": h["epoch"], "loss": _number(float(h["loss"]), 4),
-             "accuracy": _number(float(h["accuracy"]) * 100, 2, " %"),
-             "seconds": _number(float(h["seconds"]), 2)} for h in history]
+    rows = [{"epoch": h["epoch"], "loss": _number(loss, 4), "accuracy": _number(pct, 2, " %")}
+            for h, loss, pct in zip(history, losses, percents)]
     final = percents[-1] if percents else float("nan")
     return {"loss": line_chart(losses, zero=True),
             "accuracy": line_chart(percents, floor=0.0, ceiling=100.0),
             "rows": rows, "epochs": len(history),
             "final": _number(final, 2, " %"),
-            "seconds": _number(sum(float(h["seconds"]) for h in history), 1),
             "settings": settings}
 
 

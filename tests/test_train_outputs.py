@@ -1,0 +1,100 @@
+"""What `cnntrace train` writes and prints: the same seed gives byte-identical files
+(timings stay on the terminal), a diverging run saves no weights and writes standard
+JSON, every output is announced, and errors come before the header line."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from tracer.cli import main
+
+
+def run(argv, capsys):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def images(path, side=8, n_train=32, n_test=8):
+    rng = np.random.default_rng(1)
+    np.savez(path, x_train=rng.integers(0, 256, (n_train, side, side), dtype=np.uint8),
+             y_train=np.arange(n_train) % 10,
+             x_test=rng.integers(0, 256, (n_test, side, side), dtype=np.uint8),
+             y_test=np.arange(n_test) % 10)
+    return path
+
+
+OUTPUTS = ["--save", "w.npz", "--history", "h.json", "--html", "s.html"]
+
+
+def test_the_same_seed_gives_byte_identical_files(tmp_path, monkeypatch, capsys):
+    data = images(tmp_path / "eight.npz")
+    files = []
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        monkeypatch.chdir(tmp_path / folder)
+        code, out, err = run(["train", "--preset", "digits-cnn", "--data", data, "--epochs",
+                              "2", "--batch", "8", "--seed", "1", *OUTPUTS, "-q"], capsys)
+        assert code == 0, err
+        assert " s)" in out  # the timings are on the terminal
+        files.append({name: (tmp_path / folder / name).read_bytes()
+                      for name in OUTPUTS[1::2]})
+    for name in OUTPUTS[1::2]:
+        assert files[0][name] == files[1][name], name
+    assert b"seconds" not in files[0]["h.json"]
+
+
+def test_a_diverging_run_is_refused_with_save(tmp_path, capsys):
+    data = images(tmp_path / "eight.npz")
+    weights, history = tmp_path / "nan_w.npz", tmp_path / "nan.json"
+    code, out, err = run(["train", "--preset", "digits-cnn", "--data", data, "--lr", "1e300",
+                          "--epochs", "1", "--save", weights, "--history", history, "-q"],
+                         capsys)
+    assert code == 2 and err.count("\n") == 1, err
+    assert f"--save {weights}: not written" in err and "training diverged" in err
+    assert "learning rate 1E+300 is probably too large" in err
+    assert not weights.exists() and not history.exists()
+
+
+def test_a_diverging_run_warns_and_writes_standard_json(tmp_path, capsys):
+    data = images(tmp_path / "eight.npz")
+    history, summary = tmp_path / "nan.json", tmp_path / "nan.html"
+    code, out, err = run(["train", "--preset", "digits-cnn", "--data", data, "--lr", "1e300",
+                          "--epochs", "3", "--history", history, "--html", summary, "-q"],
+                         capsys)
+    assert code == 0, err
+    assert err.startswith("cnntrace: warning: training diverged: the loss became nan in "
+                          "epoch 1") and "probably too large" in err and err.count("\n") == 1
+    assert f"history written to {history}" in out and f"summary written to {summary}" in out
+    text = history.read_text()
+    assert "NaN" in text
+    records = json.loads(text, parse_constant=lambda name: 1 / 0)["history"]  # no bare NaN
+    assert [r["epoch"] for r in records] == [1]  # stopped where it diverged
+
+
+def test_every_output_written_is_announced(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    images(tmp_path / "eight.npz")
+    code, out, err = run(["train", "--preset", "digits-cnn", "--data", "eight.npz",
+                          "--epochs", "1", *OUTPUTS, "-q"], capsys)
+    assert code == 0, err
+    assert out.splitlines()[-3:] == ["weights written to w.npz", "history written to h.json",
+                                     "summary written to s.html"]
+
+
+def test_images_of_another_size_are_refused_before_the_header(tmp_path, capsys):
+    data = images(tmp_path / "eight.npz")
+    code, out, err = run(["train", "--preset", "lecture-cnn", "--data", data, "-q"], capsys)
+    assert code == 2 and "expects inputs of shape (1, 28, 28)" in err
+    assert out == ""
+
+
+def test_the_data_suggested_fits_the_network(capsys):
+    code, out, err = run(["train", "--example", "lecture", "-q"], capsys)
+    assert code == 2 and err.count("\n") == 1, err
+    assert "the network takes 4x4 images and tells 2 classes apart" in err
+    assert "4x4 images and labels 0..1" in err and "MNIST IDX" not in err
+    code, out, err = run(["train", "--preset", "lecture-cnn", "-q"], capsys)
+    assert code == 2 and "MNIST IDX files" in err  # a 28x28 network: MNIST fits

@@ -1,0 +1,305 @@
+"""Trained weights as ``.npz`` files (one array per ``<layer>.<param>`` id plus a JSON
+``__meta__``: the architecture, the data, the history) and back into a spec with
+:func:`spec_with_weights`, to trace a trained network on a real image; checked to be the
+weights of that network before any data is read.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import zipfile
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import numpy as np
+
+from .data import DataError, Dataset, load_data
+from .network import DEFAULT_SLOPE, build
+from .spec import Spec, from_dict
+from .train import TrainingError, TrainResult, plain_history
+
+WEIGHTS_FORMAT = "cnntrace-weights"
+DROPPED_OPTIONS = {"weight", "bias", "filters", "units", "init"}
+OTHER_NETWORK = ("weights of another network (without SPEC, --example or --preset the "
+                 "network saved with them is used)")
+
+
+def architecture(spec: Spec) -> dict:
+    """The spec without its data and drawn weights, JSON-ready (kept with saved weights)."""
+    layers = []
+    for ls in spec.layers:
+        entry = {"type": ls.type, "name": ls.name}
+        for key, value in ls.options.items():
+            if key in DROPPED_OPTIONS or (key == "size" and ls.type == "conv2d"):
+                continue
+            entry[key] = float(value) if isinstance(value, Decimal) else value
+        layers.append(entry)
+    return {"title": spec.title, "learning_rate": str(spec.learning_rate),
+            "conventions": dict(spec.conventions), "layers": layers}
+
+
+def weights_archive(result: TrainResult, extra: dict | None = None,
+                    path: str | Path | None = None) -> bytes:
+    """Every parameter and a JSON description (spec, data, history) as .npz bytes; the
+    same training gives the same bytes. With ``path`` (where the archive will be written)
+    the data's place relative to it is kept too, so that the weights find their data from
+    any folder. Refuses (:class:`TrainingError`) weights that are not all finite."""
+    net = result.net
+    arrays = {f"{layer.name}.{p}": np.asarray(getattr(layer, p), dtype=np.float64)
+              for layer in net.layers for p in layer.param_names}
+    bad = sum(int((~np.isfinite(a)).sum()) for a in arrays.values())
+    if bad:
+        why = f" ({result.diverged})" if result.diverged else ""
+        raise TrainingError(f"{path or 'weights'}: not saved: {bad} of the trained "
+                            f"parameters are NaN or infinite: training diverged{why}; the "
+                            f"learning rate {result.learning_rate} is probably too large")
+    meta = {"format": WEIGHTS_FORMAT, "version": 1,
+            "spec": {**architecture(net.spec), "learning_rate": str(result.learning_rate)},
+            "data": result.data.source, "history": plain_history(result.history),
+            **(extra or {})}
+    near = _data_from(result.data.source, path)
+    if near is not None:
+        meta["data_from_weights"] = near
+    buffer = io.BytesIO()
+    np.savez(buffer, __meta__=np.array(json.dumps(meta, allow_nan=False)), **arrays)
+    return buffer.getvalue()
+
+
+def _data_from(source: str, path) -> str | None:
+    """The data path ``source`` relative to the folder of the weights file ``path``
+    (None for 'digits', without a path, or when the data is not there)."""
+    if not source or source == "digits" or path is None or not Path(source).exists():
+        return None
+    return os.path.relpath(os.path.abspath(source), os.path.abspath(Path(path).parent))
+
+
+def save_weights(result: TrainResult, path: str | Path, *, overwrite: bool = False,
+                 extra: dict | None = None) -> Path:
+    """Write :func:`weights_archive` to ``path`` (an existing weights file only with
+    ``overwrite``: handouts and answer sheets name it)."""
+    from .files import write_atomic
+    return write_atomic(path, weights_archive(result, extra, path), overwrite=overwrite)
+
+
+def load_weights(path: str | Path) -> tuple[dict, dict]:
+    """(arrays by '<layer>.<param>', meta) from a file written by :func:`save_weights`."""
+    path = Path(path)
+    if path.is_file() and not zipfile.is_zipfile(path):
+        raise DataError(f"{path}: not a weights file written by cnntrace train --save "
+                        "(not an .npz archive)")
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            arrays = {key: npz[key] for key in npz.files}
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise DataError(f"{path}: is a folder, expected a weights file (.npz)") from None
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
+        raise DataError(f"{path}: not a weights file written by cnntrace train --save "
+                        f"({err})") from None
+    try:
+        meta = json.loads(str(arrays.pop("__meta__")))
+    except (KeyError, ValueError):
+        meta = None
+    if not isinstance(meta, dict) or meta.get("format") != WEIGHTS_FORMAT:
+        raise DataError(f"{path}: not a weights file written by cnntrace train --save "
+                        "(no cnntrace __meta__ entry)")
+    return arrays, meta
+
+
+def spec_with_weights(spec_dict: dict | None, weights_path: str | Path | None, sample: int,
+                      data: str | Dataset | None = None) -> dict:
+    """A spec dict for one pass of a (trained) network on test image number ``sample``.
+
+    ``spec_dict`` gives the architecture (None: the one saved with the weights); its
+    conv2d/dense layers get the saved weights (``weights_path`` None: they keep the
+    spec's own, e.g. a preset's seeded initialisation), which must be the weights of
+    that network: every parameter's shape and the layers' settings (stride, padding,
+    pooling, flatten order) are checked first, before any data is read. The input becomes
+    the real image and the target its label. ``data`` is 'digits', an MNIST path or a
+    Dataset (None: the data the weights were trained on, see :func:`trained_data`).
+    """
+    if weights_path is None:
+        if spec_dict is None or data is None:
+            raise DataError("a real sample without saved weights needs a spec and --data")
+        arrays, meta, where = None, {}, "spec"
+    else:
+        arrays, meta = load_weights(weights_path)
+        where = str(weights_path)
+    saved = _saved_architecture(meta, where) if arrays is not None else None
+    if spec_dict is not None and arrays is not None:
+        check_fit(spec_dict, arrays, saved, where)
+    base = dict(saved if spec_dict is None else spec_dict)
+    names = [ls.name for ls in from_dict(_shape_free(base), where).layers]
+    layers = []
+    for name, raw in zip(names, base["layers"]):
+        if arrays is None:
+            layers.append(raw)
+            continue
+        raw = {k: v for k, v in raw.items() if k not in DROPPED_OPTIONS}
+        if raw["type"] in ("conv2d", "dense"):
+            for p in ("weight", "bias"):
+                key = f"{name}.{p}"
+                if key not in arrays:
+                    raise DataError(f"{weights_path}: no array {key!r} for layer {name} "
+                                    f"(the file has {', '.join(sorted(arrays)) or 'none'})")
+                raw[p] = arrays[key].tolist()
+            if raw["type"] == "conv2d":
+                raw.pop("size", None)
+        layers.append(raw)
+    if data is None:
+        data = trained_data(meta, weights_path)
+    dataset = _dataset(data, weights_path)
+    name, count = dataset.source or dataset.name, len(dataset.y_test)
+    if count == 0:
+        raise DataError(f"{name}: the test split is empty, so there is no --sample {sample} "
+                        "to trace; give --data with test images")
+    if not 0 <= sample < count:
+        raise DataError(f"{name}: --sample {sample} is out of range; the test split has "
+                        f"{count} image{'' if count == 1 else 's'} (0..{count - 1})")
+    label = int(dataset.y_test[sample])
+    out = {k: v for k, v in base.items() if k not in ("input", "inputs", "target", "targets")}
+    out.update(layers=layers, input=dataset.x_test[sample].tolist(), target=label,
+               learning_rate=_learning_rate(base.get("learning_rate", Decimal("0.1")), where),
+               title=f"{base.get('title') or 'network'}: test image {sample} "
+                     f"(digit {label})")
+    return out
+
+
+def check_fit(spec_dict: dict, arrays: dict, saved: dict, where: str) -> None:
+    """DataError unless ``arrays`` (saved in the weights file ``where`` with the
+    architecture ``saved``) are the parameters of the network of ``spec_dict``: the same
+    arrays in the same shapes, the same layers, the same forward settings (stride,
+    padding, pooling, flatten order, slope). Conventions that change only the backward
+    pass (pool ties, ReLU'(0), loss reduction) may differ: they are the spec's choice."""
+    spec = from_dict(spec_dict, "spec")
+    net = build(spec, "float")
+    needs = {f"{layer.name}.{p}": tuple(np.shape(getattr(layer, p)))
+             for layer in net.layers for p in layer.param_names}
+    for key, shape in needs.items():
+        if key not in arrays:
+            raise DataError(f"{where}: has no {key} (it has {', '.join(sorted(arrays))}): "
+                            f"{OTHER_NETWORK}")
+        if tuple(arrays[key].shape) != shape:
+            raise DataError(f"{where}: {key} is {tuple(arrays[key].shape)} but the network "
+                            f"needs {shape}: {OTHER_NETWORK}")
+    extra = sorted(set(arrays) - set(needs))
+    if extra:
+        raise DataError(f"{where}: has {', '.join(extra)}, which the network has no layer "
+                        f"for: {OTHER_NETWORK}")
+    trained = from_dict(_shape_free(saved, options=True), where)
+    mine, theirs = _forward_settings(spec), _forward_settings(trained)
+    if [kind for _, kind, _ in mine] != [kind for _, kind, _ in theirs]:
+        have = ", ".join(kind for _, kind, _ in theirs)
+        raise DataError(f"{where}: the weights were trained in a network of the layers "
+                        f"{have}, not {', '.join(kind for _, kind, _ in mine)}: "
+                        f"{OTHER_NETWORK}")
+    for (name, _, settings), (_, _, trained_with) in zip(mine, theirs):
+        for key, value in settings.items():
+            if trained_with[key] != value:
+                what = "flatten order" if key == "order" else key
+                raise DataError(f"{where}: the weights were trained with {name}'s {what} "
+                                f"{trained_with[key]}, but the network has {what} {value}: "
+                                f"they would compute something else; use {what} "
+                                f"{trained_with[key]} (or no SPEC, --example or --preset: "
+                                "the network saved with the weights)")
+
+
+def _forward_settings(spec: Spec) -> list[tuple[str, str, dict]]:
+    """(name, type, settings) per layer: what the forward pass depends on besides the
+    parameters, with the defaults filled in."""
+    out = []
+    for ls in spec.layers:
+        settings = {}
+        if ls.type == "conv2d":
+            settings = {"stride": ls.get("stride", 1), "padding": ls.get("padding", 0)}
+        elif ls.type == "maxpool2d":
+            settings = {"size": ls.get("size", 2), "stride": ls.get("stride") or ls.get("size", 2)}
+        elif ls.type == "flatten":
+            settings = {"order": ls.get("order", spec.conventions["flatten_order"])}
+        elif ls.type == "leaky_relu":
+            settings = {"slope": Decimal(str(ls.get("slope", DEFAULT_SLOPE))).normalize()}
+        out.append((ls.name, ls.type, settings))
+    return out
+
+
+def trained_data(meta: dict, weights_path) -> str | None:
+    """Where the data the weights were trained on is now: 'digits', or its saved path,
+    looked up next to the weights file (where training put it relative to the file, or
+    the same relative path from the file's folder) before the current folder. None when
+    the weights do not say; a DataError naming the weights file and the data when the
+    data is not found."""
+    data = meta.get("data")
+    if not data:
+        return None
+    if not isinstance(data, str):
+        raise DataError(f"{weights_path}: __meta__ data: expected the path of the training "
+                        f"data, got {data!r}; give --data")
+    if data == "digits" or weights_path is None:
+        return data
+    folder = Path(weights_path).parent
+    candidates = []
+    near = meta.get("data_from_weights")
+    if isinstance(near, str) and near:
+        candidates.append(os.path.normpath(folder / near))
+    if not Path(data).is_absolute():
+        candidates.append(os.path.normpath(folder / data))
+    candidates.append(data)
+    candidates = list(dict.fromkeys(candidates))
+    for candidate in candidates:
+        if Path(candidate).exists():
+            return candidate
+    looked = " or ".join(candidates)
+    raise DataError(f"{weights_path}: the weights were trained on the data {data}, which is "
+                    f"not there ({looked}: no such file or folder); give --data with the "
+                    "test images: 'digits', a folder with the MNIST IDX files or an MNIST "
+                    ".npz")
+
+
+def _saved_architecture(meta: dict, where: str) -> dict:
+    """The spec saved in the weights' __meta__: a table with a list of layer tables."""
+    spec = meta.get("spec")
+    layers = spec.get("layers") if isinstance(spec, dict) else None
+    if not isinstance(layers, list) or not all(isinstance(raw, dict) for raw in layers):
+        raise DataError(f"{where}: __meta__ spec: expected the saved network, a table with "
+                        "'layers' (a list of layer tables); the file is damaged, train again")
+    return spec
+
+
+def _learning_rate(rate, where: str):
+    """A saved learning rate (text, to keep its digits) as a Decimal."""
+    if not isinstance(rate, str):
+        return rate  # from_dict checks numbers
+    try:
+        return Decimal(rate)
+    except InvalidOperation:
+        raise DataError(f"{where}: __meta__ spec.learning_rate: expected a number, "
+                        f"got {rate!r}") from None
+
+
+def _shape_free(base: dict, options: bool = False) -> dict:
+    """The architecture with a dummy input, only to learn the layers' default names (and
+    with ``options``, their other settings)."""
+    layers = [{k: v for k, v in raw.items()
+               if k in ("type", "name") or (options and k not in DROPPED_OPTIONS)}
+              for raw in base["layers"]]
+    for raw in layers:  # give dense/conv a size so validation accepts them
+        if raw.get("type") == "conv2d":
+            raw.update(filters=1, size=1)
+        elif raw.get("type") == "dense":
+            raw["units"] = 1
+    out = {"layers": layers, "input": [[0]], "target": 0}
+    if options and "conventions" in base:
+        out["conventions"] = base["conventions"]
+    return out
+
+
+def _dataset(data, where) -> Dataset:
+    if isinstance(data, Dataset):
+        return data
+    if not data:
+        raise DataError(f"{where}: the weights do not say which data they were trained on; "
+                        "give --data")
+    return load_data(str(data))
