@@ -54,7 +54,7 @@ def test_a_diverging_run_is_refused_with_save(tmp_path, capsys):
                          capsys)
     assert code == 2 and err.count("\n") == 1, err
     assert f"--save {weights}: not written" in err and "training diverged" in err
-    assert "learning rate 1E+300 is probably too large" in err
+    assert "learning rate 1e+300 is probably too large" in err
     assert not weights.exists() and not history.exists()
 
 

@@ -54,7 +54,7 @@ def weights_archive(result: TrainResult, extra: dict | None = None,
         why = f" ({result.diverged})" if result.diverged else ""
         raise TrainingError(f"{path or 'weights'}: not saved: {bad} of the trained "
                             f"parameters are NaN or infinite: training diverged{why}; the "
-                            f"learning rate {result.learning_rate} is probably too large")
+                            f"learning rate {float(result.learning_rate):g} is probably too large")
     meta = {"format": WEIGHTS_FORMAT, "version": 1,
             "spec": {**architecture(net.spec), "learning_rate": str(result.learning_rate)},
             "data": result.data.source, "history": plain_history(result.history),

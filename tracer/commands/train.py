@@ -91,7 +91,7 @@ def run(args) -> int:
     done = len(result.history)
     if result.diverged:
         why = (f"training diverged: {result.diverged}; the learning rate "
-               f"{result.learning_rate} is probably too large (try a smaller --lr)")
+               f"{float(result.learning_rate):g} is probably too large (try a smaller --lr)")
         if args.save:  # nothing is written: the other outputs go with the weights
             raise TrainingError(f"--save {args.save}: not written (nor any other output): "
                                 f"{why}")
