@@ -66,8 +66,11 @@ def render_document(document, formats=("html",), lang: str = "en", view: str = "
 
 def write_report(trace, out_dir: str | Path, formats=("html", "pdf"), *, overwrite=False,
                  view: str = "worked", with_json: bool = True, **options) -> list[Path]:
-    """Render and write ``<view>.<format>`` (and trace.json) into ``out_dir``."""
+    """Render and write ``<view>.<format>`` (and trace.json) into ``out_dir``. A worksheet
+    gets no trace.json: it holds every value, its answers among them, and a worksheet's
+    folder is what a teacher hands out."""
     out_dir = Path(out_dir)
+    with_json = with_json and view != "worksheet"
     check_folder(out_dir)
     if out_dir.is_dir():  # refuse before the slow part, not after it
         for name in [f"{view}.{fmt}" for fmt in formats] + ["trace.json"] * with_json:

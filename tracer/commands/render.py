@@ -68,7 +68,19 @@ def run_render(args) -> int:
                          max_cells=args.max_cells, progress=_progress)
     for path in paths:
         print(path)
+    _warn_of_trace_json(args)
     return 0
+
+
+def _warn_of_trace_json(args) -> None:
+    """A worksheet run writes no trace.json, but one from an earlier run may sit beside it:
+    say so, since handing out the folder would hand out the answers."""
+    from pathlib import Path
+
+    old = Path(args.out) / "trace.json"
+    if args.mode == "worksheet" and old.is_file():
+        print(f"cnntrace: note: {old} holds every value of the pass, the worksheet's answers "
+              "among them; do not hand it out with the worksheet", file=sys.stderr)
 
 
 def run_demo(args) -> int:

@@ -249,12 +249,51 @@ class Context:
         return cells
 
     def sum_of(self, terms: list, op: str = "+") -> m.Node:
-        """terms joined by ``op``; a long sum keeps its first three and last two terms."""
+        """terms joined by ``op``. A long sum leaves out its terms that are 0 as recorded (a
+        product with a factor exactly 0, a 0, a bracket of them) and ends with how many
+        there were, '+ 664 × 0'; of the rest (or of every term, when all are 0) it keeps
+        the first three and the last two around ⋯. Nothing is added up here: the count
+        is of terms, and the terms shown are recorded numbers."""
         if len(terms) <= SUM_TERMS:
             return m.joined(terms, op)
         self.shortened = True
-        return m.Row(tuple(m.joined(terms[:3], op).items) + (m.Op(op), m.Op("⋯"), m.Op(op))
-                     + tuple(m.joined(terms[-2:], op).items))
+        kept = [t for t in terms if not self.is_zero(t)] if op == "+" else terms
+        zeros = len(terms) - len(kept)
+        if not kept:  # every term is 0: a few of them show it
+            kept, zeros = terms, 0
+        items = tuple(m.joined(kept, op).items) if len(kept) <= SUM_TERMS else \
+            (tuple(m.joined(kept[:3], op).items) + (m.Op(op), m.Op("⋯"), m.Op(op))
+             + tuple(m.joined(kept[-2:], op).items))
+        if zeros:
+            items += (m.Op(op), m.Num(str(zeros)), m.Op("×"), m.Num("0"))
+        return m.Row(items)
+
+    def is_zero(self, term: m.Node) -> bool:
+        """Whether a term of a sum is 0 as recorded: a number whose recorded value is
+        exactly 0 (or a 0 written in, as a padding cell), a product with such a factor, or
+        a bracketed sum of such terms. A number a worksheet blanks never counts (leaving
+        its terms out would tell which blanks are 0)."""
+        if isinstance(term, m.Num):
+            if term.text.lstrip("-") != "0":
+                return False
+            if term.ref is None:
+                return True
+            return term.ref.split("[")[0] not in self.blanked and \
+                float(self.trace.numbers(term.ref)) == 0
+        if isinstance(term, m.Group):
+            return self.is_zero(term.body)
+        if not isinstance(term, m.Row):
+            return False
+        ops = {item.text for item in term.items[1::2] if isinstance(item, m.Op)}
+        parts = term.items[::2]
+        if len(ops) != 1 or len(term.items[1::2]) != len(parts) - 1 or \
+                not all(isinstance(item, m.Op) for item in term.items[1::2]):
+            return len(term.items) == 1 and self.is_zero(term.items[0])
+        if ops == {"·"}:
+            return any(self.is_zero(part) for part in parts)
+        if ops == {"+"}:
+            return all(self.is_zero(part) for part in parts)
+        return False
 
     # exact forms -------------------------------------------------------------------
     def exact_form(self, value) -> m.Node | None:

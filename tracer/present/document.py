@@ -58,6 +58,9 @@ class Section:
     blocks: list = field(default_factory=list)
     level: int = 2
     anchor: str = ""
+    # the quantities this step works out (a worksheet ends with the last step that works
+    # out a blank); None: whatever it shows (a one-step exercise, a given parameter)
+    results: frozenset | None = None
 
 
 @dataclass

@@ -47,26 +47,31 @@ def build_document(trace, digits: int = 4, max_cells: int = 16,
     sections = [architecture_section(ctx), parameters_section(ctx),
                 Section("forward.title", level=1, anchor="forward")]
     for info in hidden_layers:
-        sections.append(_forward(ctx, info, last=info is layers[-1]))
+        sections.append(works_out(_forward(ctx, info, last=info is layers[-1]),
+                                  forward_results(trace, info["name"])))
     if kind == "train":
         output = layers[-1]
         present_output = softmax_forward if output["type"] == "softmax" else \
             sigmoid_output_forward
-        sections += [present_output(ctx, output), loss_forward(ctx, output)]
+        sections += [works_out(present_output(ctx, output), forward_results(trace, output["name"])),
+                     works_out(loss_forward(ctx, output), forward_results(trace, "loss"))]
 
     if kind != "forward":
         sections.append(Section("backward.title", level=1, anchor="backward"))
     if kind == "train" and hidden_layers:
-        sections.append(output_backward(ctx, layers[-1], hidden_layers[-1]))
+        logits_grad = frozenset({f"{hidden_layers[-1]['name']}.grad"})
+        sections.append(works_out(output_backward(ctx, layers[-1], hidden_layers[-1]),
+                                  logits_grad))
     if kind != "forward":
         for info in reversed(hidden_layers):
-            sections.append(BACKWARD[info["type"]](ctx, info))
+            sections.append(works_out(BACKWARD[info["type"]](ctx, info),
+                                      backward_results(trace, info)))
 
     if kind == "train":
-        update = update_section(ctx)
+        update = works_out(update_section(ctx), step_results(trace, "update"))
         update.level = 1
-        sections += [update, checks_section(ctx)]
-    if ctx.shortened:  # say once what ⋯ means
+        sections += [update, works_out(checks_section(ctx), step_results(trace, "after"))]
+    if ctx.shortened:  # say once what ⋯ and '+ 664 × 0' mean
         sections[0].blocks.insert(0, Para("doc.shortened"))
     document = Document(title=trace.title, description=trace.description,
                         mode=trace.mode, digits=digits, conventions=conventions(trace),
@@ -92,29 +97,82 @@ def shown_refs(document: Document) -> list[str]:
     return list(seen)
 
 
-def _section_refs(section: Section):
+def _section_refs(section: Section, heatmaps: bool = False):
+    """The cells a section shows as numbers (and with ``heatmaps``, the quantities it
+    draws as heatmaps)."""
     for block in section.blocks:
         for node in _nodes(block):
             for leaf in m.walk(node):
                 if isinstance(leaf, m.Num) and leaf.ref:
                     yield leaf.ref
+                elif heatmaps and isinstance(leaf, m.Heatmap) and leaf.ref:
+                    yield leaf.ref
+
+
+def forward_results(trace, layer: str) -> frozenset:
+    """What a layer's forward step works out: its forward quantities but its parameters
+    (conv1.out; relu1.out and relu1.mask; pool1.out, .argmax and .ties; loss.out)."""
+    return frozenset(q.id for q in trace.quantities.values() if q.layer == layer
+                     and q.step == "forward" and q.id not in (f"{layer}.weight", f"{layer}.bias"))
+
+
+def backward_results(trace, info: dict) -> frozenset:
+    """What a layer's backward step works out: the gradients of its parameters and of its
+    input (relu1's backward gives conv1.grad; its own relu1.grad came from the step
+    before)."""
+    name, source = info["name"], info["input"].split(".")[0]
+    own = {q.id for q in trace.quantities.values() if q.layer == name and q.step == "backward"}
+    return frozenset((own - {f"{name}.grad"}) | ({f"{source}.grad"} & set(trace.ids())))
+
+
+def step_results(trace, step: str) -> frozenset:
+    """Every quantity of a step: the new parameters (update), the loss after it (after)."""
+    return frozenset(q.id for q in trace.quantities.values() if q.step == step)
+
+
+def works_out(section: Section, results: frozenset) -> Section:
+    """``section``, which works out the quantities ``results``."""
+    section.results = results
+    return section
 
 
 def worksheet_document(document: Document, hidden) -> Document:
     """The document a worksheet (and its key) shows: it ends with the last section that
-    works out a blank (where a blanked cell first appears), since every later step is
-    worked from the blanked values and would give them away (K_new = K - eta * dL/dK
-    shows a blanked dL/dK); a closing sentence says so."""
-    first: dict[str, int] = {}
-    for i, section in enumerate(document.sections):
-        for ref in _section_refs(section):
-            first.setdefault(ref, i)
-    last = max((i for ref, i in first.items() if hides(hidden, ref)), default=None)
-    if last is None or last == len(document.sections) - 1:
-        return document
-    end = document.sections[last]
-    end = replace(end, blocks=[*end.blocks, Para("worksheet.rest_left_out")])
-    return replace(document, sections=[*document.sections[:last], end])
+    works out a blank (shows a blanked cell of a quantity it computes), since every later
+    step is worked from the blanked values and would give them away (K_new = K - eta *
+    dL/dK shows a blanked dL/dK); a closing sentence says so. A step that only uses a
+    blank does not count: on a large network the update expands other cells of dL/dW
+    than the backward did, and those must not keep the update on a worksheet that blanks
+    the backward. The opening note does not point to trace.json (the worked example's
+    file with every value), which a worksheet's folder does not have."""
+    sections = [_without_trace_json(s) for s in document.sections]
+    last = max((i for i, section in enumerate(sections) if _works_out_blank(section, hidden)),
+               default=None)
+    if last is not None and last < len(sections) - 1:
+        end = sections[last]
+        end = replace(end, blocks=[*end.blocks, Para("worksheet.rest_left_out")])
+        sections = [*sections[:last], end]
+    return replace(document, sections=sections)
+
+
+def _works_out_blank(section: Section, hidden) -> bool:
+    """Whether ``section`` shows a blanked cell that it works out (a number, or a whole
+    tensor drawn as a heatmap), not just one it uses."""
+    for ref in _section_refs(section, heatmaps=True):
+        if hides(hidden, ref) and (section.results is None
+                                   or ref.split("[")[0] in section.results):
+            return True
+    return False
+
+
+def _without_trace_json(section: Section) -> Section:
+    """The section with the note on long sums and heatmaps told without trace.json (a
+    worksheet run writes none; a class batch writes none for the key either)."""
+    if not any(isinstance(b, Para) and b.key == "doc.shortened" for b in section.blocks):
+        return section
+    return replace(section, blocks=[Para("doc.shortened.worksheet")
+                                    if isinstance(b, Para) and b.key == "doc.shortened" else b
+                                    for b in section.blocks])
 
 
 def _nodes(block):

@@ -1,0 +1,85 @@
+"""A worksheet never gives away its own blanks: on the presets' large networks (heatmaps,
+representative cells) no shown equation works a result out of a blank, no blanked
+cell's value is printed as a result, and the worksheet ends with the step that works out
+its last blank, while the key answers every blank it has."""
+
+from __future__ import annotations
+
+import html as htmllib
+import re
+
+import pytest
+
+from tracer import load_example, run_pass
+from tracer.presets import load_preset
+from tracer.report import render
+
+RELATION = re.compile("\u2005[=≈<>≥≤]\u2005")  # how the HTML math sets a relation
+LINE = re.compile(r'<div class="math-line">(.*?)</div>', re.S)
+BLANK = re.compile(r'<span class="blank[^"]*"( data-ref="[^"]*")?></span>')
+ANSWER = re.compile(r'<span class="answer" data-ref="([^"]*)">(.*?)</span>')
+LAST = {"forward": "fwd-loss", "backward": "bwd-conv1"}
+
+
+@pytest.fixture(scope="module")
+def traces():
+    return {name: run_pass(load_preset(name)) for name in ("lecture-cnn", "digits-cnn")}
+
+
+def plain(fragment: str) -> str:
+    """A line of the HTML as text, each blank box as ▢."""
+    text = BLANK.sub("▢", fragment)
+    text = re.sub(r"<sup>(.*?)</sup>", r"^\1", text)
+    return htmllib.unescape(re.sub(r"<[^>]+>", "", text))
+
+
+def result(line: str) -> str:
+    """What a line works out: its last part after a relation that holds a number or a
+    blank ((Δ = …) after a new value is the change, beside the result)."""
+    line = line.split("\u2003")[0]
+    parts = RELATION.split(line)
+    return next((p for p in reversed(parts) if re.search(r"[0-9▢]", p)), parts[-1])
+
+
+def leaks(sheet: str) -> list[str]:
+    """Shown equations that use a blank and print a number as their result."""
+    lines = [plain(line) for line in LINE.findall(sheet)]
+    return [line for line in lines if "▢" in line and "▢" not in result(line)]
+
+
+def printed(number: str) -> str:
+    return plain(number).replace("×10^", "e").replace("−", "-")
+
+
+@pytest.mark.parametrize("blank", ["forward", "backward"])
+@pytest.mark.parametrize("name", ["lecture-cnn", "digits-cnn"])
+def test_a_preset_worksheet_shows_no_result_worked_from_its_blanks(traces, name, blank):
+    trace = traces[name]
+    sheet = render(trace, ("html",), view="worksheet", blank=blank)["html"]
+    key = render(trace, ("html",), view="key", blank=blank)["html"]
+    assert leaks(sheet) == []  # e.g. K^new = 0.1705 − 0.1 · ▢ = 0.15617 gave ∂L/∂K away
+    # from the first blank on, no line prints a blanked cell's value as its result (before
+    # it the givens, such as ŷ₁ = 0.03741 = ∂L/∂z₁ on a backward worksheet, are the data)
+    answers = {printed(text) for _, text in ANSWER.findall(key)} - {"0", "1", "-1"}
+    lines = [plain(line) for line in LINE.findall(sheet)]
+    start = next(i for i, line in enumerate(lines) if "▢" in line)
+    shown = [line for line in lines[start:]
+             if "▢" not in result(line) and printed(result(line)).strip() in answers]
+    assert shown == []
+    # it ends with the step that works out its last blank, and says why; the key too
+    for page in (sheet, key):
+        assert page.count("The rest of the pass is left out here") == 1
+        tail = page.split(f'id="{LAST[blank]}"')[1]
+        assert "<section" not in tail and 'id="update"' not in tail
+    assert "▢" in plain(sheet.split(f'id="{LAST[blank]}"')[1])
+    # the key answers every blank of the worksheet
+    blanks = re.findall(r'<span class="blank" data-ref="([^"]*)">', sheet)
+    assert blanks and set(blanks) == {ref for ref, _ in ANSWER.findall(key)}
+
+
+def test_the_lecture_worksheets_still_stop_where_they_did():
+    trace = run_pass(load_example("lecture"))
+    for blank, last in LAST.items():
+        sheet = render(trace, ("html",), view="worksheet", blank=blank)["html"]
+        assert leaks(sheet) == []
+        assert "<section" not in sheet.split(f'id="{last}"')[1]
