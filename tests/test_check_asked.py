@@ -38,7 +38,8 @@ def test_a_sheets_blanks_line_counts_the_cells_left_out_as_missing(checker):
 def test_check_blank_overrides_the_sheets_line(checker):
     marking = checker.check(parse_answers("blanks: forward\n" + RIGHT_CONV, "yaml"),
                             blank="conv1.out,relu1.out")
-    assert (marking.points, marking.out_of) == (4, 8)
+    # 4 + 4 cells, and relu1.mask's 4: worked from the blanked conv1.out, so blank too
+    assert (marking.points, marking.out_of) == (4, 12)
 
 
 def test_under_a_selection_an_unknown_key_is_reported_not_scored(checker):
@@ -86,7 +87,7 @@ def test_cli_blank_counts_a_deleted_question(tmp_path, capsys):
     assert "score: 4/4 cells = 100.00 %" in capsys.readouterr().out
     assert main(["check", "--example", "lecture", "--blank", "conv1.out,relu1.out",
                  str(sheet)]) == 0
-    assert "score: 4/8 cells = 50.00 %" in capsys.readouterr().out
+    assert "score: 4/12 cells = 33.33 %" in capsys.readouterr().out  # relu1.mask too
 
 
 def test_cli_bad_blank_is_a_one_line_error(tmp_path, capsys):
@@ -135,7 +136,7 @@ def test_cells_outside_the_asked_ones_earn_nothing(checker):
 def test_a_blanks_list_is_a_selection_and_anything_else_an_error(checker):
     listed = checker.check(parse_answers("blanks: [conv1.out, relu1.out]\n" + RIGHT_CONV,
                                          "yaml"))
-    assert (listed.points, listed.out_of) == (4, 8)
+    assert (listed.points, listed.out_of) == (4, 12)
     for bad in ("blanks: {a: 1}\n", "blanks: []\n"):
         with pytest.raises(AnswerFileError, match=r"^s\.yaml: blanks: expected a --blank "):
             checker.check(parse_answers(bad + RIGHT_CONV, "yaml", source="s.yaml"))

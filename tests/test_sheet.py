@@ -97,9 +97,10 @@ def test_cells_with_commas_in_blank_lists(lecture):
                   blank="pool1.out[0,0,0], conv1.out[0, 1, 0]")["html"]
     assert html.count('class="blank"') >= 2
     assert 'data-ref="conv1.out[0,1,0]"' in html and 'data-ref="conv1.out[0,0,0]"' not in html
+    relu = [f"relu1.{q}[0,{i},{j}]" for q in ("out", "mask") for i in (0, 1) for j in (0, 1)]
     assert blank_cells(trace, "pool1.out[0,0,0],conv1.out[0,1,0]") == \
-        ["conv1.out[0,1,0]", "pool1.out[0,0,0]",  # and where that window's maximum sits
-         "pool1.argmax[0,0,0,0]", "pool1.argmax[0,0,0,1]"]
+        ["conv1.out[0,1,0]", *relu,  # worked from conv1.out[0,1,0]: max(0, ▢) = 11 told it
+         "pool1.out[0,0,0]", "pool1.argmax[0,0,0,0]", "pool1.argmax[0,0,0,1]"]
 
 
 def test_sheet_command_prints_the_sheet_and_check_accepts_it(tmp_path, capsys):

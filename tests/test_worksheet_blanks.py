@@ -83,3 +83,29 @@ def test_the_lecture_worksheets_still_stop_where_they_did():
         sheet = render(trace, ("html",), view="worksheet", blank=blank)["html"]
         assert leaks(sheet) == []
         assert "<section" not in sheet.split(f'id="{last}"')[1]
+
+
+@pytest.mark.parametrize("blank", ["conv1.out[0,1,0],dense1.grad",
+                                   "conv1.out[0,1,0],relu1.out[0,0,0]",
+                                   "pool1.out[0,0,0],conv1.out[0,1,0]",
+                                   "dense1.out[0],conv1.grad_weight[0,0,1,1]",
+                                   "conv1.grad_weight[0,0,0,0],dense1.weight_new"])
+def test_cells_blanked_in_two_steps_leave_nothing_between_them_to_read(blank):
+    """Between two blanked steps every value worked from the first blank is blanked too
+    (and asked): ReLU's max(0, ▢) = 11 gave conv1.out[0,1,0] away, an update's
+    K − η·▢ = … its gradient."""
+    from tracer.sheet import blank_cells
+    trace = run_pass(load_example("lecture"))
+    sheet = render(trace, ("html",), view="worksheet", blank=blank)["html"]
+    assert leaks(sheet) == []
+    # the answer sheet asks every box the worksheet has
+    boxes = set(re.findall(r'<span class="blank" data-ref="([^"]*)">', sheet))
+    assert boxes <= set(blank_cells(trace, blank))
+
+
+def test_whole_steps_and_one_cell_blank_nothing_more():
+    from tracer.present.blanks import select_hidden
+    trace = run_pass(load_example("lecture"))
+    for blank in ("forward", "backward", "update", "all", "conv1.out[0,1,0]",
+                  "relu1.out", "dense1.grad_weight"):
+        assert select_hidden(trace, blank) == select_hidden(trace, blank, worked=False), blank

@@ -85,7 +85,8 @@ def blanks(trace, blank: str | None, refs: list[str] | None = None) -> list[Blan
     """
     hidden = select_hidden(trace, blank)
     named = select_hidden(trace, ",".join(t for t in split_selection(blank or "")
-                                          if t.strip() and t.strip() not in LEVELS))
+                                          if t.strip() and t.strip() not in LEVELS),
+                          worked=False)
     refs = shown_refs(trace) if refs is None else refs
     position: dict[str, int] = {}
     for i, ref in enumerate(refs):

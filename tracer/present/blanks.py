@@ -27,9 +27,74 @@ def split_selection(selection: str) -> list[str]:
     return re.split(r",(?![^\[]*\])", selection)
 
 
-def select_hidden(trace, selection: str | None) -> frozenset[str]:
+def select_hidden(trace, selection: str | None, worked: bool = True) -> frozenset[str]:
     """Parse --blank: 'forward', 'backward', 'update', 'all', quantity ids and cells
-    ('conv1.out', 'pool1.out[0,0,0]'), comma separated."""
+    ('conv1.out', 'pool1.out[0,0,0]'), comma separated; with ``worked``, plus what is
+    worked from them before the last blank (:func:`worked_from`)."""
+    hidden = _selected(trace, selection)
+    return worked_from(trace, hidden) if worked and hidden else hidden
+
+
+def worked_from(trace, hidden: frozenset[str]) -> frozenset[str]:
+    """``hidden`` plus every quantity worked out, in a step up to the last one that works
+    out a blank, from a hidden value (transitively): blanking conv1.out[0,1,0] and
+    dense1.grad blanks relu1.out too, whose max(0, 11) = 11 would give the first away,
+    and everything on to the logits. Whole steps (forward, ...) gain nothing."""
+    tainted = {ref.split("[")[0] for ref in hidden}
+    steps = _steps(trace)
+    last = max((i for i, (results, _) in enumerate(steps) if results & tainted), default=-1)
+    extended, given = set(hidden), given_ids(trace)
+    for results, inputs in steps[:last + 1]:
+        if inputs & tainted:  # every cell, not just those of a hidden cell: max(0, ▢) = 11
+            new = results - given - extended
+            extended |= new
+            tainted |= new
+    return frozenset(extended)
+
+
+def _steps(trace) -> list[tuple[set, set]]:
+    """(results, inputs) of each step of the pass in the handout's order: each layer's
+    forward, the loss, the output's backward, each layer's backward, each update, the
+    loss after it. Inputs over-approximate (a backward step uses all of its layer's
+    forward values)."""
+    ids = set(trace.ids())
+    by_layer: dict[tuple, set] = {}
+    for q in trace.quantities.values():
+        by_layer.setdefault((q.layer, q.step), set()).add(q.id)
+    layers, kind = trace.layers, trace.conventions.get("pass", "train")
+    steps = []
+    for info in layers:
+        name = info["name"]
+        params = {f"{name}.weight", f"{name}.bias"} & ids
+        steps.append((by_layer.get((name, "forward"), set()) - params,
+                      {info["input"]} | params))
+    if kind == "forward" or not layers:
+        return steps
+    output = layers[-1]["name"]
+    hidden_layers = layers[:-1] if kind == "train" else layers
+    if kind == "train":
+        forward_out = by_layer.get((output, "forward"), set())
+        steps.append(({"loss.out"} & ids, forward_out | {"target.out"}))
+        if hidden_layers:
+            steps.append(({f"{hidden_layers[-1]['name']}.grad"}, forward_out | {"target.out"}))
+    for info in reversed(hidden_layers):
+        name, source = info["name"], info["input"].split(".")[0]
+        results = (by_layer.get((name, "backward"), set()) - {f"{name}.grad"}) \
+            | ({f"{source}.grad"} & ids)
+        steps.append((results, {f"{name}.grad", info["input"]}
+                      | by_layer.get((name, "forward"), set())))
+    for info in layers:
+        for p in ("weight", "bias"):
+            new = f"{info['name']}.{p}_new"
+            if new in ids:
+                steps.append(({new}, {f"{info['name']}.grad_{p}", f"{info['name']}.{p}"}))
+    if "loss.after" in ids:
+        steps.append(({"loss.after"}, {q for q in ids if q.endswith("_new")}))
+    return steps
+
+
+def _selected(trace, selection: str | None) -> frozenset[str]:
+    """The cells and quantities --blank names (levels expanded)."""
     if not selection:
         return frozenset()
     hidden, given = set(), given_ids(trace)
