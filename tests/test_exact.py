@@ -170,3 +170,15 @@ def test_an_inverted_inverse_prints_as_its_argument():
 def test_parse_rejects_what_is_not_an_exact_form(text):
     with pytest.raises(ValueError, match="not an exact form"):
         exact.parse(text)
+
+
+def test_a_hidden_exact_zero_evaluates_to_0_at_every_precision():
+    """p0/10 + p1/10 - 1/10 with p0 + p1 = 1 never agrees with itself at rising precision
+    (its residual shrinks: 1e-11561, 1e-12023, ...): it is 0, not its last residual, so it
+    prints 0 at any number of digits (as the reviewer saw it print 3.2e-14027)."""
+    s = exact.exp(F(1)) + exact.exp(F(2))
+    value = exact.exp(F(1)) / s / 10 + exact.exp(F(2)) / s / 10 - F(1, 10)
+    for digits in (3, 4, 8, 15, 30):
+        assert exact.evaluate(value, digits) == 0
+    from tracer.numeric_exact import EXACT
+    assert [EXACT.format(value, d) for d in (3, 4, 6, 8)] == ["0"] * 4
