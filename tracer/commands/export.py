@@ -26,7 +26,8 @@ def register(commands) -> None:
     parser.add_argument("--variant", metavar="ID", help="a variant id shown on the pages")
     parser.add_argument("--feedback", choices=("full", "none"), default="full",
                         help="general feedback: the whole worked example (default; at "
-                             "most 32 MB of it in all) or none")
+                             "most 32 MB of it in all; it answers every question, so use it "
+                             "with Moodle's deferred feedback) or none")
     add_out_file(parser, "quiz", "cnntrace replaces its own quiz")
     parser.set_defaults(run=run)
 
