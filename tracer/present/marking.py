@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import mathtree as m
-from .blanks import given_ids
+from .blanks import given_ids, select_hidden
 from .context import cell_ref
 from .document import Bars, Document, Para, Section, Table
 from .handout import build_document
@@ -88,7 +88,9 @@ def marking_document(trace, marking, digits: int = 4, max_cells: int = 10**6) ->
     numbers the student did not write are the trace's: the renderer shows them as such
     (all but the given ones), so no equation mixes their numbers with the trace's
     silently."""
-    document = build_document(trace, digits=digits, max_cells=max_cells)
+    # laid out as the key of `--blank all`: each computed cell the student's or the trace's
+    document = build_document(trace, digits=digits, max_cells=max_cells,
+                              hidden=select_hidden(trace, "all"))
     document.sections.insert(0, summary_section(marking))
     document.given = frozenset(given_ids(trace))
     return document

@@ -65,10 +65,17 @@ def update_section(ctx: Context) -> Section:
         letter = PARAM_SYMBOLS[(info["type"], p)]
         lines = []
         shape = ctx.shape(f"{name}.{p}")
+        # a worksheet (and its key) gives every line of a blanked parameter its change,
+        # 0 too: a line without one would tell that the step leaves that cell alone
+        # (K_new = 1 - 0.1 · [ ] = [ ] has dL/dK = 0) or moves it by a lot
+        blanked = f"{name}.{p}_new" in ctx.blanked
         for index in ctx.pick(shape, ctx.top_cells(f"{name}.grad_{p}"),
                               cap=4 if ctx.compact else 8):
             old, new = ctx.value(f"{name}.{p}", index), ctx.value(f"{name}.{p}_new", index)
-            new_num, change = visible(ctx, old, new, cell_ref(f"{name}.{p}_new", index))
+            ref = cell_ref(f"{name}.{p}_new", index)
+            new_num, change = visible(ctx, old, new, ref)
+            if change is None and blanked:  # the same form on every line (see above)
+                change = change_num(ctx, new - old, ref)
             shown = short_index(index, shape)
             line = [m.sub(letter, *shown, sup=m.Text("new")) if shown else
                     m.Sym(letter, None, m.Text("new")), "=", ctx.num(f"{name}.{p}", index), "-",
