@@ -12,6 +12,10 @@ to the logits is exact with at most 2 decimals. Draws are rejected until
 * the largest softmax probability is between 0.55 and 0.95 and none is below 0.01 (not
   saturated, so the loss stays below 4.6 and the gradients and the update show at 4
   significant digits, with no update that cancels its weight to 1e-7),
+* no gradient or update the pass shows cancels to exactly 0 (see :func:`_cancelled`:
+  dL/dx of every pooled feature, every cell of dL/dK, dL/db and dL/dX that is a sum of
+  nonzero terms, every new weight and bias that the step changes), and dL/dK has a
+  nonzero cell; such a zero would show as float rounding noise (3e-16) in the key,
 
 with a bound on the number of draws; when no draw meets them, :class:`GenerateError`
 names the constraint. Only ``random.Random(seed).random()`` is used (its sequence is
@@ -28,6 +32,7 @@ import random
 from collections import Counter
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from fractions import Fraction
 
 import numpy as np
 
@@ -42,6 +47,7 @@ CONSTRAINTS = {
     "ties": "no ties in any pooling window",
     "saturation": f"largest softmax probability between {PROB_RANGE[0]} and {PROB_RANGE[1]}, "
                   f"none below {PROB_FLOOR}",
+    "vanishing": "no gradient or update cancelling to exactly 0, and a nonzero dL/dK",
 }
 CONV_TRIES = 4000  # draws of input, kernel and bias
 DENSE_TRIES = 40  # draws of the dense layer per grid, per accepted convolution
@@ -166,7 +172,7 @@ class _Draw:
 
 def _dense(draw: _Draw, features: np.ndarray, classes: int, allow_zero: bool,
            failures: Counter):
-    """Weights and biases (in hundredths) meeting the logit constraints, or None."""
+    """Weights and biases (in hundredths) meeting the logit constraints, one by one."""
     for per_unit, largest in DENSE_GRIDS:
         scale = 100 // per_unit
         for _ in range(DENSE_TRIES):
@@ -178,7 +184,85 @@ def _dense(draw: _Draw, features: np.ndarray, classes: int, allow_zero: bool,
             elif not allow_zero and (logits == 0).any():
                 failures["zero"] += 1
             else:
-                return weight, bias
+                yield weight, bias
+
+
+def _pooled(z: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """The pooled features (in flatten order) and where each maximum sits in ``z``."""
+    relu = np.maximum(z, 0)
+    features, positions = [], []
+    for i in range(relu.shape[0] // POOL):
+        for j in range(relu.shape[1] // POOL):
+            window = relu[i * POOL:(i + 1) * POOL, j * POOL:(j + 1) * POOL]
+            r, c = divmod(int(window.argmax()), POOL)
+            features.append(int(window[r, c]))
+            positions.append((i * POOL + r, j * POOL + c))
+    return np.array(features, dtype=np.int64), positions
+
+
+def _cancelled(x, kernel, conv_bias, positions, features, weight, dense_bias, target,
+               learning_rate: Fraction) -> str | None:
+    """Whether a backward value or update the pass shows is exactly 0 by cancellation.
+
+    'kernel' when dL/dK is 0 whatever the dense layer (the input is 0 in the whole window
+    of every pooled maximum), 'cancel' when some value is a sum of nonzero terms that is
+    exactly 0 (or dL/dK is 0 in every cell), None when nothing vanishes.
+
+    Every backward value is linear in dL/dlogits = p - y, and since sum(p) = 1 it is
+    sum_c B_c p_c with rational B_c: here B is kept per cell as integers over the
+    classes (gradients in hundredths, updates in 1/(100 q) for a learning rate p/q). As
+    p_c = e^(z_c) / sum e^(z) with rational logits z, Lindemann-Weierstrass makes such a
+    value 0 exactly when, for each distinct logit, the B_c of the classes with that logit
+    sum to 0: equal dense weights of the classes (2 classes: w_f0 = w_f1) make dL/dx_f 0
+    and, in float, 3e-16 in every gradient of the convolution.
+    """
+    classes = weight.shape[1]
+    p, q = learning_rate.numerator, learning_rate.denominator
+    # int64 holds every coefficient (below 1e14) for a learning rate of up to 6 digits
+    kind = np.int64 if max(abs(p), q) < 10 ** 6 else object
+    _, group = np.unique(features @ weight + dense_bias, return_inverse=True)
+    merge = np.eye(int(group.max()) + 1, dtype=np.int64)[group].astype(kind)
+
+    def zero(coefficients) -> np.ndarray:
+        return ~np.asarray(np.asarray(coefficients, dtype=kind) @ merge, dtype=bool).any(-1)
+
+    eye = np.eye(classes, dtype=np.int64)
+    grad = eye - eye[target][:, None]  # dL/dlogit_c = p_c - y_c = sum_j (eye_cj - y_c) p_j
+    per_feature = weight @ grad  # dL/dx_f in hundredths: w_fc - w_f,target
+    k = kernel.shape[0]
+    grad_kernel = np.zeros((k, k, classes), dtype=np.int64)
+    kernel_terms = np.zeros((k, k), dtype=bool)  # some term x * dL/dz is nonzero
+    grad_input = np.zeros((*x.shape, classes), dtype=np.int64)
+    input_terms = np.zeros(x.shape, dtype=bool)
+    for (i, j), u in zip(positions, per_feature):
+        patch = x[i:i + k, j:j + k]
+        grad_kernel += patch[:, :, None] * u
+        kernel_terms |= patch != 0
+        grad_input[i:i + k, j:j + k] += kernel[:, :, None] * u
+        input_terms[i:i + k, j:j + k] |= kernel != 0
+    if not kernel_terms.any():
+        return "kernel"
+    grad_conv_bias = per_feature.sum(axis=0)
+    ones = np.ones(classes, dtype=kind)
+    grad, features = grad.astype(kind), features.astype(kind)
+    shown = [  # (coefficients, whether the cell is a sum with a nonzero term)
+        (per_feature, True),
+        (grad_kernel, kernel_terms),
+        (grad_conv_bias, True),
+        (grad_input, input_terms),
+    ]
+    if p:  # the new weights and biases, w - lr * dL/dw (a rate of 0 leaves them as they are)
+        shown += [
+            (kernel.astype(kind)[:, :, None] * (100 * q) * ones - grad_kernel.astype(kind) * p,
+             kernel_terms),
+            (conv_bias * 100 * q * ones - grad_conv_bias.astype(kind) * p, True),
+            (weight.astype(kind)[:, :, None] * q * ones
+             - features[:, None, None] * (100 * p) * grad, True),
+            (dense_bias.astype(kind)[:, None] * q * ones - (100 * p) * grad, True),
+        ]
+    # dL/dW and dL/dB of the dense layer, x_f (p_c - y_c) and p_c - y_c, are never 0
+    if zero(grad_kernel).all() or any((zero(c) & terms).any() for c, terms in shown):
+        return "cancel"
     return None
 
 
@@ -188,6 +272,7 @@ def generate(seed: int = 0, opts: Options | None = None) -> dict:
     if not isinstance(seed, int) or seed < 0:
         raise GenerateError(f"--seed: expected a whole number >= 0, got {seed!r}")
     validate(opts)
+    learning_rate = Fraction(Decimal(opts.learning_rate))
     draw = _Draw(seed)
     failures: Counter = Counter()
     for _ in range(CONV_TRIES):
@@ -199,12 +284,19 @@ def generate(seed: int = 0, opts: Options | None = None) -> dict:
         failures.update(failed)
         if failed:
             continue
-        features = np.array([w.max() for w in _windows(np.maximum(z, 0))], dtype=np.int64)
-        dense = _dense(draw, features, opts.classes, opts.allow_zero, failures)
-        if dense is None:
-            continue
-        target = draw.int(0, opts.classes - 1)
-        return _spec_data(seed, opts, x, kernel, bias, *dense, target)
+        features, positions = _pooled(z)
+        # the random draws are those of 0.2.0 until a draw it accepted fails here: a seed
+        # whose spec had no cancelling gradient gives the same spec
+        for weight, dense_bias in _dense(draw, features, opts.classes, opts.allow_zero,
+                                         failures):
+            target = draw.int(0, opts.classes - 1)
+            cancelled = _cancelled(x, kernel, bias, positions, features, weight, dense_bias,
+                                   target, learning_rate)
+            if cancelled is None:
+                return _spec_data(seed, opts, x, kernel, bias, weight, dense_bias, target)
+            failures["vanishing"] += 1
+            if cancelled == "kernel":
+                break  # no dense layer helps: draw another convolution
     raise GenerateError(_failure_message(failures, opts))
 
 
