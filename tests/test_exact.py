@@ -166,7 +166,8 @@ def test_an_inverted_inverse_prints_as_its_argument():
     assert exact.to_text(exact.exp(F(2)) / (s * s)) == "exp(2)*(exp(1) + 1)^2"
 
 
-@pytest.mark.parametrize("text", ["", "exp(1", "1 +", "2*x", "exp(1))", "1 2"])
+@pytest.mark.parametrize("text", ["", "exp(1", "1 +", "2*x", "exp(1))", "1 2", "1/0",
+                                  "exp(1)/(1 - 1)", "7^0", "7^1", "2^3000000"])
 def test_parse_rejects_what_is_not_an_exact_form(text):
     with pytest.raises(ValueError, match="not an exact form"):
         exact.parse(text)

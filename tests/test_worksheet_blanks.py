@@ -89,7 +89,9 @@ def test_the_lecture_worksheets_still_stop_where_they_did():
                                    "conv1.out[0,1,0],relu1.out[0,0,0]",
                                    "pool1.out[0,0,0],conv1.out[0,1,0]",
                                    "dense1.out[0],conv1.grad_weight[0,0,1,1]",
-                                   "conv1.grad_weight[0,0,0,0],dense1.weight_new"])
+                                   "conv1.grad_weight[0,0,0,0],dense1.weight_new",
+                                   "dense1.grad_weight[0,0],conv1.bias_new",
+                                   "forward,conv1.weight_new[0,0,0,0]"])
 def test_cells_blanked_in_two_steps_leave_nothing_between_them_to_read(blank):
     """Between two blanked steps every value worked from the first blank is blanked too
     (and asked): ReLU's max(0, ▢) = 11 gave conv1.out[0,1,0] away, an update's

@@ -326,6 +326,7 @@ def to_text(x, canonical: bool = False) -> str:
 
 
 # reading ------------------------------------------------------------------------
+MAX_POWER = 1000  # the engine writes small powers (a softmax denominator squared)
 _TOKEN = re.compile(r"\s*(\d+|exp\(|log\(|[-+*/^()])")
 
 
@@ -346,7 +347,10 @@ def parse(text: str):
             raise ValueError(f"not an exact form: {text!r} (at {text[at:at + 10]!r})")
         tokens.append(match.group(1))
         at = match.end()
-    value, used = _sum(tokens, 0)
+    try:
+        value, used = _sum(tokens, 0)
+    except ZeroDivisionError:
+        raise ValueError(f"not an exact form: {text!r} divides by 0") from None
     if used != len(tokens):
         raise ValueError(f"not an exact form: {text!r} (unexpected {tokens[used]!r})")
     return value
@@ -388,8 +392,11 @@ def _power(tokens, i):
     else:
         raise ValueError(f"not an exact form: unexpected {token!r}")
     if i + 1 < len(tokens) and tokens[i] == "^" and tokens[i + 1].isdigit():
+        power = int(tokens[i + 1])
+        if not 2 <= power <= MAX_POWER:  # to_text writes ^2 and up, never ^0 or ^1
+            raise ValueError(f"not an exact form: a power ^{power}; expected 2 to {MAX_POWER}")
         base = value
-        for _ in range(int(tokens[i + 1]) - 1):
+        for _ in range(power - 1):
             value = value * base
         i += 2
     return value, i

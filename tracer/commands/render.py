@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from . import add_spec_arguments, check_blank_mode, digits, load_spec_argument, whole_number
 
@@ -68,19 +69,25 @@ def run_render(args) -> int:
                          max_cells=args.max_cells, progress=_progress)
     for path in paths:
         print(path)
-    _warn_of_trace_json(args)
+    _warn_of_answers_beside(args)
     return 0
 
 
-def _warn_of_trace_json(args) -> None:
-    """A worksheet run writes no trace.json, but one from an earlier run may sit beside it:
-    say so, since handing out the folder would hand out the answers."""
-    from pathlib import Path
+ANSWER_FILES = ("trace.json", "worked.html", "worked.pdf", "worked.tex", "key.html", "key.pdf",
+                "key.tex")
 
-    old = Path(args.out) / "trace.json"
-    if args.mode == "worksheet" and old.is_file():
-        print(f"cnntrace: note: {old} holds every value of the pass, the worksheet's answers "
-              "among them; do not hand it out with the worksheet", file=sys.stderr)
+
+def _warn_of_answers_beside(args) -> None:
+    """A worksheet run writes no trace.json, but an earlier run's trace, worked example or
+    key may sit beside it: say so, since handing out the folder would hand out the
+    answers."""
+    if args.mode != "worksheet":
+        return
+    for name in ANSWER_FILES:
+        old = Path(args.out) / name
+        if old.is_file():
+            print(f"cnntrace: note: {old} holds the worksheet's answers; do not hand it out "
+                  "with the worksheet", file=sys.stderr)
 
 
 def run_demo(args) -> int:

@@ -54,7 +54,7 @@ def worked_from(trace, hidden: frozenset[str]) -> frozenset[str]:
 
 def _steps(trace) -> list[tuple[set, set]]:
     """(results, inputs) of each step of the pass in the handout's order: each layer's
-    forward, the loss, the output's backward, each layer's backward, each update, the
+    forward, the loss, the output's backward, each layer's backward, the update, the
     loss after it. Inputs over-approximate (a backward step uses all of its layer's
     forward values)."""
     ids = set(trace.ids())
@@ -83,11 +83,10 @@ def _steps(trace) -> list[tuple[set, set]]:
             | ({f"{source}.grad"} & ids)
         steps.append((results, {f"{name}.grad", info["input"]}
                       | by_layer.get((name, "forward"), set())))
-    for info in layers:
-        for p in ("weight", "bias"):
-            new = f"{info['name']}.{p}_new"
-            if new in ids:
-                steps.append(({new}, {f"{info['name']}.grad_{p}", f"{info['name']}.{p}"}))
+    updates = {q for q in ids if q.endswith("_new")}  # one section shows them all
+    if updates:
+        steps.append((updates, {q.removesuffix("_new").replace(".", ".grad_", 1)
+                                for q in updates}))
     if "loss.after" in ids:
         steps.append(({"loss.after"}, {q for q in ids if q.endswith("_new")}))
     return steps
