@@ -109,5 +109,19 @@ def test_whole_steps_and_one_cell_blank_nothing_more():
     from tracer.present.blanks import select_hidden
     trace = run_pass(load_example("lecture"))
     for blank in ("forward", "backward", "update", "all", "conv1.out[0,1,0]",
-                  "relu1.out", "dense1.grad_weight"):
+                  "softmax1.out", "dense1.grad_weight"):
         assert select_hidden(trace, blank) == select_hidden(trace, blank, worked=False), blank
+
+
+@pytest.mark.parametrize("blank, told", [
+    ("relu1.out", {"relu1.mask"}), ("relu1.mask", {"relu1.out"}),
+    ("softmax1.exp[0]", {"softmax1.sum", "softmax1.out"}),
+    ("softmax1.sum", {"softmax1.out"})])
+def test_what_a_step_shows_beside_a_blank_that_tells_it_is_blanked_too(blank, told):
+    """ReLU's mask tells its output (A = Z where it is 1) and back; softmax's
+    S = ▢ + 0.004992 ≈ 270.4 told e^z, ŷ = 270.4/▢ the sum."""
+    from tracer.present.blanks import select_hidden
+    trace = run_pass(load_example("lecture"))
+    assert select_hidden(trace, blank) - select_hidden(trace, blank, worked=False) == told
+    sheet = render(trace, ("html",), view="worksheet", blank=blank)["html"]
+    assert leaks(sheet) == []

@@ -41,6 +41,8 @@ def worked_from(trace, hidden: frozenset[str]) -> frozenset[str]:
     dense1.grad blanks relu1.out too, whose max(0, 11) = 11 would give the first away,
     and everything on to the logits. Whole steps (forward, ...) gain nothing."""
     tainted = {ref.split("[")[0] for ref in hidden}
+    hidden = frozenset(hidden | _telling(trace, tainted))
+    tainted |= {ref.split("[")[0] for ref in hidden}
     steps = _steps(trace)
     last = max((i for i, (results, _) in enumerate(steps) if results & tainted), default=-1)
     extended, given = set(hidden), given_ids(trace)
@@ -50,6 +52,24 @@ def worked_from(trace, hidden: frozenset[str]) -> frozenset[str]:
             extended |= new
             tainted |= new
     return frozenset(extended)
+
+
+def _telling(trace, hidden: set) -> set:
+    """What a step shows beside a hidden result that tells it: ReLU's mask and its output
+    tell each other (A = Z where the mask is 1, given Z), as a sigmoid's output and
+    y(1 - y) do; softmax's sum is worked from its exps and the probabilities from both."""
+    told = set()
+    for info in trace.layers:
+        name = info["name"]
+        if info["type"] in ("relu", "leaky_relu", "sigmoid"):
+            pair = {f"{name}.out", f"{name}.mask", f"{name}.local_grad"} & set(trace.ids())
+            if pair & hidden:
+                told |= pair
+        elif info["type"] == "softmax":
+            chain = [f"{name}.exp", f"{name}.sum", f"{name}.out"]
+            first = next((i for i, q in enumerate(chain) if q in hidden), len(chain))
+            told |= set(chain[first + 1:])
+    return told - hidden
 
 
 def _steps(trace) -> list[tuple[set, set]]:
