@@ -284,14 +284,17 @@ class Context:
             return self.is_zero(term.body)
         if not isinstance(term, m.Row):
             return False
-        ops = {item.text for item in term.items[1::2] if isinstance(item, m.Op)}
-        parts = term.items[::2]
-        if len(ops) != 1 or len(term.items[1::2]) != len(parts) - 1 or \
-                not all(isinstance(item, m.Op) for item in term.items[1::2]):
-            return len(term.items) == 1 and self.is_zero(term.items[0])
-        if ops == {"·"}:
+        items = term.items
+        if len(items) == 1:
+            return self.is_zero(items[0])
+        operators, parts = items[1::2], items[::2]
+        # a product or a sum: operands at the even places, one kind of operator between
+        if len(items) % 2 == 0 or not all(isinstance(op, m.Op) for op in operators):
+            return False
+        kinds = {op.text for op in operators}
+        if kinds == {"·"}:
             return any(self.is_zero(part) for part in parts)
-        if ops == {"+"}:
+        if kinds == {"+"}:
             return all(self.is_zero(part) for part in parts)
         return False
 
