@@ -325,3 +325,17 @@ def test_output_size_of_a_pool_agrees_with_maxpool():
     pooled = explain.explain_layer("maxpool", {"input": np.arange(36).reshape(6, 6).tolist(),
                                                "size": 3})
     assert sized == 2 and pooled["pool1.out"].shape == (1, 2, 2)
+
+
+@pytest.mark.parametrize("args, title", [
+    (["output-size", "--size", "28", "--kernel", "3"], "출력 크기"),
+    (["conv", "--input", A, "--kernel", K], "합성곱"),
+    (["onehot", "--labels", "사과,배", "--label", "배"], "원-핫 인코딩")])
+def test_a_korean_exercise_has_a_korean_title_underlined_to_its_width(args, title, capsys):
+    code, out, _ = cli(["explain", *args, "--lang", "ko"], capsys)
+    assert code == 0
+    first, rule = out.splitlines()[:2]
+    assert first == title and rule == "=" * (2 * len(title.replace(" ", "").replace("-", ""))
+                                            + title.count(" ") + title.count("-"))
+    code, out, _ = cli(["explain", *args], capsys)  # English keeps its names
+    assert out.splitlines()[0] in ("output size", "conv", "one-hot")

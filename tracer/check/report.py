@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import json
 import math
-import unicodedata
 from collections import Counter
 
 from ..numeric import FLOAT
 from ..present.document import Para
 from ..render.assets import fill, messages
+from ..render.text import display_width
 from .marking import VERDICTS, CellMark, Marking
 from .mistakes import Mistake
 from .reasons import english
@@ -71,13 +71,6 @@ def tolerance_text(tolerance: Tolerance, lang: str = "en") -> str:
 def _basis_text(basis: str, lang: str) -> str:
     key = f"basis.{BASES.get(basis, '')}"
     return say(lang, key) if _has(key) else f"from {basis}"
-
-
-def display_width(text: str) -> int:
-    """Terminal columns: wide and fullwidth characters (Hangul, CJK) take two, combining
-    marks none."""
-    return sum(0 if unicodedata.combining(c) else
-               2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
 
 
 def _pad(text: str, width: int, right: bool) -> str:

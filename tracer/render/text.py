@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+import unicodedata
 
 from ..present import mathtree as m
 from ..present.blanks import hides, shown_marks
@@ -130,7 +131,7 @@ def render_text(document: Document, lang: str = "en", view: str = "worked",
         return "" if value is None else str(value)
 
     title = document.title or message(document.subtitle, {})
-    lines = [title, "=" * len(title), message(document.subtitle, {})]
+    lines = [title, "=" * display_width(title), message(document.subtitle, {})]
     if view == "worksheet":
         lines.append(message("doc.worksheet", {}))
     elif view == "key":
@@ -139,7 +140,7 @@ def render_text(document: Document, lang: str = "en", view: str = "worked",
         lines.append(f"  {message(key, {})}: {show(value)}")
     for section in document.sections:
         heading = message(section.key, section.params)
-        lines += ["", heading, ("=" if section.level == 1 else "-") * len(heading)]
+        lines += ["", heading, ("=" if section.level == 1 else "-") * display_width(heading)]
         for block in section.blocks:
             if block.kind == "para":
                 lines += textwrap.wrap(show(block), width)
@@ -152,3 +153,10 @@ def render_text(document: Document, lang: str = "en", view: str = "worked",
                 lines += ["    " + " | ".join(show(cell) for cell in row)
                           for row in block.rows]
     return "\n".join(lines) + "\n"
+
+
+def display_width(text: str) -> int:
+    """Terminal columns: wide and fullwidth characters (Hangul, CJK) take two, combining
+    marks none (so a Korean heading's underline, or a table column, lines up)."""
+    return sum(0 if unicodedata.combining(c) else
+               2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
