@@ -231,3 +231,21 @@ def test_check_names_a_sample_of_the_wrong_size_too(tmp_path, capsys):
                  str(answers)]) == 2
     err = capsys.readouterr().err
     assert "images are 8x8, but the network of --preset lecture-cnn takes 28x28" in err
+
+
+def test_a_korean_handout_of_a_preset_names_its_network_and_digit_in_korean(tmp_path, capsys):
+    """The preset's description and a real digit's title follow --lang (sheet and
+    render); the English ones are unchanged."""
+    pytest.importorskip("sklearn")
+    code, out, err = run(["sheet", "--preset", "digits-cnn", "--sample", 3, "--lang", "ko",
+                          "--blank", "dense1.out"], capsys)
+    assert code == 0, err
+    assert out.splitlines()[0].endswith(": 테스트 이미지 3 (숫자 2)")
+    code, out, err = run(["sheet", "--preset", "digits-cnn", "--sample", 3,
+                          "--blank", "dense1.out"], capsys)
+    assert out.splitlines()[0].endswith(": test image 3 (digit 2)")
+    code, _, err = run(["render", "--preset", "digits-cnn", "--lang", "ko", "--format",
+                        "html", "--out", tmp_path / "ko"], capsys)
+    assert code == 0, err
+    page = (tmp_path / "ko" / "worked.html").read_text(encoding="utf-8")
+    assert "8x8 손글씨 숫자를 분류하는 작은 CNN" in page and "A small CNN" not in page

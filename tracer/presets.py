@@ -24,7 +24,7 @@ _CONV = "conv2d"
 
 
 def lecture_cnn(*, seed: int = 0, flatten_order: str = "hwc", learning_rate="0.01",
-                image=None, target=None) -> dict:
+                image=None, target=None, lang: str = "en") -> dict:
     """The lecture's MNIST network (seed section 6) as a spec dict."""
     layers = [{"type": _CONV, "filters": 8, "size": 3, "init": "he"}, {"type": "relu"},
               {"type": "maxpool2d", "size": 2},
@@ -34,11 +34,11 @@ def lecture_cnn(*, seed: int = 0, flatten_order: str = "hwc", learning_rate="0.0
               {"type": "dense", "units": 10, "init": "he"}, {"type": "softmax"}]
     return _spec("lecture-cnn: conv 8@3x3, ReLU, pool 2, conv 16@3x3, ReLU, pool 2, "
                  "dense 10, softmax", layers, 28, seed, learning_rate, image, target,
-                 "The lecture's section-6 numpy CNN for 28x28 MNIST digits.")
+                 _description("lecture-cnn", lang))
 
 
 def digits_cnn(*, seed: int = 0, flatten_order: str = "chw", learning_rate="0.1",
-               image=None, target=None) -> dict:
+               image=None, target=None, lang: str = "en") -> dict:
     """A small CNN for scikit-learn's 8x8 handwritten digits as a spec dict."""
     layers = [{"type": _CONV, "filters": 16, "size": 3, "padding": 1, "init": "he"},
               {"type": "relu"}, {"type": "maxpool2d", "size": 2},
@@ -46,7 +46,13 @@ def digits_cnn(*, seed: int = 0, flatten_order: str = "chw", learning_rate="0.1"
               {"type": "dense", "units": 10, "init": "he"}, {"type": "softmax"}]
     return _spec("digits-cnn: conv 16@3x3 (padding 1), ReLU, pool 2, dense 10, softmax",
                  layers, 8, seed, learning_rate, image, target,
-                 "A small CNN for scikit-learn's 8x8 handwritten digits.")
+                 _description("digits-cnn", lang))
+
+
+def _description(name: str, lang: str) -> str:
+    """The preset's description in the handout's language (message preset.NAME.description)."""
+    from .render.assets import fill
+    return fill(lang, f"preset.{name}.description", {}, str, str)
 
 
 PRESETS = {"lecture-cnn": lecture_cnn, "digits-cnn": digits_cnn}
@@ -62,7 +68,7 @@ def preset_names() -> list[str]:
 
 def preset(name: str, **options) -> dict:
     """The spec dict of preset ``name`` (options: seed, flatten_order, learning_rate,
-    image, target)."""
+    image, target, lang: the description's language)."""
     try:
         make = PRESETS[name]
     except KeyError:

@@ -17,6 +17,7 @@ import numpy as np
 
 from .data import DataError, Dataset, load_data
 from .network import DEFAULT_SLOPE, build
+from .render.assets import fill
 from .spec import Spec, from_dict
 from .train import TrainingError, TrainResult, plain_history
 
@@ -110,7 +111,7 @@ def load_weights(path: str | Path) -> tuple[dict, dict]:
 
 
 def spec_with_weights(spec_dict: dict | None, weights_path: str | Path | None, sample: int,
-                      data: str | Dataset | None = None) -> dict:
+                      data: str | Dataset | None = None, lang: str = "en") -> dict:
     """A spec dict for one pass of a (trained) network on test image number ``sample``.
 
     ``spec_dict`` gives the architecture (None: the one saved with the weights); its
@@ -163,8 +164,8 @@ def spec_with_weights(spec_dict: dict | None, weights_path: str | Path | None, s
     out = {k: v for k, v in base.items() if k not in ("input", "inputs", "target", "targets")}
     out.update(layers=layers, input=dataset.x_test[sample].tolist(), target=label,
                learning_rate=_learning_rate(base.get("learning_rate", Decimal("0.1")), where),
-               title=f"{base.get('title') or 'network'}: test image {sample} "
-                     f"(digit {label})")
+               title=fill(lang, "weights.title", {"title": base.get("title") or "network",
+                                                  "sample": sample, "label": label}, str, str))
     return out
 
 

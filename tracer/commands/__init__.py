@@ -132,7 +132,8 @@ def _load_spec(args):
                             "(and --weights FILE.npz for a trained network)")
         if name:
             from ..presets import load_preset
-            return load_preset(name, **({} if seed is None else {"seed": seed}))
+            return load_preset(name, lang=getattr(args, "lang", "en"),
+                               **({} if seed is None else {"seed": seed}))
         if args.example:
             spec = load_example(args.example)
         elif args.spec:
@@ -158,7 +159,8 @@ def _load_spec(args):
     sample = 0 if sample is None else sample
     source = str(weights) if weights else (
         args.spec or (f"example {args.example}" if args.example else f"preset {name}"))
-    return from_dict(spec_with_weights(base, weights, sample, data=data), source)
+    return from_dict(spec_with_weights(base, weights, sample, data=data,
+                                       lang=getattr(args, "lang", "en")), source)
 
 
 def _spec_dict(args) -> dict | None:
@@ -167,7 +169,8 @@ def _spec_dict(args) -> dict | None:
     if getattr(args, "preset", None):
         from ..presets import preset
         seed = getattr(args, "seed", None)
-        return preset(args.preset, **({} if seed is None else {"seed": seed}))
+        return preset(args.preset, lang=getattr(args, "lang", "en"),
+                      **({} if seed is None else {"seed": seed}))
     if getattr(args, "example", None):
         path = EXAMPLES_DIR / f"{args.example}.toml"
     elif getattr(args, "spec", None):
