@@ -183,3 +183,31 @@ def test_a_hidden_exact_zero_evaluates_to_0_at_every_precision():
         assert exact.evaluate(value, digits) == 0
     from tracer.numeric_exact import EXACT
     assert [EXACT.format(value, d) for d in (3, 4, 6, 8)] == ["0"] * 4
+
+
+@pytest.mark.parametrize("seed", [17, 42, 43])
+def test_saturated_softmax_values_print_their_true_digits(seed):
+    """Scores in the hundreds: e^30 + e^-101 is e^30 at 78 and at 156 bits alike, so two
+    plain evaluations agreed on wrong digits (conv2.grad_weight[1,0,1,0] of seed 42 printed
+    5.803e-101 for -1.934e-101). Interval evaluation cannot: every cell prints as its value
+    at 20,000 bits (0 for a hidden zero)."""
+    import numpy as np
+
+    from conftest import random_spec
+    from tracer import from_dict, run_pass
+    trace = run_pass(from_dict(random_spec(np.random.default_rng(seed), integer_weights=True),
+                               "saturated"), "exact")
+    checked = 0
+    for quantity in trace.quantities.values():
+        for value in np.asarray(quantity.value, dtype=object).ravel():
+            if not isinstance(value, exact.Real):
+                continue
+            with mpmath.workprec(20000):
+                truth = exact._evaluate_at(value, 20000)
+                if abs(truth) < mpmath.mpf(2) ** -10000:
+                    truth = mpmath.mpf(0)
+            shown = mpmath.mpf(trace.numeric.format(value, 4))
+            assert (shown == 0) if truth == 0 else \
+                abs(shown - truth) <= abs(truth) * mpmath.mpf("6e-4"), (quantity.id, shown, truth)
+            checked += 1
+    assert checked > 20

@@ -23,7 +23,7 @@ _MAX_BITS = 1 << 15
 class Atom:
     """One transcendental number: ``kind`` in {'exp', 'log', 'inv'} applied to ``arg``."""
 
-    __slots__ = ("kind", "arg", "key", "_hash", "_cache", "_text")
+    __slots__ = ("kind", "arg", "key", "_hash", "_cache", "_intervals", "_text")
 
     def __init__(self, kind: str, arg):
         self.kind = kind
@@ -31,6 +31,7 @@ class Atom:
         self.key = f"{kind}({to_text(arg, canonical=True)})"
         self._hash = hash(self.key)
         self._cache: dict[int, mpmath.mpf] = {}
+        self._intervals: dict[int, object] = {}
         self._text = None
 
     @property
@@ -47,6 +48,12 @@ class Atom:
     def __hash__(self):
         return self._hash
 
+    def interval(self, bits: int):
+        """The atom's value as an mpmath interval at ``bits`` (memoized)."""
+        if bits not in self._intervals:
+            self._intervals[bits] = _atom_interval(self, bits)
+        return self._intervals[bits]
+
     def value(self, bits: int) -> mpmath.mpf:
         """The atom's value with ``bits`` of working precision (memoized)."""
         if bits not in self._cache:
@@ -55,6 +62,19 @@ class Atom:
                 fn = {"exp": mpmath.exp, "log": mpmath.log, "inv": lambda v: 1 / v}[self.kind]
                 self._cache[bits] = fn(x)
         return self._cache[bits]
+
+
+def _atom_interval(atom, bits: int):
+    """The atom's value as an mpmath interval at ``bits`` (the interval context's
+    precision set by the caller); the whole line where it is not defined yet (the log
+    of an argument whose interval still reaches 0)."""
+    iv = mpmath.iv
+    arg = _enclose(atom.arg, bits)
+    if atom.kind == "exp":
+        return iv.exp(arg)
+    if mpmath.mpf(arg.a) <= 0 <= mpmath.mpf(arg.b):
+        return iv.mpf([-mpmath.inf, mpmath.inf])
+    return iv.log(arg) if atom.kind == "log" else 1 / arg
 
 
 def _monomial_key(monomial):
@@ -233,12 +253,30 @@ def _evaluate_at(x, bits: int) -> mpmath.mpf:
         return total
 
 
+def _enclose(x, bits: int):
+    """An mpmath interval holding the value of ``x``, worked at ``bits`` bits (every
+    rounding widens it, so the true value is inside however much cancels)."""
+    iv = mpmath.iv
+    if isinstance(x, Rational):
+        return iv.mpf(int(x.numerator)) / int(x.denominator)
+    total = iv.mpf(0)
+    for mono, coef in x.terms.items():
+        term = iv.mpf(int(coef.numerator)) / int(coef.denominator)
+        for atom, power in mono:
+            term *= atom.interval(bits) ** power
+        total += term
+    return total
+
+
 def evaluate(x, digits: int = 15) -> mpmath.mpf:
     """The value of ``x`` correct to ``digits`` significant digits.
 
-    Precision doubles until two evaluations agree: cancellation such as
-    ``p - 1`` with ``p = 0.99998...`` costs bits, so fixed precision is not enough.
-    An mpmath number (an approximation made on purpose) is returned as it is.
+    Interval arithmetic at doubling precision until the interval is that narrow around
+    a nonzero value: cancellation such as ``p - 1`` with ``p = 0.99998...`` costs bits,
+    and two plain evaluations can agree on the same wrong digits (e^30 + e^-101 is e^30 at
+    both 78 and 156 bits). A value whose interval still holds 0 at ~10^4 digits is a
+    hidden exact zero (p0/10 + p1/10 - 1/10 with p0 + p1 = 1): 0. An mpmath number (an
+    approximation made on purpose) is returned as it is.
     """
     if isinstance(x, mpmath.mpf):
         return x
@@ -246,20 +284,28 @@ def evaluate(x, digits: int = 15) -> mpmath.mpf:
         with mpmath.workprec(int(digits * 3.33) + 16):
             return mpmath.mpf(int(x.numerator)) / int(x.denominator)
     bits = int(digits * 3.33) + 32
-    previous = _evaluate_at(x, bits)
-    while bits < _MAX_BITS:
-        bits *= 2
-        current = _evaluate_at(x, bits)
+    while True:
+        box = _interval(x, bits)
         with mpmath.workprec(bits):
-            # two zeros do not agree on anything: log(e^411 + 1) - 411 is 0 at any
-            # precision below ~600 bits
-            if current and abs(current - previous) <= abs(current) * mpmath.mpf(10) ** -(
-                    digits + 3):
-                return current
-        previous = current
-    # no two evaluations agreed up to ~10^4 digits: what is left is rounding of a hidden
-    # exact zero (p0/10 + p1/10 - 1/10 with p0 + p1 = 1), as :func:`sign` says
-    return mpmath.mpf(0)
+            low, high = mpmath.mpf(box.a), mpmath.mpf(box.b)
+            middle = (low + high) / 2
+            if (low > 0 or high < 0) and \
+                    high - low <= abs(middle) * mpmath.mpf(10) ** -(digits + 2):
+                return middle
+        if bits >= _MAX_BITS:
+            return middle if low > 0 or high < 0 else mpmath.mpf(0)
+        bits *= 2
+
+
+def _interval(x, bits: int):
+    """:func:`_enclose` with mpmath's interval context at ``bits`` (restored after)."""
+    iv = mpmath.iv
+    before = iv.prec
+    iv.prec = bits
+    try:
+        return _enclose(x, bits)
+    finally:
+        iv.prec = before
 
 
 def sign(x) -> int:
