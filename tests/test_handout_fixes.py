@@ -295,3 +295,17 @@ def test_a_korean_particle_or_counter_stays_on_the_line_of_its_value():
     assert '<span class="w"><span class="math">0</span><span class="w">열에</span></span>' \
         in text  # the maximum's column
     assert '<span class="w">' not in render(trace, ("html",))["html"].split("</head>")[1]
+
+
+def test_softmax_with_an_underflowing_exp_is_shown_shifted():
+    """e^-960 is 0 in float64: ŷ_0 = 0/3.061e-278 ≈ 3.904e-140 did not read as arithmetic;
+    the shifted form e^(z_k - m) keeps every number it divides."""
+    from tracer import from_dict, run_pass
+    from tracer.present.handout import build_document
+    from tracer.render.text import render_text
+    spec = from_dict({"input": [-960, -638], "target": 1, "layers": [
+        {"type": "dense", "weight": [[1, 0], [0, 1]], "bias": [0, 0]}, {"type": "softmax"}]})
+    text = render_text(build_document(run_pass(spec)), "en", "worked", frozenset())
+    assert "e^{−960 − (−638)} ≈ 1.436×10⁻¹⁴⁰" in text
+    assert "_0 = (1.436×10⁻¹⁴⁰)/1 ≈ 1.436×10⁻¹⁴⁰" in text
+    assert "0/" not in text.split("Loss")[0].split("Softmax")[-1]

@@ -368,7 +368,7 @@ def softmax_forward(ctx: Context, info: dict) -> Section:
     blocks = [Para("softmax.intro"), Display([formula])]
     classes = info["out_shape"][0]
     for n in batch_prefix(ctx):
-        if not ctx.exact and not 0 < ctx.trace.numbers(f"{name}.sum")[n] < np.inf:
+        if not ctx.exact and _out_of_float_range(ctx, name, n):
             blocks.append(stable_softmax(ctx, info, n))
             continue
         exps = []
@@ -392,8 +392,15 @@ def softmax_forward(ctx: Context, info: dict) -> Section:
     return _section(info, "softmax.title", blocks)
 
 
+def _out_of_float_range(ctx: Context, name: str, n: tuple) -> bool:
+    """Whether some e^z of sample ``n`` overflows or underflows in float64 (e^-960 is 0,
+    and 0 / 3.061e-278 ≈ 3.904e-140 would not read as arithmetic)."""
+    exps = ctx.trace.numbers(f"{name}.exp")[n]
+    return not (np.isfinite(exps).all() and (exps >= np.finfo(np.float64).tiny).all())
+
+
 def stable_softmax(ctx: Context, info: dict, n: tuple) -> Display:
-    """Softmax when e^z overflows (or every e^z underflows) in floating point: the largest
+    """Softmax when an e^z overflows or underflows in floating point: the largest
     score m is subtracted first, ŷ_k = e^(z_k − m) / ∑_j e^(z_j − m); e^(−m) cancels.
     The shifted exps and their sum stand for the trace's exp and sum cells (hidden with
     them), which hold inf or 0."""
