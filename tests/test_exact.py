@@ -211,3 +211,14 @@ def test_saturated_softmax_values_print_their_true_digits(seed):
                 abs(shown - truth) <= abs(truth) * mpmath.mpf("6e-4"), (quantity.id, shown, truth)
             checked += 1
     assert checked > 20
+
+
+def test_a_value_settled_at_thousands_of_bits_prints():
+    """evaluate returns the digits asked, not the ~40,000-bit mantissa it worked with
+    (mpmath's nstr refused such a number below 1e-1054: 'Exceeds the limit (4300
+    digits)')."""
+    from tracer.numeric_exact import EXACT
+    value = exact.exp(F(5000)) * exact.exp(F(-100)) - exact.exp(F(4900)) + exact.exp(F(-4000))
+    assert EXACT.format(value, 5) == "6.6385e-1738"
+    tiny = exact.log(exact.exp(F(-3000)) + 1)  # log of a number within 2^-4000 of 1
+    assert EXACT.format(tiny, 6) == "1.30784e-1303"

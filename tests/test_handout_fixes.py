@@ -309,3 +309,17 @@ def test_softmax_with_an_underflowing_exp_is_shown_shifted():
     assert "e^{−960 − (−638)} ≈ 1.436×10⁻¹⁴⁰" in text
     assert "_0 = (1.436×10⁻¹⁴⁰)/1 ≈ 1.436×10⁻¹⁴⁰" in text
     assert "0/" not in text.split("Loss")[0].split("Softmax")[-1]
+
+
+def test_softmax_with_an_ordinary_sum_keeps_the_traces_exps():
+    """Only a sum out of float range, or an e^z underflowing below a probability that does
+    not, is shown shifted: e^-800 ≈ 0 beside e^5 ≈ 148.4 keeps the trace's own e^z, which
+    the worksheet and the checker ask for."""
+    from tracer import from_dict, run_pass
+    from tracer.present.handout import build_document
+    from tracer.render.text import render_text
+    spec = from_dict({"input": [1], "target": 1, "layers": [
+        {"type": "dense", "weight": [[-800, 5]], "bias": [0, 0]}, {"type": "softmax"}]})
+    text = render_text(build_document(run_pass(spec)), "en", "worked", frozenset())
+    assert "e^5 ≈ 148.4" in text and "S = 0 + 148.4 ≈ 148.4" in text
+    assert "− m" not in text

@@ -125,3 +125,19 @@ def test_what_a_step_shows_beside_a_blank_that_tells_it_is_blanked_too(blank, to
     assert select_hidden(trace, blank) - select_hidden(trace, blank, worked=False) == told
     sheet = render(trace, ("html",), view="worksheet", blank=blank)["html"]
     assert leaks(sheet) == []
+
+
+def test_a_partner_is_blanked_cell_by_cell(traces):
+    """One blank cell blanks the same cell of its partner, not the whole tensor (5409
+    cells for one mask cell of lecture-cnn), and a batch's sum and probabilities of the
+    one sample whose e^z is blank."""
+    from tracer import from_dict
+    from tracer.sheet import blank_cells
+    from tracer.present.blanks import select_hidden
+    assert select_hidden(traces["lecture-cnn"], "relu1.mask[0,5,5]") == {
+        "relu1.mask[0,5,5]", "relu1.out[0,5,5]"}
+    assert blank_cells(traces["lecture-cnn"], "relu1.mask[0,5,5]") == ["relu1.mask[0,5,5]"]
+    batch = run_pass(from_dict({"inputs": [[1, 2], [3, 0]], "targets": [0, 1], "layers": [
+        {"type": "dense", "weight": [[1, 0], [0, 1]], "bias": [0, 0]}, {"type": "softmax"}]}))
+    assert select_hidden(batch, "softmax1.exp[1,0]") == {
+        "softmax1.exp[1,0]", "softmax1.sum[1]", "softmax1.out[1,0]", "softmax1.out[1,1]"}

@@ -40,9 +40,8 @@ def worked_from(trace, hidden: frozenset[str]) -> frozenset[str]:
     out a blank, from a hidden value (transitively): blanking conv1.out[0,1,0] and
     dense1.grad blanks relu1.out too, whose max(0, 11) = 11 would give the first away,
     and everything on to the logits. Whole steps (forward, ...) gain nothing."""
+    hidden = frozenset(hidden | _telling(trace, hidden))
     tainted = {ref.split("[")[0] for ref in hidden}
-    hidden = frozenset(hidden | _telling(trace, tainted))
-    tainted |= {ref.split("[")[0] for ref in hidden}
     steps = _steps(trace)
     last = max((i for i, (results, _) in enumerate(steps) if results & tainted), default=-1)
     extended, given = set(hidden), given_ids(trace)
@@ -54,22 +53,36 @@ def worked_from(trace, hidden: frozenset[str]) -> frozenset[str]:
     return frozenset(extended)
 
 
-def _telling(trace, hidden: set) -> set:
-    """What a step shows beside a hidden result that tells it: ReLU's mask and its output
-    tell each other (A = Z where the mask is 1, given Z), as a sigmoid's output and
-    y(1 - y) do; softmax's sum is worked from its exps and the probabilities from both."""
-    told = set()
+def _telling(trace, hidden) -> set[str]:
+    """What a step shows beside a hidden cell that tells it, cell by cell: ReLU's mask and
+    its output tell each other (A = Z where the mask is 1, given Z), as a sigmoid's
+    output and y(1 - y) do; softmax's sum is worked from its exps and the sample's
+    probabilities from both."""
+    ids, told = set(trace.ids()), set()
     for info in trace.layers:
         name = info["name"]
         if info["type"] in ("relu", "leaky_relu", "sigmoid"):
-            pair = {f"{name}.out", f"{name}.mask", f"{name}.local_grad"} & set(trace.ids())
-            if pair & hidden:
-                told |= pair
+            partners = [q for q in (f"{name}.out", f"{name}.mask", f"{name}.local_grad")
+                        if q in ids]
+            for ref in hidden:
+                qid = ref.split("[")[0]
+                if qid in partners:  # the same cell (or the whole tensor) of each partner
+                    told |= {partner + ref[len(qid):] for partner in partners}
         elif info["type"] == "softmax":
-            chain = [f"{name}.exp", f"{name}.sum", f"{name}.out"]
-            first = next((i for i, q in enumerate(chain) if q in hidden), len(chain))
-            told |= set(chain[first + 1:])
-    return told - hidden
+            exps, total, probs = f"{name}.exp", f"{name}.sum", f"{name}.out"
+            classes = info["out_shape"][0]
+            for ref in hidden:
+                qid, index = parse_cell(ref)
+                if qid not in (exps, total):
+                    continue
+                if index is None or not trace.batched:  # the one sample's sum and ŷ
+                    told |= {probs} | ({total} if qid == exps else set())
+                    continue
+                sample = index[0]
+                told |= {f"{probs}[{sample},{k}]" for k in range(classes)}
+                if qid == exps:
+                    told.add(f"{total}[{sample}]")
+    return told - set(hidden)
 
 
 def _steps(trace) -> list[tuple[set, set]]:

@@ -393,10 +393,14 @@ def softmax_forward(ctx: Context, info: dict) -> Section:
 
 
 def _out_of_float_range(ctx: Context, name: str, n: tuple) -> bool:
-    """Whether some e^z of sample ``n`` overflows or underflows in float64 (e^-960 is 0,
-    and 0 / 3.061e-278 ≈ 3.904e-140 would not read as arithmetic)."""
-    exps = ctx.trace.numbers(f"{name}.exp")[n]
-    return not (np.isfinite(exps).all() and (exps >= np.finfo(np.float64).tiny).all())
+    """Whether sample ``n``'s softmax cannot be written with the trace's own e^z: their sum
+    overflows or underflows in float64, or an e^z underflows below a probability that
+    does not (e^-960 is 0, and 0 / 3.061e-278 ≈ 3.904e-140 would not read as arithmetic).
+    Otherwise the trace's e^z and sum are shown, as the worksheet and the checker ask."""
+    exps, total = ctx.trace.numbers(f"{name}.exp")[n], ctx.trace.numbers(f"{name}.sum")[n]
+    probs = ctx.trace.numbers(f"{name}.out")[n]
+    return not 0 < total < np.inf or \
+        ((exps < np.finfo(np.float64).tiny) & (probs > 0)).any()
 
 
 def stable_softmax(ctx: Context, info: dict, n: tuple) -> Display:
