@@ -7,6 +7,7 @@ import re
 
 from ..errors import CnnTraceError
 from ..trace import full_index, parse_cell
+from .steps import pass_steps
 
 LEVELS = ("forward", "backward", "update", "all")
 POSITIONS = (".argmax", ".ties")  # where a pool window's maximum sits, how many tie
@@ -42,7 +43,7 @@ def worked_from(trace, hidden: frozenset[str]) -> frozenset[str]:
     and everything on to the logits. Whole steps (forward, ...) gain nothing."""
     hidden = frozenset(hidden | _telling(trace, hidden))
     tainted = {ref.split("[")[0] for ref in hidden}
-    steps = _steps(trace)
+    steps = pass_steps(trace)
     last = max((i for i, (results, _) in enumerate(steps) if results & tainted), default=-1)
     extended, given = set(hidden), given_ids(trace)
     for results, inputs in steps[:last + 1]:
@@ -83,46 +84,6 @@ def _telling(trace, hidden) -> set[str]:
                 if qid == exps:
                     told.add(f"{total}[{sample}]")
     return told - set(hidden)
-
-
-def _steps(trace) -> list[tuple[set, set]]:
-    """(results, inputs) of each step of the pass in the handout's order: each layer's
-    forward, the loss, the output's backward, each layer's backward, the update, the
-    loss after it. Inputs over-approximate (a backward step uses all of its layer's
-    forward values)."""
-    ids = set(trace.ids())
-    by_layer: dict[tuple, set] = {}
-    for q in trace.quantities.values():
-        by_layer.setdefault((q.layer, q.step), set()).add(q.id)
-    layers, kind = trace.layers, trace.conventions.get("pass", "train")
-    steps = []
-    for info in layers:
-        name = info["name"]
-        params = {f"{name}.weight", f"{name}.bias"} & ids
-        steps.append((by_layer.get((name, "forward"), set()) - params,
-                      {info["input"]} | params))
-    if kind == "forward" or not layers:
-        return steps
-    output = layers[-1]["name"]
-    hidden_layers = layers[:-1] if kind == "train" else layers
-    if kind == "train":
-        forward_out = by_layer.get((output, "forward"), set())
-        steps.append(({"loss.out"} & ids, forward_out | {"target.out"}))
-        if hidden_layers:
-            steps.append(({f"{hidden_layers[-1]['name']}.grad"}, forward_out | {"target.out"}))
-    for info in reversed(hidden_layers):
-        name, source = info["name"], info["input"].split(".")[0]
-        results = (by_layer.get((name, "backward"), set()) - {f"{name}.grad"}) \
-            | ({f"{source}.grad"} & ids)
-        steps.append((results, {f"{name}.grad", info["input"]}
-                      | by_layer.get((name, "forward"), set())))
-    updates = {q for q in ids if q.endswith("_new")}  # one section shows them all
-    if updates:
-        steps.append((updates, {q.removesuffix("_new").replace(".", ".grad_", 1)
-                                for q in updates}))
-    if "loss.after" in ids:
-        steps.append(({"loss.after"}, {q for q in ids if q.endswith("_new")}))
-    return steps
 
 
 def _selected(trace, selection: str | None) -> frozenset[str]:

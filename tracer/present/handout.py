@@ -16,6 +16,7 @@ from .document import Document, Para, Section
 from .formulas import FORMULAS
 from .forward import FORWARD, loss_forward, sigmoid_output_forward, softmax_forward
 from .overview import architecture_section, conventions, parameters_section
+from .steps import backward_results, forward_results, step_results
 from .update import checks_section, update_section
 
 
@@ -107,27 +108,6 @@ def _section_refs(section: Section, heatmaps: bool = False):
                     yield leaf.ref
                 elif heatmaps and isinstance(leaf, m.Heatmap) and leaf.ref:
                     yield leaf.ref
-
-
-def forward_results(trace, layer: str) -> frozenset:
-    """What a layer's forward step works out: its forward quantities but its parameters
-    (conv1.out; relu1.out and relu1.mask; pool1.out, .argmax and .ties; loss.out)."""
-    return frozenset(q.id for q in trace.quantities.values() if q.layer == layer
-                     and q.step == "forward" and q.id not in (f"{layer}.weight", f"{layer}.bias"))
-
-
-def backward_results(trace, info: dict) -> frozenset:
-    """What a layer's backward step works out: the gradients of its parameters and of its
-    input (relu1's backward gives conv1.grad; its own relu1.grad came from the step
-    before)."""
-    name, source = info["name"], info["input"].split(".")[0]
-    own = {q.id for q in trace.quantities.values() if q.layer == name and q.step == "backward"}
-    return frozenset((own - {f"{name}.grad"}) | ({f"{source}.grad"} & set(trace.ids())))
-
-
-def step_results(trace, step: str) -> frozenset:
-    """Every quantity of a step: the new parameters (update), the loss after it (after)."""
-    return frozenset(q.id for q in trace.quantities.values() if q.step == step)
 
 
 def works_out(section: Section, results: frozenset) -> Section:
