@@ -14,6 +14,7 @@ from .backward import BACKWARD, output_backward
 from .context import Context
 from .document import Document, Para, Section
 from .formulas import FORMULAS
+from .holding import hold_document
 from .forward import FORWARD, loss_forward, sigmoid_output_forward, softmax_forward
 from .overview import architecture_section, conventions, parameters_section
 from .steps import backward_results, forward_results, step_results
@@ -40,6 +41,7 @@ def build_document(trace, digits: int = 4, max_cells: int = 16,
         document = Document(title=trace.title, description="", mode=trace.mode, digits=digits,
                             conventions=[], sections=FORMULAS[kind](ctx),
                             subtitle="doc.subtitle.formula")
+        hold_document(document, ctx)
         document.refs = shown_refs(document)
         return document
     layers = trace.layers
@@ -78,6 +80,7 @@ def build_document(trace, digits: int = 4, max_cells: int = 16,
                         mode=trace.mode, digits=digits, conventions=conventions(trace),
                         sections=sections,
                         subtitle=subtitle_key(trace))
+    hold_document(document, ctx)
     document.refs = shown_refs(document)
     return document
 
