@@ -14,8 +14,9 @@ from .backward import BACKWARD, output_backward
 from .context import Context
 from .document import Document, Para, Section
 from .formulas import FORMULAS
+from .forward import FORWARD
 from .holding import hold_document
-from .forward import FORWARD, loss_forward, sigmoid_output_forward, softmax_forward
+from .output import loss_forward, sigmoid_output_forward, softmax_forward
 from .overview import architecture_section, conventions, parameters_section
 from .steps import backward_results, forward_results, step_results
 from .update import checks_section, update_section
