@@ -323,3 +323,29 @@ def test_softmax_with_an_ordinary_sum_keeps_the_traces_exps():
     text = render_text(build_document(run_pass(spec)), "en", "worked", frozenset())
     assert "e^5 ≈ 148.4" in text and "S = 0 + 148.4 ≈ 148.4" in text
     assert "− m" not in text
+
+
+def test_a_loss_of_a_probability_stored_as_0_is_worked_from_the_scores():
+    """ŷ_0 = e^-880 is 0 in float64: 'L = −(1 · log 0 + 0 · log 1) = 880' read as −∞. That
+    sample's loss is worked from its scores, log ŷ_k = z_k − log S; the other sample of
+    the batch keeps its log ŷ."""
+    from tracer.present.handout import build_document
+    from tracer.render.text import render_text
+    spec = from_dict({"inputs": [[1], [0.001]], "targets": [0, 0], "layers": [
+        {"type": "dense", "weight": [[-440, 440]], "bias": [0, 0]}, {"type": "softmax"}]})
+    trace = run_pass(spec)
+    assert trace.numbers("softmax1.out")[0, 0] == 0
+    text = render_text(build_document(trace), "en", "worked", frozenset())
+    loss = text.split("\nLoss\n")[1].split("Backward pass")[0]
+    lines = [line for line in loss.splitlines() if line.startswith("    ")]
+    assert not any("log 0 " in line for line in lines), lines
+    assert "    log y\u0302_k = z_k − log S" in lines  # the hat is U+0302, as text writes it
+    assert "log S^{(0)} ≈ 440" in loss
+    assert ("L = − 1/2[(1 · (−440 − 440) + 0 · (440 − 440)) + (1 · log 0.2932 + 0 · log "
+            "0.7068)] = 440.6") in loss
+    ko = render_text(build_document(trace), "ko", "worked", frozenset())
+    assert "점수에서 바로 구합니다" in ko
+    # an ordinary loss has no such lines
+    ordinary = render_text(build_document(run_pass(from_dict(lecture_batch()))), "en",
+                           "worked", frozenset())
+    assert "log S" not in ordinary

@@ -99,14 +99,23 @@ def loss_forward(ctx: Context, output: dict) -> Section:
     name = output["name"]
     samples = batch_prefix(ctx)
     mean = ctx.trace.conventions["loss_reduction"] == "mean" and len(samples) > 1
+    from_scores = []  # log S of each sample whose loss is worked from the scores
     if output["type"] == "softmax":
         general = m.row(m.Sym("L"), "=", "-", m.BigOp("∑", m.Sym("k")), m.sub("y", "k"),
                         m.Func("log"), m.sub("y", "k", hat=True))
         per_sample = []
         for n in samples:
-            terms = [m.row(operand(ctx.num("target.out", n + (k,))), "·", m.Func("log"),
-                           ctx.prob(f"{name}.out", n + (k,)))
-                     for k in range(output["out_shape"][0])]
+            if _log_of_zero(ctx, name, n):
+                log_sum = _log_sum(ctx, output, n)
+                from_scores.append(m.row(m.Func("log"), m.Sym("S", None, sample_mark(n)),
+                                         "≈", log_sum))
+                terms = [m.row(operand(ctx.num("target.out", n + (k,))), "·", m.paren(
+                    m.row(ctx.num(output["input"], n + (k,)), "-", log_sum)))
+                    for k in range(output["out_shape"][0])]
+            else:
+                terms = [m.row(operand(ctx.num("target.out", n + (k,))), "·", m.Func("log"),
+                               ctx.prob(f"{name}.out", n + (k,)))
+                         for k in range(output["out_shape"][0])]
             per_sample.append(m.paren(m.joined(terms, "+")))
     else:
         general = m.row(m.Sym("L"), "=", "-", m.BigOp("∑", m.Sym("k")), m.Group(m.row(
@@ -128,9 +137,31 @@ def loss_forward(ctx: Context, output: dict) -> Section:
         else per_sample[0]
     value = m.row(m.Sym("L"), "=", "-", *scale, total, "=", ctx.num("loss.out"))
     form = ctx.exact_form(ctx.value("loss.out"))
-    lines = [general, value] + ([m.row(m.Sym("L"), "=", form)] if form is not None else [])
+    if from_scores:
+        from_scores.insert(0, m.row(m.Func("log"), m.sub("y", "k", hat=True), "=",
+                                    m.sub("z", "k"), "-", m.Func("log"), m.Sym("S")))
+    lines = [general, *from_scores, value] + \
+        ([m.row(m.Sym("L"), "=", form)] if form is not None else [])
     return Section("loss.title", {"loss": ctx.trace.conventions["loss"]},
                    [Para(f"loss.{ctx.trace.conventions['loss']}",
                          {"reduction": Para("convention.loss_reduction."
                                             + ctx.trace.conventions["loss_reduction"])}),
-                    Display(lines)], anchor="fwd-loss")
+                    Display(lines, Para("loss.from_scores") if from_scores else None)],
+                   anchor="fwd-loss")
+
+
+def _log_of_zero(ctx: Context, name: str, n: tuple) -> bool:
+    """Whether sample ``n``'s loss takes the log of a probability that float64 holds as 0
+    (e^-900 / 1): 'log 0' would read as -inf where the loss is finite."""
+    if ctx.exact:
+        return False
+    probs = ctx.trace.numbers(f"{name}.out")[n]
+    return bool(((probs == 0) & (ctx.trace.numbers("target.out")[n] != 0)).any())
+
+
+def _log_sum(ctx: Context, output: dict, n: tuple) -> m.Num:
+    """log S = log sum_j e^{z_j} of sample ``n``, worked stably from the scores (S itself
+    may overflow); shown with, and hidden with, the sum's cell."""
+    z = ctx.trace.numbers(output["input"])[n]
+    return m.Num(ctx.text(ctx.nx.log_sum_exp(z)), cell_ref(f"{output['name']}.sum", n),
+                 derived=True)
