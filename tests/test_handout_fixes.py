@@ -349,3 +349,33 @@ def test_a_loss_of_a_probability_stored_as_0_is_worked_from_the_scores():
     ordinary = render_text(build_document(run_pass(from_dict(lecture_batch()))), "en",
                            "worked", frozenset())
     assert "log S" not in ordinary
+
+
+@pytest.mark.parametrize("weight, target, lines", [
+    (40, 0, ["log (1 + e^40) ≈ 40", "L = − (0 · (− 4.248×10⁻¹⁸) + (1 − 0) · (− 40)) = 40"]),
+    (40, 1, ["L = − (1 · (− 4.248×10⁻¹⁸) + (1 − 1) · (− 40)) = 4.248×10⁻¹⁸"]),
+])
+def test_a_sigmoid_probability_held_as_1_is_worked_from_the_score(weight, target, lines):
+    """σ(40) = 1 - 4e-18 is 1 in float64: 'log(1 − 1)' (log 0) and 'log 1 = 0' under a
+    loss of 4.248e-18 did not read as arithmetic."""
+    from tracer.present.handout import build_document
+    from tracer.render.text import render_text
+    spec = from_dict({"input": [1], "target": [target], "layers": [
+        {"type": "dense", "weight": [[weight]], "bias": [0]}, {"type": "sigmoid"}]})
+    text = render_text(build_document(run_pass(spec)), "en", "worked", frozenset())
+    shown = [line.strip() for line in
+             text.split("\nLoss\n")[1].split("Backward pass")[0].splitlines()]
+    assert "log ŷ_k = − log (1 + e^{− z_k})".replace("ŷ", "y\u0302") in shown
+    for line in lines:
+        assert line in shown, shown
+    assert not any("log 1 " in line or "(1 − 1))" in line for line in shown)
+
+
+def test_a_softmax_probability_held_as_0_is_never_shown_as_log_0():
+    """Even with a target of 0 there: '0 · log 0' reads as 0 · (−∞)."""
+    from tracer.present.handout import build_document
+    from tracer.render.text import render_text
+    spec = from_dict({"input": [1], "target": 1, "layers": [
+        {"type": "dense", "weight": [[-440, 440]], "bias": [0, 0]}, {"type": "softmax"}]})
+    text = render_text(build_document(run_pass(spec)), "en", "worked", frozenset())
+    assert "L = − (0 · (−440 − 440) + 1 · (440 − 440)) = 0" in text

@@ -96,72 +96,108 @@ def sigmoid_output_forward(ctx: Context, info: dict) -> Section:
 
 
 def loss_forward(ctx: Context, output: dict) -> Section:
-    name = output["name"]
+    """The loss of each sample from its probabilities; a sample whose loss takes the log of
+    a probability float64 holds as 0 (or 1 - ŷ as 0) has it worked from the scores."""
     samples = batch_prefix(ctx)
     mean = ctx.trace.conventions["loss_reduction"] == "mean" and len(samples) > 1
-    from_scores = []  # log S of each sample whose loss is worked from the scores
-    if output["type"] == "softmax":
-        general = m.row(m.Sym("L"), "=", "-", m.BigOp("∑", m.Sym("k")), m.sub("y", "k"),
-                        m.Func("log"), m.sub("y", "k", hat=True))
-        per_sample = []
-        for n in samples:
-            if _log_of_zero(ctx, name, n):
-                log_sum = _log_sum(ctx, output, n)
-                from_scores.append(m.row(m.Func("log"), m.Sym("S", None, sample_mark(n)),
-                                         "≈", log_sum))
-                terms = [m.row(operand(ctx.num("target.out", n + (k,))), "·", m.paren(
-                    m.row(ctx.num(output["input"], n + (k,)), "-", log_sum)))
-                    for k in range(output["out_shape"][0])]
-            else:
-                terms = [m.row(operand(ctx.num("target.out", n + (k,))), "·", m.Func("log"),
-                               ctx.prob(f"{name}.out", n + (k,)))
-                         for k in range(output["out_shape"][0])]
-            per_sample.append(m.paren(m.joined(terms, "+")))
-    else:
-        general = m.row(m.Sym("L"), "=", "-", m.BigOp("∑", m.Sym("k")), m.Group(m.row(
-            m.sub("y", "k"), m.Func("log"), m.sub("y", "k", hat=True), "+",
-            m.paren(m.row(m.Num("1"), "-", m.sub("y", "k"))), m.Func("log"),
-            m.paren(m.row(m.Num("1"), "-", m.sub("y", "k", hat=True)))), "[", "]"))
-        per_sample = []
-        for n in samples:
-            terms = []
-            for k in range(output["out_shape"][0]):
-                y, y_hat = ctx.num("target.out", n + (k,)), ctx.prob(f"{name}.out", n + (k,))
-                terms.append(m.row(operand(y), "·", m.Func("log"), y_hat, "+",
-                                   m.paren(m.row(m.Num("1"), "-", y)), "·", m.Func("log"),
-                                   m.paren(m.row(m.Num("1"), "-", y_hat))))
-            per_sample.append(m.paren(m.joined(terms, "+")))
+    terms = _softmax_terms if output["type"] == "softmax" else _sigmoid_terms
+    general, per_sample, from_scores = terms(ctx, output, samples)
     scale = [m.Frac(m.Num("1"), m.Num(str(len(samples))))] if mean else []
     # several samples: −½[(…) + (…)], the minus and the ½ applying to the whole sum
     total = m.Group(m.joined(per_sample, "+"), "[", "]") if len(per_sample) > 1 \
         else per_sample[0]
     value = m.row(m.Sym("L"), "=", "-", *scale, total, "=", ctx.num("loss.out"))
     form = ctx.exact_form(ctx.value("loss.out"))
-    if from_scores:
-        from_scores.insert(0, m.row(m.Func("log"), m.sub("y", "k", hat=True), "=",
-                                    m.sub("z", "k"), "-", m.Func("log"), m.Sym("S")))
     lines = [general, *from_scores, value] + \
         ([m.row(m.Sym("L"), "=", form)] if form is not None else [])
+    caption = Para(f"loss.from_scores.{output['type']}") if from_scores else None
     return Section("loss.title", {"loss": ctx.trace.conventions["loss"]},
                    [Para(f"loss.{ctx.trace.conventions['loss']}",
                          {"reduction": Para("convention.loss_reduction."
                                             + ctx.trace.conventions["loss_reduction"])}),
-                    Display(lines, Para("loss.from_scores") if from_scores else None)],
-                   anchor="fwd-loss")
+                    Display(lines, caption)], anchor="fwd-loss")
+
+
+def _softmax_terms(ctx: Context, output: dict, samples: list) -> tuple:
+    """L = -sum_k y_k log ŷ_k: (the formula, each sample's bracket, the lines that work
+    log ŷ_k = z_k - log S for the samples that need it)."""
+    name, classes = output["name"], output["out_shape"][0]
+    general = m.row(m.Sym("L"), "=", "-", m.BigOp("∑", m.Sym("k")), m.sub("y", "k"),
+                    m.Func("log"), m.sub("y", "k", hat=True))
+    per_sample, from_scores = [], []
+    for n in samples:
+        ys = [operand(ctx.num("target.out", n + (k,))) for k in range(classes)]
+        if _log_of_zero(ctx, name, n):
+            log_sum = _derived(ctx, ctx.nx.log_sum_exp(ctx.trace.numbers(output["input"])[n]),
+                               cell_ref(f"{name}.sum", n))
+            from_scores.append(m.row(m.Func("log"), m.Sym("S", None, sample_mark(n)), "≈",
+                                     log_sum))
+            terms = [m.row(y, "·", m.paren(m.row(ctx.num(output["input"], n + (k,)), "-",
+                                                 log_sum))) for k, y in enumerate(ys)]
+        else:
+            terms = [m.row(y, "·", m.Func("log"), ctx.prob(f"{name}.out", n + (k,)))
+                     for k, y in enumerate(ys)]
+        per_sample.append(m.paren(m.joined(terms, "+")))
+    if from_scores:
+        from_scores.insert(0, m.row(m.Func("log"), m.sub("y", "k", hat=True), "=",
+                                    m.sub("z", "k"), "-", m.Func("log"), m.Sym("S")))
+    return general, per_sample, from_scores
+
+
+def _sigmoid_terms(ctx: Context, output: dict, samples: list) -> tuple:
+    """L = -sum_k [y_k log ŷ_k + (1 - y_k) log(1 - ŷ_k)], as :func:`_softmax_terms`; a log
+    of a probability held as 0 or 1 is worked from the score: log ŷ = -log(1 + e^{-z}),
+    log(1 - ŷ) = -log(1 + e^{z})."""
+    name = output["name"]
+    general = m.row(m.Sym("L"), "=", "-", m.BigOp("∑", m.Sym("k")), m.Group(m.row(
+        m.sub("y", "k"), m.Func("log"), m.sub("y", "k", hat=True), "+",
+        m.paren(m.row(m.Num("1"), "-", m.sub("y", "k"))), m.Func("log"),
+        m.paren(m.row(m.Num("1"), "-", m.sub("y", "k", hat=True)))), "[", "]"))
+    per_sample, from_scores = [], []
+    for n in samples:
+        terms = []
+        for k in range(output["out_shape"][0]):
+            cell = n + (k,)
+            y, y_hat = ctx.num("target.out", cell), ctx.prob(f"{name}.out", cell)
+            log_yes = m.row(m.Func("log"), y_hat)
+            log_no = m.row(m.Func("log"), m.paren(m.row(m.Num("1"), "-", y_hat)))
+            if _held_as_certain(ctx, f"{name}.out", cell):
+                z = ctx.trace.numbers(output["input"])[cell]
+                score = ctx.num(output["input"], cell)
+                worked = []
+                for exponent, value in ((m.row("-", operand(score)), -z), (score, z)):
+                    # log(1 + e^{∓z}), hidden with ŷ
+                    softplus = _derived(ctx, ctx.nx.softplus(value), cell_ref(f"{name}.out", cell))
+                    from_scores.append(m.row(m.Func("log"), m.paren(m.row(
+                        m.Num("1"), "+", m.Power(m.Sym("e"), exponent))), "≈", softplus))
+                    worked.append(m.paren(m.row("-", softplus)))
+                log_yes, log_no = worked
+            terms.append(m.row(operand(y), "·", log_yes, "+",
+                               m.paren(m.row(m.Num("1"), "-", y)), "·", log_no))
+        per_sample.append(m.paren(m.joined(terms, "+")))
+    if from_scores:
+        from_scores[:0] = [
+            m.row(m.Func("log"), m.sub("y", "k", hat=True), "=", "-", m.Func("log"), m.paren(
+                m.row(m.Num("1"), "+", m.Power(m.Sym("e"), m.row("-", m.sub("z", "k")))))),
+            m.row(m.Func("log"), m.paren(m.row(m.Num("1"), "-", m.sub("y", "k", hat=True))),
+                  "=", "-", m.Func("log"), m.paren(
+                      m.row(m.Num("1"), "+", m.Power(m.Sym("e"), m.sub("z", "k")))))]
+    return general, per_sample, from_scores
 
 
 def _log_of_zero(ctx: Context, name: str, n: tuple) -> bool:
     """Whether sample ``n``'s loss takes the log of a probability that float64 holds as 0
     (e^-900 / 1): 'log 0' would read as -inf where the loss is finite."""
-    if ctx.exact:
-        return False
-    probs = ctx.trace.numbers(f"{name}.out")[n]
-    return bool(((probs == 0) & (ctx.trace.numbers("target.out")[n] != 0)).any())
+    return not ctx.exact and bool((ctx.trace.numbers(f"{name}.out")[n] == 0).any())
 
 
-def _log_sum(ctx: Context, output: dict, n: tuple) -> m.Num:
-    """log S = log sum_j e^{z_j} of sample ``n``, worked stably from the scores (S itself
-    may overflow); shown with, and hidden with, the sum's cell."""
-    z = ctx.trace.numbers(output["input"])[n]
-    return m.Num(ctx.text(ctx.nx.log_sum_exp(z)), cell_ref(f"{output['name']}.sum", n),
-                 derived=True)
+def _held_as_certain(ctx: Context, qid: str, cell: tuple) -> bool:
+    """Whether a sigmoid probability is held as exactly 0 or 1 in float64 (σ(40) = 1 -
+    4e-18 is 1): log ŷ or log(1 - ŷ) would read as log 0."""
+    return not ctx.exact and float(ctx.trace.numbers(qid)[cell]) in (0.0, 1.0)
+
+
+def _derived(ctx: Context, value, ref: str) -> m.Num:
+    """A number worked from the scores for the loss (log S, log(1 + e^z)), hidden with the
+    cell ``ref`` it stands in for."""
+    return m.Num(ctx.text(value), ref, derived=True)
