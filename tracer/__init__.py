@@ -6,7 +6,8 @@
 '5.6'
 """
 
-from .network import build, run_pass
+from .builder import build
+from .network import run_pass
 from .spec import Spec, SpecError, from_dict, load_example, load_spec, parse_text
 from .trace import Trace
 

@@ -10,7 +10,7 @@ It shares no code with :mod:`tracer.layers` (only reads the built network's weig
 settings), so agreement between the two is evidence that both are right. Float64 only.
 Supported layers: conv2d, relu, maxpool2d, flatten, dense, softmax.
 
-    >>> from tracer.network import build
+    >>> from tracer.builder import build
     >>> values = reference_pass(build(spec, "float"))
     >>> values["conv1.grad_weight"]
 """

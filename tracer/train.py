@@ -18,7 +18,8 @@ import numpy as np
 
 from .data import DataError, Dataset
 from .errors import CnnTraceError
-from .network import Network, build, train_step
+from .builder import Network, build
+from .network import train_step
 from .spec import Spec, SpecError
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from .data import DataError, Dataset, load_data
-from .network import DEFAULT_SLOPE, build
+from .builder import DEFAULT_SLOPE, build
 from .render.assets import fill
 from .spec import Spec, from_dict
 from .train import TrainingError, TrainResult, plain_history

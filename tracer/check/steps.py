@@ -28,7 +28,7 @@ from typing import Callable, Mapping
 
 import numpy as np
 
-from ..network import Network, build
+from ..builder import Network, build
 from ..network import loss as network_loss
 from ..noise import Cleaner
 from ..numeric import FLOAT

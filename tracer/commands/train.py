@@ -145,7 +145,7 @@ def _check_outputs(args) -> None:
 
 def _default_data(spec) -> str:
     """'digits' for an 8x8 network, else an error saying which images --data must give."""
-    from ..network import build
+    from ..builder import build
     from ..spec import SpecError
     net = build(spec, "float")
     shape, classes = net.shapes[0], net.shapes[-1][0]
