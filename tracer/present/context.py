@@ -1,5 +1,6 @@
 """What every presenter needs: numbers as math nodes tied to their cells, matrices,
-slices of tensors, the choice of cells to expand, exact forms."""
+slices of tensors, the choice of cells to expand, exact forms (:mod:`.exactform`) and
+widths (:mod:`.widths`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import numpy as np
 
 from ..numeric import FLOAT
 from . import mathtree as m
+from .exactform import rational, real_node
+from .widths import CELL_PAD_EM, width_em
 
 EXACT_TERMS = 3  # exact forms with more terms than this are not worth printing
 MATRIX_SIDE = 12  # larger 2-D slices are drawn as heatmaps
@@ -16,7 +19,6 @@ MATRIX_CELLS = 100  # and so are tensors with more cells than this (a vector: sh
 LARGE_CELLS = 64  # tensors with more cells expand only representative cells
 SUM_TERMS = 9  # longer sums show their first and last terms around ⋯
 LINE_EM = 42.0  # what a display line may hold, in em (the text column is 44 em wide)
-CELL_PAD_EM = 0.9  # a matrix cell's padding
 TILES_PER_LINE = 6  # heatmap tiles (slices, filters) on one display line
 WIDE_TILES_PER_LINE = 4  # the same for filters of several channels (kernels side by side)
 LONG_VECTOR = 16  # a longer vector shown in one piece is shortened when it does not fit
@@ -341,94 +343,6 @@ def operand(node: m.Node) -> m.Node:
     if isinstance(node, m.Num) and node.text.startswith("-"):
         return m.Group(node, for_sign=True)
     return node
-
-
-def rational(q: Fraction) -> m.Node:
-    """An exact value's rational part (its numbers are derived: the trace's own)."""
-    if q.denominator == 1:
-        return m.Num(str(q.numerator), derived=True)
-    frac = m.Frac(m.Num(str(abs(q.numerator)), derived=True),
-                  m.Num(str(q.denominator), derived=True))
-    return m.row("-", frac) if q < 0 else frac
-
-
-def _atom_node(atom) -> m.Node:
-    """An exact.Atom as a math tree: e^a, log(a), or a (the caller divides by it)."""
-    arg = atom.arg
-    if atom.kind == "exp":
-        return m.Power(m.Sym("e"), rational(arg) if isinstance(arg, Fraction) else real_node(arg))
-    inner = rational(arg) if isinstance(arg, Fraction) else real_node(arg)
-    if atom.kind == "log":
-        return m.row(m.Func("log"), m.paren(inner))
-    return inner  # 'inv': the caller puts it in a denominator
-
-
-def real_node(x) -> m.Node:
-    """A Real (sum of coefficient * atoms) as a math tree with fractions for 1/(...)."""
-    parts = []
-    terms = sorted(x.terms.items(), key=lambda mc: mc[0] == ())
-    for i, (mono, coef) in enumerate(terms):
-        top = [_atom_node(a) for a, p in mono for _ in range(p) if p > 0 and a.kind != "inv"]
-        bottom = ([_atom_node(a) for a, p in mono for _ in range(-p) if p < 0] +
-                  [_atom_node(a) for a, p in mono for _ in range(p) if p > 0 and a.kind == "inv"])
-        magnitude = abs(coef)
-        factors = top if (magnitude == 1 and top) else [rational(magnitude)] + top
-        node = factors[0] if len(factors) == 1 else m.Row(tuple(factors))
-        if bottom:
-            den = bottom[0] if len(bottom) == 1 else m.Row(tuple(bottom))
-            node = m.Frac(node, den)
-        if coef < 0:
-            parts += [m.Op("-"), node]
-        else:
-            parts += ([m.Op("+")] if i else []) + [node]
-    return m.Row(tuple(parts))
-
-
-# widths (in em, for LM Roman at the handout's size; a reader's estimate, not a layout) -------
-CHAR_EM = {".": 0.28, ",": 0.28, "-": 0.78, "−": 0.78, "+": 0.78, "(": 0.39, ")": 0.39,
-           "⋯": 1.2, " ": 0.33, "×": 0.78}
-
-
-def text_em(text: str) -> float:
-    """The width of a short text: digits are half an em, letters a little more."""
-    return sum(CHAR_EM.get(ch, 0.5 if ch.isdigit() else 0.6) for ch in text)
-
-
-def width_em(node: m.Node, blanked=frozenset()) -> float:
-    """About how wide a math node is typeset, in em: enough to choose how many matrices
-    or heatmaps share a line and how many of a vector's entries fit on one."""
-    if isinstance(node, m.Num):
-        width = text_em(node.text.replace("e", "×10")) - (0.3 if "e" in node.text else 0)
-        hidden = node.ref is not None and node.ref.split("[")[0] in blanked
-        return max(width, 3.4) if hidden else width
-    if isinstance(node, m.Sym):
-        scripts = sum(width_em(part, blanked) for part in (node.sub, node.sup) if part)
-        return 0.7 * len(node.name) + 0.72 * scripts
-    if isinstance(node, m.Op):
-        return text_em(node.text) + (0.56 if node.text in "=≈≤≥<>" else 0.33)
-    if isinstance(node, m.Row):
-        return sum(width_em(item, blanked) for item in node.items)
-    if isinstance(node, m.Group):
-        return width_em(node.body, blanked) + 0.8
-    if isinstance(node, m.Frac):
-        return max(width_em(node.num, blanked), width_em(node.den, blanked)) + 0.5
-    if isinstance(node, m.Power):
-        return width_em(node.base, blanked) + 0.72 * width_em(node.exp, blanked)
-    if isinstance(node, m.Matrix):
-        columns = max((len(r) for r in node.rows), default=0)
-        widest = [max((width_em(r[c], blanked) for r in node.rows if c < len(r)), default=0)
-                  for c in range(columns)]
-        return sum(widest) + CELL_PAD_EM * columns + 0.8
-    if isinstance(node, m.BigOp):
-        limits = [width_em(p, blanked) * 0.7 for p in (node.lower, node.upper) if p]
-        return max([1.3] + limits) + 0.25
-    if isinstance(node, m.Func):
-        return text_em(node.name) + 0.2
-    if isinstance(node, m.Heatmap):
-        return 7.5
-    if isinstance(node, m.Text):
-        return text_em(node.text)
-    return 1.0
 
 
 def kernel_tile(kernels: np.ndarray) -> np.ndarray:

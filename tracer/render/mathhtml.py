@@ -14,7 +14,7 @@ from markupsafe import Markup, escape
 
 from ..present import mathtree as m
 from ..present.blanks import hides, shown_marks
-from ..present.context import width_em
+from ..present.widths import width_em
 from .png import heatmap_uri, scale_uri
 
 _SCI = re.compile(r"^([-+]?)([0-9.]+)e(-?[0-9]+)$")
