@@ -3,3 +3,7 @@
 
 class CnnTraceError(Exception):
     """Unusable input or output; the message names the file or field and what was expected."""
+
+
+class SpecError(CnnTraceError, ValueError):
+    """A spec that cannot be used; the message names the file and field."""

@@ -1,26 +1,23 @@
 """Load and validate spec files (TOML, YAML, JSON; one schema) into frozen dataclasses.
 
 Decimal literals are kept as :class:`decimal.Decimal`, so exact mode sees 0.1 as 1/10.
-Shape checks that need the whole network (kernel vs input, dense sizes) live in
-:mod:`tracer.network`; both raise :class:`SpecError` naming the field.
+Each field is checked by :mod:`tracer.fields`; shape checks that need the whole network
+(kernel vs input, dense sizes) live in :mod:`tracer.builder`. All raise
+:class:`SpecError` naming the field.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import sys
 import tomllib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
 
-from .errors import CnnTraceError
-
-
-class SpecError(CnnTraceError, ValueError):
-    """A spec that cannot be used; the message names the file and field."""
+from .errors import SpecError
+from .fields import array, choice, closest, describe, number, shape_text, unknown_keys
 
 
 SHORT_NAMES = {"conv2d": "conv", "maxpool2d": "pool"}
@@ -128,7 +125,7 @@ def parse_text(text: str, fmt: str, source: str = "<spec>") -> dict:
                         "target and layers")
     if not isinstance(data, dict):
         raise SpecError(f"{source}: expected a table of keys (input, target, layers) at the "
-                        f"top level, got {_describe(data)}")
+                        f"top level, got {describe(data)}")
     return data
 
 
@@ -157,107 +154,6 @@ def load_example(name: str) -> Spec:
     if not path.is_file():
         raise SpecError(f"unknown example {name!r}; choose from {', '.join(example_names())}")
     return load_spec(path)
-
-
-# ------------------------------------------------------------------------- validation
-def _is_number(x) -> bool:
-    return isinstance(x, (int, Decimal, float)) and not isinstance(x, bool)
-
-
-# float mode must hold every number (and exact mode not build 10**(10**9) for 1e-999999999)
-LARGEST = Decimal(sys.float_info.max)
-SMALLEST = Decimal(sys.float_info.min * sys.float_info.epsilon)  # 4.9E-324, subnormal
-
-
-def number(value, where: str, *, positive=False, integer=False, minimum=None):
-    """Check one finite number; return it as int or Decimal."""
-    if not _is_number(value):
-        raise SpecError(f"{where}: expected a number, got {_describe(value)}")
-    if isinstance(value, float):
-        value = Decimal(repr(value))
-    if isinstance(value, Decimal) and not value.is_finite():
-        raise SpecError(f"{where}: expected a finite number, got {value}")
-    size = Decimal(value).copy_abs()  # copy_abs: exact, no context (1e999999999 overflows abs)
-    if size > LARGEST or 0 < size < SMALLEST:
-        raise SpecError(f"{where}: expected a number within the float64 range "
-                        f"({SMALLEST:.1E} to {LARGEST:.4E} in size, or 0), got "
-                        f"{Decimal(value):.4E}")
-    if integer:
-        if value != int(value):
-            raise SpecError(f"{where}: expected an integer, got {value}")
-        value = int(value)
-    if positive and value <= 0:
-        raise SpecError(f"{where}: expected a positive number, got {value}")
-    if minimum is not None and value < minimum:
-        raise SpecError(f"{where}: expected a number >= {minimum}, got {value}")
-    return value
-
-
-def array(value, where: str, ndims: tuple[int, ...]):
-    """Check a rectangular array of finite numbers with one of ``ndims`` dimensions.
-
-    Returns (nested tuples, shape).
-    """
-    def walk(v, path):
-        if isinstance(v, (list, tuple)):
-            if not v:
-                raise SpecError(f"{where}: expected a non-empty array, found an empty list "
-                                f"at {path or 'the top'}")
-            items = [walk(item, f"{path}[{i}]") for i, item in enumerate(v)]
-            shapes = {s for _, s in items}
-            if len(shapes) > 1:
-                raise SpecError(f"{where}: expected a rectangular array; rows of different "
-                                f"lengths at {path or 'the top'}")
-            return tuple(t for t, _ in items), (len(v),) + shapes.pop()
-        return number(v, f"{where}{path}"), ()
-
-    nested, shape = walk(value, "")
-    if len(shape) not in ndims:
-        allowed = " or ".join(f"{d}-D" for d in ndims).replace("0-D", "a single number")
-        raise SpecError(f"{where}: expected {allowed}, got shape {_shape_text(shape)}")
-    return nested, shape
-
-
-def _shape_text(shape) -> str:
-    return "(" + ", ".join(map(str, shape)) + ")" if shape else "a single number"
-
-
-def _describe(value) -> str:
-    if isinstance(value, str):
-        return f"the text {value!r}"
-    if isinstance(value, bool):
-        return str(value).lower()
-    if value is None:
-        return "nothing"
-    if _is_number(value):
-        return f"the number {value}"
-    if isinstance(value, list):
-        return f"a list of {len(value)}" if value else "an empty list"
-    if isinstance(value, dict):
-        return "a table"
-    return type(value).__name__
-
-
-def _choice(value, where, choices):
-    if value not in choices or isinstance(value, bool):
-        listed = ", ".join(repr(c) for c in choices)
-        raise SpecError(f"{where}: expected one of {listed}, got {_describe(value)}")
-    return value
-
-
-def _unknown_keys(data: dict, allowed: set, where: str):
-    for key in data:
-        if key not in allowed:
-            hint = _closest(key, allowed)
-            raise SpecError(f"{where}: unknown key {key!r}"
-                            + (f" (did you mean {hint!r}?)" if hint else "")
-                            + f"; allowed: {', '.join(sorted(allowed))}")
-
-
-def _closest(word, candidates):
-    import difflib
-    match = difflib.get_close_matches(str(word), sorted(candidates), n=1, cutoff=0.6)
-    return match[0] if match else None
 
 
 def _sample(value, where):
@@ -289,7 +185,7 @@ def _per_sample(data: dict, key: str, noun: str, batched: bool, count: int, read
         raw = data[many]
         if not isinstance(raw, list):
             raise SpecError(f"{many}: expected a list with one {noun} per input, "
-                            f"got {_describe(raw)}")
+                            f"got {describe(raw)}")
         if len(raw) != count:
             raise SpecError(f"{many}: expected one {noun} per input ({count}), got {len(raw)}")
         return tuple(read(v, f"{many}[{i}]") for i, v in enumerate(raw))
@@ -307,19 +203,19 @@ def _target(value, where):
 def _layer(raw, index: int, counts: dict, names: set) -> LayerSpec:
     where = f"layers[{index}]"
     if not isinstance(raw, dict):
-        raise SpecError(f"{where}: expected a table with a 'type', got {_describe(raw)}")
+        raise SpecError(f"{where}: expected a table with a 'type', got {describe(raw)}")
     kind = raw.get("type")
     if "type" not in raw:
         raise SpecError(f"{where}.type: missing; expected one of {', '.join(LAYER_KEYS)}")
     if not isinstance(kind, str):
         raise SpecError(f"{where}.type: expected a layer type name (one of "
-                        f"{', '.join(LAYER_KEYS)}), got {_describe(kind)}")
+                        f"{', '.join(LAYER_KEYS)}), got {describe(kind)}")
     if kind not in LAYER_KEYS:
-        hint = _closest(kind, LAYER_KEYS)
+        hint = closest(kind, LAYER_KEYS)
         raise SpecError(f"{where}.type: unknown layer type {kind!r}"
                         + (f" (did you mean {hint!r}?)" if hint else "")
                         + f"; expected one of {', '.join(LAYER_KEYS)}")
-    _unknown_keys(raw, LAYER_KEYS[kind] | {"type", "name"}, where)
+    unknown_keys(raw, LAYER_KEYS[kind] | {"type", "name"}, where)
     counts[kind] = counts.get(kind, 0) + 1
     name = raw.get("name", f"{SHORT_NAMES.get(kind, kind)}{counts[kind]}")
     if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
@@ -353,9 +249,9 @@ def _layer(raw, index: int, counts: dict, names: set) -> LayerSpec:
         elif key == "slope":
             opts[key] = number(value, at, minimum=0)
         elif key == "order":
-            opts[key] = _choice(value, at, CONVENTIONS["flatten_order"])
+            opts[key] = choice(value, at, CONVENTIONS["flatten_order"])
         elif key == "init":
-            opts[key] = _choice(value, at, INITS)
+            opts[key] = choice(value, at, INITS)
     return LayerSpec(kind, name, MappingProxyType(opts))
 
 
@@ -365,7 +261,7 @@ def from_dict(data: dict, source: str = "<spec>") -> Spec:
     try:
         if not isinstance(data, dict):
             raise SpecError(f"expected a table of keys (input, target, layers) at the top "
-                            f"level, got {_describe(data)}")
+                            f"level, got {describe(data)}")
         return _from_dict(_python(data), source)
     except SpecError as err:
         raise SpecError(f"{source}: {err}") from None
@@ -390,13 +286,13 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]
 
 
 def _from_dict(data: dict, source: str) -> Spec:
-    _unknown_keys(data, TOP_KEYS, "spec")
+    unknown_keys(data, TOP_KEYS, "spec")
     title = data.get("title", "")
     description = data.get("description", "")
     variant = data.get("variant", "")
     for key, value in (("title", title), ("description", description), ("variant", variant)):
         if not isinstance(value, str):
-            raise SpecError(f"{key}: expected text, got {_describe(value)}")
+            raise SpecError(f"{key}: expected text, got {describe(value)}")
         control = _CONTROL.search(value)
         if control:  # XML (Moodle), TeX and terminals choke on them
             raise SpecError(f"{key}: character {control.group()!r} at position "
@@ -407,10 +303,10 @@ def _from_dict(data: dict, source: str) -> Spec:
     conventions = dict(DEFAULT_CONVENTIONS)
     given = data.get("conventions", {})
     if not isinstance(given, dict):
-        raise SpecError(f"conventions: expected a table, got {_describe(given)}")
-    _unknown_keys(given, set(CONVENTIONS), "conventions")
+        raise SpecError(f"conventions: expected a table, got {describe(given)}")
+    unknown_keys(given, set(CONVENTIONS), "conventions")
     for key, value in given.items():
-        conventions[key] = _choice(value, f"conventions.{key}", CONVENTIONS[key])
+        conventions[key] = choice(value, f"conventions.{key}", CONVENTIONS[key])
 
     for one, many in (("input", "inputs"), ("target", "targets")):
         if one in data and many in data:
@@ -421,14 +317,14 @@ def _from_dict(data: dict, source: str) -> Spec:
         raw_inputs = data["inputs"]
         if not isinstance(raw_inputs, list) or not raw_inputs:
             raise SpecError(f"inputs: expected a non-empty list of 2-D or 3-D arrays, "
-                            f"got {_describe(raw_inputs)}")
+                            f"got {describe(raw_inputs)}")
         inputs = tuple(_sample(x, f"inputs[{i}]") for i, x in enumerate(raw_inputs))
         shapes = [_shape(x) for x in inputs]
         for i, shape in enumerate(shapes):
             if shape != shapes[0]:
                 raise SpecError(f"inputs[{i}]: expected every sample to have the same shape "
-                                f"as inputs[0] {_shape_text(shapes[0])}, got "
-                                f"{_shape_text(shape)}")
+                                f"as inputs[0] {shape_text(shapes[0])}, got "
+                                f"{shape_text(shape)}")
     elif "input" in data:
         inputs = (_sample(data["input"], "input"),)
     else:
@@ -449,7 +345,7 @@ def _from_dict(data: dict, source: str) -> Spec:
     raw_layers = data["layers"]
     if not isinstance(raw_layers, list) or not raw_layers:
         raise SpecError(f"layers: expected a non-empty list of layer tables, got "
-                        f"{_describe(raw_layers)}")
+                        f"{describe(raw_layers)}")
     counts: dict = {}
     names: set = set()
     layers = tuple(_layer(raw, i, counts, names) for i, raw in enumerate(raw_layers))
