@@ -11,7 +11,7 @@ from tracer.generate import generate, options
 from tracer.present import mathtree as m
 from tracer.present.document import Display
 from tracer.present.handout import build_document
-from tracer.present.holding import SLACK, evaluate, significant
+from tracer.present.holding import evaluate, significant
 from tracer.present.latex import to_latex
 
 
@@ -25,15 +25,15 @@ def lines_of(document):
 
 
 def worked_lines(document):
-    """(expression, result) of every '= expression = result' whose expression is
-    arithmetic on printed numbers and whose result shows a cell."""
+    """(expression, result) of every 'expression = result' (after a left side or not)
+    whose expression is arithmetic on printed numbers and whose result shows a cell."""
     found = []
     for line in lines_of(document):
         if not isinstance(line, m.Row):
             continue
         items = line.items
-        cuts = [k for k, item in enumerate(items)
-                if isinstance(item, m.Op) and item.text in ("=", "≈")]
+        cuts = [-1] + [k for k, item in enumerate(items)
+                       if isinstance(item, m.Op) and item.text in ("=", "≈")]
         for start, end in zip(cuts, cuts[1:]):
             result = items[end + 1] if end + 1 < len(items) else None
             span = items[start + 1:end]
@@ -45,9 +45,11 @@ def worked_lines(document):
 
 
 def off_by(trace, expr, result, digits: int) -> float:
-    """How many units of the result's last digit the printed arithmetic is off by."""
+    """How many units of the printed result's last digit the printed arithmetic is off by."""
     true = Decimal(repr(float(trace.numbers(result.ref))))
-    unit = Decimal(1).scaleb(true.adjusted() - max(digits, significant(result.text)) + 1)
+    printed = Decimal(result.text)
+    unit = Decimal(1).scaleb((printed or true).adjusted()
+                             - max(digits, significant(result.text)) + 1)
     return float(abs(evaluate(expr) - true) / unit) if true else 0.0
 
 
@@ -60,6 +62,8 @@ def test_evaluate_products_before_sums_and_brackets():
     assert evaluate(m.Frac(num("1"), num("4"))) == Decimal("0.25")
     assert evaluate(m.row(m.Frac(num("1"), num("2")), m.Group(num("3"), "[", "]"))) == \
         Decimal("1.5")
+    # a row inside a row is printed without brackets, so it is read without them
+    assert evaluate(m.row(num("2"), "·", m.row(num("3"), "+", num("4")))) == Decimal(10)
     log_two = evaluate(m.row("-", m.paren(m.row(num("1"), "·", m.Func("log"), num("0.5")))))
     assert abs(log_two - Decimal(2).ln()) < Decimal("1e-90")
 
@@ -70,8 +74,12 @@ def test_evaluate_products_before_sums_and_brackets():
     m.Power(m.Sym("e"), num("2")),
     m.row(m.Func("log"), num("0")),
     m.Frac(num("1"), num("0")),
+    m.row(num("2"), "·", "-", num("3")),
+    m.row(num("2"), "·"),
+    m.row(num("2"), "<", num("3")),
 ])
 def test_evaluate_refuses_what_is_not_plain_arithmetic(node):
+    """(A sign right after · and a trailing · are not how the presenters print.)"""
     assert evaluate(node) is None
 
 
@@ -106,7 +114,7 @@ def test_a_worksheet_shows_the_same_digits_as_its_key(cancelling):
 def test_every_worked_line_works_out(preset, mode):
     """Over many generated specs (a third of the wide ones had a line off by more than
     10 last-digit units before), every line's printed arithmetic gives its result to
-    within SLACK units."""
+    within one unit of its last digit."""
     seeds = range(24) if mode == "float" else range(6)
     checked = 0
     for seed in seeds:
@@ -114,7 +122,7 @@ def test_every_worked_line_works_out(preset, mode):
         for expr, result in worked_lines(build_document(trace, 4)):
             off = off_by(trace, expr, result, 4)
             checked += 1
-            assert off <= SLACK, (preset, seed, to_latex(expr), result.text, off)
+            assert off <= 1.0, (preset, seed, to_latex(expr), result.text, off)
     assert checked > 100 * len(seeds) // 4  # the walk found the lines
 
 
@@ -126,3 +134,41 @@ def test_lines_that_work_out_keep_the_document_digits(cancelling):
     assert conv and all(significant(part) <= 4 for t in conv
                         for part in t.replace("(", " ").replace(")", " ").split()
                         if part.lstrip("-").replace(".", "").isdigit())
+
+
+def test_a_term_times_zero_keeps_its_digits():
+    """The lecture's loss line needs more digits for log 0.99998 only: 0 · log 1.846e-5 is 0
+    whatever the digits."""
+    trace = run_pass(from_dict(generate(18, options("wide")), "wide 18"))
+    for expr, result in worked_lines(build_document(trace)):
+        for node in m.walk(expr):
+            if isinstance(node, m.Row) and any(isinstance(n, m.Num) and n.text == "0"
+                                               for n in node.items[::2]) \
+                    and all(isinstance(op, m.Op) and op.text == "·" for op in node.items[1::2]):
+                assert all(significant(n.text) <= 4 for n in m.walk(node)
+                           if isinstance(n, m.Num)), to_latex(expr)
+
+
+def test_a_float_noise_result_leaves_its_line_alone():
+    """Four pooled gradients of size 0.1 that cancel to -4.471e-14 (float rounding) cannot
+    be made to work out by more digits: the line keeps its own, not 15 of each."""
+    import numpy as np
+    from conftest import random_spec
+    trace = run_pass(from_dict(random_spec(np.random.default_rng(95))))
+    noisy = [(expr, result) for expr, result in worked_lines(build_document(trace))
+             if result.text == "-4.471e-14"]
+    assert noisy
+    for expr, _ in noisy:
+        assert max(significant(n.text) for n in m.walk(expr) if isinstance(n, m.Num)) <= 4
+
+
+def test_a_line_without_a_left_side_is_worked_too():
+    """explain cross-entropy prints '1 · log p = ...' with no left side: that part is
+    arithmetic as well ('1 · log 1 = -2e-5' printed the probability 0.99998 as 1)."""
+    from tracer import explain
+    from tracer.present.handout import build_document as document
+    trace = explain.cross_entropy([0.99998, 0.00002], 0)
+    found = [(expr, result) for expr, result in worked_lines(document(trace))]
+    assert found
+    for expr, result in found:
+        assert off_by(trace, expr, result, 4) <= 1.0, to_latex(expr)

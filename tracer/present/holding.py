@@ -1,12 +1,13 @@
 """Printed arithmetic that works out: a line's numbers get the digits its result needs.
 
 A worked line ``lhs = a · b + c · d = r`` prints every number to the document's digits.
-Rounded operands change the sum by a few units of r's last digit, as a reader expects;
-but when the terms cancel (or r is a small difference such as 0.99998 - 1), the rounding
-is as large as r itself: (-0.4444)·2 + 0.3118·3 + (-0.01558)·3 = -0.0002459 reads as
--0.00014 on a calculator. Such a line is printed again with more digits for the numbers
-it works from (the same cells, never other values) until the arithmetic of the printed
-numbers gives r to its last digit.
+Rounded operands usually move the sum by less than a unit of r's last digit; but when
+the terms cancel (or r is a small difference such as 0.99998 - 1), the rounding is as
+large as r itself: (-0.4444)·2 + 0.3118·3 + (-0.01558)·3 = -0.0002459 reads as -0.00014
+on a calculator, and a student who works a worksheet's line from its printed numbers is
+marked wrong. Such a line is printed again with more digits for the numbers it works from
+(the same cells, never other values), only those whose rounding matters, until the
+printed numbers give r to within half a unit of its last digit.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from . import mathtree as m
 from .document import Display
 from ..trace import parse_cell
 
-SLACK = 5  # last-digit units of the result that rounded operands may be off by
-TIGHT = 1  # once a line gets more digits, how close its arithmetic comes
+SLACK = 1  # last-digit units of the result that rounded operands may be off by
+TIGHT = Decimal("0.5")  # once a line gets more digits, how close its arithmetic comes
+NOISE = Decimal("1e-12")  # a result this much smaller than its largest term is float noise
 MAX_DIGITS = {"float": 15, "exact": 30}
 _ADD = {"+": 1, "-": -1, "−": -1}
 _MUL = {"·", "×"}
@@ -34,52 +36,121 @@ def hold_document(document, ctx) -> None:
 
 
 def hold(line, ctx):
-    """``line`` with each ``= expression = result`` (or ``≈ result``) printed so that the
-    expression, worked from its printed numbers, gives the result to within :data:`SLACK`
-    units of its last digit; when it does not, its numbers get more digits until within
-    :data:`TIGHT`."""
+    """``line`` with each arithmetic part (``expression = ... = result``, the part before
+    the first relation too, as in '1 · log 0.99998 = -2e-5') printed so that, worked from
+    its printed numbers, it gives the first cell shown after it on its own (the result)
+    to within :data:`SLACK` units of that number's last digit."""
     if not isinstance(line, m.Row):
         return line
     items = list(line.items)
     cuts = [k for k, item in enumerate(items)
             if isinstance(item, m.Op) and item.text in _RELATIONS]
-    for start, end in zip(cuts, cuts[1:]):
-        result = items[end + 1] if end + 1 < len(items) else None
-        if not (isinstance(result, m.Num) and result.ref and not result.derived):
-            continue
-        span = items[start + 1:end]
+    bounds = [-1] + cuts + [len(items)]
+    spans = [(bounds[i] + 1, bounds[i + 1]) for i in range(len(bounds) - 1)]
+    for i, (start, end) in enumerate(spans[:-1]):
+        result = next((items[a] for a, b in spans[i + 1:] if a < b and _is_result(items[a])),
+                      None)
+        span = items[start:end]
         expr = span[0] if len(span) == 1 else m.Row(tuple(span))
-        if not (isinstance(expr, m.Frac) or isinstance(expr, m.Row) and len(expr.items) > 1):
-            continue  # a number (or a symbol): nothing worked
+        if result is None or isinstance(expr, m.Num):
+            continue  # a number is no arithmetic
         held = _held(expr, result, ctx)
         if held is not expr:
-            items[start + 1:end] = [held] if len(span) == 1 else list(held.items)
+            items[start:end] = [held] if len(span) == 1 else list(held.items)
     return m.Row(tuple(items))
 
 
-def _held(expr: m.Row, result: m.Num, ctx) -> m.Row:
-    """``expr``, or it printed with as many more digits as make it work out to ``result``."""
-    true = _decimal(ctx.trace.numbers(result.ref))
-    worked = evaluate(expr)
-    if worked is None or true is None or not true:
+def _is_result(item) -> bool:
+    return isinstance(item, m.Num) and bool(item.ref) and not item.derived
+
+
+def _held(expr, result: m.Num, ctx):
+    """``expr``, or it printed with more digits for the numbers whose rounding keeps it
+    from working out to ``result``; ``expr`` itself when no digits would do."""
+    terms = []
+    worked = evaluate(expr, terms)
+    true, unit = _true(result, ctx)
+    if worked is None or true is None or not true or \
+            abs(true) < NOISE * max((abs(t) for t in terms), default=abs(worked)):
         return expr
-    digits = max(ctx.digits, significant(result.text))
-    unit = Decimal(1).scaleb(true.adjusted() - digits + 1)
     if abs(worked - true) <= SLACK * unit:
         return expr
-    best = expr
-    for more in range(ctx.digits + 1, MAX_DIGITS[ctx.trace.mode] + 1):
-        best = _reprinted(expr, more, ctx)
-        worked = evaluate(best)
+    for digits in range(ctx.digits + 1, MAX_DIGITS[ctx.trace.mode] + 1):
+        longer = _reprinted(expr, digits, ctx)
+        worked = evaluate(longer)
         if worked is not None and abs(worked - true) <= TIGHT * unit:
-            break
-    return best
+            return _shortened(longer, expr, true, unit)
+    return expr
 
 
-def evaluate(node) -> Decimal | None:
-    """The value of printed arithmetic (numbers, + - · ×, a leading minus, brackets,
-    fractions of numbers, log) in 100-digit decimal arithmetic; None for anything else
-    (a symbol, e^x, a shortened sum's ⋯)."""
+def _true(result: m.Num, ctx) -> tuple:
+    """The result's value (to 30 digits, exact mode's too) and one unit of its last
+    printed digit, counted from the printed number's own decade (0.099996 printed 0.1)."""
+    qid, index = parse_cell(result.ref)
+    true = _decimal(ctx.text(ctx.value(qid, index or ()), MAX_DIGITS["exact"]))
+    printed = _decimal(result.text)
+    if true is None or printed is None:
+        return None, None
+    decade = printed.adjusted() if printed else true.adjusted()
+    digits = max(ctx.digits, significant(result.text))
+    return true, Decimal(1).scaleb(decade - digits + 1)
+
+
+def _shortened(longer, original, true: Decimal, unit: Decimal):
+    """``longer`` with each number put back to its ``original`` text, one at a time, where
+    the line still works out without its extra digits (a term times 0, a small term)."""
+    originals = [n for n in m.walk(original) if isinstance(n, m.Num)]
+    for k in range(len(originals)):
+        trial = _with_num(longer, k, originals[k])
+        worked = evaluate(trial)
+        if trial != longer and worked is not None and abs(worked - true) <= TIGHT * unit:
+            longer = trial
+    return longer
+
+
+def _with_num(node, k: int, num: m.Num):
+    """``node`` with its k-th number (depth first) replaced by ``num``."""
+    count = [0]
+
+    def swap(n):
+        if isinstance(n, m.Num):
+            count[0] += 1
+            return num if count[0] - 1 == k else n
+        return _rebuilt(n, swap)
+    return swap(node)
+
+
+def _reprinted(node, digits: int, ctx):
+    """``node`` with every number that shows a cell printed to ``digits`` significant
+    digits (never fewer than it shows)."""
+    def longer(n):
+        if not isinstance(n, m.Num):
+            return _rebuilt(n, longer)
+        if not n.ref or n.derived:
+            return n
+        qid, index = parse_cell(n.ref)
+        text = ctx.text(ctx.value(qid, index or ()), digits)
+        return m.Num(text, n.ref) if significant(text) > significant(n.text) else n
+    return longer(node)
+
+
+def _rebuilt(node, change):
+    """``node`` with ``change`` applied to its children (rows, brackets, fractions)."""
+    if isinstance(node, m.Row):
+        return m.Row(tuple(change(item) for item in node.items))
+    if isinstance(node, m.Group):
+        return m.Group(change(node.body), node.left, node.right, node.for_sign)
+    if isinstance(node, m.Frac):
+        return m.Frac(change(node.num), change(node.den))
+    return node
+
+
+# ---------------------------------------------------------------------- evaluation
+def evaluate(node, terms: list | None = None) -> Decimal | None:
+    """The value of printed arithmetic (numbers, + - · ×, a leading sign, brackets,
+    fractions of numbers, log) in 100-digit decimal arithmetic, read as it is printed
+    (a row inside a row is no bracket); None for anything else (a symbol, e^x, a
+    shortened sum's ⋯, an operator out of place). ``terms`` collects the top-level terms."""
     if isinstance(node, m.Num):
         return _decimal(node.text)
     if isinstance(node, m.Group) and node.left in "([":
@@ -88,25 +159,35 @@ def evaluate(node) -> Decimal | None:
         over, under = evaluate(node.num), evaluate(node.den)
         return None if over is None or not under else _exact(lambda: over / under)
     if isinstance(node, m.Row):
-        return _sum(node.items)
+        return _sum(_flat(node.items), [] if terms is None else terms)
     return None
 
 
-def _sum(items) -> Decimal | None:
-    """A row's terms added up: products of operands (side by side or joined by · ×), each
-    with the sign before it; ``log x`` is one operand."""
-    terms, sign, product, k = [], 1, None, 0
+def _flat(items) -> list:
+    """A row's items with the rows inside it spread out, as they are printed."""
+    flat = []
+    for item in items:
+        flat += _flat(item.items) if isinstance(item, m.Row) else [item]
+    return flat
+
+
+def _sum(items: list, terms: list) -> Decimal | None:
+    """The terms of a row added up: products of operands (side by side or joined by
+    · ×), each with the signs before it; ``log x`` is one operand."""
+    sign, product, after_times, k = 1, None, False, 0
     while k < len(items):
         item = items[k]
         if isinstance(item, m.Op) and item.text in _ADD:
+            if after_times:
+                return None  # 2 · − 3
             if product is not None:
                 terms.append(sign * product)
-                sign, product = _ADD[item.text], None
-            else:  # a leading minus
-                sign *= _ADD[item.text]
+                sign, product = 1, None
+            sign *= _ADD[item.text]
         elif isinstance(item, m.Op):
-            if item.text not in _MUL or product is None:
+            if item.text not in _MUL or product is None or after_times:
                 return None
+            after_times = True
         else:
             if isinstance(item, m.Func):
                 k += 1
@@ -116,11 +197,19 @@ def _sum(items) -> Decimal | None:
                 value = evaluate(item)
             if value is None:
                 return None
-            product = value if product is None else product * value
+            product = value if product is None else _exact(lambda: product * value)
+            after_times = False
         k += 1
-    if product is None:
+    if product is None or after_times:
         return None
-    return _exact(lambda: sum(terms, sign * product))
+    terms.append(sign * product)
+    return _exact(lambda: sum(terms, Decimal(0)))
+
+
+def significant(text: str) -> int:
+    """How many significant digits a printed number shows ('0.0250' -> 3, '1.2e-5' -> 2)."""
+    mantissa = text.lstrip("-−").partition("e")[0].replace(".", "").lstrip("0")
+    return len(mantissa)
 
 
 def _exact(compute) -> Decimal:
@@ -128,33 +217,9 @@ def _exact(compute) -> Decimal:
         return compute()
 
 
-def significant(text: str) -> int:
-    """How many significant digits a printed number shows ('0.0250' -> 3, '1.2e-5' -> 2)."""
-    mantissa = text.lstrip("-").partition("e")[0].replace(".", "").lstrip("0")
-    return len(mantissa)
-
-
-def _reprinted(node, digits: int, ctx):
-    """``node`` with every number that shows a cell printed to ``digits`` significant
-    digits (never fewer than it shows)."""
-    if isinstance(node, m.Num):
-        if not node.ref or node.derived:
-            return node
-        qid, index = parse_cell(node.ref)
-        text = ctx.text(ctx.value(qid, index or ()), digits)
-        return m.Num(text, node.ref) if significant(text) > significant(node.text) else node
-    if isinstance(node, m.Group):
-        return m.Group(_reprinted(node.body, digits, ctx), node.left, node.right, node.for_sign)
-    if isinstance(node, m.Frac):
-        return m.Frac(_reprinted(node.num, digits, ctx), _reprinted(node.den, digits, ctx))
-    if isinstance(node, m.Row):
-        return m.Row(tuple(_reprinted(item, digits, ctx) for item in node.items))
-    return node
-
-
 def _decimal(value) -> Decimal | None:
     try:
-        number = Decimal(str(value) if isinstance(value, str) else repr(float(value)))
+        number = Decimal(str(value).replace("−", "-"))
     except (InvalidOperation, ValueError, TypeError):
         return None
     return number if number.is_finite() else None
