@@ -6,6 +6,7 @@ from __future__ import annotations
 from . import mathtree as m
 from .context import Context
 from .document import Display, Para, Section, Table
+from .forward import LETTERS
 
 # each convention and the layer types it applies to (None: every training pass)
 CONVENTION_KEYS = (("convolution", {"conv2d"}), ("pool_ties", {"maxpool2d"}),
@@ -104,9 +105,11 @@ def parameters_section(ctx: Context) -> Section:
         blocks.append(Display(ctx.tensor("target.out", m.Sym("y", style="bold")),
                               Para(target_key(trace))))
     elif trace.conventions.get("pass") == "backward":
-        last = trace.layers[-1]["name"]
-        blocks.append(Display(ctx.tensor(f"{last}.grad", m.partial(m.Sym("L"), m.Sym("Y"))),
-                              Para("params.grad_out", {"layer": last})))
+        last = trace.layers[-1]
+        # the letter the layer's own formulas use for its output (Z for a convolution)
+        output = m.Sym(LETTERS.get(last["type"], "Y"))
+        blocks.append(Display(ctx.tensor(f"{last['name']}.grad", m.partial(m.Sym("L"), output)),
+                              Para("params.grad_out", {"layer": last["name"], "output": output})))
     return Section("params.title", {}, blocks, level=1, anchor="parameters")
 
 
