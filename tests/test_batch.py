@@ -125,6 +125,8 @@ def test_variant_id_is_on_every_pdf_page(tmp_path):
         assert len(pages) > 3
         missing = [i for i, page in enumerate(pages) if "Variant 0-01" not in page.extract_text()]
         assert not missing, (kind, missing)
+        # page 1 names it in the header, not also in the corner
+        assert pages[0].extract_text().count("Variant 0-01") == 1
 
 
 def test_one_failing_variant_is_reported_and_the_others_are_kept(tmp_path, capsys):

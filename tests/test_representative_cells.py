@@ -115,3 +115,18 @@ def test_a_channel_without_a_negative_input_expands_only_its_largest():
     trace = run_pass(load_example("lecture"))  # Z = [5 7; 11 10]: all pass
     assert Context(trace).extreme_cells("conv1.out") == [(0, 1, 0)]
     assert Context(trace).extreme_cells("dense1.out") == [(0,), (1,)]  # z = [5.6, -5.3]
+
+
+def notes(document) -> list[str]:
+    return [b.key for b in document.sections[0].blocks if hasattr(b, "key")]
+
+
+def test_a_handout_that_works_out_some_cells_says_so():
+    """--max-cells 1 expanded one conv cell and said nothing of the other three."""
+    lecture = run_pass(load_example("lecture"))
+    assert "doc.selected" not in notes(build_document(lecture))  # every cell worked out
+    few = build_document(lecture, max_cells=1)
+    assert "doc.selected" in notes(few)
+    [note] = [b for b in few.sections[0].blocks if getattr(b, "key", "") == "doc.selected"]
+    assert note.params == {"cells": 1}
+    assert "doc.selected" in notes(build_document(run_pass(load_preset("digits-cnn"))))

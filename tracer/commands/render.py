@@ -48,8 +48,13 @@ def register(commands) -> None:
                       lecture_title=True)
 
 
-def _progress(step: str) -> None:
-    print(f"cnntrace: {step} ...", file=sys.stderr, flush=True)
+def _progress(lang: str):
+    """Say each slow step ('laying out the worksheet ...') in ``lang`` on stderr."""
+    from ..render.assets import fill
+
+    def say(step: str) -> None:
+        print(f"cnntrace: {fill(lang, step, {}, str, str)} ...", file=sys.stderr, flush=True)
+    return say
 
 
 def run_render(args) -> int:
@@ -66,7 +71,7 @@ def run_render(args) -> int:
     trace = run_pass(spec, "exact" if args.exact else "float")
     paths = write_report(trace, args.out, args.format, overwrite=args.force, view=args.mode,
                          lang=args.lang, blank=args.blank, digits=args.digits,
-                         max_cells=args.max_cells, progress=_progress)
+                         max_cells=args.max_cells, progress=_progress(args.lang))
     for path in paths:
         print(path)
     _warn_of_answers_beside(args)
@@ -106,7 +111,8 @@ def run_demo(args) -> int:
     document = section4_document(traces, args.digits)
     out = Path(args.out or "reports/section4")
     check_folder(out)
-    rendered = render_document(document, args.format, args.lang, progress=_progress)
+    rendered = render_document(document, args.format, args.lang,
+                               progress=_progress(args.lang))
     make_folder(out)
     for path in write_all({out / f"section4.{fmt}": data for fmt, data in rendered.items()},
                           overwrite=args.force):

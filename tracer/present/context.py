@@ -41,6 +41,7 @@ class Context:
         self.nx = trace.numeric
         self.exact = trace.mode == "exact"
         self.shortened = False  # did a long sum get shortened with ⋯ ?
+        self.selected = False  # did a step work out only some of its cells?
         sizes = [q.value.size for q in trace.quantities.values()]
         self.compact = sum(sizes) > COMPACT_VALUES  # a big network: fewer cells per step
 
@@ -214,10 +215,12 @@ class Context:
         if every_count > LARGE_CELLS:
             chosen = must[: min(self.max_cells, cap)] or [tuple(i) for _, i in zip(
                 range(min(self.max_cells, 4)), np.ndindex(*shape))]
+            self.selected = self.selected or len(chosen) < every_count
             return sorted(chosen)
         every = [tuple(i) for i in np.ndindex(*shape)]
         if len(every) <= self.max_cells:
             return every
+        self.selected = True
         chosen = must[: self.max_cells]
         for index in every:
             if len(chosen) >= self.max_cells:

@@ -77,6 +77,8 @@ def build_document(trace, digits: int = 4, max_cells: int = 16,
         sections += [update, works_out(checks_section(ctx), step_results(trace, "after"))]
     if ctx.shortened:  # say once what ⋯ and '+ 664 × 0' mean
         sections[0].blocks.insert(0, Para("doc.shortened"))
+    if ctx.selected:  # and that a step may work out only some of its cells
+        sections[0].blocks.insert(0, Para("doc.selected", {"cells": max_cells}))
     document = Document(title=trace.title, description=trace.description,
                         mode=trace.mode, digits=digits, conventions=conventions(trace),
                         sections=sections,
@@ -136,7 +138,18 @@ def worksheet_document(document: Document, hidden) -> Document:
         end = sections[last]
         end = replace(end, blocks=[*end.blocks, Para("worksheet.rest_left_out")])
         sections = [*sections[:last], end]
-    return replace(document, sections=sections)
+    return replace(document, sections=sections, subtitle=_sheet_subtitle(document, sections))
+
+
+def _sheet_subtitle(document: Document, sections: list) -> str:
+    """What a sheet's exercises cover: one cut after the loss is on the forward pass only,
+    one cut in the backward on the forward and backward passes."""
+    if document.subtitle != "doc.subtitle":  # a forward-only pass, a formula: as they are
+        return document.subtitle.replace("doc.subtitle", "doc.subtitle.sheet")
+    anchors = {section.anchor for section in sections}
+    return "doc.subtitle.sheet" if "update" in anchors else \
+        "doc.subtitle.sheet.train_backward" if "backward" in anchors else \
+        "doc.subtitle.sheet.forward"
 
 
 def _works_out_blank(section: Section, hidden) -> bool:

@@ -133,7 +133,9 @@ def render_text(document: Document, lang: str = "en", view: str = "worked",
     title = document.title or message(document.subtitle, {})
     lines = [title, "=" * display_width(title), message(document.subtitle, {})]
     if view == "worksheet":
-        lines.append(message("doc.worksheet", {}))
+        lines += [message("doc.worksheet", {}),
+                  f"{message('doc.name', {})}: ____________________   "
+                  f"{message('doc.date', {})}: __________"]
     elif view == "key":
         lines.append(message("doc.key", {}))
     for key, value in document.conventions:

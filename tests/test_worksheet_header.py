@@ -1,0 +1,55 @@
+"""A worksheet's header says what its exercises cover and has a line for the name."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+
+from tracer import load_example, run_pass
+from tracer.report import render
+
+
+def header(view: str, blank: str | None, lang: str = "en") -> str:
+    """The text of the header (title to conventions) of the lecture's sheet."""
+    page = render(run_pass(load_example("lecture")), ("html",), lang=lang, view=view,
+                  blank=blank)["html"]
+    head = page.split("<header>")[1].split("</header>")[0]
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", head)).split())
+
+
+@pytest.mark.parametrize("blank, covers", [
+    ("forward", "Exercises on one forward pass Worksheet"),
+    ("backward", "Exercises on one forward pass and backward pass Worksheet"),
+    ("all", "Exercises on one forward pass, backward pass and SGD update Worksheet"),
+])
+def test_a_worksheet_says_what_its_exercises_cover(blank, covers):
+    """A sheet cut after the loss was called 'A worked example of one forward pass,
+    backward pass and SGD update'."""
+    assert covers in header("worksheet", blank)
+    assert covers.replace("Worksheet", "Answer key") in header("key", blank)
+
+
+def test_the_worked_example_keeps_its_subtitle():
+    assert "A worked example of one forward pass, backward pass and SGD update" in \
+        header("worked", None)
+
+
+def test_a_worksheet_has_a_line_for_the_name_and_the_key_does_not():
+    assert "Name Date" in header("worksheet", "forward")
+    assert "Name" not in header("key", "forward")
+    assert "이름 날짜" in header("worksheet", "forward", "ko")
+    assert "순전파 한 번을 계산하는 연습" in header("worksheet", "forward", "ko")
+
+
+@pytest.mark.parametrize("args, said", [
+    (["--mode", "worksheet", "--blank", "forward"], "cnntrace: laying out the worksheet ..."),
+    (["--mode", "key", "--blank", "forward"], "cnntrace: laying out the answer key ..."),
+    (["--lang", "ko"], "cnntrace: 풀이를 짜는 중 ..."),
+])
+def test_progress_names_the_sheet_in_the_language_asked(args, said, tmp_path, capsys):
+    from tracer.cli import main
+    assert main(["render", "--example", "lecture", "--format", "html", "--out",
+                 str(tmp_path), *args]) == 0
+    assert said in capsys.readouterr().err
