@@ -97,7 +97,7 @@ def test_single_sheet_report_is_korean(tmp_path, capsys):
     assert code == 0 and err == ""
     lines = out.splitlines()
     assert lines[0] == f"cnntrace 채점: {FIXTURE}  (lecture slides (section 5))"
-    assert lines[1].startswith("명세: 4x4 input, one 3x3 filter | 부동소수점 산술 | "
+    assert lines[1].startswith("명세: 4x4 입력, 3x3 필터 하나 | 부동소수점 산술 | "
                                "허용 오차: 쓴 자릿수까지 (반올림 또는 버림)")
     header = table_lines(out, "값")[0]
     for word in ("칸", "맞음", "이어짐", "틀림", "빈칸", "읽을 수 없음", "첫 오답", "정답",
@@ -183,7 +183,8 @@ def test_english_is_the_default_and_unchanged(tmp_path, capsys):
     marking = checker.check_file(str(answers))
     args = (marking, checker.trace.title, checker.tolerance, checker.trace.mode)
     assert render_marking(*args) == outputs[None]
-    assert render_marking(*args, lang="ko") == outputs["ko"]
+    korean = (marking, "4x4 입력, 3x3 필터 하나", *args[2:])  # --lang ko: the example's
+    assert render_marking(*korean, lang="ko") == outputs["ko"]  # Korean title (as demo)
 
 
 def test_korean_columns_line_up(tmp_path, capsys):

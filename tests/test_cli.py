@@ -111,3 +111,54 @@ def test_bad_digits_is_a_usage_error(capsys):
         main(["trace", "--example", "lecture", "--digits", "0"])
     assert exit_info.value.code == 2
     assert "significant digits" in capsys.readouterr().err
+
+
+KO_TITLE, EN_TITLE = "4x4 입력, 3x3 필터 하나", "4x4 input, one 3x3 filter"
+
+
+@pytest.mark.parametrize("command, where", [
+    (["sheet", "--blank", "forward"], lambda out, tmp: out.splitlines()[0]),
+    (["export", "moodle"], lambda out, tmp: out),
+    (["render", "--format", "html", "--out", "{tmp}"],
+     lambda out, tmp: (tmp / "worked.html").read_text(encoding="utf-8")),
+])
+def test_the_lecture_example_takes_its_title_in_the_language(command, where, tmp_path,
+                                                             capsys):
+    """As `demo --lang ko` does: a Korean handout, sheet or quiz of --example lecture is
+    not headed by the English title."""
+    command = [part.format(tmp=tmp_path) for part in command]
+    code, out, err = run([*command, "--example", "lecture", "--lang", "ko"], capsys)
+    assert code == 0, err
+    shown = where(out, tmp_path)
+    assert KO_TITLE in shown and EN_TITLE not in shown
+    code, out, err = run([*command, "--example", "lecture", "--force"], capsys)
+    assert code == 0 and EN_TITLE in where(out, tmp_path) and KO_TITLE not in where(out,
+                                                                                    tmp_path)
+
+
+def test_check_of_the_lecture_example_in_korean_names_it_in_korean(tmp_path, capsys):
+    sheet = tmp_path / "answers.yaml"
+    assert run(["sheet", "--example", "lecture", "--blank", "forward", "--out", str(sheet)],
+               capsys)[0] == 0
+    code, out, err = run(["check", "--example", "lecture", str(sheet), "--lang", "ko"], capsys)
+    assert KO_TITLE in out and EN_TITLE not in out, out
+
+
+def test_a_users_spec_keeps_its_own_title_in_korean(tmp_path, capsys):
+    """Only the example's own title is translated: a spec file (even a copy of the
+    example, same title) is the user's, and its title is printed as written."""
+    spec = tmp_path / "mine.toml"
+    spec.write_text((EXAMPLES_DIR / "lecture.toml").read_text(encoding="utf-8"),
+                    encoding="utf-8")
+    code, out, err = run(["sheet", str(spec), "--blank", "forward", "--lang", "ko"], capsys)
+    assert code == 0 and out.splitlines()[0].endswith(EN_TITLE), out
+
+
+def test_the_example_title_message_is_the_examples_own_title():
+    """The translation applies only while the catalog's English title is the example's
+    (a retitled example would keep its new title in every language)."""
+    from tracer.commands import EXAMPLE_TITLES
+    from tracer.render.assets import messages
+    from tracer.spec import load_example
+    for name, key in EXAMPLE_TITLES.items():
+        assert messages("en")[key] == load_example(name).title

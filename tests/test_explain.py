@@ -281,6 +281,29 @@ def test_explain_writes_html_and_pdf_worksheets(tmp_path, capsys):
     assert (tmp_path / "worksheet.pdf").read_bytes().startswith(b"%PDF")
 
 
+def test_out_alone_writes_the_default_formats_there(tmp_path, capsys):
+    """--out without --format used to print to the terminal and make no folder."""
+    out = tmp_path / "eo"
+    code, printed, err = cli(["explain", "relu", "--input", "[[-1,2],[3,-4]]", "--out",
+                              str(out)], capsys)
+    assert code == 0, err
+    assert sorted(p.name for p in out.iterdir()) == ["trace.json", "worked.html",
+                                                     "worked.pdf"]
+    assert printed.splitlines() == [str(out / "worked.html"), str(out / "worked.pdf"),
+                                    str(out / "trace.json")]
+    assert (out / "worked.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_text_with_out_is_refused_in_one_line(tmp_path, capsys):
+    out = tmp_path / "eo"
+    code, printed, err = cli(["explain", "relu", "--input", "[[-1,2],[3,-4]]", "--format",
+                              "text", "--out", str(out)], capsys)
+    assert code == 2 and printed == "" and err.count("\n") == 1
+    assert err.startswith(f"cnntrace: error: --out {out}: text is printed, not written; give "
+                          "--format html, pdf and/or tex")
+    assert not out.exists()
+
+
 # ------------------------------------------------------------------ bad arguments
 @pytest.mark.parametrize("args,fragment", [
     (["conv", "--input", "[[1,2],[3,4]]", "--kernel", K],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 import yaml
@@ -192,7 +194,8 @@ def test_sheet_command_lang_ko_and_out(tmp_path, capsys):
     assert main(["sheet", "--example", "lecture", "--blank", "forward", "--lang", "ko",
                  "--out", str(path)]) == 0
     text = path.read_text(encoding="utf-8")
-    assert text == sheet_text(run_pass(load_example("lecture")), "forward", lang="ko",
+    korean = dataclasses.replace(load_example("lecture"), title="4x4 입력, 3x3 필터 하나")
+    assert text == sheet_text(run_pass(korean), "forward", lang="ko",  # the Korean title
                               spec_name="--example lecture", answers_name=str(path))
     assert f"# 채점: cnntrace check --example lecture '{path}'" in text  # quoted: a space
     path.write_text(fill(text, run_pass(load_example("lecture"))), encoding="utf-8")

@@ -26,3 +26,39 @@ def test_updated_parameters_never_read_as_unchanged(mode):
 def test_more_digits_never_show_fewer_in_the_listing():
     four, eight = (render_text(run_pass(load_example("lecture")), digits=d) for d in (4, 8))
     assert "0.5000203 " in four and "0.50002030" in eight
+
+
+@pytest.mark.parametrize("options", [[], ["--exact"], ["--digits", "2"]])
+def test_a_probability_below_1_never_prints_as_1(options, capsys):
+    """softmax(5.6, -5.3) = 0.99998154...: the terminal shows 0.99998, as the handout
+    does (and as the README quotes), not 1, which would read as a loss of 0."""
+    from tracer.cli import main
+    assert main(["trace", "--example", "lecture", *options]) == 0
+    out = capsys.readouterr().out
+    shown = out[out.index("softmax1.out  (2)\n"):].splitlines()[1]
+    assert shown.startswith("  [0.99998  1.8") and "e-5]" in shown, shown
+
+
+def test_the_readmes_lecture_numbers_are_what_trace_prints(capsys):
+    from tracer.cli import main
+    assert main(["trace", "--example", "lecture"]) == 0
+    out = capsys.readouterr().out
+    for quoted in ("softmax1.out  (2)\n  [0.99998  1.846e-5]", "loss.out  (scalar)\n  1.846e-5",
+                   "dense1.grad_weight  (1x2)\n  [-0.000203   0.000203]",
+                   "dense1.weight_new  (1x2)\n  [ 0.5000203  -0.5000203]"):
+        assert quoted in out, quoted
+
+
+def test_only_the_output_layers_probabilities_get_more_digits(tmp_path, capsys):
+    """A hidden sigmoid's 0.999994 prints as 1 (as in the handout: it is no
+    probability); the sigmoid output's 0.999998 does not, nor does an exact 1."""
+    from tracer.cli import main
+    spec = tmp_path / "sig.toml"
+    spec.write_text('inputs = [[12.0, 1.0], [0.5, 13.0]]\ntargets = [[1, 0], [0, 1]]\n'
+                    '[[layers]]\ntype = "sigmoid"\n[[layers]]\ntype = "dense"\n'
+                    'weight = [[1, 0], [0, 1]]\nbias = [12, 0]\n'
+                    '[[layers]]\ntype = "sigmoid"\n')
+    assert main(["trace", str(spec)]) == 0
+    out = capsys.readouterr().out
+    assert "sigmoid1.out  (2x2)\n  [     1  0.7311]\n" in out
+    assert "sigmoid2.out  (2x2)\n  [0.999998     0.675]\n  [0.999997    0.7311]\n" in out

@@ -13,7 +13,8 @@ import pytest
 from tracer.data import DataError, Dataset
 from tracer.errors import CnnTraceError
 from tracer.presets import load_preset
-from tracer.train import TrainingError, accuracy, history_json, logits, predict, train
+from tracer.train import (RUNAWAY, TrainingError, _reference_loss, _runaway, accuracy,
+                          history_json, logits, predict, train)
 from tracer.weights import save_weights
 
 
@@ -77,3 +78,33 @@ def test_a_diverging_run_stops_and_its_weights_are_not_saved(spec, data, tmp_pat
     text = history_json(result)  # standard JSON: NaN as a string, not a bare NaN
     records = json.loads(text, parse_constant=lambda name: pytest.fail(name))["history"]
     assert records[0]["loss"] in ("NaN", "Infinity") and records[0]["accuracy"] == "NaN"
+
+
+@pytest.mark.parametrize("rate", [1000, 1e8])
+def test_a_loss_that_runs_away_stops_training_while_finite(spec, data, rate):
+    """lr 1000 or 1e8 keeps every number finite (no NaN to stop at) but the mean loss of
+    epoch 1 is 1e5 to 1e15, against 3.5 for the untrained network: diverged."""
+    result = train(spec, data, epochs=3, batch=8, learning_rate=rate)
+    assert len(result.history) == 1 and math.isfinite(result.history[0]["loss"])
+    assert result.diverged.startswith("the mean training loss of epoch 1, ")
+    assert f"is over {RUNAWAY} times the untrained network's loss 3.53" in result.diverged
+
+
+def test_the_runaway_rule_measures_against_the_start_or_a_uniform_guess():
+    assert _reference_loss(10, 50.0)[0] == 50.0  # a spec starting far off is not stopped
+    loss, what = _reference_loss(10, 0.01)  # a lucky first batch: ln K instead
+    assert loss == pytest.approx(math.log(10)) and what.endswith("(ln 10 = 2.3)")
+    assert _runaway(RUNAWAY * 2.0 - 0.01, (2.0, "x"), 3) is None
+    assert _runaway(RUNAWAY * 2.0, (2.0, "x"), 3) == ("the mean training loss of epoch 3, "
+                                                      "20, is over 10 times x")
+    assert _runaway(0.0, _reference_loss(1, 0.0), 1) is None  # one class: nothing to lose
+
+
+def test_the_api_refuses_to_save_a_run_whose_loss_ran_away(spec, data, tmp_path):
+    """The command line never saved such a run, but save_weights did: its weights are
+    finite, only far off."""
+    result = train(spec, data, epochs=1, batch=8, learning_rate=1000)
+    assert result.diverged and "times" in result.diverged
+    with pytest.raises(TrainingError, match="not saved: training diverged"):
+        save_weights(result, tmp_path / "w.npz")
+    assert not (tmp_path / "w.npz").exists()

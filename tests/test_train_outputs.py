@@ -74,6 +74,24 @@ def test_a_diverging_run_warns_and_writes_standard_json(tmp_path, capsys):
     assert [r["epoch"] for r in records] == [1]  # stopped where it diverged
 
 
+def test_a_run_whose_loss_runs_away_saves_nothing(tmp_path, capsys):
+    """lr 1000: every number stays finite but the loss is 1e5 times the start's."""
+    data = images(tmp_path / "eight.npz")
+    weights, history = tmp_path / "div_w.npz", tmp_path / "div.json"
+    code, out, err = run(["train", "--preset", "digits-cnn", "--data", data, "--lr", "1000",
+                          "--epochs", "3", "--save", weights, "--history", history, "-q"],
+                         capsys)
+    assert code == 2 and err.count("\n") == 1, err
+    assert f"--save {weights}: not written" in err and "training diverged: the mean " \
+        "training loss of epoch 1, " in err and "learning rate 1000 is probably too large" in err
+    assert not weights.exists() and not history.exists() and "held-out" not in out
+    code, out, err = run(["train", "--preset", "digits-cnn", "--data", data, "--lr", "1000",
+                          "--epochs", "3", "--history", history, "-q"], capsys)
+    assert code == 0 and err.startswith("cnntrace: warning: training diverged: the mean "
+                                        "training loss of epoch 1") and err.count("\n") == 1
+    assert [r["epoch"] for r in json.loads(history.read_text())["history"]] == [1]
+
+
 def test_every_output_written_is_announced(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     images(tmp_path / "eight.npz")

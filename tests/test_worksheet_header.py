@@ -53,3 +53,12 @@ def test_progress_names_the_sheet_in_the_language_asked(args, said, tmp_path, ca
     assert main(["render", "--example", "lecture", "--format", "html", "--out",
                  str(tmp_path), *args]) == 0
     assert said in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("typo, meant", [("forwad", "forward"), ("updat", "update"),
+                                         ("conv1.ot", "conv1.out")])
+def test_a_misspelt_blank_gets_a_suggestion(typo, meant):
+    """A misspelt id was answered 'did you mean', a misspelt step name was not."""
+    from tracer.errors import CnnTraceError
+    with pytest.raises(CnnTraceError, match=f"did you mean '{meant}'"):
+        render(run_pass(load_example("lecture")), ("html",), view="worksheet", blank=typo)

@@ -46,16 +46,18 @@ def weights_archive(result: TrainResult, extra: dict | None = None,
     """Every parameter and a JSON description (spec, data, history) as .npz bytes; the
     same training gives the same bytes. With ``path`` (where the archive will be written)
     the data's place relative to it is kept too, so that the weights find their data from
-    any folder. Refuses (:class:`TrainingError`) weights that are not all finite."""
+    any folder. Refuses (:class:`TrainingError`) weights of a diverged training, finite or
+    not."""
     net = result.net
     arrays = {f"{layer.name}.{p}": np.asarray(getattr(layer, p), dtype=np.float64)
               for layer in net.layers for p in layer.param_names}
     bad = sum(int((~np.isfinite(a)).sum()) for a in arrays.values())
-    if bad:
+    if bad or result.diverged:
         why = f" ({result.diverged})" if result.diverged else ""
-        raise TrainingError(f"{path or 'weights'}: not saved: {bad} of the trained "
-                            f"parameters are NaN or infinite: training diverged{why}; the "
-                            f"learning rate {float(result.learning_rate):g} is probably too large")
+        what = f"{bad} of the trained parameters are NaN or infinite: " if bad else ""
+        raise TrainingError(f"{path or 'weights'}: not saved: {what}training diverged{why}; "
+                            f"the learning rate {float(result.learning_rate):g} is probably "
+                            "too large")
     meta = {"format": WEIGHTS_FORMAT, "version": 1,
             "spec": {**architecture(net.spec), "learning_rate": str(result.learning_rate)},
             "data": result.data.source, "history": plain_history(result.history),

@@ -136,6 +136,7 @@ def _load_spec(args):
                                **({} if seed is None else {"seed": seed}))
         if args.example:
             spec = load_example(args.example)
+            spec = dataclasses.replace(spec, title=example_title(args, spec.title))
         elif args.spec:
             spec = load_spec(args.spec)
         else:
@@ -156,11 +157,29 @@ def _load_spec(args):
                         "files or an MNIST .npz) to take the real test image from")
     if seed is not None and base is not None:
         base["seed"] = seed
+    if base is not None and getattr(args, "example", None) and "title" in base:
+        base["title"] = example_title(args, base["title"])
     sample = 0 if sample is None else sample
     source = str(weights) if weights else (
         args.spec or (f"example {args.example}" if args.example else f"preset {name}"))
     return from_dict(spec_with_weights(base, weights, sample, data=data,
                                        lang=getattr(args, "lang", "en")), source)
+
+
+# the message holding a built-in example's title in each language (the demo is the lecture)
+EXAMPLE_TITLES = {"lecture": "demo.title"}
+
+
+def example_title(args, title: str | None) -> str | None:
+    """The title of ``--example`` in ``--lang`` when ``title`` is the example's own English
+    one (as `demo --lang ko` titles it), else ``title`` unchanged: a Korean handout, sheet
+    or quiz should not carry an English heading the catalog translates."""
+    from ..render.assets import fill
+    key = EXAMPLE_TITLES.get(getattr(args, "example", None) or "")
+    lang = getattr(args, "lang", "en") or "en"
+    if key is None or title != fill("en", key, {}, str, str):
+        return title
+    return fill(lang, key, {}, str, str)
 
 
 def _spec_dict(args) -> dict | None:

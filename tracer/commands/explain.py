@@ -11,15 +11,20 @@ def _common(parser) -> None:
     parser.add_argument("--exact", action="store_true", help="exact arithmetic")
     parser.add_argument("--digits", type=digits, default=4, metavar="N")
     parser.add_argument("--lang", choices=("en", "ko"), default="en")
-    parser.add_argument("--format", default="text", metavar="LIST",
-                        help="text (printed, the default), or html, pdf, tex written to --out")
-    parser.add_argument("--out", default="reports/explain", metavar="DIR")
+    parser.add_argument("--format", metavar="LIST",
+                        help="text (printed, the default without --out), or html, pdf, tex "
+                        f"written to --out (default {','.join(FILE_FORMATS)} with --out)")
+    parser.add_argument("--out", metavar="DIR",
+                        help=f"write the handout to DIR (default {DEFAULT_OUT}/ with --format)")
     parser.add_argument("--mode", choices=("worked", "worksheet", "key"), default="worked")
     parser.add_argument("--blank", metavar="IDS",
                         help="what a worksheet leaves blank (default: the results)")
     parser.add_argument("--title", default="")
     parser.add_argument("--force", action="store_true")
 
+
+FILE_FORMATS = ("html", "pdf")  # what --out alone writes: render's and demo's default
+DEFAULT_OUT = "reports/explain"  # where --format html etc. alone writes
 
 OPS = {
     "conv": ("convolution of a matrix with a kernel", [
@@ -114,8 +119,8 @@ def run(args) -> int:
     from ..report import write_report
 
     check_blank_mode(args)
+    formats = output_formats(args)
     trace = make_trace(args)
-    formats = tuple(f.strip() for f in args.format.split(",") if f.strip())
     blank = args.blank or (default_blank(trace) if args.mode != "worked" else None)
     if formats == ("text",):
         hidden = select_hidden(trace, blank)
@@ -125,7 +130,22 @@ def run(args) -> int:
     if "text" in formats:
         raise CnnTraceError("--format: text is printed on its own; give html, pdf and/or tex "
                             "to write files")
-    for path in write_report(trace, args.out, formats, overwrite=args.force, view=args.mode,
-                             lang=args.lang, blank=blank, digits=args.digits):
+    for path in write_report(trace, args.out or DEFAULT_OUT, formats, overwrite=args.force,
+                             view=args.mode, lang=args.lang, blank=blank, digits=args.digits):
         print(path)
     return 0
+
+
+def output_formats(args) -> tuple[str, ...]:
+    """What to make: --format as given; without it the terminal text, or with --out the
+    files render and demo write by default (an --out DIR that wrote nothing was a folder
+    silently not made). Text with --out is refused: it would print and leave DIR empty."""
+    from ..errors import CnnTraceError
+    if args.format is None:
+        return FILE_FORMATS if args.out else ("text",)
+    formats = tuple(f.strip() for f in args.format.split(",") if f.strip())
+    if formats == ("text",) and args.out:
+        raise CnnTraceError(f"--out {args.out}: text is printed, not written; give --format "
+                            f"html, pdf and/or tex (or leave --format out for "
+                            f"{','.join(FILE_FORMATS)}) to write files there")
+    return formats

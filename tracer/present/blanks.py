@@ -105,7 +105,7 @@ def _selected(trace, selection: str | None) -> frozenset[str]:
         except KeyError:
             qid, index = token, None
         if qid not in trace:
-            close = difflib.get_close_matches(qid, trace.ids(), n=1)
+            close = difflib.get_close_matches(qid, [*steps, *trace.ids()], n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise CnnTraceError(f"--blank: no quantity {token!r}{hint}; expected ids such as "
                                 f"conv1.out, cells such as conv1.out[0,1,0], or one of "

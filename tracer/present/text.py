@@ -30,7 +30,9 @@ def matrix_lines(cells: np.ndarray, indent: str = "  ") -> list[str]:
 def format_cells(trace: Trace, qid: str, digits: int) -> np.ndarray:
     """Every cell of a quantity as text to ``digits`` significant digits; a parameter
     after the update with as many more as show its change (0.5 -> 0.50002030, as the
-    worked example prints it), so that it never reads as unchanged."""
+    worked example prints it), so that it never reads as unchanged; a probability of the
+    output layer with as many more as keep it from reading 1 when it is not (0.99998, as
+    the handout prints it: a student reading 1 takes the loss for 0)."""
     value = np.asarray(trace.quantity(qid).value)
     before = qid.removesuffix("_new")
     if qid.endswith("_new") and before in trace:
@@ -40,12 +42,23 @@ def format_cells(trace: Trace, qid: str, digits: int) -> np.ndarray:
         changes = None
     fmt = trace.numeric.format
     cap = MAX_DIGITS[trace.numeric.name]
+    probabilities = qid == _output_probabilities(trace)
     cells = np.empty(value.shape, dtype=object)
     for index in np.ndindex(value.shape):
         shown = digits if changes is None else change_digits(
             digits, float(new[index]), float(changes[index]), cap)
+        while probabilities and fmt(value[index], shown) == "1" and \
+                float(value[index]) != 1 and shown < cap:
+            shown += 1
         cells[index] = fmt(value[index], shown)
     return cells
+
+
+def _output_probabilities(trace: Trace) -> str | None:
+    """The id of the output layer's probabilities (softmax or sigmoid), if any: a hidden
+    sigmoid's values are no probabilities."""
+    last = trace.layers[-1] if trace.layers else {}
+    return f"{last['name']}.out" if last.get("type") in ("softmax", "sigmoid") else None
 
 
 def render_text(trace: Trace, digits: int = 4, exact_forms: bool = True) -> str:
