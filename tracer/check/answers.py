@@ -10,12 +10,16 @@ file).
 
 CSV: one ``id,value`` row per key; an optional header row ``id,value``; ``#`` comments;
 the value may be a whole tensor in brackets (``conv1.out,[[5,7],[11,10]]``), and a
-cell key's index commas need no quoting (``conv1.out[0,1,0],11``).
+cell key's index commas need no quoting (``conv1.out[0,1,0],11``). A spreadsheet set to
+a decimal comma saves ``id;value`` rows (``conv1.out[0,0,0];0,5``): when the first row
+has two columns split at ``;`` but not at ``,``, every row is split at ``;`` and a
+number's one comma is its decimal point.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -137,28 +141,37 @@ def _toml_pairs(value):
 
 
 def parse_csv(text: str) -> Pairs:
-    """``id,value`` rows; see the module docstring."""
-    pairs = Pairs()
+    """``id,value`` (or ``id;value``) rows; see the module docstring."""
+    pairs, separator = Pairs(), None
     for number, line in enumerate(text.splitlines(), start=1):
         row = line.strip()
         if not row or row.startswith("#"):
             continue
-        key, value = split_row(row)
+        separator = separator or csv_separator(row)
+        key, value = split_row(row, separator)
         if not pairs and key.lower() == "id" and (value or "").lower() == "value":
             continue  # the header
         if key == BLANKS and value and not _unquote(value).startswith("["):
             pairs.append((key, _unquote(value)))  # "conv1.out,relu1.out": one selection
             continue
-        pairs.append((key, _csv_value(value, number)))
+        pairs.append((key, _csv_value(value, number, separator)))
     return pairs
 
 
-def split_row(row: str) -> tuple[str, str | None]:
-    """Split at the first comma outside brackets: 'conv1.out[0,1,0],11' -> key, '11'."""
+def csv_separator(first_row: str) -> str:
+    """';' when the first row ('id;value', 'conv1.out[0,0];5') has two columns split at
+    semicolons but one split at commas; else ','."""
+    if split_row(first_row)[1] is None and split_row(first_row, ";")[1] is not None:
+        return ";"
+    return ","
+
+
+def split_row(row: str, separator: str = ",") -> tuple[str, str | None]:
+    """Split at the first separator outside brackets: 'conv1.out[0,1,0],11' -> key, '11'."""
     depth = 0
     for i, char in enumerate(row):
         depth += {"[": 1, "]": -1}.get(char, 0)
-        if char == "," and depth == 0:
+        if char == separator and depth == 0:
             return _unquote(row[:i]), row[i + 1:].strip()
     return _unquote(row), None
 
@@ -180,17 +193,20 @@ class CsvValue(str):
         return value
 
 
-def _csv_value(value: str | None, line: int):
+def _csv_value(value: str | None, line: int, separator: str = ","):
+    semicolon = "csv_semicolon_" if separator == ";" else "csv_"
     if value is None:
-        return CsvValue(reason("csv_one_column", line=line))
+        return CsvValue(reason(f"{semicolon}one_column", line=line))
     value = _unquote(value)
     if value.startswith("["):
         try:
             return parse_yaml(value)
         except yaml.YAMLError:
             return CsvValue(reason("csv_bracket", line=line, value=repr(value)))
-    if "," in value:
-        return CsvValue(reason("csv_more_columns", line=line))
+    if separator in value:
+        return CsvValue(reason(f"{semicolon}more_columns", line=line))
+    if separator == ";" and value.count(",") == 1 and "." not in value:
+        value = value.replace(",", ".")  # the decimal comma of the spreadsheet's locale
     return value if value else None
 
 
@@ -224,7 +240,8 @@ def parse_answers(text: str, fmt: str, source: str = "<answers>") -> AnswerFile:
     except (yaml.YAMLError, ValueError, tomllib.TOMLDecodeError, RecursionError) as err:
         # ValueError too: TOML's 5000-digit integer, YAML's date 2020-02-30
         detail = " ".join(str(err).replace(' in "<unicode string>",', " at").split())
-        raise AnswerFileError(f"{source}: not valid {fmt.upper()}: {detail}") from None
+        raise AnswerFileError(f"{source}: not valid {fmt.upper()}: {detail}"
+                              f"{_quote_hint(text, fmt)}") from None
     if data is None or data == []:
         raise AnswerFileError(f"{source}: no answers in the file; expected quantity ids with "
                               f"values, e.g. {EXAMPLE}")
@@ -244,6 +261,13 @@ def parse_answers(text: str, fmt: str, source: str = "<answers>") -> AnswerFile:
         else:
             answers.pairs.extend(flatten(key, value))
     return answers
+
+
+def _quote_hint(text: str, fmt: str) -> str:
+    """JSON and TOML read 9.555×10⁻² or −0.5 (as the handouts print them) only as text."""
+    if fmt in ("json", "toml") and re.search("[−×⁻⁰¹²³⁴⁵⁶⁷⁸⁹]", text):
+        return '; put a number written with ×, ⁻ or − in quotes, e.g. "9.555×10⁻²"'
+    return ""
 
 
 def _selection(value, source: str) -> str:

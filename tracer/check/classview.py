@@ -6,6 +6,9 @@ Per quantity (pass order), over the sheets that ask it:
 * error rate     = wrong cells / attempted cells (correct + follows + wrong), in percent;
 * common mistake = the diagnosed mistake found in the most sheets (each sheet counts a
                    mistake once per quantity; ties go to catalogue order).
+
+Files that could not be read (``unread``: {"file", "error"} entries) count nowhere, so
+the terminal table and the HTML page name each of them and why.
 """
 
 from __future__ import annotations
@@ -71,8 +74,9 @@ def _title(name: str, lang: str = "en") -> str:
     return mistake_title(next(m for m in CATALOGUE if m.name == name), lang)
 
 
-def render_class(markings: list[Marking], lang: str = "en") -> str:
-    """The class table: per quantity, sheets wrong, error rate, most common mistake."""
+def render_class(markings: list[Marking], lang: str = "en", unread: list[dict] = ()) -> str:
+    """The class table: per quantity, sheets wrong, error rate, most common mistake; then
+    the files not read."""
     stats = class_stats(markings)
     rows = []
     for s in stats:
@@ -93,7 +97,16 @@ def render_class(markings: list[Marking], lang: str = "en") -> str:
         out += ["", say(lang, "class.most_missed", quantity=worst.qid,
                         wrong=worst.sheets_wrong, sheets=worst.sheets,
                         rate=f"{worst.error_rate:.1f}")]
+    if unread:
+        out += ["", say(lang, "class.unread.title.one" if len(unread) == 1
+                        else "class.unread.title", count=len(unread))]
+        out += [f"  {item['file']}: {why_unread(item)}" for item in unread]
     return "\n".join(out) + "\n"
+
+
+def why_unread(item: dict) -> str:
+    """An unread file's error without the file name it starts with."""
+    return item["error"].removeprefix(f"{item['file']}: ")
 
 
 def class_json(markings: list[Marking]) -> list[dict]:

@@ -2,7 +2,9 @@
 
 ``0.24`` is the value 24/100 written to the hundredths (last digit at 10^-2); ``28/5`` is
 an exact fraction (no rounding implied); ``-0.`` is zero written to the units.
-The text is kept, so the tolerance can follow what was written.
+A power of ten may be written as the handouts print it: ``9.555×10⁻²``, ``9.555x10^-2``
+or ``9.555 × 10^(-2)`` read exactly as ``9.555e-2`` (4 digits written); ``−`` (U+2212)
+is a minus. The text is kept, so the tolerance can follow what was written.
 """
 
 from __future__ import annotations
@@ -19,6 +21,15 @@ from .reasons import english, reason
 _DECIMAL = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _FRACTION = re.compile(r"^([+-]?\d+)\s*/\s*([+-]?\d+)$")
 _MINUS_SIGNS = str.maketrans({"\u2212": "-", "\u2013": "-", "\uff0d": "-"})
+_TIMES = "×xX*·⋅"  # between a mantissa and 10: 9.555×10⁻², 9.555x10^-2, 9.555*10**-2
+_RAISED_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+_RAISED = str.maketrans(_RAISED_DIGITS + "⁺⁻", "0123456789+-")
+_EXPONENT = r"[+-]?\d+"
+_POWER_OF_TEN = re.compile(
+    rf"^(?P<mantissa>[+-]?(\d+\.?\d*|\.\d+))[{_TIMES}]10"
+    rf"((\^|\*\*)(?P<typed>{_EXPONENT}|\({_EXPONENT}\)|\{{{_EXPONENT}\}})"
+    rf"|(?P<raised>[⁺⁻]?[{_RAISED_DIGITS}]+))$")
+_BARE_WHOLE = re.compile(r"^[+-]?\d+$")
 LARGEST = Fraction(sys.float_info.max)
 
 
@@ -54,8 +65,7 @@ class Written:
     @property
     def bare_zero(self) -> bool:
         """A zero written without a decimal point or exponent ("0", "-0"): exactly zero."""
-        text = self.text.lower()
-        return self.value == 0 and self.place == 0 and "." not in text and "e" not in text
+        return self.value == 0 and self.place == 0 and bool(_BARE_WHOLE.match(_clean(self.text)))
 
     @property
     def significant_digits(self) -> int | None:
@@ -67,17 +77,36 @@ class Written:
 
 
 def parse_written(text: str) -> Written:
-    """Read a decimal ("0.24", "-1.8e-5", ".5", "-0.") or a fraction ("28/5").
+    """Read a decimal ("0.24", "-1.8e-5", ".5", "-0.", "1.846×10⁻⁵") or a fraction
+    ("28/5").
 
     Raises :class:`NotANumber` with a short reason.
     """
-    clean = str(text).strip().translate(_MINUS_SIGNS).replace(" ", "")
+    clean = _clean(text)
     if _DECIMAL.match(clean):
         return _decimal(text, clean)
+    scientific = _e_notation(clean)
+    if scientific is not None:
+        return _decimal(text, scientific)
     fraction = _FRACTION.match(clean)
     if fraction:
         return _fraction(text, *fraction.groups())
     raise NotANumber(_why_not(clean, str(text).strip()))
+
+
+def _clean(text: str) -> str:
+    """The text with plain minus signs and no spaces (thin and no-break ones too: a
+    number copied from the HTML or PDF handout)."""
+    return re.sub(r"\s+", "", str(text).translate(_MINUS_SIGNS))
+
+
+def _e_notation(clean: str) -> str | None:
+    """'9.555×10⁻²', '9.555x10^-2', '9.555*10^(-2)' -> '9.555e-2' (None if not such)."""
+    match = _POWER_OF_TEN.match(clean)
+    if match is None:
+        return None
+    exponent = (match["typed"] or match["raised"].translate(_RAISED)).strip("(){}")
+    return f"{match['mantissa']}e{exponent}"
 
 
 def _decimal(text: str, clean: str) -> Written:
@@ -111,9 +140,13 @@ def _why_not(clean: str, text: str) -> Para:
         return reason("not_finite", text=repr(clean))
     if re.fullmatch(r"[+-]?\d+,\d+", clean):
         return reason("decimal_comma", text=repr(clean), fixed=repr(clean.replace(",", ".")))
+    if clean.count(",") == 1 and _e_notation(clean.replace(",", ".")):
+        return reason("decimal_comma", text=repr(text), fixed=repr(text.replace(",", ".")))
     if re.fullmatch(r"[+-]?\d+\.?\d*%", clean):
         return reason("percentage", text=repr(clean), percent=clean[:-1],
                       number=str(Decimal(clean[:-1]) / 100))
     if "/" in clean:
         return reason("not_a_fraction", text=repr(clean))
+    if re.search(rf"[{_TIMES}]10|\^|[{_RAISED_DIGITS}⁺⁻]", clean):
+        return reason("power_of_ten", text=repr(text))
     return reason("not_a_number", text=repr(text))

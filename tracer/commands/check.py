@@ -56,10 +56,57 @@ def _spec_and_answers(args):
     if args.spec and (args.example or args.preset or (args.weights and not _is_spec(args.spec))):
         args.answers = [args.spec] + list(args.answers)
         args.spec = None
+    if args.spec and not args.answers and _is_answer_file(args.spec):
+        raise CnnTraceError(f"{args.spec}: looks like an answer file, not a spec; the spec "
+                            f"comes first: {USAGE} (or --example NAME ANSWERS...)")
+    if not (args.spec or args.answers or args.example or args.preset or args.weights):
+        raise CnnTraceError(f"missing SPEC and ANSWERS: {USAGE}")
     if not args.answers:
         raise CnnTraceError("missing ANSWERS: give one or more answer files "
                             "(.yaml, .json, .toml, .csv) after the spec")
-    return load_spec_argument(args), args.answers
+    try:
+        return load_spec_argument(args), args.answers
+    except CnnTraceError:
+        if args.spec and _is_answer_file(args.spec):
+            raise CnnTraceError(_order_hint(args.spec, args.answers)) from None
+        raise
+
+
+USAGE = "cnntrace check SPEC ANSWERS..."
+
+
+def _order_hint(first: str, rest: list[str]) -> str:
+    """The error for an answer file given where the spec goes, with the command in the
+    right order when one of the other files is the spec."""
+    import shlex
+    spec = next((path for path in rest if _is_spec(path)), None)
+    if spec is None:
+        return f"{first}: looks like an answer file, not a spec; the spec comes first: {USAGE}"
+    answers = [first] + [path for path in rest if path != spec]
+    return (f"{first}: looks like an answer file, not a spec, and {spec} like the spec; the "
+            f"spec comes first: cnntrace check {' '.join(map(shlex.quote, [spec] + answers))}")
+
+
+def _is_answer_file(path: str) -> bool:
+    """Whether the file reads as an answer file: no ``layers``, and a student label, a
+    ``blanks:`` line or a quantity id (conv1.out, conv1.out[0,1,0]) among its keys."""
+    from ..check.answers import read_answer_file
+    if _is_spec(path):
+        return False
+    try:
+        answers = read_answer_file(path)
+    except CnnTraceError:
+        return False
+    return bool(answers.students or answers.blanks is not None
+                or any(_names_a_quantity(key) for key, _ in answers.pairs))
+
+
+def _names_a_quantity(key: str) -> bool:
+    """'conv1.out', 'loss.out[0]': a layer and a quantity; not a spec's nested key
+    ('conventions.pool_ties' once flattened)."""
+    from ..spec import TOP_KEYS
+    match = re.match(r"([A-Za-z_]\w*)(\.\w|\[)", key)
+    return match is not None and match[1] not in TOP_KEYS
 
 
 def _is_spec(path: str) -> bool:
@@ -123,12 +170,12 @@ def run(args) -> int:
                 "class": class_json(markings), "unusable": unusable}
         write_atomic(args.json, dumps(data), overwrite=args.force)
     if args.html:
-        write_atomic(args.html, class_html(checker.trace, markings, args.lang),
+        write_atomic(args.html, class_html(checker.trace, markings, args.lang, unusable),
                      overwrite=args.force)
     if not args.quiet:
         lines = [f"{m.path}{f' ({m.student})' if m.student else ''}: "
                  f"{summary_line(m, args.lang)}{_first_text(m, args.lang)}" for m in markings]
-        sys.stdout.write("\n".join(lines) + "\n\n" + render_class(markings, args.lang))
+        sys.stdout.write("\n".join(lines) + "\n\n" + render_class(markings, args.lang, unusable))
     for item in unusable:
         print(f"cnntrace: error: {item['error']}", file=sys.stderr)
     return 2 if unusable else 0

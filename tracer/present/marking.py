@@ -96,9 +96,11 @@ def marking_document(trace, marking, digits: int = 4, max_cells: int = 10**6) ->
     return document
 
 
-def class_document(trace, markings) -> Document:
+def class_document(trace, markings, unread=()) -> Document:
     """Per quantity: how many sheets got it wrong, the error rate as a bar, and the most
-    common diagnosed mistake."""
+    common diagnosed mistake; then the files that could not be read (``unread``:
+    {"file", "error"} entries), counted in the first line and listed with why."""
+    from ..check.classview import why_unread
     from ..check.classview import class_stats, most_missed
     stats = class_stats(markings)
     bars = []
@@ -107,7 +109,9 @@ def class_document(trace, markings) -> Document:
         bars.append((m.Text(s.qid), s.error_rate,
                      Para("class.row", {"wrong": s.sheets_wrong, "sheets": s.sheets}),
                      Para(f"mistake.{common[0]}") if common else ""))
-    blocks = [Para("class.intro", {"sheets": len(markings)}),
+    intro = "class.intro" if not unread else \
+        "class.intro.unread.one" if len(unread) == 1 else "class.intro.unread"
+    blocks = [Para(intro, {"sheets": len(markings), "unread": len(unread)}),
               Bars(bars, [Para("class.quantity"), Para("class.error_rate"),
                           Para("class.sheets_wrong"), Para("class.common")])]
     worst = most_missed(stats)
@@ -119,7 +123,13 @@ def class_document(trace, markings) -> Document:
                    [[mk.student or mk.path, f"{mk.score:g} %",
                      m.Text(mk.first_divergence.label) if mk.first_divergence else "-"]
                     for mk in markings], style="marking")
-    sections = [Section("class.title", {}, blocks + [sheets], level=1, anchor="class")]
+    if unread:
+        sheets = [sheets, Para("class.unread"), Table(
+            [Para("class.unread.file"), Para("class.unread.why")],
+            [[item["file"], why_unread(item)] for item in unread], style="marking")]
+    else:
+        sheets = [sheets]
+    sections = [Section("class.title", {}, blocks + sheets, level=1, anchor="class")]
     from .handout import subtitle_key
     return Document(title=trace.title, description="", mode=trace.mode, digits=4,
                     conventions=[], sections=sections, subtitle=subtitle_key(trace))

@@ -1,0 +1,53 @@
+"""A CSV saved by a spreadsheet set to a decimal comma (`id;value` rows, 0,5) is read
+like the `id,value` one, not scored as one malformed column per row."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tracer.check.answers import parse_csv
+from tracer.cli import main
+
+COMMA = ("id,value\nconv1.out[0,0],5\nconv1.out[0,1],7\ndense1.out[0],5.6\n"
+         "loss.out,1.846E-05\n")
+SEMICOLON = ("id;value\nconv1.out[0,0];5\nconv1.out[0,1];7\ndense1.out[0];5,6\n"
+             "loss.out;1,846E-05\n")
+
+
+def _marks(tmp_path, name, content):
+    answers, marks = tmp_path / name, tmp_path / f"{name}.json"
+    answers.write_text(content, encoding="utf-8")
+    assert main(["check", "--example", "lecture", str(answers), "--json", str(marks),
+                 "-q"]) == 0
+    data = json.loads(marks.read_text())
+    return data, [(c["id"], c["index"], c["given"], c["verdict"]) for c in data["cells"]]
+
+
+def test_a_semicolon_csv_is_marked_like_the_comma_one(tmp_path):
+    comma, comma_cells = _marks(tmp_path, "comma.csv", COMMA)
+    semicolon, semicolon_cells = _marks(tmp_path, "semicolon.csv", SEMICOLON)
+    assert semicolon_cells == comma_cells
+    assert (semicolon["points"], semicolon["out_of"]) == (4, 4)
+
+
+def test_the_semicolon_is_found_without_a_header_and_with_quotes():
+    pairs = parse_csv('"conv1.out[0,0]";"5"\n# a comment\nconv1.out[0,1];-0,25\n')
+    assert list(pairs) == [("conv1.out[0,0]", "5"), ("conv1.out[0,1]", "-0.25")]
+
+
+@pytest.mark.parametrize("row,words", [
+    ("conv1.out[0,0];5;6", "line 2: expected two columns 'id;value', got more"),
+    ("conv1.out[0,0]", "line 2: expected two columns 'id;value', got one"),
+    ("conv1.out[0,0];1.234,5", "not a number: '1.234,5'")])
+def test_bad_semicolon_rows_name_the_line_and_the_columns_expected(row, words, tmp_path):
+    data, _ = _marks(tmp_path, "bad.csv", f"id;value\n{row}\n")
+    reasons = [c["reason"] for c in data["cells"] if c["verdict"] == "malformed"]
+    assert any(words in reason for reason in reasons), reasons
+
+
+def test_a_comma_csv_keeps_reading_as_before():
+    pairs = parse_csv("id,value\nconv1.out[0,1,0],11\nconv1.out,[[5,7],[11,10]]\nx;y,1\n")
+    assert list(pairs) == [("conv1.out[0,1,0]", "11"),
+                           ("conv1.out", [["5", "7"], ["11", "10"]]), ("x;y", "1")]
