@@ -174,3 +174,17 @@ def test_a_real_sample_without_saved_weights(tiny):
     assert spec["target"] == int(tiny.y_test[5]) and "test image 5" in spec["title"]
     with pytest.raises(DataError, match="needs a spec and --data"):
         spec_with_weights(None, None, 0)
+
+
+def test_train_speaks_korean_on_the_terminal(tmp_path, capsys):
+    """train --lang ko wrote its summary page in Korean but every terminal line in English."""
+    data = write_npz(tmp_path)
+    code = main(["train", "--preset", "digits-cnn", "--data", str(data), "--epochs", "2",
+                 "--batch", "8", "--lr", "0.05", "--history", str(tmp_path / "h.json"),
+                 "--quiet", "--lang", "ko"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "학습 이미지 40개, 시험 이미지 20개 (mnist), 배치 8로 2에포크" in out
+    assert out.count("학습 손실") == 2 and "에포크 뒤 따로 둔 시험 이미지 20개의 정확도" in out
+    assert f"기록을 {tmp_path / 'h.json'}에 썼습니다" in out
+    assert "train loss" not in out and "written to" not in out

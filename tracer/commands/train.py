@@ -79,11 +79,10 @@ def run(args) -> int:
         raise DataError(f"{source}: no test images to measure the accuracy on")
     prepare(spec, data, args.lr)  # images and classes fit the network: before any output
     out = sys.stdout
-    print(f"{spec.title or spec.source}: {len(data.y_train)} training and "
-          f"{len(data.y_test)} test images ({data.name}), {epochs} epoch"
-          f"{'' if epochs == 1 else 's'} of batch {batch}",
-          file=out)
-    bar = _Progress(epochs, len(data.y_train), quiet=args.quiet)
+    say = _sayer(args.lang)
+    print(say("start", epochs, network=spec.title or spec.source, train=len(data.y_train),
+              test=len(data.y_test), data=data.name, epochs=epochs, batch=batch), file=out)
+    bar = _Progress(epochs, len(data.y_train), quiet=args.quiet, say=say)
     started = time.perf_counter()
     result = train(spec, data, epochs=epochs, batch=batch, learning_rate=args.lr,
                    seed=spec.seed, on_batch=bar.batch, on_epoch=bar.epoch)
@@ -98,9 +97,8 @@ def run(args) -> int:
         bar.close()
         print(f"cnntrace: warning: {why}", file=sys.stderr)
     else:
-        print(f"test accuracy {result.accuracy * 100:.2f} % on {len(data.y_test)} held-out "
-              f"images after {done} epoch{'' if done == 1 else 's'} ({seconds:.1f} s)",
-              file=out)
+        print(say("done", done, accuracy=f"{result.accuracy * 100:.2f}", test=len(data.y_test),
+                  epochs=done, seconds=f"{seconds:.1f}"), file=out)
     files = {}
     if args.save:
         files[args.save] = weights_archive(result, path=args.save,
@@ -118,9 +116,9 @@ def run(args) -> int:
                     "weights": args.save}
         files[args.html] = render_summary(result.history, settings, args.lang)
     write_all(files, overwrite=args.force)
-    for option, noun in (("save", "weights"), ("history", "history"), ("html", "summary")):
+    for option in ("save", "history", "html"):
         if getattr(args, option):
-            print(f"{noun} written to {getattr(args, option)}", file=out)
+            print(say(f"written.{option}", path=getattr(args, option)), file=out)
     return 0
 
 
@@ -172,8 +170,9 @@ def _default_data(spec) -> str:
 class _Progress:
     """A tqdm bar per epoch (when tqdm is installed), else one line per epoch."""
 
-    def __init__(self, epochs: int, total: int, quiet: bool = False):
+    def __init__(self, epochs: int, total: int, quiet: bool = False, say=None):
         self.epochs, self.total, self.quiet = epochs, total, quiet
+        self.say = say or _sayer("en")
         self.bar = None
         try:
             import tqdm
@@ -185,7 +184,7 @@ class _Progress:
         if self.quiet or self.tqdm is None:
             return
         if self.bar is None:
-            self.bar = self.tqdm(total=total, desc=f"epoch {epoch}/{self.epochs}",
+            self.bar = self.tqdm(total=total, desc=f"{epoch}/{self.epochs}",
                                  unit="img", leave=False, file=sys.stderr,
                                  disable=None)  # no bar where stderr is not a terminal
         self.bar.update(done - self.bar.n)
@@ -199,6 +198,17 @@ class _Progress:
     def epoch(self, record):
         """One line per epoch (its seconds on the terminal only, not in any file)."""
         self.close()
-        print(f"epoch {record['epoch']:>3}/{self.epochs}: train loss {record['loss']:.4f}, "
-              f"test accuracy {record['accuracy'] * 100:6.2f} % ({record['seconds']:.1f} s)",
-              flush=True)
+        print(self.say("epoch", epoch=f"{record['epoch']:>3}", epochs=self.epochs,
+                       loss=f"{record['loss']:.4f}", accuracy=f"{record['accuracy'] * 100:6.2f}",
+                       seconds=f"{record['seconds']:.1f}"), flush=True)
+
+
+def _sayer(lang: str):
+    """The terminal's lines in ``lang``: say(key, count=None, **fields) fills the message
+    terminal.train.<key> (.one or .many after ``count``, for English plurals)."""
+    from ..render.assets import fill
+
+    def say(key: str, count: int | None = None, **fields) -> str:
+        suffix = "" if count is None else ".one" if count == 1 else ".many"
+        return fill(lang, f"terminal.train.{key}{suffix}", fields, str, str)
+    return say
