@@ -37,7 +37,7 @@ def register(commands) -> None:
                         help="write a training summary: loss and accuracy per epoch as "
                         "charts, the epochs and the settings (one file, no JavaScript)")
     parser.add_argument("--lang", choices=("en", "ko"), default="en",
-                        help="language of the --html summary")
+                        help="language of the terminal lines and the --html summary")
     parser.add_argument("--force", action="store_true",
                         help="replace existing output files, also a --save weights file "
                         "(kept otherwise: handouts and answer sheets name it)")
