@@ -136,17 +136,34 @@ def test_lines_that_work_out_keep_the_document_digits(cancelling):
                         if part.lstrip("-").replace(".", "").isdigit())
 
 
-def test_a_term_times_zero_keeps_its_digits():
+def test_only_the_numbers_whose_rounding_matters_get_digits():
     """The lecture's loss line needs more digits for log 0.99998 only: 0 · log 1.846e-5 is 0
     whatever the digits."""
-    trace = run_pass(from_dict(generate(18, options("wide")), "wide 18"))
-    for expr, result in worked_lines(build_document(trace)):
-        for node in m.walk(expr):
-            if isinstance(node, m.Row) and any(isinstance(n, m.Num) and n.text == "0"
-                                               for n in node.items[::2]) \
-                    and all(isinstance(op, m.Op) and op.text == "·" for op in node.items[1::2]):
-                assert all(significant(n.text) <= 4 for n in m.walk(node)
-                           if isinstance(n, m.Num)), to_latex(expr)
+    from tracer import load_example
+    texts = [to_latex(line) for line in lines_of(build_document(run_pass(load_example("lecture"))))]
+    assert (r"L = - (1 \cdot \log0.99998154 + 0 \cdot \log1.846 \times 10^{-5}) = "
+            r"1.846 \times 10^{-5}") in texts
+
+
+def test_a_cell_shows_one_way_in_a_line():
+    """A sigmoid's ŷ in both logs of its loss term was put back to 4 digits in one of them
+    only: log 0.9999546 + (1 − 1) · log(1 − 0.99995)."""
+    spec = from_dict({"input": [1], "target": [1], "layers": [
+        {"type": "dense", "weight": [[10]], "bias": [0]}, {"type": "sigmoid"}]})
+    texts = [to_latex(line) for line in lines_of(build_document(run_pass(spec)))]
+    assert (r"L = - (1 \cdot \log0.9999546 + (1 - 1) \cdot \log(1 - 0.9999546)) = "
+            r"4.54 \times 10^{-5}") in texts
+
+
+def test_a_line_that_needs_too_many_digits_is_left_alone():
+    """ŷ = 1 - 2.8e-10 is printed 0.9999999997 so as not to read 1; making its lines work
+    out would take 10- and 13-digit operands (3584912846/3584912847)."""
+    spec = from_dict({"input": [1], "target": 0, "layers": [
+        {"type": "dense", "weight": [[22, 0]], "bias": [0, 0]}, {"type": "softmax"}]})
+    texts = [to_latex(line) for line in lines_of(build_document(run_pass(spec)))]
+    assert (r"\hat{y}_{0} = \frac{3.585 \times 10^{9}}{3.585 \times 10^{9}} \approx "
+            r"0.9999999997") in texts
+    assert r"\frac{\partial L}{\partial z_{0}} = 0.9999999997 - 1 = -2.789 \times 10^{-10}" in texts
 
 
 def test_a_float_noise_result_leaves_its_line_alone():

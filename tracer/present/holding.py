@@ -20,6 +20,9 @@ from ..trace import parse_cell
 
 SLACK = 1  # last-digit units of the result that rounded operands may be off by
 TIGHT = Decimal("0.5")  # once a line gets more digits, how close its arithmetic comes
+EXTRA = 5  # at most this many more digits than the document's: past them a line is left
+# as it is (a probability 1 - 1e-15, printed so as not to read 1, would need 16-digit
+# operands, which no reader works with)
 NOISE = Decimal("1e-12")  # a result this much smaller than its largest term is float noise
 MAX_DIGITS = {"float": 15, "exact": 30}
 _ADD = {"+": 1, "-": -1, "−": -1}
@@ -75,7 +78,7 @@ def _held(expr, result: m.Num, ctx):
         return expr
     if abs(worked - true) <= SLACK * unit:
         return expr
-    for digits in range(ctx.digits + 1, MAX_DIGITS[ctx.trace.mode] + 1):
+    for digits in range(ctx.digits + 1, min(ctx.digits + EXTRA, MAX_DIGITS[ctx.trace.mode]) + 1):
         longer = _reprinted(expr, digits, ctx)
         worked = evaluate(longer)
         if worked is not None and abs(worked - true) <= TIGHT * unit:
@@ -97,25 +100,23 @@ def _true(result: m.Num, ctx) -> tuple:
 
 
 def _shortened(longer, original, true: Decimal, unit: Decimal):
-    """``longer`` with each number put back to its ``original`` text, one at a time, where
+    """``longer`` with each cell's numbers put back to their ``original`` text, one cell
+    at a time (every place it shows, so that a line never shows one cell two ways), where
     the line still works out without its extra digits (a term times 0, a small term)."""
-    originals = [n for n in m.walk(original) if isinstance(n, m.Num)]
-    for k in range(len(originals)):
-        trial = _with_num(longer, k, originals[k])
+    texts = {n.ref: n.text for n in m.walk(original) if isinstance(n, m.Num) and n.ref}
+    for ref, text in texts.items():
+        trial = _with_text(longer, ref, text)
         worked = evaluate(trial)
         if trial != longer and worked is not None and abs(worked - true) <= TIGHT * unit:
             longer = trial
     return longer
 
 
-def _with_num(node, k: int, num: m.Num):
-    """``node`` with its k-th number (depth first) replaced by ``num``."""
-    count = [0]
-
+def _with_text(node, ref: str, text: str):
+    """``node`` with every number that shows the cell ``ref`` printed as ``text``."""
     def swap(n):
         if isinstance(n, m.Num):
-            count[0] += 1
-            return num if count[0] - 1 == k else n
+            return m.Num(text, n.ref, n.derived) if n.ref == ref and not n.derived else n
         return _rebuilt(n, swap)
     return swap(node)
 
