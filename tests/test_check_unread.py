@@ -42,8 +42,8 @@ def _class_view(sheets, tmp_path, capsys, *lang):
 def test_the_html_class_view_names_each_unread_file_and_why(sheets, tmp_path, capsys):
     code, _, err, words = _class_view(sheets, tmp_path, capsys)
     assert code == 2 and err.count("\n") == 2
-    assert "3 answer sheets, not counting 2 files that could not be read (listed below)." \
-        in words
+    assert "3 answer sheets. The bars show" in words
+    assert "2 files that could not be read are not counted (listed below)." in words
     assert "Not in the class view: these files could not be read. File Why" in words
     assert f"{sheets[2]} not valid YAML: while parsing a flow sequence" in words
     assert f"{sheets[4]} the file is empty" in words
@@ -51,16 +51,19 @@ def test_the_html_class_view_names_each_unread_file_and_why(sheets, tmp_path, ca
 
 def test_one_unread_file_is_counted_in_the_singular(sheets, tmp_path, capsys):
     _, _, _, words = _class_view(sheets[:4], tmp_path, capsys)
-    assert "3 answer sheets, not counting 1 file that could not be read" in words
+    assert "1 file that could not be read is not counted (listed below)." in words
+    _, _, _, words = _class_view(sheets[:1] + sheets[2:3], tmp_path, capsys)
+    assert "1 answer sheet. The bars show" in words  # not '1 answer sheets'
+    assert "1 file that could not be read is not counted" in words
 
 
 def test_the_korean_class_view_names_them_too(sheets, tmp_path, capsys):
     code, out, _, words = _class_view(sheets, tmp_path, capsys, "--lang", "ko")
     assert code == 2
-    assert "답안지 3 장. 읽지 못한 파일 2 개는 세지 않았습니다 (아래 목록)." in words
-    assert "반 전체에 넣지 않은 파일: 읽을 수 없었습니다. 파일 이유" in words
+    assert "답안지 3 장." in words and "읽지 못한 파일 2 개는 세지 않았습니다 (아래 목록)." in words
+    assert "읽지 못해 반 전체 통계에서 뺀 파일: 파일 이유" in words
     assert sheets[2] in words and sheets[4] in words
-    assert "반 전체에 넣지 않은 파일 (읽지 못한 파일 2개):" in out
+    assert "읽지 못해 반 전체 통계에서 뺀 파일 2개:" in out
 
 
 def test_the_terminal_class_table_lists_them_under_it(sheets, capsys):

@@ -184,7 +184,7 @@ def test_train_speaks_korean_on_the_terminal(tmp_path, capsys):
                  "--quiet", "--lang", "ko"])
     out = capsys.readouterr().out
     assert code == 0, out
-    assert "학습 이미지 40개, 시험 이미지 20개 (mnist), 배치 8로 2에포크" in out
-    assert out.count("학습 손실") == 2 and "에포크 뒤 따로 둔 시험 이미지 20개의 정확도" in out
-    assert f"기록을 {tmp_path / 'h.json'}에 썼습니다" in out
+    assert "학습 이미지 40개, 테스트 이미지 20개 (mnist), 2에포크, 배치 크기 8" in out
+    assert out.count("학습 손실") == 2 and "2에포크 후 따로 떼어 둔 테스트 이미지 20개에서" in out
+    assert f"기록을 {tmp_path / 'h.json'}에 저장했습니다" in out
     assert "train loss" not in out and "written to" not in out

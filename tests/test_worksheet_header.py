@@ -46,7 +46,7 @@ def test_a_worksheet_has_a_line_for_the_name_and_the_key_does_not():
 @pytest.mark.parametrize("args, said", [
     (["--mode", "worksheet", "--blank", "forward"], "cnntrace: laying out the worksheet ..."),
     (["--mode", "key", "--blank", "forward"], "cnntrace: laying out the answer key ..."),
-    (["--lang", "ko"], "cnntrace: 풀이를 짜는 중 ..."),
+    (["--lang", "ko"], "cnntrace: 풀이를 만드는 중 ..."),
 ])
 def test_progress_names_the_sheet_in_the_language_asked(args, said, tmp_path, capsys):
     from tracer.cli import main
@@ -62,3 +62,10 @@ def test_a_misspelt_blank_gets_a_suggestion(typo, meant):
     from tracer.errors import CnnTraceError
     with pytest.raises(CnnTraceError, match=f"did you mean '{meant}'"):
         render(run_pass(load_example("lecture")), ("html",), view="worksheet", blank=typo)
+
+
+def test_a_notebook_callers_progress_gets_words_not_keys():
+    """report.render says its steps in the handout's language to any progress callback."""
+    said = []
+    render(run_pass(load_example("lecture")), ("html",), lang="ko", progress=said.append)
+    assert said == ["풀이를 만드는 중"]

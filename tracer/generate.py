@@ -320,10 +320,10 @@ def _hundredths(values) -> list:
 
 def default_title(opts: Options) -> str:
     """'One pass by hand: 4x4 input, 3x3 filter, 2 classes', in ``opts.lang``."""
-    from .render.assets import fill
+    from .render.assets import plain
     sizes = {"height": opts.input[0], "width": opts.input[1], "kernel": opts.kernel,
              "classes": opts.classes}
-    return fill(opts.lang, "generate.title", sizes, str, str)
+    return plain(opts.lang, "generate.title", sizes)
 
 
 def _spec_data(seed, opts, x, kernel, bias, weight, dense_bias, target) -> dict:

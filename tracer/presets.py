@@ -51,8 +51,8 @@ def digits_cnn(*, seed: int = 0, flatten_order: str = "chw", learning_rate="0.1"
 
 def _description(name: str, lang: str) -> str:
     """The preset's description in the handout's language (message preset.NAME.description)."""
-    from .render.assets import fill
-    return fill(lang, f"preset.{name}.description", {}, str, str)
+    from .render.assets import plain
+    return plain(lang, f"preset.{name}.description")
 
 
 PRESETS = {"lecture-cnn": lecture_cnn, "digits-cnn": digits_cnn}

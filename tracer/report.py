@@ -16,6 +16,7 @@ from .errors import CnnTraceError
 from .files import check_folder, check_target, make_folder, write_all
 from .present.blanks import select_hidden
 from .present.handout import build_document
+from .render.assets import plain
 
 FORMATS = ("html", "pdf", "tex")
 
@@ -38,7 +39,7 @@ def render(trace, formats=("html",), lang: str = "en", view: str = "worked",
         raise CnnTraceError(f"--mode {view} needs --blank (ids, cells, or forward, backward, "
                             "update, all)")
     hidden = select_hidden(trace, blank)
-    progress(f"progress.layout.{view}")
+    progress(plain(lang, f"progress.layout.{view}"))
     document = build_document(trace, digits=digits, max_cells=max_cells, hidden=hidden)
     return render_document(document, formats, lang, view, hidden, variant, progress)
 
@@ -58,7 +59,7 @@ def render_document(document, formats=("html",), lang: str = "en", view: str = "
         out["tex"] = render_tex(document, lang, view, hidden, variant)
     if "pdf" in formats:
         from .render.pdf import render_pdf
-        progress("progress.pdf")
+        progress(plain(lang, "progress.pdf"))
         out["pdf"] = render_pdf(render_html(document, lang, view, hidden, variant,
                                             inline_fonts=False))
     return out

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .present.blanks import LEVELS, POSITIONS, hides, select_hidden, split_selection
-from .render.assets import fill, messages
+from .render.assets import messages, plain
 from .trace import parse_cell
 
 
@@ -166,7 +166,7 @@ def _header(trace, blank: str | None, entries: list[Blank], variant: str | None,
 
 def _say(lang: str, key: str, /, **params) -> str:
     """The catalog message ``key`` in ``lang`` with ``params`` filled in as plain text."""
-    return fill(lang, key, params, str, str)
+    return plain(lang, key, params)
 
 
 def _one_line(text: str) -> str:

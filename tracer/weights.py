@@ -17,7 +17,7 @@ import numpy as np
 
 from .data import DataError, Dataset, load_data
 from .builder import DEFAULT_SLOPE, build
-from .render.assets import fill
+from .render.assets import plain
 from .spec import Spec, from_dict
 from .train import TrainingError, TrainResult, plain_history
 
@@ -166,8 +166,8 @@ def spec_with_weights(spec_dict: dict | None, weights_path: str | Path | None, s
     out = {k: v for k, v in base.items() if k not in ("input", "inputs", "target", "targets")}
     out.update(layers=layers, input=dataset.x_test[sample].tolist(), target=label,
                learning_rate=_learning_rate(base.get("learning_rate", Decimal("0.1")), where),
-               title=fill(lang, "weights.title", {"title": base.get("title") or "network",
-                                                  "sample": sample, "label": label}, str, str))
+               title=plain(lang, "weights.title", {"title": base.get("title") or "network",
+                                                   "sample": sample, "label": label}))
     return out
 
 

@@ -24,7 +24,7 @@ from collections import Counter
 
 from ..numeric import FLOAT
 from ..present.document import Para
-from ..render.assets import fill, messages
+from ..render.assets import fill, messages, plain
 from ..render.text import display_width
 from .marking import VERDICTS, CellMark, Marking
 from .mistakes import Mistake
@@ -39,7 +39,7 @@ BASES = {"your numbers": "own", "your right numbers": "own_right", "the trace": 
 # ------------------------------------------------------------------------ language
 def say(lang: str, key: str, **params) -> str:
     """The terminal message ``terminal.<key>`` of ``lang`` as plain text."""
-    return fill(lang, f"terminal.{key}", params, str, str)
+    return plain(lang, f"terminal.{key}", params)
 
 
 def _has(key: str) -> bool:
@@ -51,7 +51,7 @@ def mistake_title(mistake: Mistake, lang: str = "en") -> str:
     ``mistake.<name>`` of ``lang``."""
     if lang == "en":
         return mistake.title
-    return fill(lang, f"mistake.{mistake.name}", {}, str, str)
+    return plain(lang, f"mistake.{mistake.name}")
 
 
 def reason_text(sentence, lang: str = "en") -> str:

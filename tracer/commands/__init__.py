@@ -174,12 +174,12 @@ def example_title(args, title: str | None) -> str | None:
     """The title of ``--example`` in ``--lang`` when ``title`` is the example's own English
     one (as `demo --lang ko` titles it), else ``title`` unchanged: a Korean handout, sheet
     or quiz should not carry an English heading the catalog translates."""
-    from ..render.assets import fill
+    from ..render.assets import plain
     key = EXAMPLE_TITLES.get(getattr(args, "example", None) or "")
     lang = getattr(args, "lang", "en") or "en"
-    if key is None or title != fill("en", key, {}, str, str):
+    if key is None or title != plain("en", key):
         return title
-    return fill(lang, key, {}, str, str)
+    return plain(lang, key)
 
 
 def _spec_dict(args) -> dict | None:

@@ -75,10 +75,10 @@ def register(commands) -> None:
 
 def make_trace(args):
     from .. import explain
-    from ..render.assets import fill
+    from ..render.assets import plain
     mode = "exact" if args.exact else "float"
     if not args.title:  # the exercise's name in the handout's language
-        args.title = fill(args.lang, f"explain.title.{args.op}", {}, str, str)
+        args.title = plain(args.lang, f"explain.title.{args.op}")
     matrix = explain.parse_matrix
     if args.op in explain.LAYER_OPS:
         values = {"input": matrix(args.input, "--input")}

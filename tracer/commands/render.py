@@ -48,13 +48,9 @@ def register(commands) -> None:
                       lecture_title=True)
 
 
-def _progress(lang: str):
-    """Say each slow step ('laying out the worksheet ...') in ``lang`` on stderr."""
-    from ..render.assets import fill
-
-    def say(step: str) -> None:
-        print(f"cnntrace: {fill(lang, step, {}, str, str)} ...", file=sys.stderr, flush=True)
-    return say
+def _progress(step: str) -> None:
+    """Say a slow step ('laying out the worksheet', in the handout's language) on stderr."""
+    print(f"cnntrace: {step} ...", file=sys.stderr, flush=True)
 
 
 def run_render(args) -> int:
@@ -66,12 +62,12 @@ def run_render(args) -> int:
     if getattr(args, "lecture_title", False):  # the demo: the lecture's title in --lang
         from dataclasses import replace
 
-        from ..render.assets import fill
-        spec = replace(spec, title=fill(args.lang, "demo.title", {}, str, str))
+        from ..render.assets import plain
+        spec = replace(spec, title=plain(args.lang, "demo.title"))
     trace = run_pass(spec, "exact" if args.exact else "float")
     paths = write_report(trace, args.out, args.format, overwrite=args.force, view=args.mode,
                          lang=args.lang, blank=args.blank, digits=args.digits,
-                         max_cells=args.max_cells, progress=_progress(args.lang))
+                         max_cells=args.max_cells, progress=_progress)
     for path in paths:
         print(path)
     _warn_of_answers_beside(args)
@@ -112,7 +108,7 @@ def run_demo(args) -> int:
     out = Path(args.out or "reports/section4")
     check_folder(out)
     rendered = render_document(document, args.format, args.lang,
-                               progress=_progress(args.lang))
+                               progress=_progress)
     make_folder(out)
     for path in write_all({out / f"section4.{fmt}": data for fmt, data in rendered.items()},
                           overwrite=args.force):

@@ -184,7 +184,7 @@ class _Progress:
         if self.quiet or self.tqdm is None:
             return
         if self.bar is None:
-            self.bar = self.tqdm(total=total, desc=f"{epoch}/{self.epochs}",
+            self.bar = self.tqdm(total=total, desc=self.say("bar", epoch=epoch, epochs=self.epochs),
                                  unit="img", leave=False, file=sys.stderr,
                                  disable=None)  # no bar where stderr is not a terminal
         self.bar.update(done - self.bar.n)
@@ -206,9 +206,9 @@ class _Progress:
 def _sayer(lang: str):
     """The terminal's lines in ``lang``: say(key, count=None, **fields) fills the message
     terminal.train.<key> (.one or .many after ``count``, for English plurals)."""
-    from ..render.assets import fill
+    from ..render.assets import plain
 
     def say(key: str, count: int | None = None, **fields) -> str:
         suffix = "" if count is None else ".one" if count == 1 else ".many"
-        return fill(lang, f"terminal.train.{key}{suffix}", fields, str, str)
+        return plain(lang, f"terminal.train.{key}{suffix}", fields)
     return say

@@ -59,10 +59,8 @@ class Context:
 
     def prob(self, qid: str, index=()) -> m.Num:
         """A probability with enough digits not to round to 1 (0.99998, not 1)."""
-        value, digits = self.value(qid, index), self.digits
-        while self.text(value, digits) == "1" and float(value) != 1 and digits < 15:
-            digits += 1
-        return self.num(qid, index, digits)
+        value = self.value(qid, index)
+        return self.num(qid, index, probability_digits(self.nx, value, self.digits))
 
     def approx(self, value):
         """A value to compare or subtract across kinds (exact vs 60-digit): an mpmath
@@ -317,6 +315,14 @@ class Context:
         if isinstance(value, exact.Real) and len(value.terms) <= EXACT_TERMS:
             return real_node(value)
         return None
+
+
+def probability_digits(nx, value, digits: int, cap: int = 15) -> int:
+    """The fewest digits, at least ``digits`` (at most ``cap``), at which a probability
+    that is not 1 does not print as 1 (0.99998, not 1: a reader takes 1 for a loss of 0)."""
+    while nx.format(value, digits) == "1" and float(value) != 1 and digits < cap:
+        digits += 1
+    return digits
 
 
 def _unravel(flat, shape: tuple) -> tuple:

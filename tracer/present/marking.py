@@ -109,9 +109,12 @@ def class_document(trace, markings, unread=()) -> Document:
         bars.append((m.Text(s.qid), s.error_rate,
                      Para("class.row", {"wrong": s.sheets_wrong, "sheets": s.sheets}),
                      Para(f"mistake.{common[0]}") if common else ""))
-    intro = "class.intro" if not unread else \
-        "class.intro.unread.one" if len(unread) == 1 else "class.intro.unread"
-    blocks = [Para(intro, {"sheets": len(markings), "unread": len(unread)}),
+    blocks = [Para("class.intro.one" if len(markings) == 1 else "class.intro",
+                   {"sheets": len(markings)})]
+    if unread:
+        blocks.append(Para("class.unread.note.one" if len(unread) == 1 else
+                           "class.unread.note", {"unread": len(unread)}))
+    blocks += [
               Bars(bars, [Para("class.quantity"), Para("class.error_rate"),
                           Para("class.sheets_wrong"), Para("class.common")])]
     worst = most_missed(stats)

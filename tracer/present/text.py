@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..trace import Trace
+from .context import probability_digits
 from .update import MAX_DIGITS, change_digits
 
 STEP_TITLES = {"forward": "Forward pass", "backward": "Backward pass",
@@ -47,9 +48,8 @@ def format_cells(trace: Trace, qid: str, digits: int) -> np.ndarray:
     for index in np.ndindex(value.shape):
         shown = digits if changes is None else change_digits(
             digits, float(new[index]), float(changes[index]), cap)
-        while probabilities and fmt(value[index], shown) == "1" and \
-                float(value[index]) != 1 and shown < cap:
-            shown += 1
+        if probabilities:
+            shown = probability_digits(trace.numeric, value[index], shown, cap)
         cells[index] = fmt(value[index], shown)
     return cells
 

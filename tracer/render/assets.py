@@ -60,6 +60,11 @@ def fill(lang: str, key: str, params: dict, literal, value, glue=None) -> str:
     return "".join(out)
 
 
+def plain(lang: str, key: str, params: dict | None = None) -> str:
+    """The message ``key`` of ``lang`` as plain text (the terminal, titles, file text)."""
+    return fill(lang, key, params or {}, str, str)
+
+
 @functools.cache
 def font_css(inline: bool = True) -> str:
     """@font-face rules for the Latin Modern subsets: inlined as data: URLs (a

@@ -19,7 +19,7 @@ def render_index(rows: list[dict], blank: str, version: str, lang: str = "en") -
     failed = sum(row["status"] != "ok" for row in rows)
 
     def text(key: str, **params) -> str:
-        return assets.fill(lang, f"batch.index.{key}", params, str, str)
+        return assets.plain(lang, f"batch.index.{key}", params)
 
     title = text("title.one") if len(rows) == 1 else text("title", count=len(rows))
     return env.get_template("batch_index.html.j2").render(
