@@ -281,3 +281,18 @@ def test_generate_out_writes_the_file_and_never_a_users_file(tmp_path, capsys):
     assert "--seed 4" in path.read_text(encoding="utf-8")
     assert main(["generate", "--classes", "1", "--out", str(tmp_path / "bad.toml")]) == 2
     assert not (tmp_path / "bad.toml").exists()
+
+
+def test_generate_lang_ko_titles_the_spec_in_korean_and_says_so_in_its_header(capsys):
+    """A Korean class got an English title on every handout made from a generated spec
+    (batch had --lang, generate did not)."""
+    assert main(["generate", "--seed", "3", "--lang", "ko"]) == 0
+    korean = capsys.readouterr().out
+    assert 'title = "손으로 풀어 보는 한 번의 학습: 입력 4x4, 필터 3x3, 클래스 2개"' in korean
+    assert korean.splitlines()[0].endswith("--seed 3 --preset lecture --lang ko")
+    assert main(["generate", "--seed", "3"]) == 0
+    english = capsys.readouterr().out
+    assert "--lang" not in english.splitlines()[0] and 'title = "One pass by hand' in english
+    # the same numbers either way
+    assert korean.split("title = ")[1].split("\n", 1)[1] == \
+        english.split("title = ")[1].split("\n", 1)[1]

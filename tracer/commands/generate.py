@@ -63,6 +63,8 @@ def command_line(args, seed: int) -> str:
             parts.append(f"{flag} {value[0]}..{value[1]}")
     if args.allow_zero:
         parts.append("--allow-zero")
+    if getattr(args, "lang", "en") != "en":
+        parts.append(f"--lang {args.lang}")
     return " ".join(parts)
 
 
@@ -74,16 +76,20 @@ def register(commands) -> None:
                         help="random seed (default 0); the same seed gives the same spec in the "
                              "same cnntrace version")
     add_generator_arguments(parser)
+    parser.add_argument("--lang", choices=("en", "ko"), default="en",
+                        help="language of the spec's title (default en)")
     add_out_file(parser, "spec", "e.g. a spec you edited")
     parser.set_defaults(run=run)
 
 
 def run(args) -> int:
+    from dataclasses import replace
+
     from ..files import write_output
     from ..generate import generate, spec_toml
 
     check_out_file(args)
-    data = generate(args.seed, generator_options(args))
+    data = generate(args.seed, replace(generator_options(args), lang=args.lang))
     if write_output(spec_toml(data, command_line(args, args.seed)), args.out,
                     overwrite=args.force):
         print(args.out)
