@@ -64,7 +64,8 @@ def test_update_shows_a_visible_change(lines):
 
 
 def test_dense_backward(lines):
-    assert (r"\frac{\partial L}{\partial W_{0,0}} = 11 \cdot (-1.846 \times 10^{-5}) = "
+    # 11 · (-1.846e-5) would round to -0.0002031: the line gives the one more digit
+    assert (r"\frac{\partial L}{\partial W_{0,0}} = 11 \cdot (-1.8458 \times 10^{-5}) = "
             r"-0.000203") in lines
 
 

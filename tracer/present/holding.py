@@ -1,13 +1,14 @@
 """Printed arithmetic that works out: a line's numbers get the digits its result needs.
 
 A worked line ``lhs = a · b + c · d = r`` prints every number to the document's digits.
-Rounded operands usually move the sum by less than a unit of r's last digit; but when
-the terms cancel (or r is a small difference such as 0.99998 - 1), the rounding is as
-large as r itself: (-0.4444)·2 + 0.3118·3 + (-0.01558)·3 = -0.0002459 reads as -0.00014
-on a calculator, and a student who works a worksheet's line from its printed numbers is
-marked wrong. Such a line is printed again with more digits for the numbers it works from
-(the same cells, never other values), only those whose rounding matters, until the
-printed numbers give r to within half a unit of its last digit.
+Worked from those rounded numbers, the line mostly rounds to the printed r; but when the
+terms cancel (or r is a small difference such as 0.99998 - 1), the rounding is as large
+as r itself: (-0.4444)·2 + 0.3118·3 + (-0.01558)·3 = -0.0002459 reads as -0.00014 on a
+calculator. And a student who works a worksheet's line from its printed numbers writes
+what they round to, which the checker compares with the true value. So a line whose
+printed numbers do not round to its printed result is printed again with more digits for
+the numbers it works from (the same cells, never other values), only those whose
+rounding matters, until they do.
 """
 
 from __future__ import annotations
@@ -16,10 +17,9 @@ from decimal import Decimal, InvalidOperation, localcontext
 
 from . import mathtree as m
 from .document import Display
+from ..numeric import FLOAT
 from ..trace import parse_cell
 
-SLACK = 1  # last-digit units of the result that rounded operands may be off by
-TIGHT = Decimal("0.5")  # once a line gets more digits, how close its arithmetic comes
 EXTRA = 5  # at most this many more digits than the document's: past them a line is left
 # as it is (a probability 1 - 1e-15, printed so as not to read 1, would need 16-digit
 # operands, which no reader works with)
@@ -28,6 +28,7 @@ MAX_DIGITS = {"float": 15, "exact": 30}
 _ADD = {"+": 1, "-": -1, "−": -1}
 _MUL = {"·", "×"}
 _RELATIONS = {"=", "≈"}
+MAX_POWER = 10**6  # e^x beyond this is no printed arithmetic (and Decimal's range ends)
 
 
 def hold_document(document, ctx) -> None:
@@ -41,8 +42,8 @@ def hold_document(document, ctx) -> None:
 def hold(line, ctx):
     """``line`` with each arithmetic part (``expression = ... = result``, the part before
     the first relation too, as in '1 · log 0.99998 = -2e-5') printed so that, worked from
-    its printed numbers, it gives the first cell shown after it on its own (the result)
-    to within :data:`SLACK` units of that number's last digit."""
+    its printed numbers and rounded as it is printed, it gives the first cell shown after
+    it on its own (the result)."""
     if not isinstance(line, m.Row):
         return line
     items = list(line.items)
@@ -72,42 +73,42 @@ def _held(expr, result: m.Num, ctx):
     from working out to ``result``; ``expr`` itself when no digits would do."""
     terms = []
     worked = evaluate(expr, terms)
-    true, unit = _true(result, ctx)
-    if worked is None or true is None or not true or \
+    true = _true(result, ctx)
+    gives = _gives(result, ctx)
+    if worked is None or not true or gives(worked) or \
             abs(true) < NOISE * max((abs(t) for t in terms), default=abs(worked)):
-        return expr
-    if abs(worked - true) <= SLACK * unit:
         return expr
     for digits in range(ctx.digits + 1, min(ctx.digits + EXTRA, MAX_DIGITS[ctx.trace.mode]) + 1):
         longer = _reprinted(expr, digits, ctx)
-        worked = evaluate(longer)
-        if worked is not None and abs(worked - true) <= TIGHT * unit:
-            return _shortened(longer, expr, true, unit)
+        if gives(evaluate(longer)):
+            return _shortened(longer, expr, gives)
     return expr
 
 
-def _true(result: m.Num, ctx) -> tuple:
-    """The result's value (to 30 digits, exact mode's too) and one unit of its last
-    printed digit, counted from the printed number's own decade (0.099996 printed 0.1)."""
-    qid, index = parse_cell(result.ref)
-    true = _decimal(ctx.text(ctx.value(qid, index or ()), MAX_DIGITS["exact"]))
-    printed = _decimal(result.text)
-    if true is None or printed is None:
-        return None, None
-    decade = printed.adjusted() if printed else true.adjusted()
+def _gives(result: m.Num, ctx):
+    """Whether a value, rounded as the result is printed (to its digits, at least the
+    document's), reads as the printed result: what a student who works the line from its
+    printed numbers writes, and what the checker then compares with the true value."""
     digits = max(ctx.digits, significant(result.text))
-    return true, Decimal(1).scaleb(decade - digits + 1)
+    return lambda worked: worked is not None and \
+        FLOAT.format(float(worked), digits) == result.text
 
 
-def _shortened(longer, original, true: Decimal, unit: Decimal):
+def _true(result: m.Num, ctx) -> Decimal | None:
+    """The result's value, to 30 digits (exact mode's too)."""
+    qid, index = parse_cell(result.ref)
+    return _decimal(ctx.text(ctx.value(qid, index or ()), MAX_DIGITS["exact"]))
+
+
+def _shortened(longer, original, gives):
     """``longer`` with each cell's numbers put back to their ``original`` text, one cell
     at a time (every place it shows, so that a line never shows one cell two ways), where
-    the line still works out without its extra digits (a term times 0, a small term)."""
+    the line still ``gives`` its result without its extra digits (a term times 0, a small
+    term)."""
     texts = {n.ref: n.text for n in m.walk(original) if isinstance(n, m.Num) and n.ref}
     for ref, text in texts.items():
         trial = _with_text(longer, ref, text)
-        worked = evaluate(trial)
-        if trial != longer and worked is not None and abs(worked - true) <= TIGHT * unit:
+        if trial != longer and gives(evaluate(trial)):
             longer = trial
     return longer
 
@@ -143,15 +144,17 @@ def _rebuilt(node, change):
         return m.Group(change(node.body), node.left, node.right, node.for_sign)
     if isinstance(node, m.Frac):
         return m.Frac(change(node.num), change(node.den))
+    if isinstance(node, m.Power):
+        return m.Power(change(node.base), change(node.exp))
     return node
 
 
 # ---------------------------------------------------------------------- evaluation
 def evaluate(node, terms: list | None = None) -> Decimal | None:
     """The value of printed arithmetic (numbers, + - · ×, a leading sign, brackets,
-    fractions of numbers, log) in 100-digit decimal arithmetic, read as it is printed
-    (a row inside a row is no bracket); None for anything else (a symbol, e^x, a
-    shortened sum's ⋯, an operator out of place). ``terms`` collects the top-level terms."""
+    fractions of numbers, log, e^x) in 100-digit decimal arithmetic, read as it is printed
+    (a row inside a row is no bracket); None for anything else (a symbol, a shortened
+    sum's ⋯, an operator out of place). ``terms`` collects the top-level terms."""
     if isinstance(node, m.Num):
         return _decimal(node.text)
     if isinstance(node, m.Group) and node.left in "([":
@@ -159,6 +162,9 @@ def evaluate(node, terms: list | None = None) -> Decimal | None:
     if isinstance(node, m.Frac):
         over, under = evaluate(node.num), evaluate(node.den)
         return None if over is None or not under else _exact(lambda: over / under)
+    if isinstance(node, m.Power) and isinstance(node.base, m.Sym) and node.base.name == "e":
+        power = evaluate(node.exp)
+        return None if power is None or abs(power) > MAX_POWER else _exact(power.exp)
     if isinstance(node, m.Row):
         return _sum(_flat(node.items), [] if terms is None else terms)
     return None
