@@ -43,34 +43,34 @@ def test_the_html_class_view_names_each_unread_file_and_why(sheets, tmp_path, ca
     code, _, err, words = _class_view(sheets, tmp_path, capsys)
     assert code == 2 and err.count("\n") == 2
     assert "3 answer sheets. The bars show" in words
-    assert "2 files that could not be read are not counted (listed below)." in words
-    assert "Not in the class view: these files could not be read. File Why" in words
+    assert "2 files that could not be marked are not counted (listed below)." in words
+    assert "Not in the class view: these files could not be marked. File Why" in words
     assert f"{sheets[2]} not valid YAML: while parsing a flow sequence" in words
     assert f"{sheets[4]} the file is empty" in words
 
 
 def test_one_unread_file_is_counted_in_the_singular(sheets, tmp_path, capsys):
     _, _, _, words = _class_view(sheets[:4], tmp_path, capsys)
-    assert "1 file that could not be read is not counted (listed below)." in words
+    assert "1 file that could not be marked is not counted (listed below)." in words
     _, _, _, words = _class_view(sheets[:1] + sheets[2:3], tmp_path, capsys)
     assert "1 answer sheet. The bars show" in words  # not '1 answer sheets'
-    assert "1 file that could not be read is not counted" in words
+    assert "1 file that could not be marked is not counted" in words
 
 
 def test_the_korean_class_view_names_them_too(sheets, tmp_path, capsys):
     code, out, _, words = _class_view(sheets, tmp_path, capsys, "--lang", "ko")
     assert code == 2
-    assert "답안지 3 장." in words and "읽지 못한 파일 2 개는 세지 않았습니다 (아래 목록)." in words
-    assert "읽지 못해 반 전체 통계에서 뺀 파일: 파일 이유" in words
+    assert "답안지 3 장." in words and "채점하지 못한 파일 2 개는 세지 않았습니다 (아래 목록)." in words
+    assert "채점하지 못해 반 전체 통계에서 뺀 파일: 파일 이유" in words
     assert sheets[2] in words and sheets[4] in words
-    assert "읽지 못해 반 전체 통계에서 뺀 파일 2개:" in out
+    assert "채점하지 못해 반 전체 통계에서 뺀 파일 2개:" in out
 
 
 def test_the_terminal_class_table_lists_them_under_it(sheets, capsys):
     assert main(["check", "--example", "lecture", *sheets]) == 2
     captured = capsys.readouterr()
     table = captured.out[captured.out.index("class view: 3 sheets"):]
-    assert "not in the class view (2 files could not be read):\n" \
+    assert "not in the class view (2 files could not be marked):\n" \
            f"  {sheets[2]}: not valid YAML: while parsing" in table
     assert f"  {sheets[4]}: the file is empty" in table
     assert captured.err.startswith(f"cnntrace: error: {sheets[2]}: not valid YAML")
@@ -79,8 +79,8 @@ def test_the_terminal_class_table_lists_them_under_it(sheets, capsys):
 def test_a_class_with_every_file_read_has_no_such_part(sheets, tmp_path, capsys):
     code, out, err, words = _class_view([sheets[0], sheets[1]], tmp_path, capsys)
     assert code == 0 and err == ""
-    assert "2 answer sheets. The bars show" in words and "could not be read" not in words
-    assert "could not be read" not in out
+    assert "2 answer sheets. The bars show" in words and "could not be marked" not in words
+    assert "could not be marked" not in out
 
 
 def test_the_json_still_lists_them(sheets, tmp_path, capsys):

@@ -69,3 +69,29 @@ def test_a_notebook_callers_progress_gets_words_not_keys():
     said = []
     render(run_pass(load_example("lecture")), ("html",), lang="ko", progress=said.append)
     assert said == ["풀이를 만드는 중"]
+
+
+def test_an_empty_blank_is_refused_by_sheet(tmp_path, capsys):
+    """sheet --blank '' wrote a sheet with no blanks, which check then scored 0/0 = 0 %."""
+    from tracer.cli import main
+    out = tmp_path / "answers.yaml"
+    assert main(["sheet", "--example", "lecture", "--blank", "", "--out", str(out)]) == 2
+    assert "--blank: expected ids" in capsys.readouterr().err and not out.exists()
+
+
+@pytest.mark.parametrize("command", [
+    ["render", "--example", "lecture"],
+    ["explain", "relu", "--input", "[[1,-2],[3,4]]"],
+])
+def test_a_worksheet_run_names_answers_left_in_its_folder(command, tmp_path, capsys):
+    """render said so; explain --mode worksheet did not (README: 'says so')."""
+    from tracer.cli import main
+    (tmp_path / "trace.json").write_text("{}", encoding="utf-8")
+    assert main([*command, "--mode", "worksheet", "--format", "html", "--out", str(tmp_path),
+                 *(["--blank", "forward"] if command[0] == "render" else [])]) == 0
+    assert f"cnntrace: note: {tmp_path / 'trace.json'} holds the worksheet's answers" in \
+        capsys.readouterr().err
+    assert main([*command, "--mode", "worksheet", "--format", "html", "--out", str(tmp_path),
+                 "--force", "--lang", "ko",
+                 *(["--blank", "forward"] if command[0] == "render" else [])]) == 0
+    assert "연습지의 답이 들어 있습니다" in capsys.readouterr().err

@@ -53,6 +53,27 @@ def check_blank_mode(args) -> None:
                             "--mode worksheet (or --mode key)")
 
 
+ANSWER_FILES = ("trace.json", "worked.html", "worked.pdf", "worked.tex", "key.html", "key.pdf",
+                "key.tex")
+
+
+def warn_of_answers_beside(mode: str, out, lang: str = "en") -> None:
+    """A worksheet run writes no trace.json, but an earlier run's trace, worked example or
+    key may sit in its folder ``out``: say so, since handing out the folder would hand out
+    the answers."""
+    import sys
+    from pathlib import Path
+
+    from ..render.assets import plain
+    if mode != "worksheet" or out is None:
+        return
+    for name in ANSWER_FILES:
+        old = Path(out) / name
+        if old.is_file():
+            print(f"cnntrace: {plain(lang, 'terminal.note.answers_beside', {'path': old})}",
+                  file=sys.stderr)
+
+
 def add_out_file(parser: argparse.ArgumentParser, noun: str, force_help: str) -> None:
     """--out FILE (standard output without it) and --force, for a command that writes one
     ``noun``; :func:`check_out_file` refuses an existing one before the work."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from . import check_blank_mode, count, digits, positive_count
+from . import check_blank_mode, count, digits, positive_count, warn_of_answers_beside
 
 
 def _common(parser) -> None:
@@ -133,6 +133,7 @@ def run(args) -> int:
     for path in write_report(trace, args.out or DEFAULT_OUT, formats, overwrite=args.force,
                              view=args.mode, lang=args.lang, blank=blank, digits=args.digits):
         print(path)
+    warn_of_answers_beside(args.mode, args.out or DEFAULT_OUT, args.lang)
     return 0
 
 

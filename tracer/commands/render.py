@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
-from . import add_spec_arguments, check_blank_mode, digits, load_spec_argument, whole_number
+from . import (add_spec_arguments, check_blank_mode, digits, load_spec_argument,
+               warn_of_answers_beside, whole_number)
 
 
 def _formats(text: str) -> tuple[str, ...]:
@@ -70,25 +70,8 @@ def run_render(args) -> int:
                          max_cells=args.max_cells, progress=_progress)
     for path in paths:
         print(path)
-    _warn_of_answers_beside(args)
+    warn_of_answers_beside(args.mode, args.out, args.lang)
     return 0
-
-
-ANSWER_FILES = ("trace.json", "worked.html", "worked.pdf", "worked.tex", "key.html", "key.pdf",
-                "key.tex")
-
-
-def _warn_of_answers_beside(args) -> None:
-    """A worksheet run writes no trace.json, but an earlier run's trace, worked example or
-    key may sit beside it: say so, since handing out the folder would hand out the
-    answers."""
-    if args.mode != "worksheet":
-        return
-    for name in ANSWER_FILES:
-        old = Path(args.out) / name
-        if old.is_file():
-            print(f"cnntrace: note: {old} holds the worksheet's answers; do not hand it out "
-                  "with the worksheet", file=sys.stderr)
 
 
 def run_demo(args) -> int:

@@ -29,6 +29,11 @@ def run(args) -> int:
     from ..sheet import sheet_text
 
     check_out_file(args)
+    if not args.blank.strip(" ,"):
+        from ..errors import CnnTraceError
+        raise CnnTraceError("--blank: expected ids (conv1.out), cells (conv1.out[0,1,0]) or "
+                            "forward, backward, update, all; got nothing, which would make a "
+                            "sheet with no blanks")
     spec = load_spec_argument(args)
     name = describe_spec_argument(args)
     trace = run_pass(spec, "float", after=True)
