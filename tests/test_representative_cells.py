@@ -130,3 +130,25 @@ def test_a_handout_that_works_out_some_cells_says_so():
     [note] = [b for b in few.sections[0].blocks if getattr(b, "key", "") == "doc.selected"]
     assert note.params == {"cells": 1}
     assert "doc.selected" in notes(build_document(run_pass(load_preset("digits-cnn"))))
+
+
+@pytest.mark.parametrize("cell", [
+    "conv1.out[3,10,10]", "relu1.out[2,5,5]", "pool1.out[1,3,4]", "conv2.out[7,3,4]",
+    "conv2.weight_new[5,3,0,2]", "pool1.grad[0,1,1]", "dense1.grad_weight[5,3]",
+    "dense1.weight_new[100,2]", "flatten1.grad[123]"])
+def test_a_blanked_cell_of_a_large_tensor_is_worked_out(lecture_cnn, cell):
+    """A worksheet blanking one cell of lecture-cnn showed that blank nowhere: the step
+    expanded its representative cells and drew the tensor as a heatmap."""
+    from tracer.present.blanks import select_hidden
+    trace, usual = lecture_cnn
+    assert cell not in usual.refs  # not one of the cells expanded anyway
+    assert cell in build_document(trace, hidden=select_hidden(trace, cell)).refs
+
+
+def test_a_blanked_cell_is_worked_out_within_max_cells():
+    """--max-cells 1 --blank conv1.out[0,0,0] worked out cell (1, 0), not the one asked."""
+    from tracer.present.blanks import select_hidden
+    lecture = run_pass(load_example("lecture"))
+    document = build_document(lecture, max_cells=1,
+                              hidden=select_hidden(lecture, "conv1.out[0,0,0]"))
+    assert expanded(document, "conv1", "conv1.out") == [(0, 0, 0)]

@@ -61,14 +61,15 @@ def dense_backward(ctx: Context, info: dict) -> Section:
     lines = []
     for dd, k in ctx.pick((info["inputs"], info["units"]),
                           [(int(abs(ctx.trace.numbers(f"{name}.grad_weight")[:, k]).argmax()), k)
-                           for k in range(info["units"])]):
+                           for k in range(info["units"])],
+                          asked=ctx.asked(f"{name}.grad_weight")):
         terms = [m.row(operand(ctx.num(a_id, n + (dd,))), "·", operand(ctx.num(grad, n + (k,))))
                  for n in samples]
         lines.append(m.row(d(m.sub("W", dd, k)), "=", ctx.sum_of(terms), "=",
                            ctx.num(f"{name}.grad_weight", (dd, k))))
     blocks.append(Display(lines + ctx.tensor(f"{name}.grad_weight", d(m.Sym("W")))))
     lines = []
-    for (k,) in ctx.pick((info["units"],)):
+    for (k,) in ctx.pick((info["units"],), asked=ctx.asked(f"{name}.grad_bias")):
         terms = [ctx.num(grad, n + (k,)) for n in samples]
         rhs = [ctx.sum_of([operand(t) for t in terms]), "="] if len(terms) > 1 else []
         lines.append(m.row(d(m.sub("b", k)), "=", *rhs, ctx.num(f"{name}.grad_bias", (k,))))
@@ -76,7 +77,8 @@ def dense_backward(ctx: Context, info: dict) -> Section:
     if f"{a_id.split('.')[0]}.grad" in ctx.trace:
         lines = []
         for n in samples[:1]:
-            for (dd,) in ctx.pick((info["inputs"],)):
+            asked = ctx.asked(f"{a_id.split('.')[0]}.grad", n)
+            for (dd,) in ctx.pick((info["inputs"],), asked=asked):
                 terms = [m.row(operand(ctx.num(grad, n + (k,))), "·",
                                operand(ctx.num(f"{name}.weight", (dd, k))))
                          for k in range(info["units"])]
@@ -207,7 +209,8 @@ def conv_backward(ctx: Context, info: dict) -> Section:
     blocks = [Para("conv.backward.intro"), Display(formulas)]
 
     lines = []
-    for f, c, h, w in ctx.pick((filters, channels, kh, kw), ctx.top_cells(f"{name}.grad_weight")):
+    for f, c, h, w in ctx.pick((filters, channels, kh, kw), ctx.top_cells(f"{name}.grad_weight"),
+                               asked=ctx.asked(f"{name}.grad_weight")):
         terms = []
         for n in samples:
             for i in range(out_h):
@@ -234,7 +237,8 @@ def conv_backward(ctx: Context, info: dict) -> Section:
         blocks.append(Para("conv.backward.input"))
         lines = []
         for n in samples[:1]:
-            for c, r, col in ctx.pick(tuple(info["in_shape"]), ctx.top_cells(f"{source}.grad", n)):
+            for c, r, col in ctx.pick(tuple(info["in_shape"]), ctx.top_cells(f"{source}.grad", n),
+                                      asked=ctx.asked(f"{source}.grad", n)):
                 terms = []
                 for f in range(filters):
                     for i in range(out_h):

@@ -9,6 +9,7 @@ from fractions import Fraction
 import numpy as np
 
 from ..numeric import FLOAT
+from ..trace import parse_cell
 from . import mathtree as m
 from .exactform import rational, real_node
 from .widths import CELL_PAD_EM, width_em
@@ -35,9 +36,11 @@ class Context:
     """A trace plus the presentation settings (digits, how many cells to expand, the
     quantities a worksheet blanks: long vectors among them are shown whole)."""
 
-    def __init__(self, trace, digits: int = 4, max_cells: int = 16, blanked=frozenset()):
+    def __init__(self, trace, digits: int = 4, max_cells: int = 16, blanked=frozenset(),
+                 hidden=frozenset()):
         self.trace, self.digits, self.max_cells = trace, digits, max_cells
         self.blanked = blanked
+        self.hidden = hidden  # the blanked cells ('conv1.out[0,3,10,10]') and quantities
         self.nx = trace.numeric
         self.exact = trace.mode == "exact"
         self.shortened = False  # did a long sum get shortened with ⋯ ?
@@ -204,28 +207,41 @@ class Context:
         return lines
 
     # choosing cells ----------------------------------------------------------------
-    def pick(self, shape, must=(), cap: int = 8) -> list[tuple]:
+    def pick(self, shape, must=(), cap: int = 8, asked=()) -> list[tuple]:
         """Cells to expand: all of a small tensor (at most max_cells); of a large one only
         ``must`` (e.g. each filter's largest cell; at most ``cap`` of them, and at most
-        max_cells) or, without it, the first few."""
+        max_cells) or, without it, the first few. The cells a worksheet ``asked`` (see
+        :meth:`asked`) always, first: a blank shown nowhere could not be filled in."""
         every_count = int(np.prod(shape)) if len(shape) else 1
-        must = list(dict.fromkeys(tuple(int(i) for i in index) for index in must))
+        asked = list(dict.fromkeys(tuple(int(i) for i in index) for index in asked))
+        must = [index for index in dict.fromkeys(tuple(int(i) for i in index) for index in must)
+                if index not in asked]
         if every_count > LARGE_CELLS:
-            chosen = must[: min(self.max_cells, cap)] or [tuple(i) for _, i in zip(
-                range(min(self.max_cells, 4)), np.ndindex(*shape))]
+            chosen = asked + (must[: min(self.max_cells, cap)] or [tuple(i) for _, i in zip(
+                range(min(self.max_cells, 4)), np.ndindex(*shape))])
             self.selected = self.selected or len(chosen) < every_count
-            return sorted(chosen)
+            return sorted(set(chosen))
         every = [tuple(i) for i in np.ndindex(*shape)]
-        if len(every) <= self.max_cells:
+        if len(every) <= max(self.max_cells, len(asked)):
             return every
         self.selected = True
-        chosen = must[: self.max_cells]
+        chosen = asked + must[: max(self.max_cells - len(asked), 0)]
         for index in every:
             if len(chosen) >= self.max_cells:
                 break
             if index not in chosen:
                 chosen.append(index)
         return sorted(chosen)
+
+    def asked(self, qid: str, prefix=()) -> list[tuple]:
+        """The cells of ``qid`` a worksheet blanks one by one, as indices after ``prefix``
+        (a sample of a batch): what :meth:`pick` must expand."""
+        cells = []
+        for ref in self.hidden:
+            name, index = parse_cell(ref)
+            if name == qid and index is not None and tuple(index[:len(prefix)]) == prefix:
+                cells.append(tuple(index[len(prefix):]))
+        return sorted(cells)
 
     def top_cells(self, qid: str, prefix=()) -> list[tuple]:
         """For each slice along the first axis after ``prefix`` (each filter, each

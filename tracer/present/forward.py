@@ -174,7 +174,8 @@ def conv_forward(ctx: Context, info: dict) -> Section:
     for n in batch_prefix(ctx):
         shape = ctx.shape(out_id)[len(n):]
         for count, (f, i, j) in enumerate(ctx.pick(shape, ctx.top_cells(out_id, n),
-                                                   cap=shape[0])):  # each filter
+                                                   cap=shape[0],  # each filter
+                                                   asked=ctx.asked(out_id, n))):
             window = (i * s, j * s, kh, kw)
             # the whole (padded) input with the window marked; on a big network, where
             # every filter has its cell, that picture once and then just the windows
@@ -231,7 +232,8 @@ def activation_forward(ctx: Context, info: dict) -> Section:
     blocks = [Para(f"{kind}.intro"), Display([formula])]
     shape = ctx.shape(a)
     lines = []
-    for index in ctx.pick(shape, ctx.extreme_cells(z), cap=4 if ctx.compact else 8):
+    for index in ctx.pick(shape, ctx.extreme_cells(z), cap=4 if ctx.compact else 8,
+                          asked=ctx.asked(a) + ctx.asked(f"{info['name']}.mask")):
         zi = ctx.num(z, index)
         if kind == "relu":
             rhs = m.row(m.Func("max"), m.paren(m.row(m.Num("0"), ",", zi)))
@@ -270,7 +272,8 @@ def pool_forward(ctx: Context, info: dict) -> Section:
     ties = ctx.trace.numbers(f"{name}.ties").astype(int)
     for n in batch_prefix(ctx):
         shape = ctx.shape(out_id)[len(n):]
-        for c, i, j in ctx.pick(shape, ctx.top_cells(out_id, n), cap=4 if ctx.compact else 8):
+        for c, i, j in ctx.pick(shape, ctx.top_cells(out_id, n), cap=4 if ctx.compact else 8,
+                                asked=ctx.asked(out_id, n)):
             cell = n + (c, i, j)
             r0, c0 = argmax[cell]
             where = cell_ref(f"{name}.argmax", cell + (0,))  # hidden with the pool output
@@ -344,7 +347,7 @@ def dense_forward(ctx: Context, info: dict) -> Section:
                              m.Sym("W"), "+", m.Sym("b", style="bold")), formula])]
     for n in batch_prefix(ctx):
         lines = []
-        for (k,) in ctx.pick((k_count,)):
+        for (k,) in ctx.pick((k_count,), asked=ctx.asked(f"{name}.out", n)):
             terms = [m.row(operand(ctx.num(a_id, n + (i,))), "·",
                            operand(ctx.num(f"{name}.weight", (i, k)))) for i in range(d)]
             line = [cell_sym("z", (k,), n=n), "=",

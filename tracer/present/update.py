@@ -70,7 +70,7 @@ def update_section(ctx: Context) -> Section:
         # (K_new = 1 - 0.1 · [ ] = [ ] has dL/dK = 0) or moves it by a lot
         blanked = f"{name}.{p}_new" in ctx.blanked
         for index in ctx.pick(shape, ctx.top_cells(f"{name}.grad_{p}"),
-                              cap=4 if ctx.compact else 8):
+                              cap=4 if ctx.compact else 8, asked=ctx.asked(f"{name}.{p}_new")):
             old, new = ctx.value(f"{name}.{p}", index), ctx.value(f"{name}.{p}_new", index)
             ref = cell_ref(f"{name}.{p}_new", index)
             new_num, change = visible(ctx, old, new, ref)
