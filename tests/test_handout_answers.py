@@ -196,8 +196,10 @@ def test_a_worksheet_ends_where_its_last_blank_is_worked_out(blank, last, gone):
         assert "The rest of the pass is left out here" in html and "The rest of the pass" in tex
     worked = render(trace, ("html",))["html"]
     assert all(text in worked for text in gone) and "The rest of the pass" not in worked
-    quiz = render(trace, ("html",), view="worksheet", blank="update")["html"]  # the last step
-    assert "Before and after" in quiz and "The rest of the pass" not in quiz
+    quiz = render(trace, ("html",), view="worksheet", blank="update")["html"]
+    # the update is asked; the checks after it (the loss after the step, a second forward
+    # pass the sheet does not lay out) are not
+    assert "Before and after" in quiz and 'id="checks"' not in quiz
 
 
 # ------------------------------------------------------------------- marked sheets
@@ -220,7 +222,8 @@ def test_a_marked_sheet_shows_the_results_the_student_did_not_write_as_the_trace
     assert "not worked out from your numbers" in html
     # every number of a computed cell is the student's (marked) or labelled the trace's:
     # the same cells, as often, as the key that answers every computed cell
-    key = render(checker.trace, ("html",), view="key", blank="all", max_cells=10**6)["html"]
+    key = render(checker.trace, ("html",), view="key", blank="all,loss.after",
+                 max_cells=10**6)["html"]
     shown = _Spans(html).refs
     assert shown["mark"] + shown["trace"] == _Spans(key).refs["answer"]
     assert re.search(r'=\s*<span class="trace">1</span>', html)  # a check sum: the trace's

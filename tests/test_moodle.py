@@ -43,7 +43,7 @@ def lecture_quiz():
 def test_every_blank_cell_is_one_numerical_question_with_answer_and_tolerance(lecture_quiz):
     trace, xml = lecture_quiz
     questions = numerical(xml)
-    assert list(questions) == blank_cells(trace, "all") and len(questions) == 81
+    assert list(questions) == blank_cells(trace, "all") and len(questions) == 80
     for ref, q in questions.items():
         value, tolerance = answer(q)
         whole = ref.split("[")[0].endswith((".mask", ".argmax")) or (
@@ -290,9 +290,9 @@ def test_a_parameter_left_as_it_was_is_outside_the_tolerance(digits):
     trace = run_pass(load_example("lecture"))
     questions = numerical(moodle_xml(trace, "update", digits=digits, feedback="none"))
     updated = [ref for ref in questions if parse_cell(ref)[0].endswith("_new")]
-    assert len(updated) == 14 and "loss.after" in questions
+    assert len(updated) == 14 and "loss.after" not in questions  # asked only by its id
     moved = 0
-    for ref in updated + ["loss.after"]:
+    for ref in updated:
         value, tolerance = answer(questions[ref])
         new, old = float(trace.numbers(ref)), float(trace.numbers(before(ref)))
         assert abs(value - new) <= tolerance, ref
@@ -300,7 +300,7 @@ def test_a_parameter_left_as_it_was_is_outside_the_tolerance(digits):
             moved += 1
             assert abs(value - old) > tolerance, (ref, value, tolerance, old)
             assert abs(float(f"{old:.{asked_digits(questions[ref])}g}") - value) > tolerance
-    assert moved == 13
+    assert moved == 12  # the 14 updated cells but the two whose gradient is 0
 
 
 def test_an_updated_parameter_is_asked_to_the_digits_the_handout_shows():

@@ -11,6 +11,8 @@ from .context import cell_ref
 from .document import Bars, Document, Para, Section, Table
 from .handout import build_document
 
+EVERY_COMPUTED = "all,loss.after"  # --blank all, and the loss after the step it leaves out
+
 
 @dataclass(frozen=True)
 class MarkView:
@@ -88,9 +90,9 @@ def marking_document(trace, marking, digits: int = 4, max_cells: int = 10**6) ->
     numbers the student did not write are the trace's: the renderer shows them as such
     (all but the given ones), so no equation mixes their numbers with the trace's
     silently."""
-    # laid out as the key of `--blank all`: each computed cell the student's or the trace's
+    # laid out as the key of every computed cell: each the student's or the trace's
     document = build_document(trace, digits=digits, max_cells=max_cells,
-                              hidden=select_hidden(trace, "all"))
+                              hidden=select_hidden(trace, EVERY_COMPUTED))
     document.sections.insert(0, summary_section(marking))
     document.given = frozenset(given_ids(trace))
     return document
