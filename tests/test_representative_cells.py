@@ -152,3 +152,25 @@ def test_a_blanked_cell_is_worked_out_within_max_cells():
     document = build_document(lecture, max_cells=1,
                               hidden=select_hidden(lecture, "conv1.out[0,0,0]"))
     assert expanded(document, "conv1", "conv1.out") == [(0, 0, 0)]
+
+
+def test_the_sheet_asks_what_the_worksheet_shows_for_a_blanked_cell(lecture_cnn):
+    """The worksheet works out a blanked pool cell with where its maximum sits and how
+    many tie; the answer sheet asked the pool cell only (three boxes never marked)."""
+    from tracer.sheet import blank_cells
+    trace, _ = lecture_cnn
+    assert blank_cells(trace, "pool1.out[7,12,12]") == [
+        "pool1.out[7,12,12]", "pool1.argmax[7,12,12,0]", "pool1.argmax[7,12,12,1]",
+        "pool1.ties[7,12,12]"]
+
+
+@pytest.mark.parametrize("cell", ["flatten1.out[1,377]", "input.grad[1,0,20,20]"])
+def test_a_blanked_cell_of_a_later_sample_is_worked_out(cell):
+    """Flatten and the input gradient worked out the first sample only."""
+    from tracer.present.blanks import select_hidden
+    from tracer.presets import preset
+    data = preset("lecture-cnn")
+    image, target = data.pop("input"), data.pop("target")
+    data.update(inputs=[image, image], targets=[target, (target + 1) % 10])
+    trace = run_pass(from_dict(data))
+    assert cell in build_document(trace, hidden=select_hidden(trace, cell)).refs

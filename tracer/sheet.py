@@ -68,10 +68,11 @@ def _ref(qid: str, index: tuple) -> str:
     return f"{qid}[{','.join(map(str, index))}]" if index else qid
 
 
-def shown_refs(trace) -> list[str]:
-    """Every cell the worked example (and so the worksheet) shows, in document order."""
+def shown_refs(trace, hidden=frozenset()) -> list[str]:
+    """Every cell the worksheet that hides ``hidden`` shows, in document order (it works
+    out each blanked cell, beside the cells the worked example expands)."""
     from .present.handout import build_document
-    return build_document(trace).refs
+    return build_document(trace, hidden=hidden).refs
 
 
 def blanks(trace, blank: str | None, refs: list[str] | None = None) -> list[Blank]:
@@ -87,7 +88,7 @@ def blanks(trace, blank: str | None, refs: list[str] | None = None) -> list[Blan
     named = select_hidden(trace, ",".join(t for t in split_selection(blank or "")
                                           if t.strip() and t.strip() not in LEVELS),
                           worked=False)
-    refs = shown_refs(trace) if refs is None else refs
+    refs = shown_refs(trace, hidden) if refs is None else refs
     position: dict[str, int] = {}
     for i, ref in enumerate(refs):
         position.setdefault(ref, i)

@@ -74,6 +74,15 @@ def warn_of_answers_beside(mode: str, out, lang: str = "en") -> None:
                   file=sys.stderr)
 
 
+def require_blank(blank: str | None) -> None:
+    """An empty --blank would make a sheet with no blanks, scored 0/0."""
+    from ..errors import CnnTraceError
+    if blank is not None and not blank.strip(" ,"):
+        raise CnnTraceError("--blank: expected ids (conv1.out), cells (conv1.out[0,1,0]) or "
+                            "forward, backward, update, all; got nothing, which would make a "
+                            "sheet with no blanks")
+
+
 def add_out_file(parser: argparse.ArgumentParser, noun: str, force_help: str) -> None:
     """--out FILE (standard output without it) and --force, for a command that writes one
     ``noun``; :func:`check_out_file` refuses an existing one before the work."""

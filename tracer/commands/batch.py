@@ -6,7 +6,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from . import count, digits
+from . import count, digits, require_blank
 from .generate import add_generator_arguments, generator_options
 
 
@@ -44,6 +44,7 @@ def run(args) -> int:
     if args.no_pdf and not args.html:
         raise CnnTraceError("--no-pdf: nothing to render; add --html")
     variants = plan(args.count, args.seed, replace(generator_options(args), lang=args.lang))
+    require_blank(args.blank)
     settings = Settings(out_dir=args.out, blank=args.blank, pdf=not args.no_pdf,
                         html=args.html, lang=args.lang, digits=args.digits)
     if variants[0].spec is not None:  # a bad --blank is one error, not one per variant

@@ -8,7 +8,7 @@ import re
 import sys
 
 from ..errors import CnnTraceError
-from . import add_spec_arguments, load_spec_argument
+from . import add_spec_arguments, load_spec_argument, require_blank
 
 
 def tolerance_value(text: str) -> float:
@@ -144,6 +144,7 @@ def run(args) -> int:
     spec, paths = _spec_and_answers(args)
     checker = Checker(spec, "exact" if args.exact else "float",
                       Tolerance(rtol=args.rtol, atol=args.atol))
+    require_blank(args.blank)
     if args.blank is not None:
         checker.asked(args.blank)  # a bad --blank is the command's error, not a sheet's
     if len(paths) == 1:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from . import (add_out_file, add_spec_arguments, check_out_file, describe_spec_argument,
-               load_spec_argument)
+               load_spec_argument, require_blank)
 
 
 def register(commands) -> None:
@@ -29,11 +29,7 @@ def run(args) -> int:
     from ..sheet import sheet_text
 
     check_out_file(args)
-    if not args.blank.strip(" ,"):
-        from ..errors import CnnTraceError
-        raise CnnTraceError("--blank: expected ids (conv1.out), cells (conv1.out[0,1,0]) or "
-                            "forward, backward, update, all; got nothing, which would make a "
-                            "sheet with no blanks")
+    require_blank(args.blank)
     spec = load_spec_argument(args)
     name = describe_spec_argument(args)
     trace = run_pass(spec, "float", after=True)

@@ -76,9 +76,9 @@ def dense_backward(ctx: Context, info: dict) -> Section:
     blocks.append(Display(lines + ctx.tensor(f"{name}.grad_bias", d(m.Sym("b", style="bold")))))
     if f"{a_id.split('.')[0]}.grad" in ctx.trace:
         lines = []
-        for n in samples[:1]:
-            asked = ctx.asked(f"{a_id.split('.')[0]}.grad", n)
-            for (dd,) in ctx.pick((info["inputs"],), asked=asked):
+        source = f"{a_id.split('.')[0]}.grad"
+        for n in samples[:1] + [n for n in samples[1:] if ctx.asked(source, n)]:
+            for (dd,) in ctx.pick((info["inputs"],), asked=ctx.asked(source, n)):
                 terms = [m.row(operand(ctx.num(grad, n + (k,))), "·",
                                operand(ctx.num(f"{name}.weight", (dd, k))))
                          for k in range(info["units"])]
@@ -236,7 +236,7 @@ def conv_backward(ctx: Context, info: dict) -> Section:
     if f"{source}.grad" in ctx.trace:
         blocks.append(Para("conv.backward.input"))
         lines = []
-        for n in samples[:1]:
+        for n in samples[:1] + [n for n in samples[1:] if ctx.asked(f"{source}.grad", n)]:
             for c, r, col in ctx.pick(tuple(info["in_shape"]), ctx.top_cells(f"{source}.grad", n),
                                       asked=ctx.asked(f"{source}.grad", n)):
                 terms = []

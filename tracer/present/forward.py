@@ -312,8 +312,9 @@ def flatten_forward(ctx: Context, info: dict) -> Section:
     lines = []
     out_shape = ctx.shape(f"{name}.out")
     letter = input_letter(ctx, info)
-    for n in batch_prefix(ctx)[:1]:
-        for (k,) in ctx.pick((out_shape[-1],)):
+    samples = batch_prefix(ctx)
+    for n in samples[:1] + [n for n in samples[1:] if ctx.asked(f"{name}.out", n)]:
+        for (k,) in ctx.pick((out_shape[-1],), asked=ctx.asked(f"{name}.out", n)):
             source = flat_source(in_shape, order, k)
             lines.append(m.row(cell_sym("a", (k,), n=n), "=", cell_sym(letter, source, n=n),
                                "=", ctx.num(f"{name}.out", n + (k,))))
