@@ -103,7 +103,7 @@ def marking_html(trace, marking, lang: str = "en", digits: int = 4) -> str:
 
 def class_html(trace, markings, lang: str = "en", unread=()) -> str:
     """The class view: error rate per quantity as bars, the most common mistakes, and the
-    files that could not be read (``unread``: {"file", "error"} entries) with why."""
+    files that could not be marked (``unread``: {"file", "error"} entries) with why."""
     from .present.marking import class_document
     from .render.html import render_html
     return render_html(class_document(trace, markings, unread), lang, "class")

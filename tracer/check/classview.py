@@ -7,8 +7,9 @@ Per quantity (pass order), over the sheets that ask it:
 * common mistake = the diagnosed mistake found in the most sheets (each sheet counts a
                    mistake once per quantity; ties go to catalogue order).
 
-Files that could not be read (``unread``: {"file", "error"} entries) count nowhere, so
-the terminal table and the HTML page name each of them and why.
+Files that could not be marked (unreadable, or another variant's sheet; ``unread``:
+{"file", "error"} entries) count nowhere, so the terminal table and the HTML page name
+each of them and why.
 """
 
 from __future__ import annotations

@@ -57,8 +57,7 @@ def _spec_and_answers(args):
         args.answers = [args.spec] + list(args.answers)
         args.spec = None
     if args.spec and not args.answers and _is_answer_file(args.spec):
-        raise CnnTraceError(f"{args.spec}: looks like an answer file, not a spec; the spec "
-                            f"comes first: {USAGE} (or --example NAME ANSWERS...)")
+        raise CnnTraceError(_order_hint(args.spec, []))
     if not (args.spec or args.answers or args.example or args.preset or args.weights):
         raise CnnTraceError(f"missing SPEC and ANSWERS: {USAGE}")
     if not args.answers:
@@ -81,7 +80,8 @@ def _order_hint(first: str, rest: list[str]) -> str:
     import shlex
     spec = next((path for path in rest if _is_spec(path)), None)
     if spec is None:
-        return f"{first}: looks like an answer file, not a spec; the spec comes first: {USAGE}"
+        return (f"{first}: looks like an answer file, not a spec; the spec comes first: "
+                f"{USAGE} (or --example NAME ANSWERS...)")
     answers = [first] + [path for path in rest if path != spec]
     return (f"{first}: looks like an answer file, not a spec, and {spec} like the spec; the "
             f"spec comes first: cnntrace check {' '.join(map(shlex.quote, [spec] + answers))}")

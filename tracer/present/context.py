@@ -36,11 +36,10 @@ class Context:
     """A trace plus the presentation settings (digits, how many cells to expand, the
     quantities a worksheet blanks: long vectors among them are shown whole)."""
 
-    def __init__(self, trace, digits: int = 4, max_cells: int = 16, blanked=frozenset(),
-                 hidden=frozenset()):
+    def __init__(self, trace, digits: int = 4, max_cells: int = 16, hidden=frozenset()):
         self.trace, self.digits, self.max_cells = trace, digits, max_cells
-        self.blanked = blanked
-        self.hidden = hidden  # the blanked cells ('conv1.out[0,3,10,10]') and quantities
+        self.hidden = frozenset(hidden)  # what a worksheet blanks: cells and quantities
+        self.blanked = frozenset(ref.split("[")[0] for ref in self.hidden)  # their ids
         self.nx = trace.numeric
         self.exact = trace.mode == "exact"
         self.shortened = False  # did a long sum get shortened with ⋯ ?

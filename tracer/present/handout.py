@@ -36,8 +36,7 @@ def build_document(trace, digits: int = 4, max_cells: int = 16,
     A training pass shows forward, loss, backward, update and checks; a forward-only
     pass stops after the forward; a pass from a given upstream gradient shows the
     backward of every layer from that gradient."""
-    ctx = Context(trace, digits, max_cells, frozenset(ref.split("[")[0] for ref in hidden),
-                  frozenset(hidden))
+    ctx = Context(trace, digits, max_cells, hidden)
     kind = trace.conventions.get("pass", "train")
     if kind in FORMULAS:
         document = Document(title=trace.title, description="", mode=trace.mode, digits=digits,

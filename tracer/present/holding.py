@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation, localcontext
 
 from . import mathtree as m
 from .document import Display
+from .update import MAX_DIGITS
 from ..numeric import FLOAT
 from ..trace import parse_cell
 
@@ -24,7 +25,6 @@ EXTRA = 5  # at most this many more digits than the document's: past them a line
 # as it is (a probability 1 - 1e-15, printed so as not to read 1, would need 16-digit
 # operands, which no reader works with)
 NOISE = Decimal("1e-12")  # a result this much smaller than its largest term is float noise
-MAX_DIGITS = {"float": 15, "exact": 30}
 _ADD = {"+": 1, "-": -1, "−": -1}
 _MUL = {"·", "×"}
 _RELATIONS = {"=", "≈"}

@@ -100,7 +100,7 @@ def marking_document(trace, marking, digits: int = 4, max_cells: int = 10**6) ->
 
 def class_document(trace, markings, unread=()) -> Document:
     """Per quantity: how many sheets got it wrong, the error rate as a bar, and the most
-    common diagnosed mistake; then the files that could not be read (``unread``:
+    common diagnosed mistake; then the files that could not be marked (``unread``:
     {"file", "error"} entries), counted in the first line and listed with why."""
     from ..check.classview import why_unread
     from ..check.classview import class_stats, most_missed
