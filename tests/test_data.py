@@ -62,8 +62,17 @@ def test_mnist_npz(tmp_path):
               "y_test": rng.integers(0, 10, 3)}
     np.savez(tmp_path / "mnist.npz", **arrays)
     data = load_data(str(tmp_path / "mnist.npz"))
+    assert data.name == "mnist"
     assert data.x_train.shape == (5, 1, 6, 6) and data.x_test.shape == (3, 1, 6, 6)
     np.testing.assert_array_equal(data.x_test[:, 0] * 255, arrays["x_test"])
+
+
+def test_npz_named_after_its_file(tmp_path):
+    """Not every .npz of 28x28 images is MNIST: the terminal line names the file's data."""
+    arrays = {"x_train": np.zeros((2, 4, 4)), "y_train": np.arange(2),
+              "x_test": np.zeros((1, 4, 4)), "y_test": np.arange(1)}
+    np.savez(tmp_path / "fashion.npz", **arrays)
+    assert load_data(str(tmp_path / "fashion.npz")).name == "fashion"
 
 
 @pytest.mark.parametrize("content, message", [

@@ -126,7 +126,7 @@ def test_train_command(tmp_path, capsys):
                  str(history), "--quiet"])
     out = capsys.readouterr().out
     assert code == 0, out
-    assert "40 training and 20 test images (mnist), 3 epochs of batch 8" in out
+    assert "40 training and 20 test images (bars), 3 epochs of batch 8" in out
     assert out.count("train loss") == 3 and "test accuracy" in out.splitlines()[-3]
     assert out.splitlines()[-2:] == [f"weights written to {weights}",
                                      f"history written to {history}"]
@@ -184,7 +184,7 @@ def test_train_speaks_korean_on_the_terminal(tmp_path, capsys):
                  "--quiet", "--lang", "ko"])
     out = capsys.readouterr().out
     assert code == 0, out
-    assert "학습 이미지 40개, 테스트 이미지 20개 (mnist), 2에포크, 배치 크기 8" in out
+    assert "학습 이미지 40개, 테스트 이미지 20개 (bars), 2에포크, 배치 크기 8" in out
     assert out.count("학습 손실") == 2 and "2에포크 후 따로 떼어 둔 테스트 이미지 20개에서" in out
     assert f"기록을 {tmp_path / 'h.json'}에 저장했습니다" in out
     assert "train loss" not in out and "written to" not in out

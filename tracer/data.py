@@ -157,7 +157,7 @@ def load_mnist_idx(folder: str | Path) -> Dataset:
     folder = Path(folder)
     arrays = {key: (_find_idx(folder, stem)) for key, stem in MNIST_FILES.items()}
     loaded = {key: read_idx(path) for key, path in arrays.items()}
-    return _mnist(loaded, {k: str(p) for k, p in arrays.items()}, str(folder))
+    return _mnist("mnist", loaded, {k: str(p) for k, p in arrays.items()}, str(folder))
 
 
 NPZ_EXPECTED = ("an .npz with the numeric arrays x_train, y_train, x_test, y_test (as "
@@ -165,7 +165,8 @@ NPZ_EXPECTED = ("an .npz with the numeric arrays x_train, y_train, x_test, y_tes
 
 
 def load_mnist_npz(path: str | Path) -> Dataset:
-    """MNIST from one .npz with x_train, y_train, x_test, y_test."""
+    """MNIST from one .npz with x_train, y_train, x_test, y_test, named after the file
+    (an .npz of other 28x28 images, say fashion.npz, is "fashion", not "mnist")."""
     path = Path(path)
     if path.is_file() and not zipfile.is_zipfile(path):  # numpy would try to unpickle it
         raise DataError(f"{path}: not an MNIST .npz (not a zip archive of numpy arrays); "
@@ -184,7 +185,7 @@ def load_mnist_npz(path: str | Path) -> Dataset:
         if isinstance(err, DataError):
             raise
         raise DataError(f"{path}: not a readable .npz file ({err})") from None
-    return _mnist(loaded, {key: f"{path}[{key}]" for key in MNIST_FILES}, str(path))
+    return _mnist(path.stem, loaded, {key: f"{path}[{key}]" for key in MNIST_FILES}, str(path))
 
 
 def _npz_array(npz, key: str, path: Path) -> np.ndarray:
@@ -198,7 +199,7 @@ def _npz_array(npz, key: str, path: Path) -> np.ndarray:
                         f"not numbers; expected {NPZ_EXPECTED}") from None
 
 
-def _mnist(arrays: dict, names: dict, source: str) -> Dataset:
+def _mnist(name: str, arrays: dict, names: dict, source: str) -> Dataset:
     for split in ("train", "test"):
         x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]
         if x.ndim == 4 and x.shape[-1] == 1:  # (N, H, W, 1) as the lecture's code keeps it
@@ -226,5 +227,5 @@ def _mnist(arrays: dict, names: dict, source: str) -> Dataset:
     if arrays["x_train"].shape[1:] != arrays["x_test"].shape[1:]:
         raise DataError(f"{names['x_test']}: test images {arrays['x_test'].shape[2:]} differ "
                         f"from training images {arrays['x_train'].shape[2:]}")
-    return Dataset("mnist", arrays["x_train"], arrays["y_train"], arrays["x_test"],
+    return Dataset(name, arrays["x_train"], arrays["y_train"], arrays["x_test"],
                    arrays["y_test"], source)
