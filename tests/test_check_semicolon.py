@@ -51,3 +51,14 @@ def test_a_comma_csv_keeps_reading_as_before():
     pairs = parse_csv("id,value\nconv1.out[0,1,0],11\nconv1.out,[[5,7],[11,10]]\nx;y,1\n")
     assert list(pairs) == [("conv1.out[0,1,0]", "11"),
                            ("conv1.out", [["5", "7"], ["11", "10"]]), ("x;y", "1")]
+
+
+def test_a_decimal_comma_tensor_lists_its_numbers_with_semicolons(tmp_path):
+    """[5,6; -5,3] in a semicolon CSV is [5.6, -5.3] (it got a shape error), marked as
+    the comma CSV's tensor."""
+    pairs = parse_csv("id;value\ndense1.out;[5,6; -5,3]\nconv1.out;[[5; 7]; [11; 10]]\n")
+    assert list(pairs) == [("dense1.out", ["5.6", "-5.3"]),
+                           ("conv1.out", [["5", "7"], ["11", "10"]])]
+    _, comma = _marks(tmp_path, "comma.csv", "id,value\nconv1.out,[[5,7],[11,10]]\n")
+    _, semicolon = _marks(tmp_path, "semi.csv", "id;value\nconv1.out;[[5;7];[11;10]]\n")
+    assert semicolon == comma and {verdict for *_, verdict in comma} == {"correct"}

@@ -13,7 +13,8 @@ the value may be a whole tensor in brackets (``conv1.out,[[5,7],[11,10]]``), and
 cell key's index commas need no quoting (``conv1.out[0,1,0],11``). A spreadsheet set to
 a decimal comma saves ``id;value`` rows (``conv1.out[0,0,0];0,5``): when the first row
 has two columns split at ``;`` but not at ``,``, every row is split at ``;`` and a
-number's one comma is its decimal point.
+number's one comma is its decimal point; a tensor then lists its numbers with ``;``
+(``dense1.out;[0,5; -1,25]``).
 """
 
 from __future__ import annotations
@@ -198,6 +199,9 @@ def _csv_value(value: str | None, line: int, separator: str = ","):
     if value is None:
         return CsvValue(reason(f"{semicolon}one_column", line=line))
     value = _unquote(value)
+    if separator == ";" and value.startswith("[") and ";" in value:
+        # the spreadsheet's list separator: [5,6; -5,3] is [5.6, -5.3]
+        value = value.replace(",", ".").replace(";", ",")
     if value.startswith("["):
         try:
             return parse_yaml(value)
