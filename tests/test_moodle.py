@@ -242,9 +242,14 @@ def test_cells_beyond_float64_are_not_asked():
 
 
 def test_a_korean_quiz_names_weights_and_biases_in_korean():
-    xml = moodle_xml(run_pass(load_example("lecture")), "conv1.weight[0,0,0,0],dense1.bias[0]",
-                     lang="ko", feedback="none")
-    assert "(conv1의 가중치, 칸 [0, 0, 0, 0])" in xml and "(dense1의 편향, 칸 [0])" in xml
+    from tracer.sheet import quantity_name
+    xml = moodle_xml(run_pass(load_example("lecture")),
+                     "conv1.weight_new[0,0,0,0],dense1.bias_new[0]", lang="ko", feedback="none")
+    assert "(conv1의 업데이트 후 W, 칸 [0, 0, 0, 0])" in xml
+    assert "(dense1의 업데이트 후 b, 칸 [0])" in xml
+    # the given ones (never asked: they are printed) as a marked sheet names them
+    assert quantity_name("conv1.weight", "ko") == "conv1의 가중치"
+    assert quantity_name("dense1.bias", "ko") == "dense1의 편향"
 
 
 # --------------------------------------------- values after the update (not W again)

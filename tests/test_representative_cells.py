@@ -135,14 +135,47 @@ def test_a_handout_that_works_out_some_cells_says_so():
 @pytest.mark.parametrize("cell", [
     "conv1.out[3,10,10]", "relu1.out[2,5,5]", "pool1.out[1,3,4]", "conv2.out[7,3,4]",
     "conv2.weight_new[5,3,0,2]", "pool1.grad[0,1,1]", "dense1.grad_weight[5,3]",
-    "dense1.weight_new[100,2]", "flatten1.grad[123]"])
+    "dense1.weight_new[100,2]", "flatten1.grad[123]",
+    # a mask cell, where a maximum sits and how many tie (1 here), and the gradients that
+    # flatten, max-pool (a window's maximum, and a cell that is none) and ReLU send back
+    "relu1.mask[7,5,13]", "relu2.mask[5,2,5]", "pool1.argmax[7,3,9,0]", "pool1.ties[3,10,4]",
+    "pool2.grad[8,0,3]", "relu2.grad[10,8,4]", "relu2.grad[10,1,4]", "conv2.grad[14,9,3]",
+    "relu1.grad[5,14,11]", "conv1.grad[3,14,9]"])
 def test_a_blanked_cell_of_a_large_tensor_is_worked_out(lecture_cnn, cell):
     """A worksheet blanking one cell of lecture-cnn showed that blank nowhere: the step
-    expanded its representative cells and drew the tensor as a heatmap."""
+    expanded its representative cells and drew the tensor as a heatmap. The answer sheet
+    asks nothing the worksheet does not show."""
     from tracer.present.blanks import select_hidden
+    from tracer.sheet import blank_cells
     trace, usual = lecture_cnn
     assert cell not in usual.refs  # not one of the cells expanded anyway
-    assert cell in build_document(trace, hidden=select_hidden(trace, cell)).refs
+    worksheet = build_document(trace, hidden=select_hidden(trace, cell))
+    assert cell in worksheet.refs
+    assert set(blank_cells(trace, cell, worksheet.refs)) <= set(worksheet.refs)
+
+
+def test_a_cell_that_is_no_windows_maximum_is_worked_out_as_0(lecture_cnn):
+    """relu2.grad[10,1,4] gets no window's gradient: its line says it is 0."""
+    from tracer.present.blanks import select_hidden
+    trace, _ = lecture_cnn
+    assert trace["relu2.grad[10,1,4]"] == 0 and trace["relu2.grad[10,8,4]"] != 0
+    worksheet = build_document(trace, hidden=select_hidden(trace, "relu2.grad[10,1,4]"))
+    [pool] = [s for s in worksheet.sections if s.anchor == "bwd-pool2"]
+    lines = [line for block in pool.blocks if isinstance(block, Display) for line in block.lines
+             if any(getattr(n, "ref", None) == "relu2.grad[10,1,4]" for n in m.walk(line))]
+    assert [[n.ref for n in m.walk(line) if isinstance(n, m.Num) and n.ref] for line in lines] == [
+        ["relu2.grad[10,1,4]"]]  # dL/dA = the box: no window's gradient on its line
+
+
+@pytest.mark.parametrize("given", ["input.out", "input.out[0,13,14]", "conv2.weight[8,6,1,1]",
+                                   "dense1.bias", "target.out"])
+def test_a_given_value_cannot_be_blanked(lecture_cnn, given):
+    """--blank input.out made an answer sheet asking the input itself."""
+    from tracer.errors import CnnTraceError
+    from tracer.present.blanks import select_hidden
+    trace, _ = lecture_cnn
+    with pytest.raises(CnnTraceError, match="is given on every worksheet.*such as conv1.out"):
+        select_hidden(trace, given)
 
 
 def test_a_blanked_cell_is_worked_out_within_max_cells():

@@ -9,7 +9,8 @@ import numpy as np
 from . import mathtree as m
 from .context import Context, cell_ref, named_slice, operand
 from .document import Display, Para, Section
-from .forward import batch_prefix, cell_sym, flat_source, input_letter, or_zero
+from .forward import (batch_cell, batch_prefix, cell_sym, flat_position, flat_source,
+                      input_letter, or_zero)
 
 
 def d(of: m.Node) -> m.Frac:
@@ -93,10 +94,14 @@ def flatten_backward(ctx: Context, info: dict) -> Section:
     name = info["name"]
     source = info["input"].split(".")[0]
     letter = input_letter(ctx, info)  # named after the layer before: P after a max-pool
+    in_shape, order = tuple(info["in_shape"]), info["order"]
     lines = []
-    for n in batch_prefix(ctx)[:1]:
-        for (k,) in ctx.pick((ctx.shape(f"{name}.grad")[-1],)):
-            index = flat_source(tuple(info["in_shape"]), info["order"], k)
+    samples = batch_prefix(ctx)
+    for n in samples[:1] + [n for n in samples[1:] if ctx.asked(f"{source}.grad", n)]:
+        asked = [(flat_position(in_shape, order, index),)
+                 for index in ctx.asked(f"{source}.grad", n)]  # a blanked cell of dL/dP
+        for (k,) in ctx.pick((ctx.shape(f"{name}.grad")[-1],), asked=asked):
+            index = flat_source(in_shape, order, k)
             lines.append(m.row(d(cell_sym(letter, index, n=n)), "=",
                                d(cell_sym("a", (k,), n=n)), "=",
                                ctx.num(f"{source}.grad", n + index)))
@@ -136,7 +141,10 @@ def pool_backward(ctx: Context, info: dict) -> Section:
         blocks.append(Para("maxpool2d.backward.sum"))  # overlapping windows
     for n, routes in every.items():
         shape = ctx.shape(f"{name}.out")[len(n):]
-        shown = ctx.pick(shape, ctx.top_cells(f"{name}.grad", n))
+        asked = ctx.asked(f"{source}.grad", n)  # blanked cells of dL/dA: the windows
+        shown = ctx.pick(shape, ctx.top_cells(f"{name}.grad", n),  # that send to them
+                         asked=ctx.asked(f"{name}.grad", n) + [
+                             out for cell in asked for out in routes.get(cell, [])])
         cells = [cell for out in shown for cell, outs in routes.items() if out in outs]
         lines = []
         for c, r, col in dict.fromkeys(cells):
@@ -144,12 +152,19 @@ def pool_backward(ctx: Context, info: dict) -> Section:
             index = (c, r, col) if shape[0] > 1 else (r, col)
             grads = [d(cell_sym("P", o if shape[0] > 1 else o[1:], n=n)) for o in outs]
             values = [ctx.num(f"{name}.grad", n + o) for o in outs]
-            if len(outs) == 1:
-                lines.append(m.row(d(cell_sym("A", index, n=n)), "=", grads[0], "=", values[0]))
+            if len(outs) == 1:  # a blanked dL/dA cell is the box, else the value it copies
+                value = ctx.num(f"{source}.grad", n + (c, r, col)) if (c, r, col) in asked \
+                    else values[0]
+                lines.append(m.row(d(cell_sym("A", index, n=n)), "=", grads[0], "=", value))
             else:
                 lines.append(m.row(d(cell_sym("A", index, n=n)), "=", m.joined(grads, "+"), "=",
                                    ctx.sum_of([operand(v) for v in values]), "=",
                                    ctx.num(f"{source}.grad", n + (c, r, col))))
+        for cell in asked:  # no window's maximum: it is sent nothing
+            if cell not in routes:
+                index = cell if shape[0] > 1 else cell[1:]
+                lines.append(m.row(d(cell_sym("A", index, n=n)), "=",
+                                   ctx.num(f"{source}.grad", n + cell)))
         blocks.append(Display(lines))
         if ctx.large(f"{source}.grad"):
             continue
@@ -177,6 +192,12 @@ def activation_backward(ctx: Context, info: dict) -> Section:
     general = m.row(d(m.Sym("Z")), "=", d(m.Sym("A")), "⊙", m.Sym(letter))
     lines = [general]
     if ctx.large(f"{name}.grad"):
+        for index in ctx.asked(f"{source}.grad"):  # a blanked cell, worked out
+            n, shown = batch_cell(ctx, f"{source}.grad", index)
+            lines.append(m.row(d(cell_sym("Z", shown, n=n)), "=",
+                               operand(ctx.num(f"{name}.grad", index)), "·",
+                               operand(ctx.num(local, index)), "=",
+                               ctx.num(f"{source}.grad", index)))
         lines += ctx.tensor(f"{source}.grad", d(m.Sym("Z")))
     else:
         slices = ctx.slices(f"{name}.grad")

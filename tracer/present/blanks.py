@@ -112,6 +112,11 @@ def _selected(trace, selection: str | None) -> frozenset[str]:
             raise CnnTraceError(f"--blank: no quantity {token!r}{hint}; expected ids such as "
                                 f"conv1.out, cells such as conv1.out[0,1,0], or one of "
                                 f"{', '.join(LEVELS)}")
+        if qid in given:
+            raise CnnTraceError(f"--blank: {token!r} is given on every worksheet (the input, "
+                                "the target and the starting parameters are printed, not "
+                                "worked out); expected a quantity the pass computes, such "
+                                f"as {_computed_example(trace)}, or one of {', '.join(LEVELS)}")
         if index is not None:
             shape = trace.quantity(qid).shape
             full = full_index(index, shape)
@@ -126,6 +131,11 @@ def _selected(trace, selection: str | None) -> frozenset[str]:
             index = full
         hidden.add(f"{qid}[{','.join(map(str, index))}]" if index is not None else qid)
     return frozenset(hidden)
+
+
+def _computed_example(trace) -> str:
+    """The first layer's output id ('conv1.out'), or 'loss.out' for a trace without layers."""
+    return f"{trace.layers[0]['name']}.out" if trace.layers else "loss.out"
 
 
 def _indices(count: int) -> str:

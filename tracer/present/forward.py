@@ -232,8 +232,11 @@ def activation_forward(ctx: Context, info: dict) -> Section:
     blocks = [Para(f"{kind}.intro"), Display([formula])]
     shape = ctx.shape(a)
     lines = []
+    mask = f"{name}.mask"
+    # a blanked mask cell of a mask drawn as a heatmap: its 0 or 1 on its ReLU's line
+    mask_asked = ctx.asked(mask) if kind == "relu" and ctx.large(mask) else []
     for index in ctx.pick(shape, ctx.extreme_cells(z), cap=4 if ctx.compact else 8,
-                          asked=ctx.asked(a) + ctx.asked(f"{info['name']}.mask")):
+                          asked=ctx.asked(a) + ctx.asked(mask)):
         zi = ctx.num(z, index)
         if kind == "relu":
             rhs = m.row(m.Func("max"), m.paren(m.row(m.Num("0"), ",", zi)))
@@ -246,7 +249,10 @@ def activation_forward(ctx: Context, info: dict) -> Section:
         # σ(z) is irrational for every rational z but 0 (σ(0) = 1/2): shown rounded
         rel = "≈" if kind == "sigmoid" and ctx.value(z, index) != 0 else "="
         n, shown = batch_cell(ctx, a, index)
-        lines.append(m.row(cell_sym("A", shown, n=n), "=", rhs, rel, ctx.num(a, index)))
+        line = m.row(cell_sym("A", shown, n=n), "=", rhs, rel, ctx.num(a, index))
+        if index in mask_asked:
+            line = m.row(line, ";", cell_sym("M", shown, n=n), "=", ctx.num(mask, index))
+        lines.append(line)
     blocks.append(Display(lines))
     extra = f"{name}.mask" if kind == "relu" else f"{name}.local_grad"
     blocks.append(Display(ctx.tensor(a, m.Sym("A")) +
@@ -272,8 +278,11 @@ def pool_forward(ctx: Context, info: dict) -> Section:
     ties = ctx.trace.numbers(f"{name}.ties").astype(int)
     for n in batch_prefix(ctx):
         shape = ctx.shape(out_id)[len(n):]
+        # a blanked cell of where a maximum sits or of how many tie: its window
+        asked = ctx.asked(out_id, n) + ctx.asked(f"{name}.ties", n) + [
+            index[:3] for index in ctx.asked(f"{name}.argmax", n)]
         for c, i, j in ctx.pick(shape, ctx.top_cells(out_id, n), cap=4 if ctx.compact else 8,
-                                asked=ctx.asked(out_id, n)):
+                                asked=asked):
             cell = n + (c, i, j)
             r0, c0 = argmax[cell]
             where = cell_ref(f"{name}.argmax", cell + (0,))  # hidden with the pool output
@@ -293,9 +302,13 @@ def pool_forward(ctx: Context, info: dict) -> Section:
             tied = int(ties[cell])
             where = {"row": ctx.num(f"{name}.argmax", cell + (0,)),
                      "col": ctx.num(f"{name}.argmax", cell + (1,))}
+            key = "maxpool2d.window"
             if tied > 1:
+                key = "maxpool2d.window_tie"
+            elif (c, i, j) in ctx.asked(f"{name}.ties", n):  # asked, though no cell ties
+                key = "maxpool2d.window_count"
+            if key != "maxpool2d.window":
                 where["ties"] = ctx.num(f"{name}.ties", cell)
-            key = "maxpool2d.window_tie" if tied > 1 else "maxpool2d.window"
             if shape[0] > 1:  # which channel's window
                 key, where["channel"] = f"{key}_channel", c
             caption = Para(key, where)
@@ -321,6 +334,15 @@ def flatten_forward(ctx: Context, info: dict) -> Section:
     blocks = [Para("flatten.intro", {"order": order.upper()}), Display(lines),
               Display(ctx.tensor(f"{name}.out", m.Sym("a", style="bold")))]
     return layer_section(info, "flatten.title", blocks)
+
+
+def flat_position(in_shape: tuple, order: str, index: tuple) -> int:
+    """The inverse of :func:`flat_source`: the entry k of the flat vector that cell
+    ``index`` (c, i, j) of the flattened tensor becomes."""
+    if len(in_shape) == 3 and order == "hwc":
+        c, h, w = in_shape
+        return int(np.ravel_multi_index((index[1], index[2], index[0]), (h, w, c)))
+    return int(np.ravel_multi_index(tuple(index), in_shape))
 
 
 def flat_source(in_shape: tuple, order: str, k: int) -> tuple:
