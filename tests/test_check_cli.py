@@ -86,7 +86,7 @@ def test_html_marking_report_shows_each_verdict_in_place(tmp_path, capsys):
     # the slide's dL/dW_dense[0,0] = 0.00022: wrong, with the truth and the diagnosis beside
     wrong = re.search(r'<span class="mark wrong" data-ref="dense1\.grad_weight\[0,0\]">'
                       r'0\.00022</span><span class="expected">([^<]*)</span>', html)
-    assert wrong and wrong.group(1) == "−0.000203; sign flipped"
+    assert wrong and wrong.group(1) == "−0.0002030; sign flipped"
     assert '<span class="mark follows" data-ref="dense1.weight_new[0,1]">' in html
     assert '<span class="mark correct" data-ref="conv1.out[0,1,0]">11</span>' in html
     assert "Score: 87.91 % (80 of 91 cells earn credit)." in html

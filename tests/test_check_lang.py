@@ -39,7 +39,7 @@ wrong cells (expected = the trace; yours = from your own earlier numbers):
   conv1.out[0,0,1]: given 6, expected 7  <- bias forgotten (from your numbers)
   conv1.out[0,1,0]: given 10, expected 11  <- bias forgotten (from your numbers)
   conv1.out[0,1,1]: given 9, expected 10  <- bias forgotten (from your numbers)
-  conv1.bias_new[0]: given 1.00002, expected 1.0000018, yours 1.000005  \
+  conv1.bias_new[0]: given 1.00002, expected 1.0000018, yours 1.0000050  \
 <- learning rate not applied (from your right numbers)
 first divergence: conv1.out[0,0,0] (bias forgotten)
 
@@ -105,10 +105,10 @@ def test_single_sheet_report_is_korean(tmp_path, capsys):
         assert word in header
     row = next(line for line in lines if line.startswith("dense1.grad_weight "))
     assert row.split()[:7] == ["dense1.grad_weight", "2", "-", "1", "1", "-", "-"]
-    assert row.endswith("-0.000203  0.00022  부호가 바뀜")  # the diagnosis: sign flipped
+    assert row.endswith("-0.0002030  0.00022  부호가 바뀜")  # the diagnosis: sign flipped
     conv = next(line for line in lines if line.startswith("conv1.weight_new "))
     assert conv.endswith("학습률을 곱하지 않음 (7칸)")
-    assert ("  dense1.grad_weight[0,0]: 쓴 값 0.00022, 정답 -0.000203, 여러분의 계산 -0.00022"
+    assert ("  dense1.grad_weight[0,0]: 쓴 값 0.00022, 정답 -0.0002030, 여러분의 계산 -0.00022"
             "  <- 부호가 바뀜 (여러분이 쓴 값으로 계산)") in lines
     assert "첫 실수: dense1.grad_weight[0,0] (부호가 바뀜)" in lines
     assert lines[-1] == ("점수: 80/91칸 = 87.91 %  "

@@ -47,8 +47,8 @@ def worked_lines(document):
 def gives(expr, result, digits: int = 4) -> bool:
     """Whether the printed arithmetic, rounded as the result is printed, reads as it."""
     from tracer.numeric import FLOAT
-    return FLOAT.format(float(evaluate(expr)), max(digits, significant(result.text))) == \
-        result.text
+    return Decimal(FLOAT.format(float(evaluate(expr)), max(digits, significant(result.text)))) \
+        == Decimal(result.text)
 
 
 def off_by(trace, expr, result, digits: int) -> float:
@@ -161,7 +161,7 @@ def test_a_cell_shows_one_way_in_a_line():
         {"type": "dense", "weight": [[10]], "bias": [0]}, {"type": "sigmoid"}]})
     texts = [to_latex(line) for line in lines_of(build_document(run_pass(spec)))]
     assert (r"L = - (1 \cdot \log0.9999546 + (1 - 1) \cdot \log(1 - 0.9999546)) = "
-            r"4.54 \times 10^{-5}") in texts
+            r"4.540 \times 10^{-5}") in texts
 
 
 def test_a_line_that_needs_too_many_digits_is_left_alone():

@@ -59,14 +59,14 @@ def test_loss_and_output_gradient(lines):
 def test_update_shows_a_visible_change(lines):
     assert (r"K_{0,0}^{\text{new}} = 1 - 0.1 \cdot (-5.537 \times 10^{-5}) = 1.000005537"
             r" \quad (\Delta = +5.537 \times 10^{-6})") in lines
-    assert (r"W_{0,0}^{\text{new}} = 0.5 - 0.1 \cdot (-0.000203) = 0.5000203 \quad "
-            r"(\Delta = +2.03 \times 10^{-5})") in lines
+    assert (r"W_{0,0}^{\text{new}} = 0.5 - 0.1 \cdot (-0.0002030) = 0.50002030 \quad "
+            r"(\Delta = +2.030 \times 10^{-5})") in lines
 
 
 def test_dense_backward(lines):
     # 11 · (-1.846e-5) would round to -0.0002031: the line gives the one more digit
     assert (r"\frac{\partial L}{\partial W_{0,0}} = 11 \cdot (-1.8458 \times 10^{-5}) = "
-            r"-0.000203") in lines
+            r"-0.0002030") in lines
 
 
 def test_exact_mode_shows_exact_forms():

@@ -16,7 +16,7 @@ def test_updated_parameters_never_read_as_unchanged(mode):
     the digits that show the step (as the worked example does)."""
     text = render_text(run_pass(load_example("lecture"), mode), digits=4)
     update = text[text.index("SGD update"):text.index("After the update")]
-    assert "[ 0.5000203  -0.5000203]" in update
+    assert "[ 0.50002030  -0.50002030]" in update
     assert "[1.000001846]" in update  # conv1.bias_new: 1 + 1.846e-6
     assert "[0.100001846  0.199998154]" in update
     before = text[:text.index("SGD update")]
@@ -25,7 +25,7 @@ def test_updated_parameters_never_read_as_unchanged(mode):
 
 def test_more_digits_never_show_fewer_in_the_listing():
     four, eight = (render_text(run_pass(load_example("lecture")), digits=d) for d in (4, 8))
-    assert "0.5000203 " in four and "0.50002030" in eight
+    assert "0.50002030 " in four and "0.500020303683" in eight
 
 
 @pytest.mark.parametrize("options", [[], ["--exact"], ["--digits", "2"]])
@@ -44,14 +44,14 @@ def test_the_readmes_lecture_numbers_are_what_trace_prints(capsys):
     assert main(["trace", "--example", "lecture"]) == 0
     out = capsys.readouterr().out
     for quoted in ("softmax1.out  (2)\n  [0.99998  1.846e-5]", "loss.out  (scalar)\n  1.846e-5",
-                   "dense1.grad_weight  (1x2)\n  [-0.000203   0.000203]",
-                   "dense1.weight_new  (1x2)\n  [ 0.5000203  -0.5000203]"):
+                   "dense1.grad_weight  (1x2)\n  [-0.0002030   0.0002030]",
+                   "dense1.weight_new  (1x2)\n  [ 0.50002030  -0.50002030]"):
         assert quoted in out, quoted
 
 
 def test_only_the_output_layers_probabilities_get_more_digits(tmp_path, capsys):
-    """A hidden sigmoid's 0.999994 prints as 1 (as in the handout: it is no
-    probability); the sigmoid output's 0.999998 does not, nor does an exact 1."""
+    """A hidden sigmoid's 0.999994 prints as 1.000 (as in the handout: it is no
+    probability, and it is 1 to 4 digits); the sigmoid output's 0.999998 does not."""
     from tracer.cli import main
     spec = tmp_path / "sig.toml"
     spec.write_text('inputs = [[12.0, 1.0], [0.5, 13.0]]\ntargets = [[1, 0], [0, 1]]\n'
@@ -60,5 +60,5 @@ def test_only_the_output_layers_probabilities_get_more_digits(tmp_path, capsys):
                     '[[layers]]\ntype = "sigmoid"\n')
     assert main(["trace", str(spec)]) == 0
     out = capsys.readouterr().out
-    assert "sigmoid1.out  (2x2)\n  [     1  0.7311]\n" in out
-    assert "sigmoid2.out  (2x2)\n  [0.999998     0.675]\n  [0.999997    0.7311]\n" in out
+    assert "sigmoid1.out  (2x2)\n  [ 1.000  0.7311]\n" in out
+    assert "sigmoid2.out  (2x2)\n  [0.999998    0.6750]\n  [0.999997    0.7311]\n" in out

@@ -119,13 +119,23 @@ class Numeric:
     def format(self, value, digits: int) -> str:
         """``value`` to ``digits`` significant digits, e.g. 0.9999816706: the decimal the
         float reads as (its repr) rounded as by hand, so 0.145 gives 0.15 at 2 digits (as
-        in exact mode), not the 0.14 of its binary value 0.14499999999999999."""
+        in exact mode), not the 0.14 of its binary value 0.14499999999999999.
+
+        A rounded value keeps its trailing zeros (0.3100 for 0.3100255: it is good to
+        four digits); a value its digits hold drops them (0.31, 2), as does a float
+        within 1e-12 of that (relative; less at 11 or more digits), as the engine's other
+        float comparisons: 0.1 + 0.2 prints 0.3, as in exact mode."""
         x = float(value)
+        if not math.isfinite(x):
+            return f"{x:g}"
         text = repr(x)
-        if math.isfinite(x) and (digits > 15 or _is_half(text, digits)):
-            return decimal_text(Decimal(text), digits)
-        # otherwise the binary value rounds as its repr does (up to 15 digits)
-        return _tidy(f"{x:.{digits}g}")
+        if digits > 15 or _is_half(text, digits):
+            rounded = decimal_text(Decimal(text), digits, zeros=True)
+        else:  # the binary value rounds as its repr does (up to 15 digits)
+            rounded = _tidy(f"{x:#.{digits}g}", zeros=True)
+        off = abs(float(rounded) - x)
+        return _tidy(rounded) if off <= min(TIE_TOLERANCE, 10.0 ** -(digits + 2)) * abs(x) \
+            else rounded
 
     def exact_text(self, x):
         """Exact forms as nested lists of strings; None in float mode."""
@@ -159,27 +169,29 @@ def _is_half(text: str, digits: int) -> bool:
     return len(mantissa) == digits + 1 and mantissa.endswith("5")
 
 
-def decimal_text(value: Decimal, digits: int) -> str:
+def decimal_text(value: Decimal, digits: int, zeros: bool = False) -> str:
     """``value`` to ``digits`` significant digits, halves rounded away from zero (as by
-    hand: 0.125 -> 0.13), laid out as Python's 'g' format for floats (both modes)."""
+    hand: 0.125 -> 0.13), laid out as Python's 'g' format for floats (both modes);
+    trailing zeros kept with ``zeros`` (0.3100)."""
     with localcontext(prec=digits, rounding=ROUND_HALF_UP, Emax=MAX_EMAX, Emin=MIN_EMIN):
         rounded = +value
     if rounded == 0:
         return "0"
     if -4 <= rounded.adjusted() < digits:
-        return _tidy(format(rounded, "f"))
-    return _tidy(format(rounded, f".{digits - 1}e"))
+        return _tidy(format(rounded, "f"), zeros)
+    return _tidy(format(rounded, f".{digits - 1}e"), zeros)
 
 
-def _tidy(text: str) -> str:
-    """Uniform number text for both modes: no '+' or leading zeros in exponents."""
+def _tidy(text: str, zeros: bool = False) -> str:
+    """Uniform number text for both modes: no '+' or leading zeros in exponents, no
+    trailing decimal point, and no trailing zeros unless ``zeros``."""
     if "e" in text:
         mantissa, power = text.split("e")
         if "." in mantissa:
-            mantissa = mantissa.rstrip("0").rstrip(".")
+            mantissa = (mantissa if zeros else mantissa.rstrip("0")).rstrip(".")
         text = f"{mantissa}e{int(power)}"
     elif "." in text:
-        text = text.rstrip("0").rstrip(".")
+        text = (text if zeros else text.rstrip("0")).rstrip(".")
     return "0" if text in ("-0", "") else text
 
 

@@ -103,15 +103,19 @@ class ExactNumeric(Numeric):
         return scaled.to_float(x)
 
     def format(self, value, digits: int) -> str:
-        """As float mode (halves away from zero, Python's 'g' layout), from the value to
-        digits + 20 (rationals: exact when the decimal ends by then) or + 10 digits."""
+        """As float mode (halves away from zero, Python's 'g' layout, trailing zeros
+        where the value is rounded: 0.3100), from the value to digits + 20 (rationals:
+        exact when the decimal ends by then) or + 10 digits."""
         if isinstance(value, Rational):  # ROUND_05UP: no double rounding near a half
             with localcontext(prec=digits + 20, rounding=ROUND_05UP, Emax=MAX_EMAX,
                               Emin=MIN_EMIN):
                 near = Decimal(int(value.numerator)) / Decimal(int(value.denominator))
         else:
             near = Decimal(mpmath.nstr(exact.evaluate(value, digits + 10), digits + 10))
-        return decimal_text(near, digits)
+        rounded = decimal_text(near, digits, zeros=True)
+        held = Fraction(Decimal(rounded)) == value if isinstance(value, Rational) \
+            else Decimal(rounded) == near  # e.g. a symbolic 1/2, evaluated
+        return decimal_text(near, digits) if held else rounded
 
     def exact_text(self, x):
         arr = np.asarray(x, dtype=object)

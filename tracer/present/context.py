@@ -335,7 +335,7 @@ class Context:
 def probability_digits(nx, value, digits: int, cap: int = 15) -> int:
     """The fewest digits, at least ``digits`` (at most ``cap``), at which a probability
     that is not 1 does not print as 1 (0.99998, not 1: a reader takes 1 for a loss of 0)."""
-    while nx.format(value, digits) == "1" and float(value) != 1 and digits < cap:
+    while float(nx.format(value, digits)) == 1 and float(value) != 1 and digits < cap:
         digits += 1
     return digits
 

@@ -90,8 +90,9 @@ def _gives(result: m.Num, ctx):
     document's), reads as the printed result: what a student who works the line from its
     printed numbers writes, and what the checker then compares with the true value."""
     digits = max(ctx.digits, significant(result.text))
+    printed = Decimal(result.text)
     return lambda worked: worked is not None and \
-        FLOAT.format(float(worked), digits) == result.text
+        Decimal(FLOAT.format(float(worked), digits)) == printed
 
 
 def _true(result: m.Num, ctx) -> Decimal | None:
