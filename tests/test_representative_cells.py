@@ -207,3 +207,32 @@ def test_a_blanked_cell_of_a_later_sample_is_worked_out(cell):
     data.update(inputs=[image, image], targets=[target, (target + 1) % 10])
     trace = run_pass(from_dict(data))
     assert cell in build_document(trace, hidden=select_hidden(trace, cell)).refs
+
+
+@pytest.fixture(scope="module")
+def large_smooth():
+    """Leaky ReLU and sigmoid layers on a 20x20 input, overlapping pools (stride 1) routing
+    to every tie: tensors drawn as heatmaps that lecture-cnn has none of."""
+    rng = np.random.default_rng(0)
+    return run_pass(from_dict({
+        "input": rng.integers(0, 5, (20, 20)).tolist(), "target": 3, "learning_rate": 0.1,
+        "seed": 1, "conventions": {"pool_ties": "all", "relu_grad_at_zero": 1},
+        "layers": [{"type": "conv2d", "filters": 4, "size": 3, "init": "he"},
+                   {"type": "leaky_relu", "slope": 0.1},
+                   {"type": "maxpool2d", "size": 2, "stride": 1},
+                   {"type": "conv2d", "filters": 4, "size": 3, "init": "he"},
+                   {"type": "sigmoid"}, {"type": "flatten"},
+                   {"type": "dense", "units": 10, "init": "he"}, {"type": "softmax"}]}))
+
+
+@pytest.mark.parametrize("cell", [
+    "leaky_relu1.local_grad[3,1,12]", "sigmoid1.local_grad[1,2,11]", "leaky_relu1.grad[2,5,7]",
+    "conv2.grad[1,3,3]", "pool1.ties[0,4,4]"])
+def test_a_blanked_cell_of_a_smooth_activation_is_worked_out(large_smooth, cell):
+    """A blanked local derivative of a large leaky ReLU or sigmoid was asked on the answer
+    sheet but drawn only in its heatmap."""
+    from tracer.present.blanks import select_hidden
+    from tracer.sheet import blank_cells
+    worksheet = build_document(large_smooth, hidden=select_hidden(large_smooth, cell))
+    assert cell in worksheet.refs
+    assert set(blank_cells(large_smooth, cell, worksheet.refs)) <= set(worksheet.refs)

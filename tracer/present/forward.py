@@ -232,11 +232,11 @@ def activation_forward(ctx: Context, info: dict) -> Section:
     blocks = [Para(f"{kind}.intro"), Display([formula])]
     shape = ctx.shape(a)
     lines = []
-    mask = f"{name}.mask"
-    # a blanked mask cell of a mask drawn as a heatmap: its 0 or 1 on its ReLU's line
-    mask_asked = ctx.asked(mask) if kind == "relu" and ctx.large(mask) else []
+    local, letter = (f"{name}.mask", "M") if kind == "relu" else (f"{name}.local_grad", "D")
+    # a blanked cell of a mask (or local derivative) drawn as a heatmap: on its cell's line
+    local_asked = ctx.asked(local) if ctx.large(local) else []
     for index in ctx.pick(shape, ctx.extreme_cells(z), cap=4 if ctx.compact else 8,
-                          asked=ctx.asked(a) + ctx.asked(mask)):
+                          asked=ctx.asked(a) + ctx.asked(local)):
         zi = ctx.num(z, index)
         if kind == "relu":
             rhs = m.row(m.Func("max"), m.paren(m.row(m.Num("0"), ",", zi)))
@@ -250,13 +250,15 @@ def activation_forward(ctx: Context, info: dict) -> Section:
         rel = "≈" if kind == "sigmoid" and ctx.value(z, index) != 0 else "="
         n, shown = batch_cell(ctx, a, index)
         line = m.row(cell_sym("A", shown, n=n), "=", rhs, rel, ctx.num(a, index))
-        if index in mask_asked:
-            line = m.row(line, ";", cell_sym("M", shown, n=n), "=", ctx.num(mask, index))
+        if index in local_asked:
+            derivative = [ctx.num(local, index)]
+            if kind == "sigmoid":  # A(1 - A)
+                derivative[:0] = [operand(ctx.num(a, index)), "·", m.paren(m.row(
+                    m.Num("1"), "-", operand(ctx.num(a, index)))), "≈"]
+            line = m.row(line, ";", cell_sym(letter, shown, n=n), "=", *derivative)
         lines.append(line)
     blocks.append(Display(lines))
-    extra = f"{name}.mask" if kind == "relu" else f"{name}.local_grad"
-    blocks.append(Display(ctx.tensor(a, m.Sym("A")) +
-                          ctx.tensor(extra, m.Sym("M" if kind == "relu" else "D")),
+    blocks.append(Display(ctx.tensor(a, m.Sym("A")) + ctx.tensor(local, m.Sym(letter)),
                           Para(f"{kind}.mask" + (or_zero(ctx, kind) if kind == "relu" else ""))))
     return layer_section(info, f"{kind}.title", blocks)
 
