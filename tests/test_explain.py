@@ -109,7 +109,7 @@ def test_softmax_that_overflows_is_shown_in_its_stable_form(scores, lines, capsy
                          capsys)
     assert "S̃ = [____] +" in sheet  # the shifted sum goes blank with the trace's sum
     code, out, _ = cli(["explain", "softmax", "--input", "[1.5, 2.5, 0.5]"], capsys)
-    assert "S = 4.482 + 12.18 + 1.649 ≈ 18.31" in out and "S̃" not in out
+    assert "S = 4.482 + 12.1825 + 1.6487 ≈ 18.313" in out and "S̃" not in out
 
 
 CONVENTIONS = ("Convolution:", "Max-pool ties:", "ReLU'(0):", "Flatten order:")

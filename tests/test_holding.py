@@ -198,3 +198,29 @@ def test_a_line_without_a_left_side_is_worked_too():
     assert found
     for expr, result in found:
         assert off_by(trace, expr, result, 4) <= 1.0, to_latex(expr)
+
+
+@pytest.mark.parametrize("preset", ["wide", "lecture"])
+def test_a_cell_shows_one_way_in_a_block(preset):
+    """S was 270.4 on the line that sums it and 270.431 on the next, where ŷ0 needed the
+    digits: every worked line (no matrix) of a block prints a cell alike."""
+    from tracer.present.document import Display
+    checked = 0
+    for seed in range(12):
+        trace = run_pass(from_dict(generate(seed, options(preset)), f"{preset} {seed}"))
+        for section in build_document(trace, 4).sections:
+            for block in section.blocks:
+                if not isinstance(block, Display):
+                    continue
+                texts: dict[str, set] = {}
+                for line in block.lines:
+                    nodes = list(m.walk(line))
+                    if any(isinstance(n, (m.Matrix, m.Heatmap)) for n in nodes):
+                        continue
+                    for n in nodes:
+                        if isinstance(n, m.Num) and n.ref and not n.derived:
+                            texts.setdefault(n.ref, set()).add(n.text)
+                checked += len(texts)
+                assert all(len(shown) == 1 for shown in texts.values()), (seed, {
+                    ref: shown for ref, shown in texts.items() if len(shown) > 1})
+    assert checked > 500

@@ -42,10 +42,12 @@ def test_conv_formula(lecture):
 
 
 def test_softmax_lines(lines):
-    assert r"e^{5.6} \approx 270.4" in lines
-    assert r"S = 270.4 + 0.004992 \approx 270.4" in lines
-    # 270.4/270.4 would give 1: the printed numbers work out to the probability
+    # 270.4/270.4 would give 1: the printed numbers work out to the probability, and
+    # every line of the block shows e^5.6 and S with the digits that needs
+    assert r"e^{5.6} \approx 270.426" in lines
+    assert r"S = 270.426 + 0.004992 \approx 270.431" in lines
     assert r"\hat{y}_{0} = \frac{270.426}{270.431} \approx 0.99998" in lines
+    assert r"\hat{y}_{1} = \frac{0.004992}{270.431} \approx 1.846 \times 10^{-5}" in lines
     assert r"\hat{y}_{k} = \frac{e^{z_{k}}}{\sum_{j} e^{z_{j}}}" in lines
 
 

@@ -32,11 +32,41 @@ MAX_POWER = 10**6  # e^x beyond this is no printed arithmetic (and Decimal's ran
 
 
 def hold_document(document, ctx) -> None:
-    """Give every display line of ``document`` the digits that make it work out (in place)."""
+    """Give every display line of ``document`` the digits that make it work out, a cell
+    the same digits on every worked line of its block (in place)."""
     for section in document.sections:
         for block in section.blocks:
             if isinstance(block, Display):
-                block.lines = [hold(line, ctx) for line in block.lines]
+                block.lines = _one_way([hold(line, ctx) for line in block.lines], ctx)
+
+
+def _one_way(lines: list, ctx, rounds: int = 3) -> list:
+    """``lines`` with a cell that one worked line prints with more digits printed so on
+    every worked line (no matrix) of the block, each changed line held again: S ≈ 270.431
+    on the line that sums it, as ŷ0 = 270.426/270.431 below needs it, not 270.4."""
+    worked = [i for i, line in enumerate(lines)
+              if not any(isinstance(n, (m.Matrix, m.Heatmap)) for n in m.walk(line))]
+    for _ in range(rounds):
+        widest: dict[str, str] = {}
+        for i in worked:
+            for n in _cells(lines[i]):
+                if n.ref not in widest or significant(n.text) > significant(widest[n.ref]):
+                    widest[n.ref] = n.text
+        changed = False
+        for i in worked:
+            line = lines[i]
+            for ref in {n.ref for n in _cells(line)}:
+                line = _with_text(line, ref, widest[ref])
+            if line != lines[i]:
+                lines[i], changed = hold(line, ctx), True
+        if not changed:
+            break
+    return lines
+
+
+def _cells(line) -> list[m.Num]:
+    """The numbers of ``line`` that show a cell (not derived sums or indices)."""
+    return [n for n in m.walk(line) if isinstance(n, m.Num) and n.ref and not n.derived]
 
 
 def hold(line, ctx):
