@@ -62,3 +62,14 @@ def test_a_decimal_comma_tensor_lists_its_numbers_with_semicolons(tmp_path):
     _, comma = _marks(tmp_path, "comma.csv", "id,value\nconv1.out,[[5,7],[11,10]]\n")
     _, semicolon = _marks(tmp_path, "semi.csv", "id;value\nconv1.out;[[5;7];[11;10]]\n")
     assert semicolon == comma and {verdict for *_, verdict in comma} == {"correct"}
+
+
+def test_a_tensor_without_semicolons_is_read_the_way_that_fits(tmp_path):
+    """[-1,846e-5] for a one-number tensor was read as [-1, 846e-5], a wrong shape; [5,7]
+    where two numbers are asked stays two numbers."""
+    _, cells = _marks(tmp_path, "one.csv", "id;value\nflatten1.grad;[-1,846e-5]\n"
+                      "conv1.out;[[5,7],[11,10]]\ndense1.out[0];[5,6]\n")
+    assert sorted((qid, float(given), verdict) for qid, _, given, verdict in cells) == [
+        ("conv1.out", 5, "correct"), ("conv1.out", 7, "correct"), ("conv1.out", 10, "correct"),
+        ("conv1.out", 11, "correct"), ("dense1.out", 5.6, "correct"),
+        ("flatten1.grad", -1.846e-5, "correct")]

@@ -202,33 +202,35 @@ def test_english_quantity_names_are_the_answer_sheets():
     assert {k for k in en if k.startswith("moodle.")} == {k for k in ko if k.startswith("moodle.")}
 
 
-def test_a_quiz_of_too_many_cells_or_too_much_feedback_is_refused(capsys):
+def test_a_quiz_of_too_many_cells_or_too_much_feedback_is_refused(capsys, monkeypatch):
+    """(A tensor drawn as a heatmap is asked where the worksheet works its cells out.)"""
     quiz = ["export", "moodle", "--preset", "digits-cnn"]
+    assert main(quiz + ["--blank", "all"]) == 2
     assert main(quiz + ["--blank", "forward"]) == 2
-    assert main(quiz + ["--blank", "pool1.out"]) == 2
     err = capsys.readouterr().err.splitlines()
-    assert err[0] == ("cnntrace: error: --blank: forward selects 2600 cells, more than the 500 "
+    assert err[0] == ("cnntrace: error: --blank: all selects 905 cells, more than the 500 "
                       "questions a quiz can usefully ask; name ids or cells instead, such as "
-                      "dense1.out or conv1.out[0,0,0]")
+                      "relu1.mask or conv1.out[0,5,4]")
     assert len(err) == 2 and re.fullmatch(
-        r"cnntrace: error: --feedback: the worked example \(\d+ kB\) as feedback to each of 264 "
+        r"cnntrace: error: --feedback: the worked example \(\d+ kB\) as feedback to each of 340 "
         r"questions would make \d+ MB; pass --feedback none or ask fewer cells with --blank",
         err[1])
-    assert main(quiz + ["--blank", "pool1.out", "--feedback", "none"]) == 0
-    assert len(numerical(capsys.readouterr().out)) == 256 + 8  # and 4 maxima: row, col
-    assert main(quiz + ["--blank", "conv1.out"]) == 2  # never suggests the id just given
+    assert main(quiz + ["--blank", "forward", "--feedback", "none"]) == 0
+    assert len(numerical(capsys.readouterr().out)) == 340
+    monkeypatch.setattr(moodle, "MAX_QUESTIONS", 100)
+    assert main(quiz + ["--blank", "flatten1.out"]) == 2  # never suggests the id just given
     assert capsys.readouterr().err.endswith("name ids or cells instead, such as "
-                                            "conv1.out[0,0,0]\n")
+                                            "flatten1.out[0]\n")
 
 
 def test_question_names_sort_in_question_order_past_999(monkeypatch):
     monkeypatch.setattr(moodle, "MAX_QUESTIONS", 2000)
-    spec = from_dict({"input": [[i * 32 + j for j in range(32)] for i in range(32)],
-                      "layers": [{"type": "conv2d", "weight": [[2]]}]})
+    spec = from_dict({"input": [1], "layers": [  # a vector of 1024: every cell is shown
+        {"type": "dense", "weight": [list(range(1024))], "bias": [0] * 1024}]})
     root = ET.fromstring(moodle_xml(run_pass(spec), "forward", feedback="none").encode("utf-8"))
     names = [q.findtext("name/text") for q in root.findall("question[@type='numerical']")]
     assert len(names) == 1024 and names == sorted(names)
-    assert names[0] == "0001 conv1.out[0,0,0]" and names[-1] == "1024 conv1.out[0,31,31]"
+    assert names[0] == "0001 dense1.out[0]" and names[-1] == "1024 dense1.out[1023]"
 
 
 def test_cells_beyond_float64_are_not_asked():

@@ -236,3 +236,18 @@ def test_a_blanked_cell_of_a_smooth_activation_is_worked_out(large_smooth, cell)
     worksheet = build_document(large_smooth, hidden=select_hidden(large_smooth, cell))
     assert cell in worksheet.refs
     assert set(blank_cells(large_smooth, cell, worksheet.refs)) <= set(worksheet.refs)
+
+
+@pytest.mark.parametrize("cell", ["pool1.ties[0,0,6]", "pool1.ties[0,0,0]"])
+def test_a_blanked_tie_count_is_asked_in_words_that_do_not_tell_it(lecture_cnn, cell):
+    """'[ ] cell of the window holds the maximum' told a student the blank is 1, and
+    '[ ] cells tie' that it is more: an asked count gets one sentence either way."""
+    from tracer.present.blanks import select_hidden
+    trace, _ = lecture_cnn
+    assert (trace[cell] == 1) == (cell == "pool1.ties[0,0,6]")
+    worksheet = build_document(trace, hidden=select_hidden(trace, cell))
+    [pool] = [s for s in worksheet.sections if s.anchor == "fwd-pool1"]
+    captions = [block.caption for block in pool.blocks if isinstance(block, Display)
+                and block.caption is not None and "ties" in block.caption.params]
+    asked = [c for c in captions if c.params["ties"].ref == cell]
+    assert [caption.key for caption in asked] == ["maxpool2d.window_count_channel"]

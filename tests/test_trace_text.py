@@ -62,3 +62,29 @@ def test_only_the_output_layers_probabilities_get_more_digits(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "sigmoid1.out  (2x2)\n  [ 1.000  0.7311]\n" in out
     assert "sigmoid2.out  (2x2)\n  [0.999998    0.6750]\n  [0.999997    0.7311]\n" in out
+
+
+def test_a_change_no_digit_can_show_leaves_the_value_as_it_was(tmp_path, capsys):
+    """With the dense weights at 1.6 the softmax saturates: K[0,0] moves by 2.7e-16, which
+    15 digits cannot show. Trailing zeros made it 1.00000000000000 (Δ = +2.220e-16) in
+    the handout, 1.60000000000000 in the listing and a 15-digit Moodle question."""
+    from pathlib import Path
+
+    from tracer.cli import main
+    from tracer.present.handout import build_document
+    from tracer.render.moodle import moodle_xml
+    from tracer.render.tex import render_tex
+    from tracer.spec import load_spec
+    text = (Path(__file__).parents[1] / "examples" / "lecture.toml").read_text()
+    assert "[[0.5, -0.5]]" in text
+    spec = tmp_path / "saturated.toml"
+    spec.write_text(text.replace("[[0.5, -0.5]]", "[[1.6, -1.6]]"))
+    assert main(["trace", str(spec)]) == 0
+    out = capsys.readouterr().out
+    assert "dense1.weight_new  (1x2)\n  [ 1.6  -1.6]" in out and "0000000" not in out
+    trace = run_pass(load_spec(spec))
+    tex = render_tex(build_document(trace))
+    assert r"K_{0,0}^{\text{new}} = 1 - 0.1 \cdot (-2.738 \times 10^{-15}) = 1 \\" in tex
+    assert "0000000" not in tex
+    xml = moodle_xml(trace, "update", feedback="none")
+    assert "to 4 significant digits" in xml and "to 15 significant digits" not in xml

@@ -142,6 +142,12 @@ class Numeric:
         return None
 
 
+def same_number(a: str, b: str) -> bool:
+    """Whether two printed numbers are one number: '1.000' and '1', '2.50e-5' and '2.5e-5'
+    (a rounded value keeps its trailing zeros, so texts differ where values do not)."""
+    return Decimal(a) == Decimal(b)
+
+
 def _zero_tolerance(x: np.ndarray):
     """1e-12 * max|x| per sample, over every axis of x (N, ...) but the batch axis 0,
     shaped (N, 1, ...) to broadcast against x (a float for one sample); the magnitude of

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .present.blanks import LEVELS, POSITIONS, hides, select_hidden, split_selection
+from .present.context import drawn_as_heatmap
 from .render.assets import messages, plain
 from .trace import parse_cell
 
@@ -79,7 +80,8 @@ def blanks(trace, blank: str | None, refs: list[str] | None = None) -> list[Blan
     """The entries of the answer sheet for ``--blank`` (levels, ids, cells).
 
     A level (forward, backward, update, all) contributes the quantities the worksheet
-    shows as blank boxes; an id or cell named explicitly is always listed, except where a
+    shows as blank boxes (of a tensor drawn as a heatmap, the cells worked out on its
+    lines); an id or cell named explicitly is always listed, except where a
     pool window's maximum sits and how many tie: those exactly where the worksheet has
     their boxes. Order: as the worksheet shows them (the pass in the lecture's order),
     then the rest in pass order.
@@ -102,6 +104,12 @@ def blanks(trace, blank: str | None, refs: list[str] | None = None) -> list[Blan
         first = position.get(token if index is not None else qid)
         if first is None and token not in named:
             continue  # a quantity the worksheet never shows (e.g. pool1.argmax)
+        shape = trace.quantity(qid).shape
+        if index is None and first is not None and drawn_as_heatmap(shape):
+            # its heatmap has no boxes: the cells worked out on lines are asked
+            entries += [((0, at, 0), Blank(qid, parse_cell(ref)[1], shape))
+                        for ref, at in position.items() if ref.startswith(f"{qid}[")]
+            continue
         rank = (0, first, 0) if first is not None else (1, order[qid], 0)
         entries.append((rank, Blank(qid, index, trace.quantity(qid).shape)))
     for ref, first in position.items():  # where a blanked maximum sits, how many tie

@@ -14,7 +14,8 @@ cell key's index commas need no quoting (``conv1.out[0,1,0],11``). A spreadsheet
 a decimal comma saves ``id;value`` rows (``conv1.out[0,0,0];0,5``): when the first row
 has two columns split at ``;`` but not at ``,``, every row is split at ``;`` and a
 number's one comma is its decimal point; a tensor then lists its numbers with ``;``
-(``dense1.out;[0,5; -1,25]``).
+(``dense1.out;[0,5; -1,25]``), and one without ``;`` (``[0,5]``) is read either way
+(:class:`TwoReadings`): the checker keeps the reading with the quantity's shape.
 """
 
 from __future__ import annotations
@@ -182,6 +183,16 @@ def _unquote(text: str) -> str:
     return text[1:-1] if len(text) >= 2 and text[0] == text[-1] == '"' else text
 
 
+class TwoReadings(list):
+    """A semicolon CSV's tensor without semicolons, [5,7]: its commas separate numbers, or
+    are decimal commas (``decimal``: [5.7]); the checker keeps the reading whose shape
+    fits the quantity, this one first."""
+
+    def __init__(self, values: list, decimal):
+        super().__init__(values)
+        self.decimal = decimal
+
+
 class CsvValue(str):
     """A CSV value that could not be read: its text is the reason in English, ``reason``
     the sentence."""
@@ -202,6 +213,15 @@ def _csv_value(value: str | None, line: int, separator: str = ","):
     if separator == ";" and value.startswith("[") and ";" in value:
         # the spreadsheet's list separator: [5,6; -5,3] is [5.6, -5.3]
         value = value.replace(",", ".").replace(";", ",")
+    elif separator == ";" and value.startswith("[") and "," in value and "." not in value:
+        try:  # [5,7] is [5, 7], or [5.7] where the quantity holds one number
+            decimal = parse_yaml(value.replace(",", "."))
+        except yaml.YAMLError:
+            decimal = None  # [[5.7].[11.10]]: no reading
+        try:
+            return TwoReadings(parse_yaml(value), decimal)
+        except yaml.YAMLError:
+            return CsvValue(reason("csv_bracket", line=line, value=repr(value)))
     if value.startswith("["):
         try:
             return parse_yaml(value)

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..present.document import Para
 from ..trace import full_index, parse_cell
-from .answers import STUDENT, AnswerFile, CsvValue, Pairs, description
+from .answers import STUDENT, AnswerFile, CsvValue, Pairs, TwoReadings, description
 from .reasons import reason
 from .written import NotANumber, Written, parse_written
 
@@ -177,6 +177,7 @@ def _shape(shape) -> Para | str:
 # ---------------------------------------------------------------------------- values
 def _place(raw, index, shape) -> list[tuple[tuple, object]]:
     """(full index, cell value) pairs for one key's raw value."""
+    raw = _fitting_reading(raw, (1,) if index is not None else tuple(shape))
     if index is not None:
         if _is_list(raw) and _nested_shape(raw, 64) in (((1,) * d, None) for d in range(33)):
             raw = _first(raw)
@@ -199,6 +200,18 @@ def _place(raw, index, shape) -> list[tuple[tuple, object]]:
         return [(i, Malformed(why)) for i in whole]
     leaves = _flat(raw)
     return [(i, leaf(v)) for i, v in zip(whole, leaves)]
+
+
+def _fitting_reading(raw, want: tuple):
+    """A semicolon CSV's [-1,846e-5] (:class:`TwoReadings`) read with its decimal comma
+    where that reading, and not the list of two, has the quantity's shape ``want``."""
+    if not isinstance(raw, TwoReadings) or raw.decimal is None:
+        return raw
+    limit = 4 * int(np.prod(want)) + 1000
+    if _fits(_nested_shape(raw, limit)[0], want) or \
+            not _fits(_nested_shape(raw.decimal, limit)[0], want):
+        return raw
+    return raw.decimal
 
 
 def _is_text(raw) -> bool:

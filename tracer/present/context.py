@@ -107,9 +107,7 @@ class Context:
 
     def large(self, qid: str) -> bool:
         """Whether a tensor is shown as heatmaps rather than matrices of numbers."""
-        shape = self.shape(qid)
-        return len(shape) >= 2 and (max(shape[-2:]) > MATRIX_SIDE
-                                    or int(np.prod(shape)) > MATRIX_CELLS)
+        return drawn_as_heatmap(self.shape(qid))
 
     # widths -------------------------------------------------------------------------
     def width(self, node: m.Node) -> float:
@@ -330,6 +328,12 @@ class Context:
         if isinstance(value, exact.Real) and len(value.terms) <= EXACT_TERMS:
             return real_node(value)
         return None
+
+
+def drawn_as_heatmap(shape: tuple) -> bool:
+    """Whether a tensor of ``shape`` is shown as heatmaps rather than matrices of numbers."""
+    return len(shape) >= 2 and (max(shape[-2:]) > MATRIX_SIDE
+                                or int(np.prod(shape)) > MATRIX_CELLS)
 
 
 def probability_digits(nx, value, digits: int, cap: int = 15) -> int:

@@ -233,8 +233,10 @@ def activation_forward(ctx: Context, info: dict) -> Section:
     shape = ctx.shape(a)
     lines = []
     local, letter = (f"{name}.mask", "M") if kind == "relu" else (f"{name}.local_grad", "D")
-    # a blanked cell of a mask (or local derivative) drawn as a heatmap: on its cell's line
-    local_asked = ctx.asked(local) if ctx.large(local) else []
+    # a blanked mask (or local derivative) drawn as a heatmap, or a blanked cell of it: on
+    # the lines, where a worksheet has boxes to fill in
+    local_asked = [] if not ctx.large(local) else None if local in ctx.hidden \
+        else ctx.asked(local)
     for index in ctx.pick(shape, ctx.extreme_cells(z), cap=4 if ctx.compact else 8,
                           asked=ctx.asked(a) + ctx.asked(local)):
         zi = ctx.num(z, index)
@@ -250,7 +252,7 @@ def activation_forward(ctx: Context, info: dict) -> Section:
         rel = "≈" if kind == "sigmoid" and ctx.value(z, index) != 0 else "="
         n, shown = batch_cell(ctx, a, index)
         line = m.row(cell_sym("A", shown, n=n), "=", rhs, rel, ctx.num(a, index))
-        if index in local_asked:
+        if local_asked is None or index in local_asked:
             derivative = [ctx.num(local, index)]
             if kind == "sigmoid":  # A(1 - A)
                 derivative[:0] = [operand(ctx.num(a, index)), "·", m.paren(m.row(
@@ -304,11 +306,9 @@ def pool_forward(ctx: Context, info: dict) -> Section:
             tied = int(ties[cell])
             where = {"row": ctx.num(f"{name}.argmax", cell + (0,)),
                      "col": ctx.num(f"{name}.argmax", cell + (1,))}
-            key = "maxpool2d.window"
-            if tied > 1:
-                key = "maxpool2d.window_tie"
-            elif (c, i, j) in ctx.asked(f"{name}.ties", n):  # asked, though no cell ties
-                key = "maxpool2d.window_count"
+            key = "maxpool2d.window_tie" if tied > 1 else "maxpool2d.window"
+            if (c, i, j) in ctx.asked(f"{name}.ties", n):  # asked: words that do not tell
+                key = "maxpool2d.window_count"  # 1 from several
             if key != "maxpool2d.window":
                 where["ties"] = ctx.num(f"{name}.ties", cell)
             if shape[0] > 1:  # which channel's window

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..numeric import same_number
 from ..trace import Trace
 from .context import probability_digits
 from .update import MAX_DIGITS, change_digits
@@ -50,7 +51,10 @@ def format_cells(trace: Trace, qid: str, digits: int) -> np.ndarray:
             digits, float(new[index]), float(changes[index]), cap)
         if probabilities:
             shown = probability_digits(trace.numeric, value[index], shown, cap)
-        cells[index] = fmt(value[index], shown)
+        text = fmt(value[index], shown)
+        if shown > digits and same_number(text, fmt(value[index], digits)):
+            text = fmt(value[index], digits)  # no digit shows the change: 1.6, not 1.6000...
+        cells[index] = text
     return cells
 
 

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from ..numeric import same_number
 from . import mathtree as m
 from .context import LARGE_CELLS, Context, cell_ref, operand, short_index
 from .document import Display, Para, Section, Table
@@ -28,8 +29,8 @@ def visible(ctx: Context, old, new, index_ref: str) -> tuple[m.Num, m.Num | None
         return m.Num(new_text, index_ref), None
     digits = change_digits(ctx.digits, float(new), float(change), MAX_DIGITS[ctx.trace.mode])
     longer = ctx.text(new, digits)
-    if longer == new_text:  # the usual digits show the change already (or the rest is 0s)
-        return m.Num(new_text, index_ref), None
+    if same_number(longer, new_text):  # the usual digits show the change already, or
+        return m.Num(new_text, index_ref), None  # none can (a change of 2e-16 on 1)
     return m.Num(longer, index_ref), change_num(ctx, change, index_ref)
 
 
@@ -156,7 +157,7 @@ def telling_digits(ctx: Context, before, after) -> int:
     cap = MAX_DIGITS[ctx.trace.mode]
     digits = ctx.digits
     while digits < cap and float(before) != float(after) and \
-            ctx.text(before, digits) == ctx.text(after, digits):
+            same_number(ctx.text(before, digits), ctx.text(after, digits)):
         digits += 1
     return digits
 

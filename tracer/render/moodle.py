@@ -100,6 +100,8 @@ def asked_digits(ctx: Context, ref: str) -> int:
         return ctx.digits
     digits = shown_digits(ctx, ref, before)
     new, old = float(ctx.trace.numbers(ref)), float(ctx.trace.numbers(before))
+    if new and abs(new - old) < float(unit(new, MAX_DIGITS[ctx.trace.mode])):
+        return digits  # no digit shows the change (2e-16 on 1): asked as the handout shows
     while new and new != old and abs(new - old) <= float(unit(new, digits)) \
             and digits < MAX_DIGITS[ctx.trace.mode]:
         digits += 1
