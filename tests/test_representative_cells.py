@@ -251,3 +251,18 @@ def test_a_blanked_tie_count_is_asked_in_words_that_do_not_tell_it(lecture_cnn, 
                 and block.caption is not None and "ties" in block.caption.params]
     asked = [c for c in captions if c.params["ties"].ref == cell]
     assert [caption.key for caption in asked] == ["maxpool2d.window_count_channel"]
+
+
+@pytest.mark.parametrize("blank, count", [
+    ("pool2.grad[0,1,1],relu2.grad[3,4,5]", 2), ("relu1.mask", None), ("backward", None)])
+def test_the_answer_sheet_asks_the_boxes_a_heatmapped_tensor_shows(lecture_cnn, blank, count):
+    """Blanks in two steps hide the whole of relu2.grad (worked from the first): the sheet
+    asked all its 1936 cells, of which the worksheet shows one; a level asked every cell
+    of every heatmap (15,548 for backward)."""
+    from tracer.present.blanks import select_hidden
+    from tracer.sheet import blank_cells
+    trace, _ = lecture_cnn
+    worksheet = build_document(trace, hidden=select_hidden(trace, blank))
+    asked = blank_cells(trace, blank, worksheet.refs)
+    assert set(asked) <= set(worksheet.refs) and len(asked) == (count or len(asked))
+    assert len(asked) < 1000
