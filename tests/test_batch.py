@@ -76,7 +76,7 @@ def test_a_variants_answer_sheet_and_spec_check_to_100(two_runs):
     trace = run_pass(spec)
     sheet = yaml.safe_load((out / "3-05.answers.yaml").read_text(encoding="utf-8"))
     assert spec.variant == sheet["variant"] == "3-05"
-    for key in [k for k in sheet if k not in ("student", "variant", "blanks")]:
+    for key in [k for k in sheet if k not in ("student", "variant", "blanks", "fingerprint")]:
         sheet[key] = trace.numbers(key).reshape(
             __import__("numpy").shape(sheet[key])).tolist()
     marking = Checker(spec).check(parse_answers(yaml.safe_dump(sheet), "yaml"))
@@ -274,3 +274,14 @@ def test_the_check_hint_names_the_variants_files_and_the_summary_every_index(
     assert hint == "# Check it: cnntrace check 4-01.spec.toml 4-01.answers.yaml"
     monkeypatch.chdir(tmp_path)
     assert main(hint.removeprefix("# Check it: cnntrace ").split()) == 0  # runs as written
+
+
+def test_a_korean_batch_says_so_in_korean(tmp_path, capsys):
+    """'3 of 3 variants written to ...' and the index's 'ok' were English under --lang ko."""
+    assert main(["batch", "--count", "1", "--seed", "4", "--html", "--no-pdf", "--lang", "ko",
+                 "--out", str(tmp_path), "--quiet"]) == 0
+    assert main(["batch", "--count", "1", "--seed", "4", "--html", "--no-pdf", "--lang", "ko",
+                 "--out", str(tmp_path / "again")]) == 0
+    assert capsys.readouterr().out.startswith(f"변형 1개 중 1개를 {tmp_path / 'again'}에 썼습니다.")
+    page = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert "<td>완료</td>" in page and ">ok<" not in page

@@ -73,3 +73,13 @@ def test_a_tensor_without_semicolons_is_read_the_way_that_fits(tmp_path):
         ("conv1.out", 5, "correct"), ("conv1.out", 7, "correct"), ("conv1.out", 10, "correct"),
         ("conv1.out", 11, "correct"), ("dense1.out", 5.6, "correct"),
         ("flatten1.grad", -1.846e-5, "correct")]
+
+
+@pytest.mark.parametrize("row", ['loss.out,"1,846e-5"', "loss.out: 1,846e-5"])
+def test_a_decimal_comma_in_e_notation_is_named(row, tmp_path):
+    """1,846e-5 was 'not a number', and quoted in a comma CSV 'more than two columns'."""
+    name = "a.csv" if "," in row.split("loss.out")[1][:1] else "a.yaml"
+    data, _ = _marks(tmp_path, name, ("id,value\n" if name == "a.csv" else "") + row + "\n")
+    [cell] = [c for c in data["cells"] if c["id"] == "loss.out"]
+    assert cell["verdict"] == "malformed"
+    assert "'1,846e-5' uses a decimal comma; write '1.846e-5'" in cell["reason"], cell

@@ -16,13 +16,15 @@ True
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shlex
 from dataclasses import dataclass
 
 import numpy as np
 
-from .present.blanks import LEVELS, POSITIONS, hides, select_hidden, split_selection
+from .present.blanks import (LEVELS, POSITIONS, given_ids, hides, select_hidden,
+                             split_selection)
 from .present.context import drawn_as_heatmap
 from .render.assets import messages, plain
 from .trace import parse_cell
@@ -133,6 +135,20 @@ def blank_cells(trace, blank: str | None, refs: list[str] | None = None) -> list
 
 
 # ----------------------------------------------------------------------- the YAML
+def fingerprint(trace) -> str:
+    """12 hex digits that tell one spec's pass from another's: a hash of what every sheet
+    prints (input, target, starting parameters), the layers, conventions and learning
+    rate; the same in float and exact mode. A sheet carries it, so that `check` refuses
+    it against another spec (another variant of a batch, say), whose marks would be noise."""
+    digest = hashlib.sha256()
+    digest.update(json.dumps([trace.layers, trace.conventions, trace.learning_rate],
+                             sort_keys=True).encode())
+    for qid in sorted(given_ids(trace) & set(trace.ids())):
+        values = np.ascontiguousarray(trace.numbers(qid), dtype="<f8")
+        digest.update(f"{qid}{values.shape}".encode() + values.tobytes())
+    return digest.hexdigest()[:12]
+
+
 def sheet_text(trace, blank: str | None, *, variant: str | None = None,
                spec_name: str = "SPEC", refs: list[str] | None = None, lang: str = "en",
                answers_name: str = "answers.yaml") -> str:
@@ -146,6 +162,8 @@ def sheet_text(trace, blank: str | None, *, variant: str | None = None,
     lines.append('student: ""')
     if variant:  # `check` refuses the sheet against another variant's spec
         lines.append(f"variant: {json.dumps(_one_line(variant), ensure_ascii=False)}")
+    lines.append(f'fingerprint: "{fingerprint(trace)}"  # '
+                 + _say(lang, "sheet.fingerprint"))
     if blank:  # `check` counts an asked cell left out of the file as missing
         lines.append(f"blanks: {json.dumps(_one_line(blank), ensure_ascii=False)}")
     if not entries:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ..errors import CnnTraceError
 from ..network import run_pass
-from ..sheet import blank_cells
+from ..sheet import blank_cells, fingerprint
 from ..spec import Spec
 from .answers import AnswerFile, AnswerFileError, read_answer_file
 from .marking import Marking, mark_sheet
@@ -43,6 +43,7 @@ class Checker:
         self.shapes = {q: self.trace.quantity(q).shape for q in self.trace.ids()}
         self.tolerance = tolerance or Tolerance()
         self._asked: dict[str, list[str]] = {}
+        self.fingerprint = fingerprint(self.trace)
 
     def check(self, answers: AnswerFile, blank: str | None = None) -> Marking:
         """Verdicts for one parsed answer file (AnswerFileError for a sheet of another
@@ -56,6 +57,12 @@ class Checker:
             raise AnswerFileError(f"{answers.path}: an answer sheet for variant {given}, but "
                                   f"the spec is variant {variant}; check it against variant "
                                   f"{given}'s spec")
+        if answers.fingerprint and answers.fingerprint != self.fingerprint:
+            made_for = f"variant {given}'s spec" if given else "the spec it was made for"
+            raise AnswerFileError(f"{answers.path}: an answer sheet made for another spec "
+                                  f"(fingerprint {answers.fingerprint}; this spec's is "
+                                  f"{self.fingerprint}): its marks would be noise; check it "
+                                  f"against {made_for}")
         self.model.memo.clear()
         sheet = read_sheet(answers, self.shapes)
         selection = blank if blank is not None else answers.blanks

@@ -39,6 +39,7 @@ EXAMPLE = "conv1.out: [[5, 7], [11, 10]]"
 STUDENT = "student"  # the key of the student label
 VARIANT = "variant"  # the key of a class batch's variant id
 BLANKS = "blanks"  # the key of the worksheet's blank selection (what the sheet asks)
+FINGERPRINT = "fingerprint"  # the key of the spec's fingerprint (tracer.sheet.fingerprint)
 
 
 class AnswerFileError(CnnTraceError, ValueError):
@@ -58,6 +59,7 @@ class AnswerFile:
     students: list[str] = field(default_factory=list)  # every `student` given
     variant: str | None = None  # the batch variant the sheet was made for
     blanks: str | None = None  # the sheet's --blank: asked cells left out count as missing
+    fingerprint: str | None = None  # of the spec the sheet was made for
 
     @property
     def student(self) -> str | None:
@@ -209,6 +211,7 @@ def _csv_value(value: str | None, line: int, separator: str = ","):
     semicolon = "csv_semicolon_" if separator == ";" else "csv_"
     if value is None:
         return CsvValue(reason(f"{semicolon}one_column", line=line))
+    quoted = value != _unquote(value)  # "1,846e-5": its separator is no column break
     value = _unquote(value)
     if separator == ";" and value.startswith("[") and ";" in value:
         # the spreadsheet's list separator: [5,6; -5,3] is [5.6, -5.3]
@@ -227,7 +230,7 @@ def _csv_value(value: str | None, line: int, separator: str = ","):
             return parse_yaml(value)
         except yaml.YAMLError:
             return CsvValue(reason("csv_bracket", line=line, value=repr(value)))
-    if separator in value:
+    if separator in value and not quoted:
         return CsvValue(reason(f"{semicolon}more_columns", line=line))
     if separator == ";" and value.count(",") == 1 and "." not in value:
         value = value.replace(",", ".")  # the decimal comma of the spreadsheet's locale
@@ -272,14 +275,20 @@ def parse_answers(text: str, fmt: str, source: str = "<answers>") -> AnswerFile:
     if not isinstance(data, Pairs):
         raise AnswerFileError(f"{source}: expected quantity ids with values at the top level "
                               f"(e.g. {EXAMPLE}), got {describe(data)}")
+    if data and data[0] == ("format", "cnntrace-trace"):
+        raise AnswerFileError(f"{source}: a trace (cnntrace trace --json), not answers; "
+                              "expected the student's filled-in sheet (cnntrace sheet makes "
+                              "one to fill in)")
     answers = AnswerFile(source)
     for key, value in data:
-        if key in (STUDENT, VARIANT, BLANKS) and value is None:
+        if key in (STUDENT, VARIANT, BLANKS, FINGERPRINT) and value is None:
             continue  # a label left blank
         if key == STUDENT and isinstance(value, str):
             answers.students.append(value)
         elif key == VARIANT and isinstance(value, (str, int)) and answers.variant is None:
             answers.variant = str(value)
+        elif key == FINGERPRINT and isinstance(value, str) and answers.fingerprint is None:
+            answers.fingerprint = value.strip()
         elif key == BLANKS and answers.blanks is None:
             answers.blanks = _selection(value, source)
         else:

@@ -140,7 +140,8 @@ def _why_not(clean: str, text: str) -> Para:
         return reason("not_finite", text=repr(clean))
     if re.fullmatch(r"[+-]?\d+,\d+", clean):
         return reason("decimal_comma", text=repr(clean), fixed=repr(clean.replace(",", ".")))
-    if clean.count(",") == 1 and _e_notation(clean.replace(",", ".")):
+    if clean.count(",") == 1 and (_e_notation(clean.replace(",", ".")) or re.fullmatch(
+            r"[+-]?\d+,\d+[eE][+-]?\d+", clean)):  # 1,846×10⁻⁵ or 1,846e-5
         return reason("decimal_comma", text=repr(text), fixed=repr(text.replace(",", ".")))
     if re.fullmatch(r"[+-]?\d+\.?\d*%", clean):
         return reason("percentage", text=repr(clean), percent=clean[:-1],

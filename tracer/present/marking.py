@@ -54,7 +54,7 @@ def marks_by_ref(marking) -> dict[str, MarkView]:
 def summary_section(marking) -> Section:
     """Score, counts, the first slip, and every cell that did not earn credit."""
     counts = marking.counts
-    blocks = [Para("mark.score", {"score": f"{marking.score:g}", "points": marking.points,
+    blocks = [Para("mark.score", {"score": f"{marking.score:.2f}", "points": marking.points,
                                   "total": marking.out_of}),
               Para("mark.counts", {v: counts.get(v, 0) for v in
                                    ("correct", "follows", "wrong", "missing", "malformed")}),
@@ -125,7 +125,7 @@ def class_document(trace, markings, unread=()) -> Document:
                                                  "wrong": worst.sheets_wrong,
                                                  "sheets": worst.sheets}))
     sheets = Table([Para("class.sheet"), Para("class.score"), Para("class.first")],
-                   [[mk.student or mk.path, f"{mk.score:g} %",
+                   [[mk.student or mk.path, f"{mk.score:.2f} %",
                      m.Text(mk.first_divergence.label) if mk.first_divergence else "-"]
                     for mk in markings], style="marking")
     if unread:
