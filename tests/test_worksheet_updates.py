@@ -1,5 +1,6 @@
-"""A worksheet's update step tells nothing about one cell's change by its form: every
-blanked update line has its change Δ (0 too, in the key)."""
+"""A worksheet's update step tells nothing about one cell's change by its form: no
+blanked update line has its change Δ (a Δ box was a second box the answer sheet never
+asked, and a Δ on some lines only would tell which cells the step leaves alone)."""
 
 from __future__ import annotations
 
@@ -54,19 +55,23 @@ def rendered(trace, view: str, blank: str | None) -> str:
 
 @pytest.mark.parametrize("blank", ["all", "update", "conv1.weight_new",
                                    "conv1.weight_new[0,0,2,0]", "conv1.grad_weight,update"])
-def test_every_blanked_update_line_has_its_change(trace, blank):
-    """K_new = 1 − 0.1 · ▢ = ▢ without (Δ = ▢) among lines with it told that dL/dK = 0."""
-    lines = [line for line in update_lines(rendered(trace, "worksheet", blank)) if "▢" in line]
+def test_no_blanked_update_line_has_its_change(trace, blank):
+    """K_new = 1 − 0.1 · ▢ = ▢: one box, the one the answer sheet asks, on every line."""
+    page = rendered(trace, "worksheet", blank)
+    lines = [line for line in update_lines(page) if "▢" in line]
     assert any(line.startswith("K^new2, 0 = 1 − 0.1 ·") for line in lines), lines
     assert len(lines) >= (1 if blank == STILL else 9)
     for line in lines:
-        assert line.endswith("(Δ = ▢)"), line
+        assert line.endswith("= ▢") and "Δ" not in line, line
+    # nor does the before-and-after table box the answers again
+    tables = re.findall(r'<table class="comparison">.*?</table>', page, re.S)
+    assert not any(BLANK.search(table) for table in tables)
 
 
-def test_the_key_shows_a_change_of_0(trace):
+def test_the_key_shows_no_change_on_a_blanked_line(trace):
     lines = update_lines(rendered(trace, "key", "all"))
-    assert "K^new2, 0 = 1 − 0.1 · 0 = 1 (Δ = 0)" in lines
-    assert len(lines) == 14 and all("(Δ = " in line for line in lines), lines
+    assert "K^new2, 0 = 1 − 0.1 · 0 = 1" in lines
+    assert len(lines) == 14 and not any("(Δ = " in line for line in lines), lines
 
 
 def test_the_worked_example_keeps_its_form(trace):
@@ -78,12 +83,15 @@ def test_the_worked_example_keeps_its_form(trace):
     assert "K^new0, 0 = 1 − 0.1 · (−0.02734) = 1.002734 (Δ = +0.002734)" in lines
 
 
-def test_the_lecture_worksheet_has_its_change_on_every_update_line():
-    """The lecture's K[1,0] and K[2,1] stay 0 (their gradient is 0); 0 → 1.846e-6 shows
-    its change without Δ in the worked example."""
+def test_the_lecture_worksheet_asks_each_update_once():
+    """The lecture's K[1,0] and K[2,1] stay 0 (their gradient is 0); every new value is
+    one box, and the answer sheet asks exactly those boxes."""
+    from tracer.sheet import blank_cells
     trace = run_pass(load_example("lecture"))
-    lines = update_lines(rendered(trace, "worksheet", "update"))
-    assert len(lines) == 14 and all(line.endswith("(Δ = ▢)") for line in lines), lines
+    page = rendered(trace, "worksheet", "update")
+    lines = update_lines(page)
+    assert len(lines) == 14 and all(line.endswith("= ▢") for line in lines), lines
+    assert len(BLANK.findall(page)) == len(blank_cells(trace, "update")) == 14
     key = update_lines(rendered(trace, "key", "update"))
-    assert "K^new1, 0 = 0 − 0.1 · 0 = 0 (Δ = 0)" in key
-    assert "K^new0, 1 = 0 − 0.1 · (−1.846×10^−5) = 1.846×10^−6 (Δ = +1.846×10^−6)" in key
+    assert "K^new1, 0 = 0 − 0.1 · 0 = 0" in key
+    assert "K^new0, 1 = 0 − 0.1 · (−1.846×10^−5) = 1.846×10^−6" in key

@@ -40,6 +40,7 @@ def register(commands) -> None:
 def run(args) -> int:
     from ..batch import INDEX_FILES, Settings, plan, run_batch
     from ..errors import CnnTraceError
+    from ..render.assets import plain
 
     if args.no_pdf and not args.html:
         raise CnnTraceError("--no-pdf: nothing to render; add --html")
@@ -56,8 +57,9 @@ def run(args) -> int:
         print(f"cnntrace: error: variant {variant.id} (seed {variant.seed}): {variant.error}",
               file=sys.stderr)
     if not args.quiet:
-        print(f"{len(result) - len(failed)} of {len(result)} variants written to {args.out}; "
-              f"index: {', '.join(str(Path(args.out) / name) for name in INDEX_FILES)}")
+        print(plain(args.lang, "batch.written", {
+            "written": len(result) - len(failed), "count": len(result), "out": args.out,
+            "index": ", ".join(str(Path(args.out) / name) for name in INDEX_FILES)}))
     return 1 if failed else 0
 
 

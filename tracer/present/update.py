@@ -8,6 +8,7 @@ import numpy as np
 
 from ..numeric import same_number
 from . import mathtree as m
+from .blanks import hides
 from .context import LARGE_CELLS, Context, cell_ref, operand, short_index
 from .document import Display, Para, Section, Table
 from .forward import cell_sym
@@ -61,22 +62,24 @@ def update_section(ctx: Context) -> Section:
     blocks = [Para("update.intro", {"lr": rate}),
               Display([m.row(m.Sym("W", m.Text("new")), "=", m.Sym("W", m.Text("old")), "-",
                              m.Sym("η"), "·", m.partial(m.Sym("L"), m.Sym("W")))])]
+    on_lines = set()
     for info, p in parameters(ctx.trace):
         name = info["name"]
         letter = PARAM_SYMBOLS[(info["type"], p)]
         lines = []
         shape = ctx.shape(f"{name}.{p}")
-        # a worksheet (and its key) gives every line of a blanked parameter its change,
-        # 0 too: a line without one would tell that the step leaves that cell alone
-        # (K_new = 1 - 0.1 · [ ] = [ ] has dL/dK = 0) or moves it by a lot
+        # a worksheet (and its key) gives no line of a blanked parameter its change: the
+        # new value is the one box its answer sheet asks (a Δ box on some lines only would
+        # tell, too, which cells the step leaves alone: K_new = 1 - 0.1 · [ ] = [ ])
         blanked = f"{name}.{p}_new" in ctx.blanked
         for index in ctx.pick(shape, ctx.top_cells(f"{name}.grad_{p}"),
                               cap=4 if ctx.compact else 8, asked=ctx.asked(f"{name}.{p}_new")):
             old, new = ctx.value(f"{name}.{p}", index), ctx.value(f"{name}.{p}_new", index)
             ref = cell_ref(f"{name}.{p}_new", index)
+            on_lines.add(ref)
             new_num, change = visible(ctx, old, new, ref)
-            if change is None and blanked:  # the same form on every line (see above)
-                change = change_num(ctx, new - old, ref)
+            if blanked:  # the same form on every line (see above)
+                change = None
             shown = short_index(index, shape)
             line = [m.sub(letter, *shown, sup=m.Text("new")) if shown else
                     m.Sym(letter, None, m.Text("new")), "=", ctx.num(f"{name}.{p}", index), "-",
@@ -85,14 +88,16 @@ def update_section(ctx: Context) -> Section:
                 line += [m.Space(), m.paren(m.row(m.Sym("Δ"), "=", change))]
             lines.append(m.row(*line))
         blocks.append(Display(lines, Para(f"update.{p}", {"layer": name})))
-    blocks += comparison(ctx)
+    blocks += comparison(ctx, on_lines)
     return Section("update.title", {}, blocks, anchor="update")
 
 
-def comparison(ctx: Context) -> list:
+def comparison(ctx: Context, on_lines=frozenset()) -> list:
     """The lecture's 'final comparison': every parameter cell before and after, in a
     table; a tensor with more cells than a table should hold after it, as a whole
-    (matrices, or heatmaps when large)."""
+    (matrices, or heatmaps when large). A worksheet's blanked cell has its one box on its
+    update line, where there is one (``on_lines``), else in the table, without its change
+    (which would give it away)."""
     rows, large = [], []
     for info, p in parameters(ctx.trace):
         qid = f"{info['name']}.{p}"
@@ -103,13 +108,16 @@ def comparison(ctx: Context) -> list:
         for index in np.ndindex(*ctx.shape(qid)):
             old, new = ctx.value(qid, index), ctx.value(f"{qid}_new", index)
             ref = cell_ref(f"{qid}_new", index)
+            blanked = hides(ctx.hidden, ref)
+            if blanked and ref in on_lines:
+                continue
             new_num, change = visible(ctx, old, new, ref)
             rows.append([m.Text(cell_ref(qid, index)), ctx.num(qid, index), new_num,
-                         change or change_num(ctx, new - old, ref)])
+                         m.Text("") if blanked else change or change_num(ctx, new - old, ref)])
     header = [Para("table.parameter"), Para("table.before"), Para("table.after"),
               Para("table.change")]
-    table = Table(header, rows, Para("update.comparison"), style="comparison")
-    return [table] + ([Display(large, Para("update.comparison_large"))] if large else [])
+    table = [Table(header, rows, Para("update.comparison"), style="comparison")] if rows else []
+    return table + ([Display(large, Para("update.comparison_large"))] if large else [])
 
 
 def checks_section(ctx: Context) -> Section:
