@@ -50,6 +50,21 @@ def test_a_worksheet_beside_an_earlier_trace_json_says_so(tmp_path, capsys):
     assert f"{tmp_path / 'trace.json'} holds" in err and f"{tmp_path / 'worked.html'} holds" in err
 
 
+def test_a_key_written_beside_a_worksheet_says_so(tmp_path, capsys):
+    """render --mode key into the worksheet's folder put trace.json (every value) beside
+    worksheet.html without a word; the warning came only on the next worksheet run."""
+    base = ["render", "--example", "lecture", "--format", "html", "--out", tmp_path,
+            "--blank", "forward"]
+    code, _, err = run(base + ["--mode", "key"], capsys)
+    assert code == 0 and "note" not in err, err  # no worksheet there yet
+    run(base + ["--mode", "worksheet", "--force"], capsys)
+    code, _, err = run(base + ["--mode", "key", "--force"], capsys)
+    assert code == 0
+    assert err.endswith(f"cnntrace: note: the answers (and trace.json) are now in the folder "
+                        f"of the worksheet {tmp_path / 'worksheet.html'}; hand out the "
+                        "worksheet alone\n")
+
+
 @pytest.mark.parametrize("lang", ["en", "ko"])
 def test_a_worksheet_does_not_point_to_trace_json(lang):
     trace = run_pass(load_preset("digits-cnn"))  # long sums and heatmaps: the note is there

@@ -60,12 +60,20 @@ ANSWER_FILES = ("trace.json", "worked.html", "worked.pdf", "worked.tex", "key.ht
 def warn_of_answers_beside(mode: str, out, lang: str = "en") -> None:
     """A worksheet run writes no trace.json, but an earlier run's trace, worked example or
     key may sit in its folder ``out``: say so, since handing out the folder would hand out
-    the answers."""
+    the answers; and a worked example or key written beside a worksheet says so too."""
     import sys
     from pathlib import Path
 
     from ..render.assets import plain
-    if mode != "worksheet" or out is None:
+    if out is None:
+        return
+    if mode != "worksheet":  # answers just written beside a worksheet made before
+        for name in ("worksheet.pdf", "worksheet.html", "worksheet.tex"):
+            sheet = Path(out) / name
+            if sheet.is_file():
+                print(f"cnntrace: {plain(lang, 'terminal.note.worksheet_beside', {'path': sheet})}",
+                      file=sys.stderr)
+                return
         return
     for name in ANSWER_FILES:
         old = Path(out) / name
