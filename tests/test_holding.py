@@ -224,3 +224,38 @@ def test_a_cell_shows_one_way_in_a_block(preset):
                 assert all(len(shown) == 1 for shown in texts.values()), (seed, {
                     ref: shown for ref, shown in texts.items() if len(shown) > 1})
     assert checked > 500
+
+
+@pytest.mark.parametrize("digits", [2, 4])
+@pytest.mark.parametrize("name", ["softmax_e4", "softmax_e9", "softmax_e23"])
+def test_a_block_never_widens_a_line_past_working_out(name, digits):
+    """Random specs whose softmax sums reach 1e4 to 1e23: printing S with the digits a
+    probability line needed, on the line that sums it too, made that line stop working
+    out (S = 0.015 + 10710.72 ≈ 10710.73 at 2 digits: the terms give 10710.74); such a
+    line keeps its own digits."""
+    from pathlib import Path
+
+    from tracer.present import holding
+    from tracer.spec import load_spec
+    spec = load_spec(Path(__file__).parent / "fixtures" / "saturated" / f"{name}.json")
+
+    def failing(document) -> set:  # (a probability within 1e-10 of 1 needs > EXTRA digits)
+        return {result.ref for expr, result in worked_lines(document)
+                if not gives(expr, result, digits)}
+
+    for mode in ("float", "exact") if name != "softmax_e23" else ("float",):
+        trace = run_pass(spec, mode)
+        one_way = failing(build_document(trace, digits))
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(holding, "_one_way", lambda lines, ctx: lines)
+            own_digits = failing(build_document(trace, digits))
+        assert one_way <= own_digits, (mode, sorted(one_way - own_digits))
+
+
+def test_a_block_shows_a_cell_one_way_after_as_many_rounds_as_it_takes():
+    """`generate --seed 25 --preset tiny` needed a fourth round: e^0.6 ≈ 1.8221 above
+    S = 0.74082 + 1.82212."""
+    trace = run_pass(from_dict(generate(25, options("tiny")), "tiny 25"))
+    texts = [to_latex(line) for line in lines_of(build_document(trace))]
+    assert r"e^{0.6} \approx 1.82212" in texts
+    assert r"S = 0.74082 + 1.82212 \approx 2.56294" in texts

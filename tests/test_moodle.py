@@ -43,7 +43,7 @@ def lecture_quiz():
 def test_every_blank_cell_is_one_numerical_question_with_answer_and_tolerance(lecture_quiz):
     trace, xml = lecture_quiz
     questions = numerical(xml)
-    assert list(questions) == blank_cells(trace, "all") and len(questions) == 80
+    assert list(questions) == blank_cells(trace, "all") and len(questions) == 81
     for ref, q in questions.items():
         value, tolerance = answer(q)
         whole = ref.split("[")[0].endswith((".mask", ".argmax")) or (
@@ -195,7 +195,7 @@ def test_english_quantity_names_are_the_answer_sheets():
         qid, index = parse_cell(ref)
         what = quantity_name(qid) + (f", cell {list(index)}" if index else "")
         updated = qid.endswith("_new") or qid == "loss.after"  # asked to the handout's digits
-        ask = ("): a whole number." if qid.endswith((".mask", ".argmax")) else
+        ask = ("): a whole number." if qid.endswith((".mask", ".argmax", ".ties")) else
                ") to " if updated else ") to 4 significant")
         assert f"<code>{ref}</code> ({what}{ask}" in q.findtext("questiontext/text")
     en, ko = (messages(lang) for lang in ("en", "ko"))
@@ -208,15 +208,15 @@ def test_a_quiz_of_too_many_cells_or_too_much_feedback_is_refused(capsys, monkey
     assert main(quiz + ["--blank", "all"]) == 2
     assert main(quiz + ["--blank", "forward"]) == 2
     err = capsys.readouterr().err.splitlines()
-    assert err[0] == ("cnntrace: error: --blank: all selects 905 cells, more than the 500 "
+    assert err[0] == ("cnntrace: error: --blank: all selects 915 cells, more than the 500 "
                       "questions a quiz can usefully ask; name ids or cells instead, such as "
-                      "relu1.mask or conv1.out[0,5,4]")
+                      "pool1.out or conv1.out[0,5,4]")
     assert len(err) == 2 and re.fullmatch(
-        r"cnntrace: error: --feedback: the worked example \(\d+ kB\) as feedback to each of 340 "
+        r"cnntrace: error: --feedback: the worked example \(\d+ kB\) as feedback to each of 344 "
         r"questions would make \d+ MB; pass --feedback none or ask fewer cells with --blank",
         err[1])
     assert main(quiz + ["--blank", "forward", "--feedback", "none"]) == 0
-    assert len(numerical(capsys.readouterr().out)) == 340
+    assert len(numerical(capsys.readouterr().out)) == 344
     monkeypatch.setattr(moodle, "MAX_QUESTIONS", 100)
     assert main(quiz + ["--blank", "flatten1.out"]) == 2  # never suggests the id just given
     assert capsys.readouterr().err.endswith("name ids or cells instead, such as "

@@ -254,15 +254,19 @@ def test_a_blanked_tie_count_is_asked_in_words_that_do_not_tell_it(lecture_cnn, 
 
 
 @pytest.mark.parametrize("blank, count", [
-    ("pool2.grad[0,1,1],relu2.grad[3,4,5]", 2), ("relu1.mask", None), ("backward", None)])
+    ("pool2.grad[0,1,1],relu2.grad[3,4,5]", 11), ("relu1.mask", None), ("backward", None),
+    ("forward", None), ("relu1.out", None), ("conv1.grad", None), ("conv2.grad", None)])
 def test_the_answer_sheet_asks_the_boxes_a_heatmapped_tensor_shows(lecture_cnn, blank, count):
     """Blanks in two steps hide the whole of relu2.grad (worked from the first): the sheet
-    asked all its 1936 cells, of which the worksheet shows one; a level asked every cell
-    of every heatmap (15,548 for backward)."""
+    asked all its 1936 cells, of which the worksheet shows 10 boxes; a level asked every cell
+    of every heatmap (15,548 for backward), and cells of the steps a worksheet cuts off."""
     from tracer.present.blanks import select_hidden
-    from tracer.sheet import blank_cells
+    from tracer.present.handout import worksheet_document
+    from tracer.sheet import blank_cells, shown_refs
     trace, _ = lecture_cnn
-    worksheet = build_document(trace, hidden=select_hidden(trace, blank))
+    hidden = select_hidden(trace, blank)
+    worksheet = worksheet_document(build_document(trace, hidden=hidden), hidden)
+    assert shown_refs(trace, hidden) == worksheet.refs
     asked = blank_cells(trace, blank, worksheet.refs)
-    assert set(asked) <= set(worksheet.refs) and len(asked) == (count or len(asked))
-    assert len(asked) < 1000
+    assert asked and set(asked) <= set(worksheet.refs)
+    assert len(asked) == (count or len(asked)) and len(asked) < 1000

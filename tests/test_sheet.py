@@ -51,7 +51,7 @@ def test_a_filled_sheet_scores_100_on_every_blank_cell(lecture, blank):
 def test_the_unfilled_sheet_reads_as_all_missing(lecture):
     spec, trace = lecture
     marking = Checker(spec).check(parse_answers(sheet_text(trace, "all"), "yaml"))
-    assert marking.counts == {"missing": 80}  # every blank box of the lecture worksheet
+    assert marking.counts == {"missing": 81}  # every blank box of the lecture worksheet
     assert marking.student == ""
 
 
@@ -102,7 +102,8 @@ def test_cells_with_commas_in_blank_lists(lecture):
     relu = [f"relu1.{q}[0,{i},{j}]" for q in ("out", "mask") for i in (0, 1) for j in (0, 1)]
     assert blank_cells(trace, "pool1.out[0,0,0],conv1.out[0,1,0]") == \
         ["conv1.out[0,1,0]", *relu,  # worked from conv1.out[0,1,0]: max(0, ▢) = 11 told it
-         "pool1.out[0,0,0]", "pool1.argmax[0,0,0,0]", "pool1.argmax[0,0,0,1]"]
+         "pool1.out[0,0,0]", "pool1.argmax[0,0,0,0]", "pool1.argmax[0,0,0,1]",
+         "pool1.ties[0,0,0]"]
 
 
 def test_sheet_command_prints_the_sheet_and_check_accepts_it(tmp_path, capsys):
@@ -131,8 +132,9 @@ def test_a_cell_may_be_named_squeezed_as_check_reads_it(capsys):
 
 
 def test_the_sheet_asks_where_each_blanked_maximum_sits_and_ties_where_the_sheet_shows_them():
-    """The worksheet blanks the row and column of each blanked window's maximum, and the
-    tie count only for a tied window: the answer sheet asks exactly those."""
+    """The worksheet blanks the row and column of each blanked window's maximum, and its
+    tie count, tied or not (a box only where windows tie would tell that they do): the
+    answer sheet asks exactly those."""
     data = preset_free_lecture()
     data["inputs"] = [data.pop("input"), [[5] * 4] * 4]  # sample 1: every window ties
     data["targets"] = [data.pop("target"), 1]
@@ -140,12 +142,12 @@ def test_the_sheet_asks_where_each_blanked_maximum_sits_and_ties_where_the_sheet
     cells = blank_cells(trace, "forward")
     assert {"pool1.argmax[0,0,0,0,0]", "pool1.argmax[0,0,0,0,1]", "pool1.argmax[1,0,0,0,0]",
             "pool1.argmax[1,0,0,0,1]", "pool1.ties[1,0,0,0]"} <= set(cells)
-    assert "pool1.ties[0,0,0,0]" not in cells  # no tie there, so no box
-    assert blank_cells(trace, "pool1.ties") == ["pool1.ties[1,0,0,0]"]  # named, still boxes
+    assert "pool1.ties[0,0,0,0]" in cells  # no tie there, and a box all the same
+    assert blank_cells(trace, "pool1.ties") == ["pool1.ties[0,0,0,0]", "pool1.ties[1,0,0,0]"]
     assert set(blank_cells(trace, "pool1.out")) == {
         "pool1.out[0,0,0,0]", "pool1.out[1,0,0,0]", "pool1.argmax[0,0,0,0,0]",
         "pool1.argmax[0,0,0,0,1]", "pool1.argmax[1,0,0,0,0]", "pool1.argmax[1,0,0,0,1]",
-        "pool1.ties[1,0,0,0]"}
+        "pool1.ties[0,0,0,0]", "pool1.ties[1,0,0,0]"}
 
 
 def preset_free_lecture() -> dict:

@@ -74,8 +74,8 @@ def _ref(qid: str, index: tuple) -> str:
 def shown_refs(trace, hidden=frozenset()) -> list[str]:
     """Every cell the worksheet that hides ``hidden`` shows, in document order (it works
     out each blanked cell, beside the cells the worked example expands)."""
-    from .present.handout import build_document
-    return build_document(trace, hidden=hidden).refs
+    from .present.handout import build_document, worksheet_document
+    return worksheet_document(build_document(trace, hidden=hidden), hidden).refs
 
 
 def blanks(trace, blank: str | None, refs: list[str] | None = None) -> list[Blank]:

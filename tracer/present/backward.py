@@ -153,8 +153,8 @@ def pool_backward(ctx: Context, info: dict) -> Section:
             grads = [d(cell_sym("P", o if shape[0] > 1 else o[1:], n=n)) for o in outs]
             values = [ctx.num(f"{name}.grad", n + o) for o in outs]
             if len(outs) == 1:  # a blanked dL/dA cell is the box, else the value it copies
-                value = ctx.num(f"{source}.grad", n + (c, r, col)) if (c, r, col) in asked \
-                    else values[0]
+                blanked = (c, r, col) in asked or f"{source}.grad" in ctx.hidden
+                value = ctx.num(f"{source}.grad", n + (c, r, col)) if blanked else values[0]
                 lines.append(m.row(d(cell_sym("A", index, n=n)), "=", grads[0], "=", value))
             else:
                 lines.append(m.row(d(cell_sym("A", index, n=n)), "=", m.joined(grads, "+"), "=",
@@ -192,7 +192,12 @@ def activation_backward(ctx: Context, info: dict) -> Section:
     general = m.row(d(m.Sym("Z")), "=", d(m.Sym("A")), "⊙", m.Sym(letter))
     lines = [general]
     if ctx.large(f"{name}.grad"):
-        for index in ctx.asked(f"{source}.grad"):  # a blanked cell, worked out
+        result = f"{source}.grad"
+        cells = ctx.asked(result)  # a blanked cell, worked out; of a whole blanked
+        if result in ctx.hidden:  # tensor a few cells, for the boxes a sheet asks
+            cells = ctx.pick(ctx.shape(result), ctx.top_cells(f"{name}.grad"),
+                             cap=4 if ctx.compact else 8, asked=cells)
+        for index in cells:
             n, shown = batch_cell(ctx, f"{source}.grad", index)
             lines.append(m.row(d(cell_sym("Z", shown, n=n)), "=",
                                operand(ctx.num(f"{name}.grad", index)), "·",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import mathtree as m
+from .blanks import hides
 from .context import LINE_EM, MATRIX_SIDE, Context, cell_ref, operand, short_index
 from .document import Display, Para, Section
 
@@ -307,8 +308,8 @@ def pool_forward(ctx: Context, info: dict) -> Section:
             where = {"row": ctx.num(f"{name}.argmax", cell + (0,)),
                      "col": ctx.num(f"{name}.argmax", cell + (1,))}
             key = "maxpool2d.window_tie" if tied > 1 else "maxpool2d.window"
-            if (c, i, j) in ctx.asked(f"{name}.ties", n):  # asked: words that do not tell
-                key = "maxpool2d.window_count"  # 1 from several
+            if hides(ctx.hidden, cell_ref(f"{name}.ties", cell)):  # a box: words that do
+                key = "maxpool2d.window_count"  # not tell 1 from several, every window
             if key != "maxpool2d.window":
                 where["ties"] = ctx.num(f"{name}.ties", cell)
             if shape[0] > 1:  # which channel's window

@@ -138,7 +138,9 @@ def worksheet_document(document: Document, hidden) -> Document:
         end = sections[last]
         end = replace(end, blocks=[*end.blocks, Para("worksheet.rest_left_out")])
         sections = [*sections[:last], end]
-    return replace(document, sections=sections, subtitle=_sheet_subtitle(document, sections))
+    sheet = replace(document, sections=sections, subtitle=_sheet_subtitle(document, sections))
+    sheet.refs = shown_refs(sheet)  # what its answer sheet may ask: not the steps cut off
+    return sheet
 
 
 def _sheet_subtitle(document: Document, sections: list) -> str:

@@ -40,28 +40,61 @@ def hold_document(document, ctx) -> None:
                 block.lines = _one_way([hold(line, ctx) for line in block.lines], ctx)
 
 
-def _one_way(lines: list, ctx, rounds: int = 3) -> list:
+def _one_way(lines: list, ctx) -> list:
     """``lines`` with a cell that one worked line prints with more digits printed so on
     every worked line (no matrix) of the block, each changed line held again: S ≈ 270.431
-    on the line that sums it, as ŷ0 = 270.426/270.431 below needs it, not 270.4."""
+    on the line that sums it, as ŷ0 = 270.426/270.431 below needs it, not 270.4. A line
+    that would then no longer work out (its result wider than its terms can give within
+    EXTRA digits) keeps its own digits. Digits only grow, so the rounds end."""
     worked = [i for i, line in enumerate(lines)
               if not any(isinstance(n, (m.Matrix, m.Heatmap)) for n in m.walk(line))]
-    for _ in range(rounds):
+    kept = set()  # lines that keep their own digits
+    changed = True
+    while changed:
         widest: dict[str, str] = {}
         for i in worked:
             for n in _cells(lines[i]):
                 if n.ref not in widest or significant(n.text) > significant(widest[n.ref]):
                     widest[n.ref] = n.text
         changed = False
-        for i in worked:
+        for i in (i for i in worked if i not in kept):
             line = lines[i]
             for ref in {n.ref for n in _cells(line)}:
                 line = _with_text(line, ref, widest[ref])
-            if line != lines[i]:
-                lines[i], changed = hold(line, ctx), True
-        if not changed:
-            break
+            if line == lines[i]:
+                continue
+            held = hold(line, ctx)
+            if _works_out(held, ctx) or not _works_out(lines[i], ctx):
+                lines[i], changed = held, True
+            else:
+                kept.add(i)
     return lines
+
+
+def _works_out(line, ctx) -> bool:
+    """Whether every arithmetic part of ``line`` gives its result (see :func:`hold`); a
+    part that is no printed arithmetic (a symbol, a sum shortened with ⋯) passes."""
+    values = ((evaluate(expr), result) for expr, result in _parts(line))
+    return all(value is None or _gives(result, ctx)(value) for value, result in values)
+
+
+def _parts(line):
+    """(expression, result) of each arithmetic part of a line: the items between two
+    relations (= or ≈; or before the first), and the first cell shown after them."""
+    if not isinstance(line, m.Row):
+        return
+    items = list(line.items)
+    cuts = [k for k, item in enumerate(items)
+            if isinstance(item, m.Op) and item.text in _RELATIONS]
+    bounds = [-1] + cuts + [len(items)]
+    spans = [(bounds[i] + 1, bounds[i + 1]) for i in range(len(bounds) - 1)]
+    for i, (start, end) in enumerate(spans[:-1]):
+        result = next((items[a] for a, b in spans[i + 1:] if a < b and _is_result(items[a])),
+                      None)
+        span = items[start:end]
+        expr = span[0] if len(span) == 1 else m.Row(tuple(span))
+        if result is not None and not isinstance(expr, m.Num):  # a number is no arithmetic
+            yield expr, result
 
 
 def _cells(line) -> list[m.Num]:

@@ -27,7 +27,7 @@ import numpy as np
 from ..errors import CnnTraceError
 from ..present.blanks import POSITIONS, select_hidden
 from ..present.context import Context
-from ..present.handout import build_document
+from ..present.handout import build_document, worksheet_document
 from ..present.update import MAX_DIGITS, telling_digits, visible
 from ..sheet import blank_cells
 from ..trace import parse_cell
@@ -124,8 +124,10 @@ def moodle_xml(trace, blank: str | None, *, digits: int = 4, lang: str = "en",
     """The quiz as Moodle XML text."""
     if feedback not in ("full", "none"):
         raise CnnTraceError(f"--feedback: expected full or none, got {feedback!r}")
-    document = build_document(trace, digits=digits, hidden=select_hidden(trace, blank))
-    cells = [ref for ref in blank_cells(trace, blank, refs=document.refs)
+    hidden = select_hidden(trace, blank)
+    document = build_document(trace, digits=digits, hidden=hidden)
+    shown = worksheet_document(document, hidden).refs  # not the steps a worksheet cuts off
+    cells = [ref for ref in blank_cells(trace, blank, refs=shown)
              if math.isfinite(float(trace.numbers(ref)))]  # e^1000 is no answer to type
     if not cells:
         raise CnnTraceError("--blank: selects no cell to ask; give forward, backward, update, "
@@ -139,7 +141,6 @@ def moodle_xml(trace, blank: str | None, *, digits: int = 4, lang: str = "en",
             f"--blank: {blank} selects {len(cells)} cells, more than the {MAX_QUESTIONS} "
             f"questions a quiz can usefully ask; name ids or cells instead, such as "
             f"{example}{cells[0]}")
-    hidden = select_hidden(trace, blank)
     title = trace.title or "cnntrace worked example"
     worked = fragment(render_html(document, lang, "worked", variant=variant,
                                   inline_fonts=False)) if feedback == "full" else ""
