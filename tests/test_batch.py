@@ -285,3 +285,12 @@ def test_a_korean_batch_says_so_in_korean(tmp_path, capsys):
     assert capsys.readouterr().out.startswith(f"변형 1개 중 1개를 {tmp_path / 'again'}에 썼습니다.")
     page = (tmp_path / "index.html").read_text(encoding="utf-8")
     assert "<td>완료</td>" in page and ">ok<" not in page
+
+
+def test_a_korean_batchs_specs_have_korean_headers(tmp_path):
+    """The specs a batch writes began with four lines of English under --lang ko."""
+    assert main(["batch", "--count", "1", "--seed", "4", "--html", "--no-pdf", "--lang", "ko",
+                 "--out", str(tmp_path), "--quiet"]) == 0
+    head = (tmp_path / "4-01.spec.toml").read_text(encoding="utf-8").splitlines()[:4]
+    assert head[0].endswith("(으)로 생성: cnntrace generate --seed 40000 (학급 변형 4-01)")
+    assert head[1].startswith("# 보통의 명세 파일이니") and "Generated" not in "".join(head)

@@ -189,6 +189,7 @@ def _render_files(variant: Variant, settings: Settings) -> tuple[dict, dict]:
     from .network import run_pass
     from .present.blanks import select_hidden
     from .present.handout import build_document, worksheet_document
+    from .render.assets import plain
     from .render.html import render_html
     from .sheet import sheet_text
     from .spec import from_dict
@@ -203,8 +204,9 @@ def _render_files(variant: Variant, settings: Settings) -> tuple[dict, dict]:
                               spec_name=names["spec"],
                               refs=worksheet_document(document, hidden).refs, lang=settings.lang,
                               answers_name=names["answers"]),
-        "spec": spec_toml(variant.spec, f"cnntrace generate --seed {variant.seed} "
-                                        f"(batch variant {variant.id})"),
+        "spec": spec_toml(variant.spec, f"cnntrace generate --seed {variant.seed} ("
+                          + plain(settings.lang, "generated.variant", {"variant": variant.id})
+                          + ")", settings.lang),
     }
     for view in ("worksheet", "key"):
         if settings.html:

@@ -90,7 +90,7 @@ def run(args) -> int:
 
     check_out_file(args)
     data = generate(args.seed, replace(generator_options(args), lang=args.lang))
-    if write_output(spec_toml(data, command_line(args, args.seed)), args.out,
+    if write_output(spec_toml(data, command_line(args, args.seed), args.lang), args.out,
                     overwrite=args.force):
         print(args.out)
     return 0
