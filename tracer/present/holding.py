@@ -74,13 +74,14 @@ def _one_way(lines: list, ctx) -> list:
 def _works_out(line, ctx) -> bool:
     """Whether every arithmetic part of ``line`` gives its result (see :func:`hold`); a
     part that is no printed arithmetic (a symbol, a sum shortened with ⋯) passes."""
-    values = ((evaluate(expr), result) for expr, result in _parts(line))
+    values = ((evaluate(expr), result) for _, _, expr, result in _parts(line))
     return all(value is None or _gives(result, ctx)(value) for value, result in values)
 
 
 def _parts(line):
-    """(expression, result) of each arithmetic part of a line: the items between two
-    relations (= or ≈; or before the first), and the first cell shown after them."""
+    """(start, end, expression, result) of each arithmetic part of a line: the items
+    ``start:end`` between two relations (= or ≈; or before the first), and the first
+    cell shown after them."""
     if not isinstance(line, m.Row):
         return
     items = list(line.items)
@@ -94,7 +95,7 @@ def _parts(line):
         span = items[start:end]
         expr = span[0] if len(span) == 1 else m.Row(tuple(span))
         if result is not None and not isinstance(expr, m.Num):  # a number is no arithmetic
-            yield expr, result
+            yield start, end, expr, result
 
 
 def _cells(line) -> list[m.Num]:
@@ -110,20 +111,10 @@ def hold(line, ctx):
     if not isinstance(line, m.Row):
         return line
     items = list(line.items)
-    cuts = [k for k, item in enumerate(items)
-            if isinstance(item, m.Op) and item.text in _RELATIONS]
-    bounds = [-1] + cuts + [len(items)]
-    spans = [(bounds[i] + 1, bounds[i + 1]) for i in range(len(bounds) - 1)]
-    for i, (start, end) in enumerate(spans[:-1]):
-        result = next((items[a] for a, b in spans[i + 1:] if a < b and _is_result(items[a])),
-                      None)
-        span = items[start:end]
-        expr = span[0] if len(span) == 1 else m.Row(tuple(span))
-        if result is None or isinstance(expr, m.Num):
-            continue  # a number is no arithmetic
-        held = _held(expr, result, ctx)
+    for start, end, expr, result in reversed(list(_parts(line))):  # later spans first:
+        held = _held(expr, result, ctx)  # the indices of earlier ones stay put
         if held is not expr:
-            items[start:end] = [held] if len(span) == 1 else list(held.items)
+            items[start:end] = [held] if end - start == 1 else list(held.items)
     return m.Row(tuple(items))
 
 
