@@ -186,9 +186,10 @@ def test_a_korean_sheet_is_checked_exactly_like_the_english_one(lecture):
 def test_entry_comments_follow_the_language(lecture):
     _, trace = lecture
     text = sheet_text(trace, "conv1.grad_weight,softmax1.sum,conv1.out[0,1,0]", lang="ko")
-    assert "# conv1.grad_weight: conv1의 dL/dW, 모양 (1, 1, 3, 3), 3x3 행렬로 적기" in text
-    assert "# softmax1.sum: softmax1의 e^z 의 합, 모양 (), 수 하나로 적기" in text
-    assert "# conv1.out[0,1,0]: conv1의 출력 중 한 칸, 모양 (1, 2, 2)" in text
+    assert "# conv1.grad_weight: conv1의 dL/dW (풀이의 ∂L/∂K), 모양 (1, 1, 3, 3), 3x3 행렬로 " \
+        "적기" in text
+    assert "# softmax1.sum: softmax1의 e^z 의 합 (풀이의 S), 모양 (), 수 하나로 적기" in text
+    assert "# conv1.out[0,1,0]: conv1의 출력 (풀이의 Z) 중 한 칸, 모양 (1, 2, 2)" in text
 
 
 def test_sheet_command_lang_ko_and_out(tmp_path, capsys):
@@ -208,3 +209,17 @@ def test_sheet_command_lang_ko_and_out(tmp_path, capsys):
     assert "already exists" in capsys.readouterr().err and path.read_bytes() == filled
     with pytest.raises(SystemExit):
         main(["sheet", "--example", "lecture", "--lang", "fr"])
+
+
+def test_each_entry_names_what_the_worked_example_calls_it(lecture):
+    """'relu1 dL/d(out)' beside a handout that writes ∂L/∂A (in its max-pool step) sent
+    answers under the wrong key."""
+    _, trace = lecture
+    text = sheet_text(trace, "all")
+    for line in ("# relu1.grad: relu1 dL/d(out) (∂L/∂A in the worked example), shape",
+                 "# pool1.grad: pool1 dL/d(out) (∂L/∂P in the worked example), shape",
+                 "# conv1.grad_weight: conv1 dL/dW (∂L/∂K in the worked example), shape",
+                 "# conv1.weight_new: conv1 W after the update (K_new in the worked example)",
+                 "# softmax1.out: softmax1 output (ŷ in the worked example), shape"):
+        assert line in text, line
+    assert "(풀이의 ∂L/∂A)" in sheet_text(trace, "all", lang="ko")

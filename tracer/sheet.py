@@ -170,7 +170,7 @@ def sheet_text(trace, blank: str | None, *, variant: str | None = None,
         lines.append("# " + _say(lang, "sheet.nothing_blank"))
     for entry in entries:
         lines.append("")
-        lines.append(f"# {_describe(entry, lang)}")
+        lines.append(f"# {_describe(entry, lang, handout_symbol(trace, entry.qid))}")
         lines.append(_entry_line(entry))
     return "\n".join(lines) + "\n"
 
@@ -210,8 +210,34 @@ def quantity_name(qid: str, lang: str = "en") -> str:
     return _say(lang, key, layer=layer, suffix=suffix)
 
 
-def _describe(entry: Blank, lang: str = "en") -> str:
+def handout_symbol(trace, qid: str) -> str | None:
+    """What the worked example calls a quantity, as plain text: relu1.grad is ∂L/∂A (the
+    max-pool step sends it back), conv1.grad_weight ∂L/∂K, dense1.weight_new W_new; None
+    for what it names otherwise (argmax, ties, loss.after)."""
+    from .present.forward import LETTERS
+    from .present.update import PARAM_SYMBOLS
+    layer, suffix = qid.split(".", 1)
+    if layer in ("input", "target", "loss"):
+        return {"input.out": "X", "input.grad": "∂L/∂X", "target.out": "y",
+                "loss.out": "L"}.get(qid)
+    info = next((i for i in trace.layers if i["name"] == layer), None)
+    if info is None:
+        return None
+    kind, last = info["type"], info is trace.layers[-1]
+    letter = "ŷ" if last and kind in ("softmax", "sigmoid") else LETTERS.get(kind)
+    param = {p: PARAM_SYMBOLS.get((kind, p)) for p in ("weight", "bias")}
+    return {"out": letter, "grad": letter and f"∂L/∂{letter}", "mask": "M",
+            "local_grad": "D", "exp": "e^z", "sum": "S",
+            "grad_weight": param["weight"] and f"∂L/∂{param['weight']}",
+            "grad_bias": param["bias"] and f"∂L/∂{param['bias']}",
+            "weight_new": param["weight"] and f"{param['weight']}_new",
+            "bias_new": param["bias"] and f"{param['bias']}_new"}.get(suffix)
+
+
+def _describe(entry: Blank, lang: str = "en", symbol: str | None = None) -> str:
     what = quantity_name(entry.qid, lang)
+    if symbol:  # the name a student reads beside the blank in the worked example
+        what = _say(lang, "sheet.symbol", what=what, symbol=symbol)
     full = "(" + ", ".join(map(str, entry.shape)) + ("," if len(entry.shape) == 1 else "") + ")"
     if entry.index is not None:
         return _say(lang, "sheet.cell", key=entry.key, what=what, shape=full)
