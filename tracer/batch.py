@@ -188,10 +188,10 @@ def _render_files(variant: Variant, settings: Settings) -> tuple[dict, dict]:
     its answer sheet and spec."""
     from .network import run_pass
     from .present.blanks import select_hidden
-    from .present.handout import build_document, worksheet_document
+    from .present.handout import build_document
     from .render.assets import plain
     from .render.html import render_html
-    from .sheet import sheet_text
+    from .sheet import sheet_text, shown_refs
     from .spec import from_dict
 
     spec = from_dict(variant.spec, f"variant {variant.id}")
@@ -201,8 +201,8 @@ def _render_files(variant: Variant, settings: Settings) -> tuple[dict, dict]:
     names = {kind: f"{variant.id}.{SUFFIXES[kind]}" for kind in settings.kinds()}
     data: dict[str, str | bytes] = {
         "answers": sheet_text(trace, settings.blank, variant=variant.id,
-                              spec_name=names["spec"],
-                              refs=worksheet_document(document, hidden).refs, lang=settings.lang,
+                              spec_name=names["spec"], refs=shown_refs(trace, hidden, document),
+                              lang=settings.lang,
                               answers_name=names["answers"]),
         "spec": spec_toml(variant.spec, f"cnntrace generate --seed {variant.seed} ("
                           + plain(settings.lang, "generated.variant", {"variant": variant.id})

@@ -71,11 +71,13 @@ def _ref(qid: str, index: tuple) -> str:
     return f"{qid}[{','.join(map(str, index))}]" if index else qid
 
 
-def shown_refs(trace, hidden=frozenset()) -> list[str]:
+def shown_refs(trace, hidden=frozenset(), document=None) -> list[str]:
     """Every cell the worksheet that hides ``hidden`` shows, in document order (it works
-    out each blanked cell, beside the cells the worked example expands)."""
+    out each blanked cell, beside the cells the worked example expands; not the steps it
+    cuts off). ``document``: the one already built with ``hidden``, if any."""
     from .present.handout import build_document, worksheet_document
-    return worksheet_document(build_document(trace, hidden=hidden), hidden).refs
+    document = document or build_document(trace, hidden=hidden)
+    return worksheet_document(document, hidden).refs
 
 
 def blanks(trace, blank: str | None, refs: list[str] | None = None) -> list[Blank]:

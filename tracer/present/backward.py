@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import mathtree as m
+from .blanks import hides
 from .context import Context, cell_ref, named_slice, operand
 from .document import Display, Para, Section
 from .forward import (batch_cell, batch_prefix, cell_sym, flat_position, flat_source,
@@ -153,8 +154,9 @@ def pool_backward(ctx: Context, info: dict) -> Section:
             grads = [d(cell_sym("P", o if shape[0] > 1 else o[1:], n=n)) for o in outs]
             values = [ctx.num(f"{name}.grad", n + o) for o in outs]
             if len(outs) == 1:  # a blanked dL/dA cell is the box, else the value it copies
-                blanked = (c, r, col) in asked or f"{source}.grad" in ctx.hidden
-                value = ctx.num(f"{source}.grad", n + (c, r, col)) if blanked else values[0]
+                result = cell_ref(f"{source}.grad", n + (c, r, col))
+                value = ctx.num(f"{source}.grad", n + (c, r, col)) \
+                    if hides(ctx.hidden, result) else values[0]
                 lines.append(m.row(d(cell_sym("A", index, n=n)), "=", grads[0], "=", value))
             else:
                 lines.append(m.row(d(cell_sym("A", index, n=n)), "=", m.joined(grads, "+"), "=",

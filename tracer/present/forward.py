@@ -234,10 +234,6 @@ def activation_forward(ctx: Context, info: dict) -> Section:
     shape = ctx.shape(a)
     lines = []
     local, letter = (f"{name}.mask", "M") if kind == "relu" else (f"{name}.local_grad", "D")
-    # a blanked mask (or local derivative) drawn as a heatmap, or a blanked cell of it: on
-    # the lines, where a worksheet has boxes to fill in
-    local_asked = [] if not ctx.large(local) else None if local in ctx.hidden \
-        else ctx.asked(local)
     for index in ctx.pick(shape, ctx.extreme_cells(z), cap=4 if ctx.compact else 8,
                           asked=ctx.asked(a) + ctx.asked(local)):
         zi = ctx.num(z, index)
@@ -253,7 +249,9 @@ def activation_forward(ctx: Context, info: dict) -> Section:
         rel = "≈" if kind == "sigmoid" and ctx.value(z, index) != 0 else "="
         n, shown = batch_cell(ctx, a, index)
         line = m.row(cell_sym("A", shown, n=n), "=", rhs, rel, ctx.num(a, index))
-        if local_asked is None or index in local_asked:
+        # a blanked cell of a mask (or local derivative) drawn as a heatmap: on its line,
+        # where a worksheet has a box to fill in
+        if ctx.large(local) and hides(ctx.hidden, cell_ref(local, index)):
             derivative = [ctx.num(local, index)]
             if kind == "sigmoid":  # A(1 - A)
                 derivative[:0] = [operand(ctx.num(a, index)), "·", m.paren(m.row(

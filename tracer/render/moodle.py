@@ -27,9 +27,9 @@ import numpy as np
 from ..errors import CnnTraceError
 from ..present.blanks import POSITIONS, select_hidden
 from ..present.context import Context
-from ..present.handout import build_document, worksheet_document
+from ..present.handout import build_document
 from ..present.update import MAX_DIGITS, telling_digits, visible
-from ..sheet import blank_cells
+from ..sheet import blank_cells, shown_refs
 from ..trace import parse_cell
 from . import assets
 from .fragment import fragment
@@ -126,8 +126,7 @@ def moodle_xml(trace, blank: str | None, *, digits: int = 4, lang: str = "en",
         raise CnnTraceError(f"--feedback: expected full or none, got {feedback!r}")
     hidden = select_hidden(trace, blank)
     document = build_document(trace, digits=digits, hidden=hidden)
-    shown = worksheet_document(document, hidden).refs  # not the steps a worksheet cuts off
-    cells = [ref for ref in blank_cells(trace, blank, refs=shown)
+    cells = [ref for ref in blank_cells(trace, blank, refs=shown_refs(trace, hidden, document))
              if math.isfinite(float(trace.numbers(ref)))]  # e^1000 is no answer to type
     if not cells:
         raise CnnTraceError("--blank: selects no cell to ask; give forward, backward, update, "
