@@ -35,10 +35,10 @@ conv1.bias_new        1        -        -      1        -          -  [0]       
 1.0000018  1.00002  learning rate not applied
 
 wrong cells (expected = the trace; yours = from your own earlier numbers):
-  conv1.out[0,0,0]: given 4, expected 5  <- bias forgotten (from your numbers)
-  conv1.out[0,0,1]: given 6, expected 7  <- bias forgotten (from your numbers)
-  conv1.out[0,1,0]: given 10, expected 11  <- bias forgotten (from your numbers)
-  conv1.out[0,1,1]: given 9, expected 10  <- bias forgotten (from your numbers)
+  conv1.out[0,0,0]: given 4, expected 5  <- bias forgotten
+  conv1.out[0,0,1]: given 6, expected 7  <- bias forgotten
+  conv1.out[0,1,0]: given 10, expected 11  <- bias forgotten
+  conv1.out[0,1,1]: given 9, expected 10  <- bias forgotten
   conv1.bias_new[0]: given 1.00002, expected 1.0000018, yours 1.0000050  \
 <- learning rate not applied (from your right numbers)
 first divergence: conv1.out[0,0,0] (bias forgotten)
@@ -133,7 +133,8 @@ def test_unmarked_items_and_tolerance_are_korean(tmp_path, capsys):
                         "--atol", "1e-4"], capsys)
     assert code == 0
     assert "허용 오차: |쓴 값 - 정답| <= 0.0001 + 0 |정답|" in out
-    assert "  conv1.out[0,0,0]: 쓴 값 4, 정답 5  <- 편향을 빠뜨림 (여러분이 쓴 값으로 계산)" in out
+    # its inputs are all given numbers: no "from your numbers" to tell
+    assert "  conv1.out[0,0,0]: 쓴 값 4, 정답 5  <- 편향을 빠뜨림" in out.splitlines()
     assert "편향을 빠뜨림 (4칸)" in out
     assert "채점하지 않음 (읽을 수 없음):" in out
     assert "  conv1.weight_new (9칸): 모양 (1, 1, 3, 3)의 값들이 필요한데 글자 'x'입니다" in out
@@ -210,3 +211,22 @@ def test_table_pads_to_display_width():
                      "편향을 빠뜨림" + " " * 3 + "1  a",
                      "sign flipped" + " " * 3 + "22  b"]
     assert_lines_up(lines)
+
+
+def test_a_sheet_asking_only_the_update_is_not_told_from_your_numbers(tmp_path, capsys):
+    """The student wrote no gradient: the + for - slip is worked from the trace's own
+    numbers, and the carried value is the trace's (no "yours" twin differing in the 12th
+    digit where the gradient's terms cancel)."""
+    trace = Checker(load_example("lecture")).trace
+    wrong = trace.numbers("conv1.weight") + float(trace.learning_rate) * trace.numbers(
+        "conv1.grad_weight")
+    answers = tmp_path / "update.yaml"
+    answers.write_text("conv1.weight_new: " + str([[float(f"{v:.10g}") for v in row]
+                                                     for row in wrong[0, 0]]) + "\n")
+    code, out, _ = run(["check", "--example", "lecture", str(answers)], capsys)
+    assert code == 0
+    lines = [line for line in out.splitlines() if line.startswith("  conv1.weight_new[")]
+    assert len(lines) == 7
+    for line in lines:
+        assert line.endswith("<- update with + instead of -"), line
+        assert "yours" not in line and "from your" not in line, line

@@ -24,7 +24,7 @@ class Diagnosis:
     """A mistake that reproduces a written number, from which values, giving what."""
 
     mistake: Mistake
-    basis: str  # "your numbers" or "the trace"
+    basis: str  # "your numbers", "your right numbers", "the trace", or "" (all the same)
     value: float
 
 
@@ -51,8 +51,21 @@ class Diagnoser:
                 hit = next((float(a[index]) for a in self.candidates(mistake, qid, basis, values)
                             if self.tolerance.matches(written, float(a[index]))), None)
                 if hit is not None:
-                    yield Diagnosis(mistake, basis, hit)
+                    yield Diagnosis(mistake, self._told_basis(qid, basis), hit)
                     break
+
+    def _told_basis(self, qid: str, basis: str) -> str:
+        """``basis``, or "" where the student's numbers as written (the first context)
+        for every input of the step that makes ``qid`` are the trace's (within 1e-9):
+        they wrote none of them (a sheet that asks only the update), so every basis
+        gives the same and "from your numbers" would tell nothing."""
+        truth = dict(self.contexts).get("the trace")
+        own = self.contexts[0][1]
+        if truth is not None and all(
+                np.allclose(own[q], truth[q], rtol=1e-9, atol=0, equal_nan=True)
+                for q in self.model.producer[qid].inputs if q in own and q in truth):
+            return ""
+        return basis
 
     def all_matches(self, qid: str, index: tuple, written: Written) -> list[Diagnosis]:
         """Every mistake that reproduces ``written`` at ``qid[index]`` (catalogue order)."""

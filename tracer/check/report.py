@@ -182,9 +182,10 @@ def _wrong_section(marking: Marking, lang: str = "en") -> list[str]:
         if m.carried is not None:
             text += say(lang, "wrong.yours", yours=expected_text(m, m.carried))
         if m.diagnosis:
-            text += "  <- " + say(lang, "wrong.diagnosis",
-                                  mistake=mistake_title(m.diagnosis.mistake, lang),
-                                  basis=_basis_text(m.diagnosis.basis, lang))
+            mistake = mistake_title(m.diagnosis.mistake, lang)
+            text += "  <- " + (say(lang, "wrong.diagnosis", mistake=mistake,
+                                   basis=_basis_text(m.diagnosis.basis, lang))
+                               if m.diagnosis.basis else mistake)
         lines.append(text)
     first = marking.first_divergence
     if first.diagnosis:
