@@ -62,6 +62,9 @@ ITEM_CASES = {
     "list as a key": ("a.yaml", "? [1, 2]\n: 5\n", "(a list)", "not a quantity id"),
     "transposed": ("a.yaml", "input.out: [[1, 2], [3, 4]]\n", "input.out[0,0,0]",
                    "wrong shape (2, 2); expected (1, 4, 4)"),
+    "decimal commas in a list": ("a.yaml", "dense1.out: [0,99998, 0,00001846]\n",
+                                 "dense1.out[0]", "wrong shape (4,); expected (2,) (decimal "
+                                 "commas? 0,99998 reads as two numbers; write 0.99998)"),
 }
 
 # (file name, content or bytes, words in the one-line error)
@@ -239,3 +242,17 @@ def test_every_reason_has_a_korean_sentence(case, tmp_path, capsys):
     for label_shown, reason in korean.items():
         assert re.search("[\uac00-\ud7a3]", reason), (label_shown, reason)
         assert words not in reason
+
+
+def test_four_numbers_for_two_get_no_decimal_comma_hint_unless_they_pair_up(tmp_path, capsys):
+    answers = tmp_path / "a.yaml"
+    out_json = tmp_path / "marks.json"
+    for written in ("[0.5, 99998, 0, 1846]", "[1, 2, 3]", "[1, -2, 3, 4]"):
+        answers.write_text(f"dense1.out: {written}\n")
+        run(["check", *SPEC, str(answers), "--json", str(out_json), "--force"], capsys)
+        reasons = {c["reason"] for c in json.loads(out_json.read_text())["cells"]}
+        assert not any("decimal" in (r or "") for r in reasons), (written, reasons)
+        assert any((r or "").startswith("wrong shape") for r in reasons), (written, reasons)
+    answers.write_text("dense1.out: [[0,5], [0,25]]\n")
+    run(["check", *SPEC, str(answers), "--json", str(out_json), "--force"], capsys)
+    assert "write 0.5)" in json.loads(out_json.read_text())["cells"][0]["reason"]

@@ -10,6 +10,8 @@ keys that are not ids) become problems with no index.
 from __future__ import annotations
 
 import difflib
+import math
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -195,7 +197,7 @@ def _place(raw, index, shape) -> list[tuple[tuple, object]]:
     given, why = _nested_shape(raw, 4 * len(whole) + 1000)
     if why is None and not _fits(given, shape):
         why = reason("wrong_shape", given=_shape(given), shape=_shape(shape),
-                     hint=_transposed_hint(given, shape))
+                     hint=_transposed_hint(given, shape) or _decimal_comma_hint(raw, shape))
     if why is not None:
         return [(i, Malformed(why)) for i in whole]
     leaves = _flat(raw)
@@ -277,6 +279,21 @@ def _transposed_hint(given: tuple, shape: tuple) -> Para | str:
     if len(given) == 2 and len(squeeze) == 2 and list(given[::-1]) == squeeze:
         return reason("transposed")
     return ""
+
+
+_COMMA_PAIR = re.compile(r"^[+-]?\d+,\d+(?:[eE][+-]?\d+)?$")
+
+
+def _decimal_comma_hint(raw, shape: tuple) -> Para | str:
+    """For [0,99998, 0,00001846] (YAML reads four numbers where two are asked): the
+    first pair written with its decimal comma, and with a point."""
+    leaves = _flat(raw)
+    if len(leaves) != 2 * math.prod(shape) or not all(isinstance(v, str) for v in leaves):
+        return ""
+    pairs = [f"{a.strip()},{b.strip()}" for a, b in zip(leaves[::2], leaves[1::2])]
+    if not all(_COMMA_PAIR.match(pair) for pair in pairs):
+        return ""
+    return reason("decimal_comma_list", text=pairs[0], fixed=pairs[0].replace(",", "."))
 
 
 def _is_list(raw) -> bool:
