@@ -33,6 +33,8 @@ def test_written_numbers_keep_value_and_precision(text, value, place, digits):
 
 @pytest.mark.parametrize("text,reason", [
     ("abc", "not a number"), ("0,24", "decimal comma"), ("5%", "percentage"),
+    ("135,600", r"reads two ways: write '135600' \(a thousands separator\) or '135.600'"),
+    ("1,234,567", "has thousands separators; write '1234567'"),
     ("1/0", "divides by zero"), ("nan", "not a finite"), ("-inf", "not a finite"),
     ("1e999", "float64 range"), ("1.5/2", "fraction of two whole numbers"), ("", "not a number"),
 ])
@@ -66,6 +68,14 @@ def test_unreadable_numbers_say_why(text, reason):
     ("1.8458e-5", 1.84578933e-5, True),
     ("1.8457e-5", 1.84578933e-5, True),   # truncated
     ("1.8459e-5", 1.84578933e-5, False),
+    # a whole number's trailing zeros hold places where the true value is not whole
+    ("135600", 135581.83, True),  # e^z printed 1.356×10⁵
+    ("-135600", -135581.83, True),
+    ("135700", 135581.83, False),
+    ("135580", 135581.83, True),
+    ("135600", 135581.0, False),  # a whole truth: 135600 means its six digits
+    ("10", 13.0, False),          # as 10 for a convolution's 13
+    ("130", 134.0, False),
 ])
 def test_default_tolerance_follows_the_written_digits(text, true, ok):
     assert DEFAULT.matches(parse_written(text), true) is ok

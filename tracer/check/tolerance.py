@@ -60,19 +60,33 @@ class Tolerance:
 def within_written_precision(written: Written, true: float) -> bool:
     """|w - t| <= u/2 (rounded), or |w| <= |t| < |w| + u with one sign (truncated);
     a fraction: |w - t| <= 1e-12 |t| (+1e-300), i.e. equal to float precision;
-    a bare "0": |t| <= 1e-9."""
-    if written.place is not None and not written.bare_zero:
-        clear = _clear_case(float(written.value), true, 10.0 ** written.place)
+    a bare "0": |t| <= 1e-9. A whole number's trailing zeros may hold places (135600 for
+    135581.83, printed 1.356×10⁵) where the true value is not whole: 10 is not right
+    for a whole 13."""
+    if _within(written, written.place, true):
+        return True
+    zeros = written.placeholder_zeros
+    return zeros > 0 and not _is_whole(true) and _within(written, written.place + zeros, true)
+
+
+def _is_whole(true: float) -> bool:
+    return math.isfinite(true) and abs(true - round(true)) <= 1e-9 * max(1.0, abs(true))
+
+
+def _within(written: Written, place: int | None, true: float) -> bool:
+    """:func:`within_written_precision` with the last written digit at 10^place."""
+    if place is not None and not written.bare_zero:
+        clear = _clear_case(float(written.value), true, 10.0 ** place)
         if clear is not None:
             return clear
     t = Fraction(true)
     slack = FLOAT_SLACK * abs(t) + Fraction(1, 10**300)
     gap = abs(written.value - t)
-    if written.place is None:
+    if place is None:
         return gap <= slack
     if written.bare_zero:
         return gap <= ZERO
-    unit = written.unit
+    unit = Fraction(10) ** place
     if gap <= unit / 2 + slack:
         return True
     same_side = written.value == 0 or (written.value > 0) == (t > 0)

@@ -68,6 +68,15 @@ class Written:
         return self.value == 0 and self.place == 0 and bool(_BARE_WHOLE.match(_clean(self.text)))
 
     @property
+    def placeholder_zeros(self) -> int:
+        """The trailing zeros of a whole number written without a point or exponent
+        (2 for "135600"): they may hold places, as 135600 for 1.356×10⁵, or be digits."""
+        clean = _clean(self.text)
+        if self.value == 0 or not _BARE_WHOLE.match(clean):
+            return 0
+        return len(clean) - len(clean.rstrip("0"))
+
+    @property
     def significant_digits(self) -> int | None:
         """Digits from the first nonzero one to the last written one (0 for zeros)."""
         if self.place is None:
@@ -138,6 +147,12 @@ def _why_not(clean: str, text: str) -> Para:
     lowered = clean.lower()
     if lowered.lstrip("+-") in ("nan", "inf", "infinity", ".nan", ".inf"):
         return reason("not_finite", text=repr(clean))
+    if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+", clean):  # 135,600: thousands, or 135.6?
+        whole = repr(clean.replace(",", ""))
+        if clean.count(",") > 1:
+            return reason("thousands", text=repr(clean), whole=whole)
+        return reason("comma_either_way", text=repr(clean), whole=whole,
+                      fixed=repr(clean.replace(",", ".")))
     if re.fullmatch(r"[+-]?\d+,\d+", clean):
         return reason("decimal_comma", text=repr(clean), fixed=repr(clean.replace(",", ".")))
     if clean.count(",") == 1 and (_e_notation(clean.replace(",", ".")) or re.fullmatch(
