@@ -33,6 +33,7 @@ conv1.out             4        -        -      4        -          -  [0,0,0]   
 conv1.weight_new      9        -        -      -        -          9
 conv1.bias_new        1        -        -      1        -          -  [0]          \
 1.0000018  1.00002  learning rate not applied
+(other keys)          1        -        -      -        -          1
 
 wrong cells (expected = the trace; yours = from your own earlier numbers):
   conv1.out[0,0,0]: given 4, expected 5  <- bias forgotten

@@ -164,8 +164,11 @@ def render_marking(marking: Marking, title: str = "", tolerance: Tolerance | Non
                    mode=say(lang, f"mode.{mode}") if _has(f"mode.{mode}") else mode,
                    tolerance=tolerance_text(tolerance, lang)))
     groups = {q: ms for q, ms in marking.by_quantity().items() if ms[0].index is not None}
-    out += [""] + table([quantity_row(q, ms, lang) for q, ms in groups.items()],
-                        columns(lang))
+    rows = [quantity_row(q, ms, lang) for q, ms in groups.items()]
+    unread = [m for m in marking.marks if m.index is None]  # scored keys it cannot read
+    if unread:
+        rows.append(quantity_row(say(lang, "other_keys"), unread, lang))
+    out += [""] + table(rows, columns(lang))
     out += _wrong_section(marking, lang) + _problem_section(marking, lang)
     out += ["", summary_line(marking, lang)]
     return "\n".join(out) + "\n"
