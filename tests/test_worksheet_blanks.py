@@ -143,3 +143,20 @@ def test_a_partner_is_blanked_cell_by_cell(traces):
         {"type": "dense", "weight": [[1, 0], [0, 1]], "bias": [0, 0]}, {"type": "softmax"}]}))
     assert select_hidden(batch, "softmax1.exp[1,0]") == {
         "softmax1.exp[1,0]", "softmax1.sum[1]", "softmax1.out[1,0]", "softmax1.out[1,1]"}
+
+
+def test_the_readme_counts_what_backward_asks_on_lecture_cnn(traces):
+    """The README's figures: the cells `sheet --blank backward` asks on lecture-cnn, and
+    the cells of its backward tensors (what asking whole tensors would have asked)."""
+    from pathlib import Path
+
+    from tracer.sheet import blanks
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    asked, total = re.search(r"`--blank backward` on lecture-cnn: ([\d,]+) cells, not all "
+                             r"([\d,]+) of its\s+backward tensors", readme).groups()
+    trace = traces["lecture-cnn"]
+    assert sum(len(entry.cells()) for entry in blanks(trace, "backward")) == \
+        int(asked.replace(",", ""))
+    assert sum(q.value.size for q in trace.quantities.values() if q.step == "backward") == \
+        int(total.replace(",", ""))
