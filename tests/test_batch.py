@@ -294,3 +294,11 @@ def test_a_korean_batchs_specs_have_korean_headers(tmp_path):
     head = (tmp_path / "4-01.spec.toml").read_text(encoding="utf-8").splitlines()[:4]
     assert head[0].endswith("(으)로 생성: cnntrace generate --seed 40000 (학급 변형 4-01)")
     assert head[1].startswith("# 보통의 명세 파일이니") and "Generated" not in "".join(head)
+
+
+def test_no_pdf_without_html_is_refused_before_anything_is_written(tmp_path, capsys):
+    out = tmp_path / "class"
+    assert main(["batch", "--count", "2", "--seed", "1", "--no-pdf", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("cnntrace: error: --no-pdf:") and "add --html" in err
+    assert err.count("\n") == 1 and not out.exists()

@@ -24,7 +24,8 @@ def register(commands) -> None:
                         help="what the worksheets leave blank: forward, backward, update, "
                              "all (default), or ids/cells")
     parser.add_argument("--html", action="store_true", help="write HTML worksheets and keys too")
-    parser.add_argument("--no-pdf", action="store_true", help="write no PDFs")
+    parser.add_argument("--no-pdf", action="store_true", help="write no PDFs (with --html: "
+                        "the handouts as HTML only)")
     parser.add_argument("--lang", choices=("en", "ko"), default="en", help="language")
     parser.add_argument("--digits", type=digits, default=4, metavar="N",
                         help="significant digits (default 4)")
@@ -43,7 +44,8 @@ def run(args) -> int:
     from ..render.assets import plain
 
     if args.no_pdf and not args.html:
-        raise CnnTraceError("--no-pdf: nothing to render; add --html")
+        raise CnnTraceError("--no-pdf: the handouts would be written in no format; add --html "
+                            "(HTML only) or leave out --no-pdf")
     variants = plan(args.count, args.seed, replace(generator_options(args), lang=args.lang))
     require_blank(args.blank)
     settings = Settings(out_dir=args.out, blank=args.blank, pdf=not args.no_pdf,
