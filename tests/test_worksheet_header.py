@@ -110,3 +110,19 @@ def test_an_empty_blank_is_refused_by_batch_and_check(command, tmp_path, monkeyp
     assert main([*command, "--blank", "", *out]) == 2
     assert "--blank: expected ids" in capsys.readouterr().err
     assert not (tmp_path / "class").exists()
+
+
+def test_a_format_left_from_an_earlier_run_is_named(tmp_path, capsys):
+    """--format html into a folder holding an earlier worksheet.pdf (other blanks): the
+    PDF no longer matches the HTML, and the run says so (once, in --lang)."""
+    from tracer.cli import main
+    common = ["render", "--example", "lecture", "--mode", "worksheet", "--out", str(tmp_path)]
+    assert main([*common, "--blank", "all", "--format", "html,tex"]) == 0
+    assert "earlier run" not in capsys.readouterr().err
+    assert main([*common, "--blank", "forward", "--format", "html", "--force"]) == 0
+    notes = [line for line in capsys.readouterr().err.splitlines() if "earlier run" in line]
+    assert notes == [f"cnntrace: note: {tmp_path / 'worksheet.tex'} is from an earlier run and "
+                     "may not match worksheet.html; this run did not write it (see --format)"]
+    assert main([*common, "--blank", "forward", "--format", "html,tex", "--force",
+                 "--lang", "ko"]) == 0
+    assert "earlier run" not in capsys.readouterr().err

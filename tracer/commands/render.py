@@ -71,7 +71,26 @@ def run_render(args) -> int:
     for path in paths:
         print(path)
     warn_of_answers_beside(args.mode, args.out, args.lang)
+    _warn_of_older_formats(paths, args.lang)
     return 0
+
+
+def _warn_of_older_formats(paths, lang: str) -> None:
+    """worksheet.pdf beside a worksheet.html just written with --format html is an
+    earlier run's, perhaps with other blanks: say so."""
+    from pathlib import Path
+
+    from ..render.assets import plain
+    written = {Path(p) for p in paths}
+    for path in sorted(written):
+        if path.suffix not in (".html", ".pdf", ".tex"):
+            continue
+        for fmt in ("html", "pdf", "tex"):
+            other = path.with_suffix(f".{fmt}")
+            if other not in written and other.is_file():
+                written.add(other)  # said once
+                print("cnntrace: " + plain(lang, "terminal.note.older_format",
+                                           {"path": other, "new": path.name}), file=sys.stderr)
 
 
 def run_demo(args) -> int:
