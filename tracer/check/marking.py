@@ -113,7 +113,26 @@ def mark_sheet(model: PassModel, sheet: Sheet, truth: dict, tolerance: Tolerance
     for problem in sheet.problems:
         (marking.unscored if sheet.selected else marking.marks).append(
             CellMark(problem.key, None, "malformed", reason=problem.reason))
+    _one_diagnosis_per_pattern(marking, diagnoser)
     return marking
+
+
+def _one_diagnosis_per_pattern(marking: Marking, diagnoser: Diagnoser) -> None:
+    """A quantity's wrong cells told by the mistake that explains most of them, where it
+    explains a cell too: a flipped kernel's 6 is also 4 + 2 without the bias, but one
+    slip made the whole tensor."""
+    for qid, marks in marking.by_quantity().items():
+        wrong = [m for m in marks if m.verdict == "wrong" and m.diagnosis]
+        names = Counter(m.diagnosis.mistake.name for m in wrong)
+        if len(names) < 2:
+            continue
+        (common, count), (_, runner_up) = names.most_common(2)
+        if count == runner_up:
+            continue
+        for m in wrong:
+            if m.diagnosis.mistake.name != common:
+                m.diagnosis = next((d for d in diagnoser.all_matches(qid, m.index, m.given)
+                                    if d.mistake.name == common), m.diagnosis)
 
 
 def _mark_cell(qid, index, cell, truth, own: FollowThrough, diagnoser: Diagnoser,
