@@ -51,6 +51,9 @@ def test_every_blank_cell_is_one_numerical_question_with_answer_and_tolerance(le
         assert tolerance == 0 if whole else tolerance > 0, ref
         assert q.find("questiontext").get("format") == "html"
         assert ref in q.findtext("questiontext/text")
+        # the givens are introduced as the exercise they are, not as a worked example
+        assert "Exercises on one forward pass, backward pass" in q.findtext("questiontext/text")
+        assert "A worked example of" not in q.findtext("questiontext/text")
         assert abs(value - float(trace.numbers(ref))) <= tolerance / 1000, ref
 
 

@@ -27,7 +27,7 @@ import numpy as np
 from ..errors import CnnTraceError
 from ..present.blanks import POSITIONS, select_hidden
 from ..present.context import Context
-from ..present.handout import build_document
+from ..present.handout import build_document, worksheet_document
 from ..present.update import MAX_DIGITS, telling_digits, visible
 from ..sheet import blank_cells, shown_refs
 from ..trace import parse_cell
@@ -149,7 +149,9 @@ def moodle_xml(trace, blank: str | None, *, digits: int = 4, lang: str = "en",
             f"--feedback: the worked example ({size // 1000} kB) as feedback to each of "
             f"{len(cells)} questions would make {size * len(cells) // 1_000_000} MB; pass "
             "--feedback none or ask fewer cells with --blank")
-    givens = fragment(render_html(replace(document, sections=document.sections[:2]), lang,
+    exercise = worksheet_document(document, hidden).subtitle  # "Exercises on ...", not
+    givens = fragment(render_html(replace(document, sections=document.sections[:2],  # worked
+                                          subtitle=exercise), lang,
                                   "worked", variant=variant, inline_fonts=False))
     sheet = fragment(render_html(document, lang, "worksheet", hidden, variant,
                                  inline_fonts=False))
