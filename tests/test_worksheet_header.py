@@ -97,17 +97,22 @@ def test_a_worksheet_run_names_answers_left_in_its_folder(command, tmp_path, cap
     assert "연습지의 답이 들어 있습니다" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("blank", ["", ",", " , "])
 @pytest.mark.parametrize("command", [
     ["batch", "--count", "1", "--no-pdf", "--html"],
     ["check", "--example", "lecture", "answers.yaml"],
+    ["render", "--example", "lecture", "--mode", "worksheet"],
+    ["render", "--example", "lecture", "--mode", "key"],
+    ["explain", "conv", "--input", "[[1,2],[3,4]]", "--kernel", "[[1]]", "--mode", "worksheet"],
 ])
-def test_an_empty_blank_is_refused_by_batch_and_check(command, tmp_path, monkeypatch, capsys):
-    """batch wrote sheets with 'Blanks: none'; check scored 0/0 = 0.00 %."""
+def test_an_empty_blank_is_refused(command, blank, tmp_path, monkeypatch, capsys):
+    """batch wrote sheets with 'Blanks: none'; check scored 0/0 = 0.00 %; render and
+    explain wrote a 'worksheet' with every answer in it."""
     from tracer.cli import main
     monkeypatch.chdir(tmp_path)
     (tmp_path / "answers.yaml").write_text("conv1.out: [[5, 7], [11, 10]]\n", encoding="utf-8")
     out = [] if command[0] == "check" else ["--out", "class"]
-    assert main([*command, "--blank", "", *out]) == 2
+    assert main([*command, "--blank", blank, *out]) == 2
     assert "--blank: expected ids" in capsys.readouterr().err
     assert not (tmp_path / "class").exists()
 

@@ -51,6 +51,7 @@ def check_blank_mode(args) -> None:
     if args.blank and args.mode == "worked":
         raise CnnTraceError("--blank: blanks show only on a worksheet or an answer key; add "
                             "--mode worksheet (or --mode key)")
+    require_blank(args.blank)  # "--blank ," would make a worksheet with every answer in it
 
 
 ANSWER_FILES = ("trace.json", "worked.html", "worked.pdf", "worked.tex", "key.html", "key.pdf",
@@ -83,7 +84,7 @@ def warn_of_answers_beside(mode: str, out, lang: str = "en") -> None:
 
 
 def require_blank(blank: str | None) -> None:
-    """An empty --blank would make a sheet with no blanks, scored 0/0."""
+    """An empty --blank would make a sheet (or worksheet) with no blanks, scored 0/0."""
     from ..errors import CnnTraceError
     if blank is not None and not blank.strip(" ,"):
         raise CnnTraceError("--blank: expected ids (conv1.out), cells (conv1.out[0,1,0]) or "
