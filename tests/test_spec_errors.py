@@ -456,3 +456,27 @@ def test_huge_initialized_weights_are_refused_before_drawing(tmp_path):
     path = write(tmp_path, "spec.toml", spec("toml", layers=layers, target=0))
     with pytest.raises(SpecError, match=r"layers\[0\]\.weight of shape .* at most"):
         build(load_spec(path))
+
+
+def test_a_yaml_alias_bomb_is_refused_at_once(tmp_path):
+    """Nine levels of ten aliases each (about 600 bytes) stand for 10**9 values: copying
+    them took minutes and gigabytes; a shared list is now counted, not copied."""
+    lines = ["a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]"]
+    for previous, name in zip("abcdefgh", "bcdefghi"):
+        lines.append(f"{name}: &{name} [{', '.join([f'*{previous}'] * 10)}]")
+    path = tmp_path / "bomb.yaml"
+    path.write_text("\n".join(lines) + "\ninput: *i\n", encoding="utf-8")
+    with pytest.raises(SpecError, match=r"bomb.yaml: holds 2,345,679,011 values once YAML "
+                                        r"aliases are expanded, more than the 5,000,000"):
+        load_spec(path)
+
+
+def test_a_yaml_alias_for_a_repeated_kernel_still_works(tmp_path):
+    path = tmp_path / "shared.yaml"
+    path.write_text("input: [[1, 2, 0], [3, 1, 1], [0, 2, 2]]\ntarget: 0\nlayers:\n"
+                    "  - {type: conv2d, weight: &k [[1, 0], [0, 1]], bias: 0}\n"
+                    "  - {type: conv2d, weight: *k, bias: 0}\n"
+                    "  - {type: flatten}\n  - {type: dense, weight: [[1, -1]], bias: [0, 0]}\n"
+                    "  - {type: softmax}\n", encoding="utf-8")
+    net = build(load_spec(path))
+    assert net.layers[0].weight.tolist() == net.layers[1].weight.tolist() == [[[[1, 0], [0, 1]]]]

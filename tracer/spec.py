@@ -262,23 +262,49 @@ def from_dict(data: dict, source: str = "<spec>") -> Spec:
         if not isinstance(data, dict):
             raise SpecError(f"expected a table of keys (input, target, layers) at the top "
                             f"level, got {describe(data)}")
-        return _from_dict(_python(data), source)
+        data = _python(data, {})
+        values = _expanded_size(data, {})
+        if values > MAX_VALUES:
+            raise SpecError(f"holds {values:,} values once YAML aliases are expanded, more "
+                            f"than the {MAX_VALUES:,} a spec may have; expected each list "
+                            "written out (an alias repeated inside another repeats it again)")
+        return _from_dict(data, source)
     except SpecError as err:
         raise SpecError(f"{source}: {err}") from None
 
 
-def _python(value):
+MAX_VALUES = 5_000_000  # a batch of 6000 MNIST images; a 600-byte YAML can alias 10**9
+
+
+def _python(value, memo: dict):
     """``value`` with numpy arrays as nested lists and numpy scalars as Python numbers
-    (np.float64 is a float, but its repr, 'np.float64(0.1)', is not a decimal)."""
-    if isinstance(value, dict):
-        return {k: _python(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return type(value)(_python(v) for v in value)
+    (np.float64 is a float, but its repr, 'np.float64(0.1)', is not a decimal). A list
+    that appears twice (a YAML alias) is converted once and shared again (``memo``)."""
+    if isinstance(value, (dict, list, tuple)):
+        if id(value) in memo:
+            return memo[id(value)]
+        if isinstance(value, dict):
+            converted = {k: _python(v, memo) for k, v in value.items()}
+        else:
+            converted = type(value)(_python(v, memo) for v in value)
+        memo[id(value)] = converted
+        return converted
     if type(value).__module__ == "numpy":  # ndarray and numpy scalars, without numpy
         tolist = getattr(value, "tolist", None)
         if tolist is not None:
             return tolist()
     return value
+
+
+def _expanded_size(value, memo: dict) -> int:
+    """How many values ``value`` holds with every shared list counted each time it
+    appears: in time linear in the distinct lists (``memo``)."""
+    if not isinstance(value, (dict, list, tuple)):
+        return 1
+    if id(value) not in memo:
+        items = value.values() if isinstance(value, dict) else value
+        memo[id(value)] = 1 + sum(_expanded_size(v, memo) for v in items)
+    return memo[id(value)]
 
 
 # control characters but tab and line ends, lone surrogates, the non-characters U+FFFE/F
