@@ -77,6 +77,27 @@ def test_existing_json_is_not_replaced_without_force(tmp_path, capsys):
     assert code == 0 and json.loads(target.read_text())["score"] == 87.91
 
 
+@pytest.mark.parametrize("sheets", [1, 2])
+def test_a_refused_html_leaves_no_json_written_before_it(sheets, tmp_path, capsys):
+    """--json was written, then --html refused (a user's file): half the output."""
+    user = tmp_path / "user.html"
+    user.write_text("my page")
+    marks = tmp_path / "marks.json"
+    code, _, err = run(["check", "--example", "lecture", *[str(FIXTURE)] * sheets, "--json",
+                        str(marks), "--html", str(user), "-q"], capsys)
+    assert code == 2 and "user.html: already exists" in err
+    assert not marks.exists() and user.read_text() == "my page"
+    assert [p.name for p in tmp_path.iterdir()] == ["user.html"]  # no temp file either
+
+
+def test_a_folder_no_file_can_be_made_in_is_refused_before_writing(tmp_path, capsys):
+    marks = tmp_path / "marks.json"
+    code, _, err = run(["check", "--example", "lecture", str(FIXTURE), "--json", str(marks),
+                        "--html", "/proc/report.html", "-q"], capsys)
+    assert code == 2 and err.startswith("cnntrace: error: /proc/report.html: cannot write")
+    assert not marks.exists()
+
+
 def test_html_marking_report_shows_each_verdict_in_place(tmp_path, capsys):
     target = tmp_path / "m.html"
     code, _, _ = run(["check", "--example", "lecture", str(FIXTURE), "--html", str(target),
@@ -288,3 +309,18 @@ def test_preset_networks_can_be_checked(tmp_path, capsys):
                                                        truth["dense1.bias_new"]) + "]\n")
     code, out, _ = run(["check", "--preset", "digits-cnn", str(answers)], capsys)
     assert code == 0 and "score: 10/10" in out
+
+
+def test_control_characters_from_an_answer_file_reach_the_terminal_escaped(tmp_path, capsys):
+    """A student name or key holding ESC [2J cleared the marker's screen."""
+    named = tmp_path / "named.yaml"
+    named.write_text('student: "Mallory\\e[2J\\e[H"\nconv1.out: [[5,7],[11,10]]\n',
+                     encoding="utf-8")
+    keyed = tmp_path / "keyed.json"
+    keyed.write_text('{"conv1.out\\u001b[2K\\rscore: 100%": 1}', encoding="utf-8")
+    for files in ([named], [keyed], [named, keyed]):
+        code, out, err = run(["check", "--example", "lecture", *map(str, files)], capsys)
+        assert code == 0, err
+        assert "\x1b" not in out + err and "\r" not in out + err
+    code, out, _ = run(["check", "--example", "lecture", str(named)], capsys)
+    assert "(Mallory\\x1b[2J\\x1b[H)" in out.splitlines()[0]

@@ -114,3 +114,17 @@ def test_the_data_suggested_fits_the_network(capsys):
     assert "4x4 images and labels 0..1" in err and "MNIST IDX" not in err
     code, out, err = run(["train", "--preset", "lecture-cnn", "-q"], capsys)
     assert code == 2 and "MNIST IDX files" in err  # a 28x28 network: MNIST fits
+
+
+def test_an_output_no_file_can_be_made_for_is_refused_before_training(tmp_path, monkeypatch,
+                                                                      capsys):
+    """--html into /proc passed the up-front check and failed after training, when
+    --save and --history were already written."""
+    monkeypatch.chdir(tmp_path)
+    images(tmp_path / "eight.npz")
+    code, out, err = run(["train", "--preset", "digits-cnn", "--data", "eight.npz",
+                          "--epochs", "1", "--save", "w.npz", "--history", "h.json",
+                          "--html", "/proc/s.html", "-q"], capsys)
+    assert code == 2 and err == "cnntrace: error: /proc/s.html: cannot write: No such file or " \
+                                "directory\n"
+    assert out == "" and sorted(p.name for p in tmp_path.iterdir()) == ["eight.npz"]

@@ -8,7 +8,8 @@ import re
 import sys
 
 from . import __version__
-from .commands import batch, check, explain, export, generate, render, sheet, trace, train
+from .commands import (batch, check, explain, export, generate, render, sheet, terminal_safe,
+                       trace, train)
 from .errors import CnnTraceError
 
 COMMANDS = [trace, render, explain, check, train, sheet, generate, batch, export]
@@ -61,7 +62,7 @@ def main(argv=None) -> int:
         sys.stdout.flush()  # a full disk or a closed pipe shows here, not at exit
         return status
     except CnnTraceError as err:
-        print(f"cnntrace: error: {err}", file=sys.stderr)
+        print(terminal_safe(f"cnntrace: error: {err}"), file=sys.stderr)
         return 2
     except BrokenPipeError:  # `cnntrace sheet ... | head`: the reader has gone
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -105,6 +105,21 @@ def check_target(path: Path, overwrite: bool = False) -> None:
         raise refusal(path, "name")
     if not path.parent.is_dir():
         raise OutputError(f"{path}: folder {path.parent} does not exist")
+    why = _cannot_create_in(path.parent)
+    if why:  # found before any file of the run is written (write_all, train's outputs)
+        raise OutputError(f"{path}: cannot write: {why}")
+
+
+def _cannot_create_in(folder: Path) -> str | None:
+    """Why no file can be made in ``folder`` (read-only, no permission, /proc), or None:
+    by making and removing one, as the write itself will."""
+    try:
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".cnntrace-", suffix=".tmp")
+    except OSError as err:
+        return err.strerror or str(err)
+    os.close(fd)
+    os.unlink(probe)
+    return None
 
 
 def refusal(path: Path, other: str) -> OutputError:

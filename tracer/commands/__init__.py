@@ -12,8 +12,18 @@ network on a real digit.
 from __future__ import annotations
 
 import argparse
+import re
 
 from ..spec import SpecError, example_names
+
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with control characters but tab and newline shown as escapes (\\x1b): a
+    student's name or key in an answer file must not move the marker's cursor or clear
+    their screen."""
+    return _CONTROLS.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 def digits(text: str) -> int:

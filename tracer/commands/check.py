@@ -6,9 +6,10 @@ import argparse
 import math
 import re
 import sys
+from pathlib import Path
 
 from ..errors import CnnTraceError
-from . import add_spec_arguments, load_spec_argument, require_blank
+from . import add_spec_arguments, load_spec_argument, require_blank, terminal_safe
 
 
 def tolerance_value(text: str) -> float:
@@ -112,8 +113,6 @@ def _names_a_quantity(key: str) -> bool:
 def _is_spec(path: str) -> bool:
     """Whether the file has a top-level ``layers`` key (a spec; answer files name
     quantities), read from the text: an answer file may be megabytes of YAML."""
-    from pathlib import Path
-
     from ..check.answers import MAX_BYTES
     from ..files import read_text
     from ..spec import FORMATS, SpecError
@@ -138,7 +137,7 @@ def run(args) -> int:
     from ..check.answers import AnswerFileError
     from ..check.classview import class_json, render_class
     from ..check.report import dumps, marking_json, render_marking, summary_line
-    from ..files import write_atomic
+    from ..files import write_all
     from ..report import class_html, marking_html
 
     spec, paths = _spec_and_answers(args)
@@ -149,14 +148,15 @@ def run(args) -> int:
         checker.asked(args.blank)  # a bad --blank is the command's error, not a sheet's
     if len(paths) == 1:
         marking = checker.check_file(paths[0], args.blank)
+        files = {}
         if args.json:
-            write_atomic(args.json, dumps(marking_json(marking)), overwrite=args.force)
+            files[Path(args.json)] = dumps(marking_json(marking))
         if args.html:
-            write_atomic(args.html, marking_html(checker.trace, marking, args.lang),
-                         overwrite=args.force)
+            files[Path(args.html)] = marking_html(checker.trace, marking, args.lang)
+        write_all(files, overwrite=args.force)  # both targets checked before either is written
         if not args.quiet:
-            sys.stdout.write(render_marking(marking, checker.trace.title, checker.tolerance,
-                                            checker.trace.mode, args.lang))
+            sys.stdout.write(terminal_safe(render_marking(
+                marking, checker.trace.title, checker.tolerance, checker.trace.mode, args.lang)))
         return 0
 
     markings, unusable = [], []
@@ -165,20 +165,22 @@ def run(args) -> int:
             markings.append(checker.check_file(path, args.blank))
         except AnswerFileError as err:
             unusable.append({"file": str(path), "error": str(err)})
+    files = {}
     if args.json:
         data = {"format": "cnntrace-class-marking", "version": 1,
                 "sheets": [marking_json(m) for m in markings],
                 "class": class_json(markings), "unusable": unusable}
-        write_atomic(args.json, dumps(data), overwrite=args.force)
+        files[Path(args.json)] = dumps(data)
     if args.html:
-        write_atomic(args.html, class_html(checker.trace, markings, args.lang, unusable),
-                     overwrite=args.force)
+        files[Path(args.html)] = class_html(checker.trace, markings, args.lang, unusable)
+    write_all(files, overwrite=args.force)
     if not args.quiet:
         lines = [f"{m.path}{f' ({m.student})' if m.student else ''}: "
                  f"{summary_line(m, args.lang)}{_first_text(m, args.lang)}" for m in markings]
-        sys.stdout.write("\n".join(lines) + "\n\n" + render_class(markings, args.lang, unusable))
+        sys.stdout.write(terminal_safe("\n".join(lines) + "\n\n"
+                                       + render_class(markings, args.lang, unusable)))
     for item in unusable:
-        print(f"cnntrace: error: {item['error']}", file=sys.stderr)
+        print(terminal_safe(f"cnntrace: error: {item['error']}"), file=sys.stderr)
     return 2 if unusable else 0
 
 
