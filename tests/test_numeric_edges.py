@@ -199,3 +199,43 @@ def test_exact_loss_after_a_step_beyond_exact_range_is_computed_to_60_digits():
     assert float(exact_trace.numbers("loss.out")) == 2999
     assert abs(float(exact_trace.numbers("loss.after")) -
                float(float_trace.numbers("loss.after"))) <= 1e-10
+
+
+def test_a_pass_beyond_float64_is_one_note_not_a_page_of_numpy_warnings(tmp_path, capsys):
+    """Inputs of 1e308 overflow the convolution: numpy printed ~18 RuntimeWarnings with
+    source lines; now the CLI says once where the pass leaves float64, and a notebook
+    pass raises no warning either."""
+    import warnings
+
+    from tracer.cli import main
+    from tracer.spec import EXAMPLES_DIR
+    text = (EXAMPLES_DIR / "lecture.toml").read_text(encoding="utf-8")
+    spec = tmp_path / "big.toml"
+    big = text.replace("input  = [[1, 2, 0, 1]", "input  = [[1e308, 1e308, 1e308, 1e308]")
+    spec.write_text(big, encoding="utf-8")
+    assert "1e308" in spec.read_text(encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert main(["render", str(spec), "--format", "html", "--out", str(tmp_path / "o"),
+                     "--lang", "ko"]) == 0
+        assert "참고: conv1.out이(가) float64 범위를 넘었습니다" in capsys.readouterr().err
+        assert main(["trace", str(spec), "-q"]) == 0
+        assert capsys.readouterr().err.splitlines() == [
+            "cnntrace: note: conv1.out is beyond float64 (inf or nan), and so may be what is "
+            "worked from it; expected smaller inputs, weights or learning rate"]
+        trace = run_pass(load_spec(spec))
+    assert np.isinf(trace.numbers("conv1.out")).any()
+
+
+def test_an_overflowing_exp_alone_is_no_overflow_note(tmp_path, capsys):
+    """e^800 is inf in float64, but the softmax, loss and gradients are computed stably
+    and stay finite: no note."""
+    from tracer.cli import main
+    spec = tmp_path / "logit.json"
+    spec.write_text('{"input": [[800]], "target": 1, "layers": ['
+                    '{"type": "conv2d", "weight": [[1]], "bias": 0}, {"type": "flatten"}, '
+                    '{"type": "dense", "weight": [[1, 0]], "bias": [0, 0]}, '
+                    '{"type": "softmax"}]}', encoding="utf-8")
+    assert main(["trace", str(spec), "-q"]) == 0
+    assert capsys.readouterr().err == ""
+    assert np.isinf(run_pass(load_spec(spec)).numbers("softmax1.exp")[0])

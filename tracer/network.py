@@ -172,10 +172,11 @@ def trace_pass(net: Network, after: bool = True, clean: bool = False) -> Trace:
     without it the pass is the plain float computation, as timed against PyTorch."""
     spec, mode = net.spec, net.nx.name
     rec = _Recorder(spec.batched)
-    new_params = _pass(net, rec, Cleaner() if clean and mode == "float" else None)
-    if after and net.targets is not None:
-        rec.add_whole("loss.after", np.asarray(_loss_after(spec, net, new_params),
-                                               dtype=net.nx.dtype), "loss", "after")
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # inf is a value here
+        new_params = _pass(net, rec, Cleaner() if clean and mode == "float" else None)
+        if after and net.targets is not None:
+            rec.add_whole("loss.after", np.asarray(_loss_after(spec, net, new_params),
+                                                   dtype=net.nx.dtype), "loss", "after")
     return Trace(mode=mode, title=spec.title, learning_rate=str(spec.learning_rate),
                  batched=spec.batched, conventions=_conventions(spec, net),
                  layers=_layer_infos(net), quantities=rec.quantities,

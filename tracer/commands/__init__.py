@@ -93,6 +93,27 @@ def warn_of_answers_beside(mode: str, out, lang: str = "en") -> None:
                   file=sys.stderr)
 
 
+def note_overflow(trace, lang: str = "en") -> None:
+    """Say where a float pass first leaves float64 (inf or nan in a value other than an
+    e^z or its sum, which overflow harmlessly: the softmax is computed in a stable form),
+    since the handout then reads 'nan' from there on."""
+    import sys
+
+    import numpy as np
+
+    from ..render.assets import plain
+    if trace.mode != "float":
+        return
+    for qid in trace.ids():
+        if qid.endswith((".exp", ".sum")):
+            continue
+        value = trace.numbers(qid)
+        if not np.all(np.isfinite(value)):
+            print("cnntrace: " + plain(lang, "terminal.note.overflow", {"qid": qid}),
+                  file=sys.stderr)
+            return
+
+
 def require_blank(blank: str | None) -> None:
     """An empty --blank would make a sheet (or worksheet) with no blanks, scored 0/0."""
     from ..errors import CnnTraceError

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from . import (add_spec_arguments, check_blank_mode, digits, load_spec_argument,
+from . import (add_spec_arguments, check_blank_mode, digits, load_spec_argument, note_overflow,
                warn_of_answers_beside, whole_number)
 
 
@@ -65,6 +65,7 @@ def run_render(args) -> int:
         from ..render.assets import plain
         spec = replace(spec, title=plain(args.lang, "demo.title"))
     trace = run_pass(spec, "exact" if args.exact else "float")
+    note_overflow(trace, args.lang)
     paths = write_report(trace, args.out, args.format, overwrite=args.force, view=args.mode,
                          lang=args.lang, blank=args.blank, digits=args.digits,
                          max_cells=args.max_cells, progress=_progress)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from . import add_spec_arguments, digits, load_spec_argument
+from . import add_spec_arguments, digits, load_spec_argument, note_overflow
 
 
 def register(commands) -> None:
@@ -27,6 +27,7 @@ def run(args) -> int:
     from ..present.text import render_text
 
     trace = run_pass(load_spec_argument(args), "exact" if args.exact else "float")
+    note_overflow(trace)
     if args.json:
         write_atomic(args.json, trace.to_json(), overwrite=args.force)
     if not args.quiet:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
+
 from . import mathtree as m
 from .blanks import hides
 from .backward import BACKWARD, output_backward
@@ -36,6 +38,11 @@ def build_document(trace, digits: int = 4, max_cells: int = 16,
     A training pass shows forward, loss, backward, update and checks; a forward-only
     pass stops after the forward; a pass from a given upstream gradient shows the
     backward of every layer from that gradient."""
+    with np.errstate(all="ignore"):  # a pass beyond float64 shows its inf and nan as they are
+        return _build_document(trace, digits, max_cells, hidden)
+
+
+def _build_document(trace, digits: int, max_cells: int, hidden) -> Document:
     ctx = Context(trace, digits, max_cells, hidden)
     kind = trace.conventions.get("pass", "train")
     if kind in FORMULAS:
