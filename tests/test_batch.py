@@ -302,3 +302,34 @@ def test_no_pdf_without_html_is_refused_before_anything_is_written(tmp_path, cap
     err = capsys.readouterr().err
     assert err.startswith("cnntrace: error: --no-pdf:") and "add --html" in err
     assert err.count("\n") == 1 and not out.exists()
+
+
+def test_an_interrupted_batch_indexes_what_it_wrote_and_the_same_run_continues(tmp_path,
+                                                                              monkeypatch):
+    """Ctrl-C left 32 files and no index, and the same command then refused the answer
+    sheets it had written. Ctrl-C is raised here as the third variant has written its
+    files (before it returned): the index lists them, and the run again replaces them."""
+    import tracer.batch as batch_module
+    real = batch_module.render_variant
+
+    def interrupted_at_the_third(variant, settings):
+        done = real(variant, settings)
+        if variant.number == 3:
+            raise KeyboardInterrupt
+        return done
+
+    settings = Settings(out_dir=str(tmp_path), blank="forward", pdf=False, html=True)
+    variants = plan(5, 11, options())
+    monkeypatch.setattr(batch_module, "render_variant", interrupted_at_the_third)
+    with pytest.raises(KeyboardInterrupt):
+        run_batch(variants, settings, jobs=1, progress=False)
+    index = json.loads((tmp_path / "index.json").read_text(encoding="utf-8"))
+    status = [(v["status"], sorted(v["files"]), v["error"]) for v in index["variants"]]
+    kinds = sorted(["answers", "spec", "worksheet_html", "key_html"])
+    assert status[:2] == [("ok", kinds, None)] * 2
+    assert status[2] == ("failed", kinds, "interrupted (Ctrl-C) before it was done")
+    assert status[3:] == [("failed", [], "interrupted (Ctrl-C) before it was done")] * 2
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    monkeypatch.setattr(batch_module, "render_variant", real)
+    again = run_batch(plan(5, 11, options()), settings, jobs=1, progress=False)
+    assert [v.status for v in again] == ["ok"] * 5

@@ -244,33 +244,66 @@ def run_batch(variants: list[Variant], settings: Settings, *, jobs: int | None =
     """Render every variant (in ``jobs`` processes; default: all cores), write the
     index, and return the variants with their files or errors, in order."""
     out_dir = Path(settings.out_dir)
-    check_targets(_targets(variants, settings), out_dir, overwrite)
+    targets = _targets(variants, settings)
+    check_targets(targets, out_dir, overwrite)
+    existed = {path for path in targets if path.exists()}
     make_folder(out_dir)
     todo = [v for v in variants if v.spec is not None]
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
     done = {v.number: v for v in variants if v.spec is None}
-    if jobs == 1:
-        bar = _progress_bar(len(todo), progress)
-        for variant in todo:
-            done[variant.number] = render_variant(variant, settings)
-            bar.update(1)
-    else:
-        _warm_up(settings)
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = {pool.submit(render_variant, v, settings): v for v in todo}
-            bar = _progress_bar(len(todo), progress)  # its thread starts after the forks
-            for future in as_completed(futures):
-                variant = futures[future]
-                try:
-                    done[variant.number] = future.result()
-                except Exception as err:  # noqa: BLE001 - e.g. a worker process died
-                    variant.error = _one_line(err)
-                    done[variant.number] = variant
+    bar = _NoBar()
+    try:
+        if jobs == 1:
+            bar = _progress_bar(len(todo), progress)
+            for variant in todo:
+                done[variant.number] = render_variant(variant, settings)
                 bar.update(1)
+        else:
+            _warm_up(settings)
+            with ProcessPoolExecutor(max_workers=jobs) as pool:
+                futures = {pool.submit(render_variant, v, settings): v for v in todo}
+                bar = _progress_bar(len(todo), progress)  # its thread starts after the forks
+                try:
+                    for future in as_completed(futures):
+                        variant = futures[future]
+                        try:
+                            done[variant.number] = future.result()
+                        except Exception as err:  # noqa: BLE001 - e.g. a worker process died
+                            variant.error = _one_line(err)
+                            done[variant.number] = variant
+                        bar.update(1)
+                except KeyboardInterrupt:  # the variants being rendered finish, no others
+                    pool.shutdown(wait=True, cancel_futures=True)
+                    for future, variant in futures.items():
+                        if future.done() and not future.cancelled() and \
+                                future.exception() is None:
+                            done.setdefault(variant.number, future.result())
+                    raise
+    except KeyboardInterrupt:
+        bar.close()
+        for variant in todo:
+            if variant.number not in done:
+                done[variant.number] = _interrupted(variant, settings, existed)
+        write_index([done[v.number] for v in variants], settings, out_dir)
+        raise
     bar.close()
     result = [done[v.number] for v in variants]
     write_index(result, settings, out_dir)
     return result
+
+
+def _interrupted(variant: Variant, settings: Settings, existed: set[Path]) -> Variant:
+    """A variant Ctrl-C stopped: the files this run wrote for it so far (none existed
+    before), listed with their sha256 in the index, so that the same command run again
+    replaces them without --force."""
+    out = Path(settings.out_dir)
+    names = {kind: f"{variant.id}.{SUFFIXES[kind]}" for kind in settings.kinds()}
+    variant.files = {kind: name for kind, name in names.items()
+                     if (out / name).is_file() and out / name not in existed}
+    variant.digests = {name: _sha256((out / name).read_bytes())
+                       for kind, name in variant.files.items() if kind in EDITABLE}
+    variant.error = "interrupted (Ctrl-C) before it was done"
+    return variant
 
 
 class _NoBar:
