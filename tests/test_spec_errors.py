@@ -480,3 +480,18 @@ def test_a_yaml_alias_for_a_repeated_kernel_still_works(tmp_path):
                     "  - {type: softmax}\n", encoding="utf-8")
     net = build(load_spec(path))
     assert net.layers[0].weight.tolist() == net.layers[1].weight.tolist() == [[[[1, 0], [0, 1]]]]
+
+
+@pytest.mark.parametrize("fmt, text", [
+    ("json", '{{"input": [[1]], "target": 0, "learning_rate": {n}, "layers": []}}'),
+    ("toml", "input = [[1]]\ntarget = 0\nlearning_rate = {n}\nlayers = []\n"),
+    ("yaml", "input: [[1]]\ntarget: 0\nlearning_rate: {n}\nlayers: []\n"),
+])
+def test_a_whole_number_of_thousands_of_digits_is_named_without_pythons_advice(fmt, text,
+                                                                             tmp_path):
+    path = tmp_path / f"big.{fmt}"
+    path.write_text(text.format(n="1" * 5001), encoding="utf-8")
+    with pytest.raises(SpecError) as info:
+        load_spec(path)
+    assert str(info.value) == (f"{path}: not valid {fmt.upper()}: a whole number of more than "
+                               "4300 digits; expected a shorter number")

@@ -116,6 +116,8 @@ def parse_text(text: str, fmt: str, source: str = "<spec>") -> dict:
         raise SpecError(f"{source}: {err}") if not str(err).startswith(source) else err
     except (tomllib.TOMLDecodeError, json.JSONDecodeError, ValueError) as err:
         detail = " ".join(str(err).replace(' in "<unicode string>",', " at").split())
+        if "int_max_str_digits" in detail:  # Python's advice to programmers, not users
+            detail = "a whole number of more than 4300 digits; expected a shorter number"
         raise SpecError(f"{source}: not valid {fmt.upper()}: {detail}") from None
     except RecursionError:
         raise SpecError(f"{source}: not valid {fmt.upper()}: lists or tables nested too "
@@ -219,8 +221,8 @@ def _layer(raw, index: int, counts: dict, names: set) -> LayerSpec:
     counts[kind] = counts.get(kind, 0) + 1
     name = raw.get("name", f"{SHORT_NAMES.get(kind, kind)}{counts[kind]}")
     if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-        raise SpecError(f"{where}.name: expected a name of letters, digits and _, "
-                        f"got {name!r}")
+        raise SpecError(f"{where}.name: expected a name of ASCII letters, digits and _ "
+                        f"(not starting with a digit), got {name!r}")
     if name in RESERVED_NAMES or name in names:
         raise SpecError(f"{where}.name: {name!r} is "
                         + ("reserved" if name in RESERVED_NAMES else "already used"))
