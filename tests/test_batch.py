@@ -255,9 +255,15 @@ def test_a_korean_batch_has_a_korean_index_and_titles(tmp_path):
 def test_bad_options_are_one_line_errors(tmp_path, capsys):
     assert main(["batch", "--count", "2", "--out", str(tmp_path), "--input", "3x3"]) == 2
     assert main(["batch", "--count", "2", "--out", str(tmp_path), "--blank", "conv9.out"]) == 2
-    assert main(["batch", "--count", "0", "--out", str(tmp_path)]) == 2
+    assert main(["batch", "--count", "6000", "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 3 and all(line.startswith("cnntrace: error: ") for line in err)
+    assert err[2] == "cnntrace: error: --count: expected 1 to 5000, got 6000"
+    for count in ("0", "-1"):  # a usage error, as the other ranges of the command line
+        with pytest.raises(SystemExit) as info:
+            main(["batch", "--count", count, "--out", str(tmp_path)])
+        assert info.value.code == 2
+        assert f"--count: expected a whole number >= 1, got {count}" in capsys.readouterr().err
     assert not any(tmp_path.iterdir())
     assert from_dict(generate(0))  # the generator itself still works
 

@@ -6,7 +6,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from . import count, digits, require_blank
+from . import count, digits, positive_count, require_blank
 from .generate import add_generator_arguments, generator_options
 
 
@@ -14,7 +14,7 @@ def register(commands) -> None:
     parser = commands.add_parser(
         "batch", help="generate N variants (one per student): worksheet and key PDFs (HTML "
         "on request), answer sheets, specs and an index, on all cores")
-    parser.add_argument("--count", type=count, required=True, metavar="N",
+    parser.add_argument("--count", type=positive_count, required=True, metavar="N",
                         help="number of variants")
     parser.add_argument("--seed", type=count, default=0, metavar="S",
                         help="batch seed (default 0); variant n uses generator seed "
