@@ -188,3 +188,34 @@ def test_a_file_that_is_not_an_mnist_npz_says_what_was_expected(tmp_path, conten
     assert message.startswith(f"{path}: not an MNIST .npz")
     assert "x_train, y_train, x_test, y_test" in message
     assert "allow_pickle" not in message and "\n" not in message
+
+
+def test_a_gzip_idx_is_read_only_as_far_as_its_header_promises(tmp_path):
+    """1.9 MB of gzip unpacked to 1.9 GB before the header was compared: now the data is
+    streamed, and a file longer than its header says is refused after one byte more."""
+    path = tmp_path / "long-idx.gz"
+    path.write_bytes(gzip.compress(idx_bytes(np.zeros((5,))) + bytes(10**6)))
+    with pytest.raises(DataError, match=r"shape \(5,\) \(5 bytes of data\), the file has more"):
+        read_idx(path)
+    short = tmp_path / "short-idx.gz"
+    short.write_bytes(gzip.compress(idx_bytes(np.zeros((5,)))[:-2]))
+    with pytest.raises(DataError, match=r"\(5 bytes of data\), the file has 3"):
+        read_idx(short)
+    np.testing.assert_array_equal(read_idx(_gz(tmp_path, np.arange(7))), np.arange(7))
+
+
+def _gz(folder, array):
+    path = folder / "ok-idx.gz"
+    path.write_bytes(gzip.compress(idx_bytes(array)))
+    return path
+
+
+def test_labels_and_images_are_counted_from_the_headers_before_any_data(tmp_path):
+    """The images' header promises 30,000,000 images (their data cut short): the count
+    against the 6 labels is the error, found before the data would be unpacked."""
+    write_mnist(tmp_path, gz=True)
+    header = struct.pack(">BBBBIII", 0, 0, 8, 3, 30_000_000, 5, 5)
+    (tmp_path / "train-images-idx3-ubyte.gz").write_bytes(gzip.compress(header + bytes(100)))
+    with pytest.raises(DataError, match=r"train-labels-idx1-ubyte.gz: 6 labels for 30000000 "
+                                        r"images in .*train-images-idx3-ubyte.gz"):
+        load_mnist_idx(tmp_path)

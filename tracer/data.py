@@ -18,6 +18,7 @@ from __future__ import annotations
 import gzip
 import math
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,36 +112,69 @@ MNIST_FILES = {"x_train": "train-images-idx3-ubyte", "y_train": "train-labels-id
 
 
 def read_idx(path: str | Path) -> np.ndarray:
-    """An IDX file (the MNIST format; gzip-compressed when it starts with the gzip magic)."""
+    """An IDX file (the MNIST format; gzip-compressed when it starts with the gzip magic),
+    read as a stream: the header is checked before the data is unpacked, and no more data
+    is read than the header promises (and one byte to tell there is more)."""
+    return _open_idx(path, _idx_data)
+
+
+def idx_shape(path: str | Path) -> tuple:
+    """The shape an IDX file's header promises (reading nothing more)."""
+    return _open_idx(path, lambda stream, where: _idx_header(stream, where)[0])
+
+
+def _open_idx(path: str | Path, read):
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as handle:
+            packed = handle.read(2) == b"\x1f\x8b"
+        with (gzip.open if packed else open)(path, "rb") as stream:
+            return read(stream, path)
+    except (gzip.BadGzipFile, EOFError, zlib.error) as err:
+        raise DataError(f"{path}: not a valid gzip file ({err})") from None
     except OSError as err:
         raise DataError(f"{path}: cannot read: {err.strerror or err}") from None
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError) as err:
-            raise DataError(f"{path}: not a valid gzip file ({err})") from None
+
+
+def _idx_header(stream, path: Path) -> tuple[tuple, np.dtype]:
     what = "an IDX file (2 zero bytes, a type byte, a dimension count, big-endian sizes)"
-    if len(raw) < 4 or raw[:2] != b"\x00\x00":
-        start = raw[:4].hex() or "nothing"
+    magic = stream.read(4)
+    if len(magic) < 4 or magic[:2] != b"\x00\x00":
+        start = magic.hex() or "nothing"
         raise DataError(f"{path}: expected {what}; the file starts with {start}")
-    kind, ndim = raw[2], raw[3]
+    kind, ndim = magic[2], magic[3]
     if kind not in IDX_TYPES:
         raise DataError(f"{path}: unknown IDX data type 0x{kind:02x}; expected one of "
                         + ", ".join(f"0x{k:02x}" for k in IDX_TYPES))
-    if ndim == 0 or len(raw) < 4 + 4 * ndim:
+    sizes = stream.read(4 * ndim)
+    if ndim == 0 or len(sizes) < 4 * ndim:
         raise DataError(f"{path}: expected {what}; the header is cut short")
-    shape = tuple(int(v) for v in np.frombuffer(raw, ">u4", count=ndim, offset=4))
-    dtype = np.dtype(IDX_TYPES[kind])
+    return tuple(int(v) for v in np.frombuffer(sizes, ">u4")), np.dtype(IDX_TYPES[kind])
+
+
+def _idx_data(stream, path: Path) -> np.ndarray:
+    shape, dtype = _idx_header(stream, path)
     expected = math.prod(shape) * dtype.itemsize  # Python ints: np.prod wraps around
-    body = len(raw) - 4 - 4 * ndim
-    if body != expected:
+    body = _read_up_to(stream, expected + 1)
+    if len(body) != expected:
+        has = len(body) if len(body) < expected else "more"
         raise DataError(f"{path}: the header promises shape {shape} ({expected} bytes of "
-                        f"data), the file has {body}")
-    data = np.frombuffer(raw, dtype, offset=4 + 4 * ndim).reshape(shape)
+                        f"data), the file has {has}")
+    data = np.frombuffer(body, dtype).reshape(shape)
     return data.astype(dtype.newbyteorder("="))
+
+
+def _read_up_to(stream, limit: int) -> bytes:
+    """At most ``limit`` bytes, in chunks (a header may promise 2^64 bytes of a short
+    file), fewer at the end of the stream."""
+    chunks, total = [], 0
+    while total < limit:
+        chunk = stream.read(min(1 << 24, limit - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
 
 
 def _find_idx(folder: Path, stem: str) -> Path:
@@ -156,6 +190,12 @@ def load_mnist_idx(folder: str | Path) -> Dataset:
     """MNIST from the four IDX files in ``folder``."""
     folder = Path(folder)
     arrays = {key: (_find_idx(folder, stem)) for key, stem in MNIST_FILES.items()}
+    shapes = {key: idx_shape(path) for key, path in arrays.items()}
+    for split in ("train", "test"):  # before unpacking what may be gigabytes
+        images, labels = shapes[f"x_{split}"], shapes[f"y_{split}"]
+        if images[:1] != labels[:1]:
+            raise DataError(f"{arrays[f'y_{split}']}: {labels[0]} labels for {images[0]} "
+                            f"images in {arrays[f'x_{split}']}")
     loaded = {key: read_idx(path) for key, path in arrays.items()}
     return _mnist("mnist", loaded, {k: str(p) for k, p in arrays.items()}, str(folder))
 
