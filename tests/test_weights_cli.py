@@ -156,6 +156,14 @@ def test_weights_errors_are_one_line(trained, tmp_path, capsys):
                    "(8, 1, 3, 3): weights of another network")
     one_line_error(*run(["trace", "--sample", "-1"], capsys)[::2], "--sample",
                    "expected a test image number >= 0")
+    with np.load(trained) as npz:  # a file of a later cnntrace: refused, not misread
+        arrays = {key: npz[key] for key in npz.files}
+    meta = json.loads(str(arrays["__meta__"]))
+    arrays["__meta__"] = np.array(json.dumps({**meta, "version": 999}))
+    later = tmp_path / "later.npz"
+    np.savez(later, **arrays)
+    one_line_error(*run(["trace", "--weights", later], capsys)[::2],
+                   f"{later}: weights format version 999; this cnntrace reads version 1")
 
 
 def test_network_source_errors_are_one_line(tmp_path, capsys):

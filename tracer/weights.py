@@ -22,6 +22,7 @@ from .spec import Spec, from_dict
 from .train import TrainingError, TrainResult, plain_history
 
 WEIGHTS_FORMAT = "cnntrace-weights"
+WEIGHTS_VERSION = 1
 DROPPED_OPTIONS = {"weight", "bias", "filters", "units", "init"}
 OTHER_NETWORK = ("weights of another network (without SPEC, --example or --preset the "
                  "network saved with them is used)")
@@ -58,7 +59,7 @@ def weights_archive(result: TrainResult, extra: dict | None = None,
         raise TrainingError(f"{path or 'weights'}: not saved: {what}training diverged{why}; "
                             f"the learning rate {float(result.learning_rate):g} is probably "
                             "too large")
-    meta = {"format": WEIGHTS_FORMAT, "version": 1,
+    meta = {"format": WEIGHTS_FORMAT, "version": WEIGHTS_VERSION,
             "spec": {**architecture(net.spec), "learning_rate": str(result.learning_rate)},
             "data": result.data.source, "history": plain_history(result.history),
             **(extra or {})}
@@ -109,6 +110,10 @@ def load_weights(path: str | Path) -> tuple[dict, dict]:
     if not isinstance(meta, dict) or meta.get("format") != WEIGHTS_FORMAT:
         raise DataError(f"{path}: not a weights file written by cnntrace train --save "
                         "(no cnntrace __meta__ entry)")
+    if meta.get("version") != WEIGHTS_VERSION:
+        raise DataError(f"{path}: weights format version {meta.get('version')!r}; this "
+                        f"cnntrace reads version {WEIGHTS_VERSION} (train again, or use the "
+                        "cnntrace that wrote it)")
     return arrays, meta
 
 
