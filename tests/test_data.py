@@ -219,3 +219,13 @@ def test_labels_and_images_are_counted_from_the_headers_before_any_data(tmp_path
     with pytest.raises(DataError, match=r"train-labels-idx1-ubyte.gz: 6 labels for 30000000 "
                                         r"images in .*train-images-idx3-ubyte.gz"):
         load_mnist_idx(tmp_path)
+
+
+def test_pixel_values_far_beyond_255_are_the_datas_error(tmp_path):
+    """Pixels of 1e300 made training diverge, and train blamed the learning rate."""
+    arrays = {"x_train": np.full((2, 4, 4), 1e300), "y_train": np.arange(2),
+              "x_test": np.zeros((1, 4, 4)), "y_test": np.arange(1)}
+    np.savez(tmp_path / "big.npz", **arrays)
+    with pytest.raises(DataError, match=r"big.npz\[x_train\]: expected pixel values in 0..255 or 0..1, "
+                                        r"got values from 1e\+300 to 1e\+300"):
+        load_data(str(tmp_path / "big.npz"))
