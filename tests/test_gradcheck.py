@@ -39,7 +39,8 @@ def layer_cases():
     ]
 
 
-@pytest.mark.parametrize("layer", layer_cases(), ids=lambda layer: f"{layer.type}-{id(layer) % 997}")
+@pytest.mark.parametrize("layer", layer_cases(),
+                         ids=lambda layer: f"{layer.type}-{id(layer) % 997}")
 def test_layer_backward_matches_finite_differences(layer):
     rng = np.random.default_rng(1)
     x = rng.normal(size=(2, getattr(layer, "weight", np.zeros((1, 2))).shape[1]

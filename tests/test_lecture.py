@@ -12,7 +12,8 @@ from tracer import exact, load_example, run_pass
 mpmath.mp.dps = 50
 P1 = 1 / (1 + mpmath.exp(mpmath.mpf("10.9")))  # y_hat_1 = e^{-5.3} / (e^{5.6} + e^{-5.3})
 P0 = 1 - P1
-WINDOW = np.array([[3, 1, 1], [0, 2, 2], [1, 0, 3]])  # the input window under the max (row 1, col 0)
+# the input window under the max (row 1, col 0)
+WINDOW = np.array([[3, 1, 1], [0, 2, 2], [1, 0, 3]])
 KERNEL = np.array([[1, 0, 1], [0, 1, 0], [1, 0, 1]])
 
 

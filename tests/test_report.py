@@ -124,7 +124,8 @@ def test_markup_and_latex_in_a_spec_stay_text(tmp_path):
     assert not [t for t, _ in parser.tags if t in ("img", "script")]
     assert "&lt;img src=x onerror=alert(1)&gt;" in files["html"]
     assert "<imgsrc=xonerror=alert(1)>\\text{<&>}$x${}" in pdf_text(files["pdf"])
-    assert r"\textless{}img src=x onerror=alert(1)\textgreater{} \textbackslash{}text" in files["tex"]
+    assert (r"\textless{}img src=x onerror=alert(1)\textgreater{} \textbackslash{}text"
+            in files["tex"])
     assert r"\section{x}" not in files["tex"]
 
 
