@@ -231,3 +231,40 @@ def test_a_sheet_asking_only_the_update_is_not_told_from_your_numbers(tmp_path, 
     for line in lines:
         assert line.endswith("<- update with + instead of -"), line
         assert "yours" not in line and "from your" not in line, line
+
+
+def test_file_errors_are_said_in_korean_and_stay_english_for_the_library(tmp_path, capsys):
+    """The errors a teacher meets first (a missing or unreadable file, a file that would
+    be overwritten, a class's empty sheet) follow --lang; str(err) stays English."""
+    import pytest
+
+    from tracer.files import OutputError, check_target
+    from tracer.spec import SpecError, load_spec
+    user = tmp_path / "user.html"
+    user.write_text("my page", encoding="utf-8")
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("", encoding="utf-8")
+    sheet = tmp_path / "ok.yaml"
+    sheet.write_text("conv1.out: [[5, 7], [11, 10]]\n", encoding="utf-8")
+    cases = [
+        (["render", str(tmp_path / "none.toml"), "--lang", "ko"],
+         f"cnntrace: 오류: {tmp_path / 'none.toml'}: 파일이 없습니다"),
+        (["check", "--example", "lecture", str(sheet), "--html", str(user), "--lang", "ko"],
+         f"cnntrace: 오류: {user}: 이미 있고 cnntrace가 만든 파일이 아닙니다. 다른 이름을 "
+         "고르거나 --force를 붙이세요"),
+        (["render", str(empty), "--lang", "ko"],
+         f"cnntrace: 오류: {empty}: 파일이 비어 있습니다. input, target, layers가 있는 명세를 "
+         "주세요"),
+    ]
+    for argv, line in cases:
+        code, out, err = run(argv, capsys)
+        assert code == 2 and err.splitlines() == [line], err
+    code, out, err = run(["check", "--example", "lecture", str(sheet), str(empty), "--lang",
+                          "ko"], capsys)
+    assert code == 2 and "  empty.yaml: 파일이 비어 있습니다" in out.replace(str(tmp_path) + "/", "")
+    assert not HANGUL.search(str(pytest.raises(SpecError, load_spec, tmp_path / "x.toml").value))
+    with pytest.raises(OutputError) as info:
+        check_target(user)
+    assert str(info.value) == (f"{user}: already exists and was not written by cnntrace; "
+                               "choose another name or pass --force")
+    assert info.value.text("ko").startswith(f"{user}: 이미 있고")

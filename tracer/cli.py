@@ -62,7 +62,10 @@ def main(argv=None) -> int:
         sys.stdout.flush()  # a full disk or a closed pipe shows here, not at exit
         return status
     except CnnTraceError as err:
-        print(terminal_safe(f"cnntrace: error: {err}"), file=sys.stderr)
+        from .render.assets import plain
+        lang = getattr(args, "lang", "en")
+        print(terminal_safe(f"cnntrace: {plain(lang, 'terminal.error')}: {err.text(lang)}"),
+              file=sys.stderr)
         return 2
     except BrokenPipeError:  # `cnntrace sheet ... | head`: the reader has gone
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -1,8 +1,47 @@
-"""Errors the command line reports as one line with exit code 2 (no traceback)."""
+"""Errors the command line reports as one line with exit code 2 (no traceback).
+
+An error made with :meth:`CnnTraceError.said` takes its message from the message catalogs
+(``error.<key>`` in templates/messages/<lang>.toml): ``str(err)`` is English, as a
+notebook shows it, and the command line says it in ``--lang``
+(:meth:`CnnTraceError.text`). A param may be another catalog sentence,
+``Said("error.kind.spec")``, said in the same language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Said:
+    """A catalog sentence (key and params) to be said in some language."""
+
+    key: str
+    params: dict = field(default_factory=dict)
+
+    def text(self, lang: str) -> str:
+        from .render.assets import fill
+        return fill(lang, self.key, self.params, str,
+                    lambda value: value.text(lang) if isinstance(value, Said) else str(value))
 
 
 class CnnTraceError(Exception):
     """Unusable input or output; the message names the file or field and what was expected."""
+
+    sentence: Said | None = None
+
+    @classmethod
+    def said(cls, key: str, /, **params):
+        """The error whose message is the catalogs' ``error.<key>`` with ``params``."""
+        sentence = Said(f"error.{key}", params)
+        err = cls(sentence.text("en"))
+        err.sentence = sentence
+        return err
+
+    def text(self, lang: str = "en") -> str:
+        """The message in ``lang`` where the catalogs have it, else as raised (English)."""
+        if self.sentence is None or lang == "en":
+            return str(self)
+        return self.sentence.text(lang)
 
 
 class SpecError(CnnTraceError, ValueError):

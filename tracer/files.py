@@ -9,7 +9,7 @@ import tempfile
 import zlib
 from pathlib import Path
 
-from .errors import CnnTraceError
+from .errors import CnnTraceError, Said
 
 
 class OutputError(CnnTraceError, OSError):
@@ -69,7 +69,7 @@ def write_atomic(path: str | Path, data: str | bytes, *, overwrite: bool = False
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as err:
-        raise OutputError(f"{path}: cannot write: {err.strerror or err}") from None
+        raise OutputError.said("cannot_write", path=path, why=err.strerror or err) from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
@@ -78,7 +78,7 @@ def write_atomic(path: str | Path, data: str | bytes, *, overwrite: bool = False
     except BaseException as err:
         Path(tmp).unlink(missing_ok=True)
         if isinstance(err, OSError):
-            raise OutputError(f"{path}: cannot write: {err.strerror or err}") from None
+            raise OutputError.said("cannot_write", path=path, why=err.strerror or err) from None
         raise
     return path
 
@@ -98,16 +98,16 @@ def check_target(path: Path, overwrite: bool = False) -> None:
     device, pipe or link (the rename would replace /dev/null itself), or a user's file
     (not written by cnntrace) without ``overwrite``."""
     if path.is_dir():
-        raise OutputError(f"{path}: is a folder, expected a file name")
+        raise OutputError.said("folder_not_file", path=path)
     if path.is_symlink() or (path.exists() and not path.is_file()):
-        raise OutputError(f"{path}: is a link, device or pipe, not a file; give a file name")
+        raise OutputError.said("not_a_plain_file", path=path)
     if path.exists() and not overwrite and not (path.is_file() and is_generated(path)):
         raise refusal(path, "name")
     if not path.parent.is_dir():
-        raise OutputError(f"{path}: folder {path.parent} does not exist")
+        raise OutputError.said("no_folder", path=path, folder=path.parent)
     why = _cannot_create_in(path.parent)
     if why:  # found before any file of the run is written (write_all, train's outputs)
-        raise OutputError(f"{path}: cannot write: {why}")
+        raise OutputError.said("cannot_write", path=path, why=why)
 
 
 def _cannot_create_in(folder: Path) -> str | None:
@@ -130,17 +130,12 @@ def refusal(path: Path, other: str) -> OutputError:
             head = handle.read(4096)
     except OSError:
         head = b""
+    instead = Said(f"error.instead.{other}")
     if any(marker in head for marker in WEIGHTS_MARKERS):
-        return OutputError(f"{path}: already exists: it holds trained weights, which handouts "
-                           f"and answer sheets name (cnntrace check --weights {path.name} ...) "
-                           f"and new training would change, so it is kept; choose another "
-                           f"{other} or pass --force")
+        return OutputError.said("exists_weights", path=path, name=path.name, instead=instead)
     if any(marker in head for marker in EDITABLE_MARKERS):
-        return OutputError(f"{path}: already exists: cnntrace wrote it for you to fill in or "
-                           f"edit (an answer sheet or a spec), so it is kept; choose another "
-                           f"{other} or pass --force")
-    return OutputError(f"{path}: already exists and was not written by cnntrace; choose "
-                       f"another {other} or pass --force")
+        return OutputError.said("exists_editable", path=path, instead=instead)
+    return OutputError.said("exists_foreign", path=path, instead=instead)
 
 
 def write_all(files: dict, *, overwrite: bool = False) -> list[Path]:
@@ -157,7 +152,7 @@ def check_folder(folder: Path, option: str = "--out") -> None:
     for ancestor in (folder, *folder.parents):
         if ancestor.exists():
             if not ancestor.is_dir():
-                raise OutputError(f"{option}: {ancestor} is a file, expected a folder")
+                raise OutputError.said("file_not_folder", option=option, path=ancestor)
             return
 
 
@@ -168,8 +163,8 @@ def make_folder(folder: Path, option: str = "--out") -> Path:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as err:
-        raise OutputError(f"{option}: cannot create the folder {folder}: "
-                          f"{err.strerror or err}") from None
+        raise OutputError.said("cannot_make_folder", option=option, folder=folder,
+                               why=err.strerror or err) from None
     return folder
 
 
@@ -179,13 +174,13 @@ def read_text(path: Path, kind: str, error: type = OutputError,
     naming the file: missing, a folder, too large, not UTF-8, unreadable."""
     try:
         if path.is_dir():
-            raise error(f"{path}: is a folder, expected {kind}")
+            raise error.said("read_folder", path=path, kind=kind)
         if max_bytes is not None and path.stat().st_size > max_bytes:
-            raise error(f"{path}: is larger than {max_bytes // 1_000_000} MB; expected {kind}")
+            raise error.said("too_large", path=path, mb=max_bytes // 1_000_000, kind=kind)
         return path.read_bytes().decode("utf-8-sig")
     except FileNotFoundError:
-        raise error(f"{path}: no such file") from None
+        raise error.said("no_such_file", path=path) from None
     except UnicodeDecodeError:
-        raise error(f"{path}: is not UTF-8 text") from None
+        raise error.said("not_utf8", path=path) from None
     except OSError as err:
-        raise error(f"{path}: cannot read: {err.strerror or err}") from None
+        raise error.said("cannot_read", path=path, why=err.strerror or err) from None

@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
 
-from .errors import SpecError
+from .errors import Said, SpecError
 from .fields import array, choice, closest, describe, number, shape_text, unknown_keys
 
 
@@ -99,8 +99,7 @@ FORMATS = {".toml": "toml", ".yaml": "yaml", ".yml": "yaml", ".json": "json"}
 def parse_text(text: str, fmt: str, source: str = "<spec>") -> dict:
     """Parse spec text in ``fmt`` ('toml', 'yaml', 'json') into plain data."""
     if fmt in ("toml", "yaml", "json") and not text.strip():
-        raise SpecError(f"{source}: the file is empty; expected a spec with input, target "
-                        "and layers")
+        raise SpecError.said("spec_empty", source=source)
     try:
         if fmt == "toml":
             data = tomllib.loads(text, parse_float=Decimal)
@@ -118,13 +117,13 @@ def parse_text(text: str, fmt: str, source: str = "<spec>") -> dict:
         detail = " ".join(str(err).replace(' in "<unicode string>",', " at").split())
         if "int_max_str_digits" in detail:  # Python's advice to programmers, not users
             detail = "a whole number of more than 4300 digits; expected a shorter number"
-        raise SpecError(f"{source}: not valid {fmt.upper()}: {detail}") from None
+        raise SpecError.said("not_valid", source=source, format=fmt.upper(), detail=detail) \
+            from None
     except RecursionError:
         raise SpecError(f"{source}: not valid {fmt.upper()}: lists or tables nested too "
                         "deeply") from None
     if data is None:
-        raise SpecError(f"{source}: the file has no content; expected a spec with input, "
-                        "target and layers")
+        raise SpecError.said("spec_no_content", source=source)
     if not isinstance(data, dict):
         raise SpecError(f"{source}: expected a table of keys (input, target, layers) at the "
                         f"top level, got {describe(data)}")
@@ -136,10 +135,9 @@ def load_spec(path: str | Path) -> Spec:
     path = Path(path)
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
-        raise SpecError(f"{path}: unknown spec file type {path.suffix or '(none)'!r}; "
-                        "expected .toml, .yaml, .yml or .json")
+        raise SpecError.said("spec_type", path=path, suffix=repr(path.suffix or "(none)"))
     from .files import read_text
-    text = read_text(path, "a spec file", SpecError)
+    text = read_text(path, Said("error.kind.spec"), SpecError)
     return from_dict(parse_text(text, fmt, str(path)), str(path))
 
 

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import yaml
 
-from ..errors import CnnTraceError
+from ..errors import CnnTraceError, Said
 from ..files import read_text
 from ..present.document import Para
 from .reasons import english, reason
@@ -246,22 +246,20 @@ def read_answer_file(path: str | Path) -> AnswerFile:
     path = Path(path)
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
-        raise AnswerFileError(f"{path}: unknown answer file type {path.suffix or '(none)'!r}; "
-                              "expected .yaml, .yml, .json, .toml or .csv")
+        raise AnswerFileError.said("answers_type", path=path,
+                                   suffix=repr(path.suffix or "(none)"))
     text = _read_text(path)
     return parse_answers(text, fmt, str(path))
 
 
 def _read_text(path: Path) -> str:
-    return read_text(path, "an answer file (an answer file lists a few quantities)",
-                     AnswerFileError, MAX_BYTES)
+    return read_text(path, Said("error.kind.answers"), AnswerFileError, MAX_BYTES)
 
 
 def parse_answers(text: str, fmt: str, source: str = "<answers>") -> AnswerFile:
     """Parse answer text in ``fmt`` ('yaml', 'json', 'toml' or 'csv')."""
     if not text.strip():
-        raise AnswerFileError(f"{source}: the file is empty; expected quantity ids with "
-                              f"values, e.g. {EXAMPLE}")
+        raise AnswerFileError.said("answers_empty", source=source, example=EXAMPLE)
     try:
         data = PARSERS[fmt](text)
     except (yaml.YAMLError, ValueError, tomllib.TOMLDecodeError, RecursionError) as err:
@@ -270,15 +268,12 @@ def parse_answers(text: str, fmt: str, source: str = "<answers>") -> AnswerFile:
         raise AnswerFileError(f"{source}: not valid {fmt.upper()}: {detail}"
                               f"{_quote_hint(text, fmt)}") from None
     if data is None or data == []:
-        raise AnswerFileError(f"{source}: no answers in the file; expected quantity ids with "
-                              f"values, e.g. {EXAMPLE}")
+        raise AnswerFileError.said("no_answers", source=source, example=EXAMPLE)
     if not isinstance(data, Pairs):
         raise AnswerFileError(f"{source}: expected quantity ids with values at the top level "
                               f"(e.g. {EXAMPLE}), got {describe(data)}")
     if data and data[0] == ("format", "cnntrace-trace"):
-        raise AnswerFileError(f"{source}: a trace (cnntrace trace --json), not answers; "
-                              "expected the student's filled-in sheet (cnntrace sheet makes "
-                              "one to fill in)")
+        raise AnswerFileError.said("trace_not_answers", source=source)
     answers = AnswerFile(source)
     for key, value in data:
         if key in (STUDENT, VARIANT, BLANKS, FINGERPRINT) and value is None:

@@ -8,7 +8,7 @@ import re
 import sys
 from pathlib import Path
 
-from ..errors import CnnTraceError
+from ..errors import CnnTraceError, Said
 from . import add_spec_arguments, load_spec_argument, require_blank, terminal_safe
 
 
@@ -120,7 +120,7 @@ def _is_spec(path: str) -> bool:
     if fmt is None:  # e.g. a .csv answer file
         return False
     try:
-        text = read_text(Path(path), "a file", SpecError, MAX_BYTES)
+        text = read_text(Path(path), Said("error.kind.file"), SpecError, MAX_BYTES)
     except SpecError:
         return False
     return _LAYERS_KEY[fmt].search(text) is not None
@@ -138,6 +138,7 @@ def run(args) -> int:
     from ..check.classview import class_json, render_class
     from ..check.report import dumps, marking_json, render_marking, summary_line
     from ..files import write_all
+    from ..render.assets import plain
     from ..report import class_html, marking_html
 
     spec, paths = _spec_and_answers(args)
@@ -159,12 +160,13 @@ def run(args) -> int:
                 marking, checker.trace.title, checker.tolerance, checker.trace.mode, args.lang)))
         return 0
 
-    markings, unusable = [], []
+    markings, unusable, said = [], [], []  # said: as unusable, the errors in --lang
     for path in paths:
         try:
             markings.append(checker.check_file(path, args.blank))
         except AnswerFileError as err:
             unusable.append({"file": str(path), "error": str(err)})
+            said.append({"file": str(path), "error": err.text(args.lang)})
     files = {}
     if args.json:
         data = {"format": "cnntrace-class-marking", "version": 1,
@@ -172,15 +174,16 @@ def run(args) -> int:
                 "class": class_json(markings), "unusable": unusable}
         files[Path(args.json)] = dumps(data)
     if args.html:
-        files[Path(args.html)] = class_html(checker.trace, markings, args.lang, unusable)
+        files[Path(args.html)] = class_html(checker.trace, markings, args.lang, said)
     write_all(files, overwrite=args.force)
     if not args.quiet:
         lines = [f"{m.path}{f' ({m.student})' if m.student else ''}: "
                  f"{summary_line(m, args.lang)}{_first_text(m, args.lang)}" for m in markings]
         sys.stdout.write(terminal_safe("\n".join(lines) + "\n\n"
-                                       + render_class(markings, args.lang, unusable)))
-    for item in unusable:
-        print(terminal_safe(f"cnntrace: error: {item['error']}"), file=sys.stderr)
+                                       + render_class(markings, args.lang, said)))
+    for item in said:
+        print(terminal_safe(f"cnntrace: {plain(args.lang, 'terminal.error')}: {item['error']}"),
+              file=sys.stderr)
     return 2 if unusable else 0
 
 
