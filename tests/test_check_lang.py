@@ -261,7 +261,8 @@ def test_file_errors_are_said_in_korean_and_stay_english_for_the_library(tmp_pat
         assert code == 2 and err.splitlines() == [line], err
     code, out, err = run(["check", "--example", "lecture", str(sheet), str(empty), "--lang",
                           "ko"], capsys)
-    assert code == 2 and "  empty.yaml: 파일이 비어 있습니다" in out.replace(str(tmp_path) + "/", "")
+    assert code == 2
+    assert "  empty.yaml: 파일이 비어 있습니다" in out.replace(str(tmp_path) + "/", "")
     assert not HANGUL.search(str(pytest.raises(SpecError, load_spec, tmp_path / "x.toml").value))
     with pytest.raises(OutputError) as info:
         check_target(user)
