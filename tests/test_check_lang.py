@@ -269,3 +269,14 @@ def test_file_errors_are_said_in_korean_and_stay_english_for_the_library(tmp_pat
     assert str(info.value) == (f"{user}: already exists and was not written by cnntrace; "
                                "choose another name or pass --force")
     assert info.value.text("ko").startswith(f"{user}: 이미 있고")
+
+
+def test_blank_errors_are_said_in_korean(capsys):
+    code, _, err = run(["render", "--example", "lecture", "--mode", "worksheet", "--blank",
+                        "conv1.ot", "--lang", "ko"], capsys)
+    assert code == 2 and err == ("cnntrace: 오류: --blank: 'conv1.ot'이라는 값이 없습니다 "
+                                 "('conv1.out'을(를) 뜻했나요?). conv1.out 같은 값 이름, "
+                                 "conv1.out[0,1,0] 같은 칸, 또는 forward, backward, update, "
+                                 "all 중 하나를 주세요\n")
+    code, _, err = run(["sheet", "--example", "lecture", "--blank", "input.out"], capsys)
+    assert code == 2 and "is given on every worksheet" in err

@@ -206,7 +206,7 @@ def test_sheet_command_lang_ko_and_out(tmp_path, capsys):
     assert main(["check", "--example", "lecture", str(path), "--quiet"]) == 0
     filled = path.read_bytes()  # sheet again would wipe the student's numbers
     assert main(["sheet", "--example", "lecture", "--lang", "ko", "--out", str(path)]) == 2
-    assert "already exists" in capsys.readouterr().err and path.read_bytes() == filled
+    assert "이미 있" in capsys.readouterr().err and path.read_bytes() == filled  # --lang ko
     with pytest.raises(SystemExit):
         main(["sheet", "--example", "lecture", "--lang", "fr"])
 

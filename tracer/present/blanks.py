@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 
-from ..errors import CnnTraceError
+from ..errors import CnnTraceError, Said
 from ..trace import full_index, parse_cell
 from .steps import pass_steps
 
@@ -108,15 +108,12 @@ def _selected(trace, selection: str | None) -> frozenset[str]:
             qid, index = token, None
         if qid not in trace:
             close = difflib.get_close_matches(qid, [*steps, *trace.ids()], n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise CnnTraceError(f"--blank: no quantity {token!r}{hint}; expected ids such as "
-                                f"conv1.out, cells such as conv1.out[0,1,0], or one of "
-                                f"{', '.join(LEVELS)}")
+            hint = Said("error.did_you_mean", {"name": repr(close[0])}) if close else ""
+            raise CnnTraceError.said("blank_unknown", token=repr(token), hint=hint,
+                                     levels=", ".join(LEVELS))
         if qid in given:
-            raise CnnTraceError(f"--blank: {token!r} is given on every worksheet (the input, "
-                                "the target and the starting parameters are printed, not "
-                                "worked out); expected a quantity the pass computes, such "
-                                f"as {_computed_example(trace)}, or one of {', '.join(LEVELS)}")
+            raise CnnTraceError.said("blank_given", token=repr(token),
+                                     example=_computed_example(trace), levels=", ".join(LEVELS))
         if index is not None:
             shape = trace.quantity(qid).shape
             full = full_index(index, shape)
@@ -127,7 +124,8 @@ def _selected(trace, selection: str | None) -> frozenset[str]:
                     f"takes {len(shape)}" + (f" (or {squeezed}, leaving out the axes of "
                                              "length 1)" if squeezed != len(shape) else ""))
             if any(not 0 <= i < n for i, n in zip(full, shape)):
-                raise CnnTraceError(f"--blank: {token!r} is outside {qid} of shape {shape}")
+                raise CnnTraceError.said("blank_outside", token=repr(token), qid=qid,
+                                         shape=shape)
             index = full
         hidden.add(f"{qid}[{','.join(map(str, index))}]" if index is not None else qid)
     return frozenset(hidden)
