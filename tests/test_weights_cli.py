@@ -164,6 +164,11 @@ def test_weights_errors_are_one_line(trained, tmp_path, capsys):
     np.savez(later, **arrays)
     one_line_error(*run(["trace", "--weights", later], capsys)[::2],
                    f"{later}: weights format version 999; this cnntrace reads version 1")
+    arrays["__meta__"] = np.array(json.dumps(meta))
+    extra = tmp_path / "extra.npz"  # an array no layer of the saved network takes
+    np.savez(extra, **arrays, **{"junk.weight": np.zeros(3)})
+    one_line_error(*run(["trace", "--weights", extra], capsys)[::2],
+                   f"{extra}: has junk.weight, which the network saved with it has no layer")
 
 
 def test_network_source_errors_are_one_line(tmp_path, capsys):

@@ -141,6 +141,14 @@ def spec_with_weights(spec_dict: dict | None, weights_path: str | Path | None, s
         check_fit(spec_dict, arrays, saved, where)
     base = dict(saved if spec_dict is None else spec_dict)
     names = [ls.name for ls in from_dict(_shape_free(base), where).layers]
+    if arrays is not None:  # check_fit found them against a spec; these against the file's
+        known = {f"{name}.{p}" for name, raw in zip(names, base["layers"])
+                 if raw["type"] in ("conv2d", "dense") for p in ("weight", "bias")}
+        extra = sorted(set(arrays) - known)
+        if extra:
+            raise DataError(f"{where}: has {', '.join(extra)}, which the network saved with "
+                            "it has no layer for; expected the file cnntrace train --save "
+                            "wrote")
     layers = []
     for name, raw in zip(names, base["layers"]):
         if arrays is None:
