@@ -280,3 +280,16 @@ def test_blank_errors_are_said_in_korean(capsys):
                                  "all 중 하나를 주세요\n")
     code, _, err = run(["sheet", "--example", "lecture", "--blank", "input.out"], capsys)
     assert code == 2 and "is given on every worksheet" in err
+
+
+def test_not_updated_cells_are_told_without_a_basis(tmp_path, capsys):
+    """'not updated (from the trace)' on eight cells and no basis on the ninth: the
+    value before the step is no computation from anyone's numbers."""
+    answers = tmp_path / "before.yaml"
+    answers.write_text("conv1.weight_new: [[1, 0, 1], [0, 1, 0], [1, 0, 1]]\n"
+                       "conv1.bias_new: 1\n", encoding="utf-8")
+    code, out, _ = run(["check", "--example", "lecture", str(answers)], capsys)
+    assert code == 0
+    lines = [line for line in out.splitlines() if "<-" in line]
+    assert len(lines) == 8  # the two weights the step leaves at 0 are right as written
+    assert all(line.endswith("<- not updated (the value before the step)") for line in lines)

@@ -218,14 +218,17 @@ def test_catalogue_names_are_unique_and_titled():
     assert all(mistake.title and mistake.make.__doc__ for mistake in m.CATALOGUE)
 
 
-def test_a_tensor_slipped_one_way_is_told_one_mistake_where_a_cell_fits_two(tmp_path):
+@pytest.mark.parametrize("seed", [6, 7, 76, 105, 116])
+def test_a_tensor_slipped_one_way_is_told_one_mistake_where_a_cell_fits_two(seed, tmp_path):
     """Generated seed 7: the flipped kernel's conv1.out[0,1,0] also equals its right
-    value less the bias, but the other three cells tell the flip: all four say it."""
+    value less the bias, but the other three cells tell the flip: all four say it. Seeds
+    6, 105, 116 (two cells also fit the bias added twice: a 2-2 split of first choices)
+    and 76 (three also fit the bias forgotten) are counted by what each mistake explains."""
     from tracer.check import Checker
     from tracer.check.report import render_marking
     from tracer.generate import generate, options
 
-    spec = from_dict(generate(7, options()), "seed 7")
+    spec = from_dict(generate(seed, options()), f"seed {seed}")
     trace = run_pass(spec)
     x, kernel = trace.numbers("input.out")[0], trace.numbers("conv1.weight")[0, 0]
     bias = trace.numbers("conv1.bias")[0]
@@ -233,11 +236,10 @@ def test_a_tensor_slipped_one_way_is_told_one_mistake_where_a_cell_fits_two(tmp_
     k = kernel.shape[0]
     out = np.array([[np.sum(x[i:i + k, j:j + k] * flipped) + bias
                      for j in range(x.shape[1] - k + 1)] for i in range(x.shape[0] - k + 1)])
-    right = trace.numbers("conv1.out")[0]
-    assert np.sum(out == right - bias) == 1  # the cell that fits both mistakes
     answers = tmp_path / "flip.yaml"
     answers.write_text(f"conv1.out: {out.astype(int).tolist()}\n")
     checker = Checker(spec)
     marking = checker.check_file(str(answers))
     assert [mark.diagnosis.mistake.name for mark in marking.marks] == ["kernel_flipped"] * 4
-    assert "bias forgotten" not in render_marking(marking)
+    text = render_marking(marking)
+    assert "bias forgotten" not in text and "bias added twice" not in text

@@ -35,6 +35,8 @@ def test_written_numbers_keep_value_and_precision(text, value, place, digits):
     ("abc", "not a number"), ("0,24", "decimal comma"), ("5%", "percentage"),
     ("135,600", r"reads two ways: write '135600' \(a thousands separator\) or '135.600'"),
     ("1,234,567", "has thousands separators; write '1234567'"),
+    ("0,125", "'0,125' uses a decimal comma; write '0.125'"),  # no thousands reading
+    ("-0,250", "uses a decimal comma; write '-0.250'"),
     ("1/0", "divides by zero"), ("nan", "not a finite"), ("-inf", "not a finite"),
     ("1e999", "float64 range"), ("1.5/2", "fraction of two whole numbers"), ("", "not a number"),
 ])
@@ -76,6 +78,12 @@ def test_unreadable_numbers_say_why(text, reason):
     ("135600", 135581.0, False),  # a whole truth: 135600 means its six digits
     ("10", 13.0, False),          # as 10 for a convolution's 13
     ("130", 134.0, False),
+    ("10", 5.6, False),           # too few digits before the zeros to hold places
+    ("10", 13.7, False),
+    ("200", 270.43, False),
+    ("1000", 1999.5, False),
+    ("1350", 1348.7, True),       # three digits before the zero
+    ("270400", 270426.5, True),
 ])
 def test_default_tolerance_follows_the_written_digits(text, true, ok):
     assert DEFAULT.matches(parse_written(text), true) is ok

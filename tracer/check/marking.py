@@ -118,21 +118,21 @@ def mark_sheet(model: PassModel, sheet: Sheet, truth: dict, tolerance: Tolerance
 
 
 def _one_diagnosis_per_pattern(marking: Marking, diagnoser: Diagnoser) -> None:
-    """A quantity's wrong cells told by the mistake that explains most of them, where it
-    explains a cell too: a flipped kernel's 6 is also 4 + 2 without the bias, but one
-    slip made the whole tensor."""
+    """A quantity's wrong cells told by the mistake that explains the most of them (each
+    cell counted for every mistake that reproduces it), where it explains a cell too: a
+    flipped kernel's 6 is also 4 + 2 without the bias, but one slip made the tensor."""
     for qid, marks in marking.by_quantity().items():
         wrong = [m for m in marks if m.verdict == "wrong" and m.diagnosis]
-        names = Counter(m.diagnosis.mistake.name for m in wrong)
-        if len(names) < 2:
+        if len({m.diagnosis.mistake.name for m in wrong}) < 2:
             continue
-        (common, count), (_, runner_up) = names.most_common(2)
-        if count == runner_up:
-            continue
+        fits = {id(m): {d.mistake.name: d for d in diagnoser.all_matches(qid, m.index, m.given)}
+                for m in wrong}
+        explained = Counter(name for found in fits.values() for name in found)
+        (best, count), *rest = explained.most_common()
+        if rest and rest[0][1] == count:
+            continue  # two mistakes explain as many cells: each cell keeps its own
         for m in wrong:
-            if m.diagnosis.mistake.name != common:
-                m.diagnosis = next((d for d in diagnoser.all_matches(qid, m.index, m.given)
-                                    if d.mistake.name == common), m.diagnosis)
+            m.diagnosis = fits[id(m)].get(best, m.diagnosis)
 
 
 def _mark_cell(qid, index, cell, truth, own: FollowThrough, diagnoser: Diagnoser,
@@ -155,7 +155,7 @@ def _mark_cell(qid, index, cell, truth, own: FollowThrough, diagnoser: Diagnoser
             mark.verdict, mark.carried = "follows", carried  # their own dL/dW was a wrong 0
         elif before is not None:
             mark.verdict = "wrong"
-            mark.diagnosis = Diagnosis(MISTAKES["not_updated"], "the trace", before)
+            mark.diagnosis = Diagnosis(MISTAKES["not_updated"], "", before)  # no basis
     elif (carried := own.carried_match(qid, index, cell, tolerance)) is not None:
         mark.verdict, mark.carried = "follows", carried
     else:

@@ -147,7 +147,7 @@ def _why_not(clean: str, text: str) -> Para:
     lowered = clean.lower()
     if lowered.lstrip("+-") in ("nan", "inf", "infinity", ".nan", ".inf"):
         return reason("not_finite", text=repr(clean))
-    if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+", clean):  # 135,600: thousands, or 135.6?
+    if re.fullmatch(r"[+-]?[1-9]\d{0,2}(,\d{3})+", clean):  # 135,600: thousands, or 135.6?
         whole = repr(clean.replace(",", ""))
         if clean.count(",") > 1:
             return reason("thousands", text=repr(clean), whole=whole)
