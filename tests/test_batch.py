@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 
 import pytest
 import yaml
@@ -339,3 +340,40 @@ def test_an_interrupted_batch_indexes_what_it_wrote_and_the_same_run_continues(t
     monkeypatch.setattr(batch_module, "render_variant", real)
     again = run_batch(plan(5, 11, options()), settings, jobs=1, progress=False)
     assert [v.status for v in again] == ["ok"] * 5
+
+
+def test_ctrl_c_at_a_terminal_lets_the_variants_being_rendered_finish(tmp_path):
+    """Ctrl-C as a terminal sends it, to every process of the batch (the workers ignore
+    it; the parent stops the queue): exit 130 without a traceback, an index listing each
+    variant as done with all its files or interrupted before it started, no temp files,
+    and the same command then runs without --force. (Which variants were running when
+    Ctrl-C came is not observable here, so this does not show that they finish.)"""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "class"
+    command = [sys.executable, "-m", "tracer", "batch", "--count", "6", "--seed", "5",
+               "--blank", "forward", "--jobs", "2", "--out", str(out)]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    run = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           start_new_session=True, text=True)
+    while run.poll() is None and not (out.is_dir() and any(out.glob("*.pdf"))):
+        time.sleep(0.05)
+    os.killpg(run.pid, signal.SIGINT)
+    _, err = run.communicate(timeout=300)
+    if run.returncode == 0:
+        pytest.skip("the batch finished before Ctrl-C reached it")
+    assert run.returncode == 130 and err.rstrip().endswith("cnntrace: interrupted")
+    assert "Traceback" not in err
+    variants = json.loads((out / "index.json").read_text(encoding="utf-8"))["variants"]
+    done = [v for v in variants if v["status"] == "ok"]
+    assert done and all(len(v["files"]) == 4 for v in done)
+    assert all(v["error"].startswith("interrupted") and not v["files"]
+               for v in variants if v not in done)
+    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+    again = subprocess.run(command + ["--quiet"], env=env, capture_output=True, text=True,
+                           timeout=600)
+    assert again.returncode == 0, again.stderr

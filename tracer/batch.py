@@ -22,6 +22,7 @@ import hashlib
 import io
 import json
 import os
+import signal
 import sys
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -260,7 +261,7 @@ def run_batch(variants: list[Variant], settings: Settings, *, jobs: int | None =
                 bar.update(1)
         else:
             _warm_up(settings)
-            with ProcessPoolExecutor(max_workers=jobs) as pool:
+            with ProcessPoolExecutor(max_workers=jobs, initializer=_leave_interrupts) as pool:
                 futures = {pool.submit(render_variant, v, settings): v for v in todo}
                 bar = _progress_bar(len(todo), progress)  # its thread starts after the forks
                 try:
@@ -290,6 +291,12 @@ def run_batch(variants: list[Variant], settings: Settings, *, jobs: int | None =
     result = [done[v.number] for v in variants]
     write_index(result, settings, out_dir)
     return result
+
+
+def _leave_interrupts() -> None:
+    """A worker ignores Ctrl-C (the terminal sends it to every process of the batch):
+    the parent stops the queue, and the variants being rendered finish."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _interrupted(variant: Variant, settings: Settings, existed: set[Path]) -> Variant:
