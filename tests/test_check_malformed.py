@@ -247,12 +247,13 @@ def test_every_reason_has_a_korean_sentence(case, tmp_path, capsys):
 def test_four_numbers_for_two_get_no_decimal_comma_hint_unless_they_pair_up(tmp_path, capsys):
     answers = tmp_path / "a.yaml"
     out_json = tmp_path / "marks.json"
-    for written in ("[0.5, 99998, 0, 1846]", "[1, 2, 3]", "[1, -2, 3, 4]"):
+    for written in ("[0.5, 99998, 0, 1846]", "[1, 2, 3]", "[1, -2, 3, 4]", "[[5, 6], [7, 8]]"):
         answers.write_text(f"dense1.out: {written}\n")
         run(["check", *SPEC, str(answers), "--json", str(out_json), "--force"], capsys)
         reasons = {c["reason"] for c in json.loads(out_json.read_text())["cells"]}
         assert not any("decimal" in (r or "") for r in reasons), (written, reasons)
         assert any((r or "").startswith("wrong shape") for r in reasons), (written, reasons)
-    answers.write_text("dense1.out: [[0,5], [0,25]]\n")
-    run(["check", *SPEC, str(answers), "--json", str(out_json), "--force"], capsys)
-    assert "write 0.5)" in json.loads(out_json.read_text())["cells"][0]["reason"]
+    for written in ("dense1.out: [[0,5, 0,25]]", "conv1.out: [[0,5, 0,25], [1,5, 2,5]]"):
+        answers.write_text(written + "\n")
+        run(["check", *SPEC, str(answers), "--json", str(out_json), "--force"], capsys)
+        assert "write 0.5)" in json.loads(out_json.read_text())["cells"][0]["reason"]

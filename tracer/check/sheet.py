@@ -10,7 +10,6 @@ keys that are not ids) become problems with no index.
 from __future__ import annotations
 
 import difflib
-import math
 import re
 from dataclasses import dataclass, field
 
@@ -197,7 +196,8 @@ def _place(raw, index, shape) -> list[tuple[tuple, object]]:
     given, why = _nested_shape(raw, 4 * len(whole) + 1000)
     if why is None and not _fits(given, shape):
         why = reason("wrong_shape", given=_shape(given), shape=_shape(shape),
-                     hint=_transposed_hint(given, shape) or _decimal_comma_hint(raw, shape))
+                     hint=_transposed_hint(given, shape) or _decimal_comma_hint(raw, given,
+                                                                                shape))
     if why is not None:
         return [(i, Malformed(why)) for i in whole]
     leaves = _flat(raw)
@@ -284,11 +284,16 @@ def _transposed_hint(given: tuple, shape: tuple) -> Para | str:
 _COMMA_PAIR = re.compile(r"^[+-]?\d+,\d+(?:[eE][+-]?\d+)?$")
 
 
-def _decimal_comma_hint(raw, shape: tuple) -> Para | str:
-    """For [0,99998, 0,00001846] (YAML reads four numbers where two are asked): the
-    first pair written with its decimal comma, and with a point."""
+def _decimal_comma_hint(raw, given: tuple, shape: tuple) -> Para | str:
+    """For [0,99998, 0,00001846] (YAML reads four numbers where two are asked; each row
+    of a matrix twice as long): the first pair written with its decimal comma, and with
+    a point."""
+    squeeze = lambda s: tuple(n for n in s if n != 1)  # noqa: E731
+    want, got = squeeze(shape), squeeze(given)
+    if not want or got != want[:-1] + (2 * want[-1],):
+        return ""
     leaves = _flat(raw)
-    if len(leaves) != 2 * math.prod(shape) or not all(isinstance(v, str) for v in leaves):
+    if not all(isinstance(v, str) for v in leaves):
         return ""
     pairs = [f"{a.strip()},{b.strip()}" for a, b in zip(leaves[::2], leaves[1::2])]
     if not all(_COMMA_PAIR.match(pair) for pair in pairs):
