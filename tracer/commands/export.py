@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from . import add_out_file, add_spec_arguments, check_out_file, digits, load_spec_argument
+from . import (add_out_file, add_spec_arguments, check_out_file, digits, load_spec_argument,
+               note_overflow)
 
 TARGETS = ("moodle",)
 
@@ -40,6 +41,7 @@ def run(args) -> int:
     check_out_file(args)
     spec = load_spec_argument(args)
     trace = run_pass(spec, "exact" if args.exact else "float")
+    note_overflow(trace, args.lang)
     variant = args.variant or spec.variant or None  # a batch variant's spec names it
     quiz = moodle_xml(trace, args.blank, digits=args.digits, lang=args.lang,
                       category=args.category, variant=variant, feedback=args.feedback)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from . import (add_out_file, add_spec_arguments, check_out_file, describe_spec_argument,
-               load_spec_argument, require_blank)
+               load_spec_argument, note_overflow, require_blank)
 
 
 def register(commands) -> None:
@@ -33,6 +33,7 @@ def run(args) -> int:
     spec = load_spec_argument(args)
     name = describe_spec_argument(args)
     trace = run_pass(spec, "float", after=True)
+    note_overflow(trace, args.lang)
     if args.variant and spec.variant and args.variant != spec.variant:
         from ..errors import CnnTraceError
         raise CnnTraceError(f"--variant: the spec is variant {spec.variant}, which its "
