@@ -324,3 +324,13 @@ def test_control_characters_from_an_answer_file_reach_the_terminal_escaped(tmp_p
         assert "\x1b" not in out + err and "\r" not in out + err
     code, out, _ = run(["check", "--example", "lecture", str(named)], capsys)
     assert "(Mallory\\x1b[2J\\x1b[H)" in out.splitlines()[0]
+
+
+def test_json_and_html_into_one_file_is_refused(tmp_path, capsys):
+    """The HTML silently replaced the JSON just written."""
+    both = tmp_path / "marks"
+    code, _, err = run(["check", "--example", "lecture", str(FIXTURE), "--json", str(both),
+                        "--html", str(both), "-q"], capsys)
+    assert code == 2 and err == (f"cnntrace: error: --html {both}: the same file as --json; "
+                                 "give each output its own name\n")
+    assert not both.exists()

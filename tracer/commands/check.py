@@ -145,6 +145,9 @@ def run(args) -> int:
     checker = Checker(spec, "exact" if args.exact else "float",
                       Tolerance(rtol=args.rtol, atol=args.atol))
     require_blank(args.blank)
+    if args.json and args.html and Path(args.json).resolve() == Path(args.html).resolve():
+        raise CnnTraceError(f"--html {args.html}: the same file as --json; give each output "
+                            "its own name")
     if args.blank is not None:
         checker.asked(args.blank)  # a bad --blank is the command's error, not a sheet's
     if len(paths) == 1:
