@@ -377,3 +377,10 @@ def test_ctrl_c_at_a_terminal_lets_the_variants_being_rendered_finish(tmp_path):
     again = subprocess.run(command + ["--quiet"], env=env, capture_output=True, text=True,
                            timeout=600)
     assert again.returncode == 0, again.stderr
+
+
+def test_a_folder_no_file_can_be_made_in_is_refused_before_any_variant(capsys):
+    """Each variant failed on its own, and then the index could not be written."""
+    assert main(["batch", "--count", "2", "--html", "--no-pdf", "--out", "/proc/self"]) == 2
+    assert capsys.readouterr().err == ("cnntrace: error: /proc/self: cannot write: No such "
+                                       "file or directory\n")

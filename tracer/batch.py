@@ -30,8 +30,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .errors import CnnTraceError
-from .files import (OutputError, check_folder, check_target, is_generated, make_folder,
-                    refusal, write_all, write_atomic)
+from .files import (OutputError, cannot_create_in, check_folder, check_target, is_generated,
+                    make_folder, refusal, write_all, write_atomic)
 from .generate import GenerateError, Options, generate, spec_toml, validate
 
 MAX_COUNT = 5000
@@ -249,6 +249,9 @@ def run_batch(variants: list[Variant], settings: Settings, *, jobs: int | None =
     check_targets(targets, out_dir, overwrite)
     existed = {path for path in targets if path.exists()}
     make_folder(out_dir)
+    why = cannot_create_in(out_dir)
+    if why:  # before any variant is rendered
+        raise OutputError.said("cannot_write", path=out_dir, why=why)
     todo = [v for v in variants if v.spec is not None]
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
     done = {v.number: v for v in variants if v.spec is None}

@@ -105,12 +105,12 @@ def check_target(path: Path, overwrite: bool = False) -> None:
         raise refusal(path, "name")
     if not path.parent.is_dir():
         raise OutputError.said("no_folder", path=path, folder=path.parent)
-    why = _cannot_create_in(path.parent)
+    why = cannot_create_in(path.parent)
     if why:  # found before any file of the run is written (write_all, train's outputs)
         raise OutputError.said("cannot_write", path=path, why=why)
 
 
-def _cannot_create_in(folder: Path) -> str | None:
+def cannot_create_in(folder: Path) -> str | None:
     """Why no file can be made in ``folder`` (read-only, no permission, /proc), or None:
     by making and removing one, as the write itself will."""
     try:
