@@ -84,6 +84,13 @@ def test_unreadable_numbers_say_why(text, reason):
     ("1000", 1999.5, False),
     ("1350", 1348.7, True),       # three digits before the zero
     ("270400", 270426.5, True),
+    ("270000", 269981.2, True),   # zeros hold places down to three significant digits
+    ("1300", 1302.4, True),
+    ("10000", 9996.1, True),
+    ("1000", 1004.3, True),
+    ("1000", 1006.1, True),       # cut to three digits: 1000 <= t < 1010
+    ("1000", 1011.0, False),
+    ("100", 51.2, False),
 ])
 def test_default_tolerance_follows_the_written_digits(text, true, ok):
     assert DEFAULT.matches(parse_written(text), true) is ok

@@ -61,16 +61,19 @@ def within_written_precision(written: Written, true: float) -> bool:
     """|w - t| <= u/2 (rounded), or |w| <= |t| < |w| + u with one sign (truncated);
     a fraction: |w - t| <= 1e-12 |t| (+1e-300), i.e. equal to float precision;
     a bare "0": |t| <= 1e-9. A whole number's trailing zeros may hold places (135600 for
-    135581.83, printed 1.356×10⁵) where the true value is not whole and at least three
-    digits come before them: 10 is not right for 13.7, nor 200 for 270.4."""
+    135581.83, printed 1.356×10⁵) where the true value is not whole, as long as three
+    significant digits remain (270000 is 270 thousand): 10 is not right for 13.7, nor
+    200 for 270.4."""
     if _within(written, written.place, true):
         return True
-    zeros = written.placeholder_zeros
-    return zeros > 0 and written.significant_digits - zeros >= PLACEHOLDER_DIGITS \
-        and not _is_whole(true) and _within(written, written.place + zeros, true)
+    if not written.placeholder_zeros or _is_whole(true):
+        return False
+    # as many zeros as leave three significant digits (270000: 270 thousand)
+    zeros = min(written.placeholder_zeros, written.significant_digits - PLACEHOLDER_DIGITS)
+    return zeros > 0 and _within(written, written.place + zeros, true)
 
 
-PLACEHOLDER_DIGITS = 3  # 135600 and 270400 hold places; 10 for 13.7 or 200 for 270.4 do not
+PLACEHOLDER_DIGITS = 3  # 135600, 270000 and 1300 hold places; 10 for 13.7, 200 for 270.4 do not
 
 
 def _is_whole(true: float) -> bool:
