@@ -325,6 +325,9 @@ def test_an_interrupted_batch_indexes_what_it_wrote_and_the_same_run_continues(t
             raise KeyboardInterrupt
         return done
 
+    def interrupted_at_the_first(variant, settings):
+        raise KeyboardInterrupt
+
     settings = Settings(out_dir=str(tmp_path), blank="forward", pdf=False, html=True)
     variants = plan(5, 11, options())
     monkeypatch.setattr(batch_module, "render_variant", interrupted_at_the_third)
@@ -340,6 +343,16 @@ def test_an_interrupted_batch_indexes_what_it_wrote_and_the_same_run_continues(t
     monkeypatch.setattr(batch_module, "render_variant", real)
     again = run_batch(plan(5, 11, options()), settings, jobs=1, progress=False)
     assert [v.status for v in again] == ["ok"] * 5
+    # stopped again, earlier: the files of the variants it did not reach were written by
+    # the run before; the index keeps them, and the next run still needs no --force
+    monkeypatch.setattr(batch_module, "render_variant", interrupted_at_the_first)
+    with pytest.raises(KeyboardInterrupt):
+        run_batch(plan(5, 11, options()), settings, jobs=1, progress=False)
+    index = json.loads((tmp_path / "index.json").read_text(encoding="utf-8"))
+    assert all(sorted(v["files"]) == kinds for v in index["variants"])
+    monkeypatch.setattr(batch_module, "render_variant", real)
+    assert [v.status for v in run_batch(plan(5, 11, options()), settings, jobs=1,
+                                        progress=False)] == ["ok"] * 5
 
 
 def test_ctrl_c_at_a_terminal_lets_the_variants_being_rendered_finish(tmp_path):

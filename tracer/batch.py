@@ -247,7 +247,8 @@ def run_batch(variants: list[Variant], settings: Settings, *, jobs: int | None =
     out_dir = Path(settings.out_dir)
     targets = _targets(variants, settings)
     check_targets(targets, out_dir, overwrite)
-    existed = {path for path in targets if path.exists()}
+    listed, _ = _previous_files(out_dir)  # an earlier run's, which this one may replace
+    existed = {path for path in targets if path.exists() and path.name not in listed}
     make_folder(out_dir)
     why = cannot_create_in(out_dir)
     if why:  # before any variant is rendered
@@ -303,9 +304,9 @@ def _leave_interrupts() -> None:
 
 
 def _interrupted(variant: Variant, settings: Settings, existed: set[Path]) -> Variant:
-    """A variant Ctrl-C stopped: the files this run wrote for it so far (none existed
-    before), listed with their sha256 in the index, so that the same command run again
-    replaces them without --force."""
+    """A variant Ctrl-C stopped: its files that this run or an earlier one of the batch
+    wrote (``existed``: the others, which were there before), listed with their sha256
+    in the index, so that the same command run again replaces them without --force."""
     out = Path(settings.out_dir)
     names = {kind: f"{variant.id}.{SUFFIXES[kind]}" for kind in settings.kinds()}
     variant.files = {kind: name for kind, name in names.items()
