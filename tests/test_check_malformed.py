@@ -253,7 +253,8 @@ def test_four_numbers_for_two_get_no_decimal_comma_hint_unless_they_pair_up(tmp_
         reasons = {c["reason"] for c in json.loads(out_json.read_text())["cells"]}
         assert not any("decimal" in (r or "") for r in reasons), (written, reasons)
         assert any((r or "").startswith("wrong shape") for r in reasons), (written, reasons)
-    for written in ("dense1.out: [[0,5, 0,25]]", "conv1.out: [[0,5, 0,25], [1,5, 2,5]]"):
+    for written in ("dense1.out: [[0,5, 0,25]]", "conv1.out: [[0,5, 0,25], [1,5, 2,5]]",
+                    "flatten1.out: [0,5]", "pool1.out: [[[0,5]]]", "softmax1.sum: [0,5]"):
         answers.write_text(written + "\n")
         run(["check", *SPEC, str(answers), "--json", str(out_json), "--force"], capsys)
         assert "write 0.5)" in json.loads(out_json.read_text())["cells"][0]["reason"]

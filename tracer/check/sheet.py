@@ -289,8 +289,8 @@ def _decimal_comma_hint(raw, given: tuple, shape: tuple) -> Para | str:
     of a matrix twice as long): the first pair written with its decimal comma, and with
     a point."""
     squeeze = lambda s: tuple(n for n in s if n != 1)  # noqa: E731
-    want, got = squeeze(shape), squeeze(given)
-    if not want or got != want[:-1] + (2 * want[-1],):
+    want, got = squeeze(shape) or (1,), squeeze(given)  # one number: [0,5] reads as two
+    if got != want[:-1] + (2 * want[-1],):
         return ""
     leaves = _flat(raw)
     if not all(isinstance(v, str) for v in leaves):
