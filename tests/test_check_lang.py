@@ -274,10 +274,18 @@ def test_file_errors_are_said_in_korean_and_stay_english_for_the_library(tmp_pat
 def test_blank_errors_are_said_in_korean(capsys):
     code, _, err = run(["render", "--example", "lecture", "--mode", "worksheet", "--blank",
                         "conv1.ot", "--lang", "ko"], capsys)
-    assert code == 2 and err == ("cnntrace: 오류: --blank: 'conv1.ot'이라는 값이 없습니다 "
-                                 "('conv1.out'을(를) 뜻했나요?). conv1.out 같은 값 이름, "
+    assert code == 2 and err == ("cnntrace: 오류: --blank: 'conv1.ot'(이)라는 값이 없습니다 "
+                                 "(혹시 'conv1.out'?). conv1.out 같은 값 이름, "
                                  "conv1.out[0,1,0] 같은 칸, 또는 forward, backward, update, "
                                  "all 중 하나를 주세요\n")
+    code, _, err = run(["sheet", "--example", "lecture", "--blank", "conv1.out[0,1,0,0,0]",
+                        "--lang", "ko"], capsys)
+    assert code == 2 and err == ("cnntrace: 오류: --blank: 'conv1.out[0,1,0,0,0]'에 첨자가 "
+                                 "5개 있습니다. 모양이 (1, 2, 2)인 conv1.out에는 3개가 "
+                                 "필요합니다(길이 1인 축을 빼면 2개)\n")
+    code, _, err = run(["render", "--example", "lecture", "--mode", "key", "--blank", ",",
+                        "--lang", "ko"], capsys)
+    assert code == 2 and err.startswith("cnntrace: 오류: --blank: 값 이름(conv1.out)")
     code, _, err = run(["sheet", "--example", "lecture", "--blank", "input.out"], capsys)
     assert code == 2 and "is given on every worksheet" in err
 
@@ -293,3 +301,27 @@ def test_not_updated_cells_are_told_without_a_basis(tmp_path, capsys):
     lines = [line for line in out.splitlines() if "<-" in line]
     assert len(lines) == 8  # the two weights the step leaves at 0 are right as written
     assert all(line.endswith("<- not updated (the value before the step)") for line in lines)
+
+
+def test_an_answer_sheets_own_blanks_line_is_faulted_in_korean(tmp_path, capsys):
+    answers = tmp_path / "blanks.yaml"
+    answers.write_text('blanks: "conv1.ot"\nconv1.out: [[5, 7], [11, 10]]\n', encoding="utf-8")
+    code, out, err = run(["check", "--example", "lecture", str(answers), "--lang", "ko"],
+                         capsys)
+    assert code == 2 and err == (f"cnntrace: 오류: {answers}: blanks: 'conv1.ot'(이)라는 값이 "
+                                 "없습니다 (혹시 'conv1.out'?). conv1.out 같은 값 이름, "
+                                 "conv1.out[0,1,0] 같은 칸, 또는 forward, backward, update, "
+                                 "all 중 하나를 주세요\n")
+    code, out, err = run(["check", "--example", "lecture", str(answers)], capsys)
+    assert code == 2 and err.startswith(f"cnntrace: error: {answers}: blanks: no quantity "
+                                        "'conv1.ot' (did you mean 'conv1.out'?)")
+
+
+def test_an_unreadable_answer_file_is_said_in_korean(tmp_path, capsys):
+    answers = tmp_path / "bad.json"
+    answers.write_text('{"conv1.out": [−5]}', encoding="utf-8")
+    code, _, err = run(["check", "--example", "lecture", str(answers), "--lang", "ko"], capsys)
+    assert code == 2 and err.startswith(f"cnntrace: 오류: {answers}: 올바른 JSON이(가) 아닙니다: ")
+    assert err.endswith(". ×, ⁻, −를 쓴 수는 따옴표로 감싸세요. 예: \"9.555×10⁻²\"\n")
+    code, _, err = run(["check", "--example", "lecture", str(answers)], capsys)
+    assert err.endswith('; put a number written with ×, ⁻ or − in quotes, e.g. "9.555×10⁻²"\n')

@@ -226,6 +226,7 @@ def test_pixel_values_far_beyond_255_are_the_datas_error(tmp_path):
     arrays = {"x_train": np.full((2, 4, 4), 1e300), "y_train": np.arange(2),
               "x_test": np.zeros((1, 4, 4)), "y_test": np.arange(1)}
     np.savez(tmp_path / "big.npz", **arrays)
-    with pytest.raises(DataError, match=r"big.npz\[x_train\]: expected pixel values in 0..255 "
-                                        r"or 0..1, got values from 1e\+300 to 1e\+300"):
+    with pytest.raises(DataError, match=r"big.npz\[x_train\]: expected pixel values of at "
+                                        r"most 255 in size \(0..255 or 0..1\), got values "
+                                        r"from 1e\+300 to 1e\+300"):
         load_data(str(tmp_path / "big.npz"))

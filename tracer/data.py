@@ -262,8 +262,9 @@ def _mnist(name: str, arrays: dict, names: dict, source: str) -> Dataset:
             raise DataError(f"{names[f'x_{split}']}: expected finite pixel values, got NaN or "
                             "infinity")
         if len(x) and x.dtype.kind != "b" and max(float(x.max()), -float(x.min())) > 255:
-            raise DataError(f"{names[f'x_{split}']}: expected pixel values in 0..255 or "
-                            f"0..1, got values from {x.min():.4g} to {x.max():.4g}")
+            raise DataError(f"{names[f'x_{split}']}: expected pixel values of at most 255 "
+                            f"in size (0..255 or 0..1), got values from {x.min():.4g} to "
+                            f"{x.max():.4g}")
         scale = 255.0 if x.dtype.kind in "iu" or x.max(initial=0) > 1 else 1.0
         arrays[f"x_{split}"] = x.astype(np.float64)[:, None] / scale
         arrays[f"y_{split}"] = y.astype(np.int64)

@@ -71,6 +71,9 @@ class Checker:
                 sheet.ask(self.asked(selection), self.shapes)
             except CnnTraceError as err:
                 where = "--blank" if blank is not None else f"{answers.path}: blanks"
+                if err.sentence is not None and err.sentence.key == "error.blank":
+                    raise AnswerFileError.said("blank", where=where,
+                                               reason=err.sentence.params["reason"]) from None
                 raise AnswerFileError(f"{where}: {str(err).removeprefix('--blank: ')}") \
                     from None
         return mark_sheet(self.model, sheet, self.truth, self.tolerance)

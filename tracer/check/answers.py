@@ -265,8 +265,8 @@ def parse_answers(text: str, fmt: str, source: str = "<answers>") -> AnswerFile:
     except (yaml.YAMLError, ValueError, tomllib.TOMLDecodeError, RecursionError) as err:
         # ValueError too: TOML's 5000-digit integer, YAML's date 2020-02-30
         detail = " ".join(str(err).replace(' in "<unicode string>",', " at").split())
-        raise AnswerFileError(f"{source}: not valid {fmt.upper()}: {detail}"
-                              f"{_quote_hint(text, fmt)}") from None
+        raise AnswerFileError.said("not_valid_answers", source=source, format=fmt.upper(),
+                                   detail=detail, hint=_quote_hint(text, fmt)) from None
     if data is None or data == []:
         raise AnswerFileError.said("no_answers", source=source, example=EXAMPLE)
     if not isinstance(data, Pairs):
@@ -294,7 +294,7 @@ def parse_answers(text: str, fmt: str, source: str = "<answers>") -> AnswerFile:
 def _quote_hint(text: str, fmt: str) -> str:
     """JSON and TOML read 9.555×10⁻² or −0.5 (as the handouts print them) only as text."""
     if fmt in ("json", "toml") and re.search("[−×⁻⁰¹²³⁴⁵⁶⁷⁸⁹]", text):
-        return '; put a number written with ×, ⁻ or − in quotes, e.g. "9.555×10⁻²"'
+        return Said("error.quote_hint")
     return ""
 
 

@@ -116,11 +116,9 @@ def note_overflow(trace, lang: str = "en") -> None:
 
 def require_blank(blank: str | None) -> None:
     """An empty --blank would make a sheet (or worksheet) with no blanks, scored 0/0."""
-    from ..errors import CnnTraceError
+    from ..present.blanks import blank_error
     if blank is not None and not blank.strip(" ,"):
-        raise CnnTraceError("--blank: expected ids (conv1.out), cells (conv1.out[0,1,0]) or "
-                            "forward, backward, update, all; got nothing, which would make a "
-                            "sheet with no blanks")
+        raise blank_error("nothing")
 
 
 def add_out_file(parser: argparse.ArgumentParser, noun: str, force_help: str) -> None:

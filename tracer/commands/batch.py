@@ -6,7 +6,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from . import count, digits, positive_count, require_blank
+from . import count, digits, positive_count, require_blank, terminal_safe
 from .generate import add_generator_arguments, generator_options
 
 
@@ -56,8 +56,9 @@ def run(args) -> int:
                        progress=not args.quiet)
     failed = [v for v in result if v.error]
     for variant in failed:
-        print(f"cnntrace: error: variant {variant.id} (seed {variant.seed}): {variant.error}",
-              file=sys.stderr)
+        print(terminal_safe("cnntrace: " + plain(args.lang, "batch.failed", {
+            "error": plain(args.lang, "terminal.error"), "variant": variant.id,
+            "seed": variant.seed, "why": variant.error})), file=sys.stderr)
     if not args.quiet:
         print(plain(args.lang, "batch.written", {
             "written": len(result) - len(failed), "count": len(result), "out": args.out,

@@ -109,26 +109,32 @@ def _selected(trace, selection: str | None) -> frozenset[str]:
         if qid not in trace:
             close = difflib.get_close_matches(qid, [*steps, *trace.ids()], n=1)
             hint = Said("error.did_you_mean", {"name": repr(close[0])}) if close else ""
-            raise CnnTraceError.said("blank_unknown", token=repr(token), hint=hint,
-                                     levels=", ".join(LEVELS))
+            raise blank_error("unknown", token=repr(token), hint=hint, levels=", ".join(LEVELS))
         if qid in given:
-            raise CnnTraceError.said("blank_given", token=repr(token),
-                                     example=_computed_example(trace), levels=", ".join(LEVELS))
+            raise blank_error("given", token=repr(token), example=_computed_example(trace),
+                              levels=", ".join(LEVELS))
         if index is not None:
             shape = trace.quantity(qid).shape
             full = full_index(index, shape)
             if full is None:
                 squeezed = sum(n != 1 for n in shape)
-                raise CnnTraceError(
-                    f"--blank: {token!r} has {_indices(len(index))}; {qid} of shape {shape} "
-                    f"takes {len(shape)}" + (f" (or {squeezed}, leaving out the axes of "
-                                             "length 1)" if squeezed != len(shape) else ""))
+                raise blank_error("indices", token=repr(token), count=len(index),
+                                  indices=_indices(len(index)), qid=qid,
+                                  shape=shape, takes=len(shape),
+                                  squeezed=Said("error.blank.squeezed", {"count": squeezed})
+                                  if squeezed != len(shape) else "")
             if any(not 0 <= i < n for i, n in zip(full, shape)):
-                raise CnnTraceError.said("blank_outside", token=repr(token), qid=qid,
-                                         shape=shape)
+                raise blank_error("outside", token=repr(token), qid=qid, shape=shape)
             index = full
         hidden.add(f"{qid}[{','.join(map(str, index))}]" if index is not None else qid)
     return frozenset(hidden)
+
+
+def blank_error(reason: str, /, **params) -> CnnTraceError:
+    """'--blank: <reason>', the reason a catalog sentence (``error.blank.<reason>``) that
+    check can put after an answer sheet's own 'blanks:' line instead."""
+    return CnnTraceError.said("blank", where="--blank", reason=Said(f"error.blank.{reason}",
+                                                                    params))
 
 
 def _computed_example(trace) -> str:
