@@ -299,8 +299,9 @@ def test_a_korean_batchs_specs_have_korean_headers(tmp_path):
     assert main(["batch", "--count", "1", "--seed", "4", "--html", "--no-pdf", "--lang", "ko",
                  "--out", str(tmp_path), "--quiet"]) == 0
     head = (tmp_path / "4-01.spec.toml").read_text(encoding="utf-8").splitlines()[:4]
-    assert head[0].endswith("(으)로 생성: cnntrace generate --seed 40000 (학급 변형 4-01)")
-    assert head[1].startswith("# 보통의 명세 파일이니") and "Generated" not in "".join(head)
+    assert head[0].startswith("# cnntrace 생성 (")
+    assert head[0].endswith("): cnntrace generate --seed 40000 (학급 변형 4-01)")
+    assert head[1].startswith("# 일반 명세 파일이니") and "Generated" not in "".join(head)
 
 
 def test_no_pdf_without_html_is_refused_before_anything_is_written(tmp_path, capsys):

@@ -325,3 +325,12 @@ def test_an_unreadable_answer_file_is_said_in_korean(tmp_path, capsys):
     assert err.endswith(". ×, ⁻, −를 쓴 수는 따옴표로 감싸세요. 예: \"9.555×10⁻²\"\n")
     code, _, err = run(["check", "--example", "lecture", str(answers)], capsys)
     assert err.endswith('; put a number written with ×, ⁻ or − in quotes, e.g. "9.555×10⁻²"\n')
+
+
+def test_a_korean_generated_spec_is_kept_as_an_editable_file(tmp_path, capsys):
+    """It was called 'not written by cnntrace': the Korean header was no marker."""
+    spec = tmp_path / "ex.toml"
+    assert run(["generate", "--seed", "12", "--lang", "ko", "--out", str(spec)], capsys)[0] == 0
+    assert spec.read_text(encoding="utf-8").startswith("# cnntrace 생성 (")
+    code, _, err = run(["generate", "--seed", "3", "--lang", "ko", "--out", str(spec)], capsys)
+    assert code == 2 and "cnntrace가 채우거나 고치라고 만든 파일(답안지나 명세)이라" in err
