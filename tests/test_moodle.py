@@ -64,7 +64,8 @@ def test_where_the_maximum_sits_is_asked_as_whole_numbers(lecture_quiz):
     questions = numerical(xml)
     for ref, expected in (("pool1.argmax[0,0,0,0]", 1), ("pool1.argmax[0,0,0,1]", 0)):
         text = questions[ref].findtext("questiontext/text").rsplit("<p>", 1)[1]
-        assert text.endswith("(row, col) of each window's maximum, cell "
+        assert text.endswith("row ([..., 0]) and column ([..., 1]) of each window's maximum, "
+                             "cell "
                              f"{list(parse_cell(ref)[1])}): a whole number.</p>"), text
         assert answer(questions[ref])[0] == expected
     mask = questions["relu1.mask[0,0,0]"].findtext("questiontext/text").rsplit("<p>", 1)[1]
