@@ -101,7 +101,7 @@ def test_single_sheet_report_is_korean(tmp_path, capsys):
     assert lines[1].startswith("명세: 4x4 입력, 3x3 필터 하나 | 부동소수점 산술 | "
                                "허용 오차: 쓴 자릿수까지 (반올림 또는 버림)")
     header = table_lines(out, "값")[0]
-    for word in ("칸", "맞음", "이어짐", "틀림", "빈칸", "읽을 수 없음", "첫 오답", "정답",
+    for word in ("칸", "맞음", "이어짐", "틀림", "답 없음", "읽을 수 없음", "첫 오답", "정답",
                  "쓴 값", "진단"):
         assert word in header
     row = next(line for line in lines if line.startswith("dense1.grad_weight "))
@@ -113,7 +113,7 @@ def test_single_sheet_report_is_korean(tmp_path, capsys):
             "  <- 부호가 바뀜 (여러분이 쓴 값으로 계산)") in lines
     assert "첫 실수: dense1.grad_weight[0,0] (부호가 바뀜)" in lines
     assert lines[-1] == ("점수: 80/91칸 = 87.91 %  "
-                         "(맞음 77, 이어짐 3, 틀림 11, 빈칸 0, 읽을 수 없음 0)")
+                         "(맞음 77, 이어짐 3, 틀림 11, 답 없음 0, 읽을 수 없음 0)")
     for english in ("score:", "correct,", "cells =", "quantity", "diagnosis", "wrong cells",
                     "first divergence", "follow-through", "sign flipped",
                     "learning rate not applied", "arithmetic", "tolerance"):
@@ -152,7 +152,7 @@ def test_class_view_is_korean(tmp_path, capsys):
     assert code == 0
     lines = out.splitlines()
     assert lines[0] == (f"{FIXTURE} (lecture slides (section 5)): 점수: 80/91칸 = 87.91 %  "
-                        "(맞음 77, 이어짐 3, 틀림 11, 빈칸 0, 읽을 수 없음 0); "
+                        "(맞음 77, 이어짐 3, 틀림 11, 답 없음 0, 읽을 수 없음 0); "
                         "첫 실수: dense1.grad_weight[0,0] (부호가 바뀜)")
     assert lines[1].endswith("; 첫 실수: conv1.out[0,0,0] (편향을 빠뜨림)")
     assert "반 전체: 답안지 2장" in lines
@@ -321,7 +321,7 @@ def test_an_unreadable_answer_file_is_said_in_korean(tmp_path, capsys):
     answers = tmp_path / "bad.json"
     answers.write_text('{"conv1.out": [−5]}', encoding="utf-8")
     code, _, err = run(["check", "--example", "lecture", str(answers), "--lang", "ko"], capsys)
-    assert code == 2 and err.startswith(f"cnntrace: 오류: {answers}: 올바른 JSON이(가) 아닙니다: ")
+    assert code == 2 and err.startswith(f"cnntrace: 오류: {answers}: 올바른 JSON 파일이 아닙니다: ")
     assert err.endswith(". ×, ⁻, −를 쓴 수는 따옴표로 감싸세요. 예: \"9.555×10⁻²\"\n")
     code, _, err = run(["check", "--example", "lecture", str(answers)], capsys)
     assert err.endswith('; put a number written with ×, ⁻ or − in quotes, e.g. "9.555×10⁻²"\n')
