@@ -334,3 +334,27 @@ def test_a_korean_generated_spec_is_kept_as_an_editable_file(tmp_path, capsys):
     assert spec.read_text(encoding="utf-8").startswith("# cnntrace 생성 (")
     code, _, err = run(["generate", "--seed", "3", "--lang", "ko", "--out", str(spec)], capsys)
     assert code == 2 and "cnntrace가 채우거나 고치라고 만든 파일(답안지나 명세)이라" in err
+
+
+def test_the_commands_usage_errors_are_said_in_korean(tmp_path, capsys):
+    sheet = tmp_path / "answers.yaml"
+    sheet.write_text("conv1.out: [[5, 7], [11, 10]]\n", encoding="utf-8")
+    cases = [
+        (["render", "--lang", "ko"], "cnntrace: 오류: SPEC이 없습니다. 명세 파일(.toml, .yaml, "
+         ".json), --example {lecture} 또는 --preset NAME을 주세요"),
+        (["render", "--example", "lecture", "--mode", "worksheet", "--lang", "ko"],
+         "cnntrace: 오류: --mode worksheet에는 --blank가 필요합니다(값 이름, 칸, 또는 forward, "
+         "backward, update, all)"),
+        (["render", "--example", "lecture", "--format", "docx", "--lang", "ko"],
+         "cnntrace: 오류: --format: 알 수 없는 형식 docx. html, pdf, tex 중에서 주세요"),
+        (["check", str(sheet), "--lang", "ko"],
+         f"cnntrace: 오류: {sheet}: 명세가 아니라 답안 파일로 보입니다. 명세를 먼저 주세요: "
+         "cnntrace check SPEC ANSWERS... (또는 --example NAME ANSWERS...)"),
+    ]
+    for argv, line in cases:
+        code, _, err = run(argv + ["--out", str(tmp_path / "o")] if argv[0] == "render"
+                           else argv, capsys)
+        assert code == 2 and err.splitlines() == [line], err
+    code, _, err = run(["render", "--lang", "en", "--out", str(tmp_path / "o")], capsys)
+    assert err == ("cnntrace: error: missing SPEC: give a spec file (.toml, .yaml, .json), "
+                   "--example {lecture} or --preset NAME\n")

@@ -132,9 +132,8 @@ def check_targets(paths: list[Path], out_dir: Path, overwrite: bool) -> None:
     left_out = sorted(name for name in listed - {p.name for p in paths}
                       if (out_dir / name).exists())
     if left_out and not overwrite:  # a new index would lose track of them
-        raise OutputError(f"{out_dir}: holds another cnntrace batch ({len(left_out)} files "
-                          f"this run would leave out of its index, e.g. {left_out[0]}); "
-                          "choose another folder or pass --force")
+        raise OutputError.said("another_batch", folder=out_dir, count=len(left_out),
+                               example=left_out[0])
     for path in paths:
         if path.is_symlink() or (path.exists() and not (path.is_file() or path.is_dir())):
             check_target(path, overwrite=True)  # a link or device is never replaced (a
@@ -143,8 +142,7 @@ def check_targets(paths: list[Path], out_dir: Path, overwrite: bool) -> None:
             continue
         if path.name in digests:
             if path.is_file() and _sha256(path.read_bytes()) != digests[path.name]:
-                raise OutputError(f"{path}: was changed since cnntrace wrote it (a filled "
-                                  "answer sheet?); choose another folder or pass --force")
+                raise OutputError.said("changed_since", path=path)
             continue
         if path.name not in listed and not (path.is_file() and is_generated(path)):
             raise refusal(path, "folder")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from .errors import CnnTraceError
+from .errors import CnnTraceError, Said
 from .files import check_folder, check_target, make_folder, write_all
 from .present.blanks import select_hidden
 from .present.handout import build_document
@@ -25,8 +25,9 @@ def check_formats(formats) -> None:
     """CnnTraceError unless ``formats`` names at least one of html, pdf, tex and no other."""
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:
-        given = f"unknown {', '.join(unknown)}" if unknown else "none given"
-        raise CnnTraceError(f"--format: {given}; expected html, pdf and/or tex")
+        given = Said("error.format.unknown", {"names": ", ".join(unknown)}) if unknown \
+            else Said("error.format.none")
+        raise CnnTraceError.said("format", given=given)
 
 
 def render(trace, formats=("html",), lang: str = "en", view: str = "worked",
@@ -36,8 +37,7 @@ def render(trace, formats=("html",), lang: str = "en", view: str = "worked",
     """The handout of ``trace`` in each format: {'html': str, 'pdf': bytes, 'tex': str}."""
     check_formats(formats)
     if view != "worked" and not blank:
-        raise CnnTraceError(f"--mode {view} needs --blank (ids, cells, or forward, backward, "
-                            "update, all)")
+        raise CnnTraceError.said("mode_needs_blank", view=view)
     hidden = select_hidden(trace, blank)
     progress(plain(lang, f"progress.layout.{view}"))
     document = build_document(trace, digits=digits, max_cells=max_cells, hidden=hidden)

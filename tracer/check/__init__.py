@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import CnnTraceError
+from ..errors import CnnTraceError, Said
 from ..network import run_pass
 from ..sheet import blank_cells, fingerprint
 from ..spec import Spec
@@ -58,11 +58,11 @@ class Checker:
                                   f"the spec is variant {variant}; check it against variant "
                                   f"{given}'s spec")
         if answers.fingerprint and answers.fingerprint != self.fingerprint:
-            made_for = f"variant {given}'s spec" if given else "the spec it was made for"
-            raise AnswerFileError(f"{answers.path}: an answer sheet made for another spec "
-                                  f"(fingerprint {answers.fingerprint}; this spec's is "
-                                  f"{self.fingerprint}): its marks would be noise; check it "
-                                  f"against {made_for}")
+            made_for = Said("error.made_for.variant", {"variant": given}) if given \
+                else Said("error.made_for.spec")
+            raise AnswerFileError.said("other_spec", path=answers.path,
+                                       theirs=answers.fingerprint, ours=self.fingerprint,
+                                       made_for=made_for)
         self.model.memo.clear()
         sheet = read_sheet(answers, self.shapes)
         selection = blank if blank is not None else answers.blanks

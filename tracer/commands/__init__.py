@@ -208,8 +208,7 @@ def _load_spec(args):
         elif args.spec:
             spec = load_spec(args.spec)
         else:
-            raise SpecError("missing SPEC: give a spec file (.toml, .yaml, .json), --example "
-                            f"{{{','.join(example_names())}}} or --preset NAME")
+            raise SpecError.said("missing_spec", examples=",".join(example_names()))
         return spec if seed is None else dataclasses.replace(spec, seed=seed)
 
     from ..weights import spec_with_weights

@@ -58,7 +58,7 @@ def _spec_and_answers(args):
         args.answers = [args.spec] + list(args.answers)
         args.spec = None
     if args.spec and not args.answers and _is_answer_file(args.spec):
-        raise CnnTraceError(_order_hint(args.spec, []))
+        raise _order_hint(args.spec, [])
     if not (args.spec or args.answers or args.example or args.preset or args.weights):
         raise CnnTraceError(f"missing SPEC and ANSWERS: {USAGE}")
     if not args.answers:
@@ -68,24 +68,23 @@ def _spec_and_answers(args):
         return load_spec_argument(args), args.answers
     except CnnTraceError:
         if args.spec and _is_answer_file(args.spec):
-            raise CnnTraceError(_order_hint(args.spec, args.answers)) from None
+            raise _order_hint(args.spec, args.answers) from None
         raise
 
 
 USAGE = "cnntrace check SPEC ANSWERS..."
 
 
-def _order_hint(first: str, rest: list[str]) -> str:
+def _order_hint(first: str, rest: list[str]) -> CnnTraceError:
     """The error for an answer file given where the spec goes, with the command in the
     right order when one of the other files is the spec."""
     import shlex
     spec = next((path for path in rest if _is_spec(path)), None)
     if spec is None:
-        return (f"{first}: looks like an answer file, not a spec; the spec comes first: "
-                f"{USAGE} (or --example NAME ANSWERS...)")
+        return CnnTraceError.said("order", first=first, usage=USAGE)
     answers = [first] + [path for path in rest if path != spec]
-    return (f"{first}: looks like an answer file, not a spec, and {spec} like the spec; the "
-            f"spec comes first: cnntrace check {' '.join(map(shlex.quote, [spec] + answers))}")
+    return CnnTraceError.said("order_swapped", first=first, spec=spec, command="cnntrace check "
+                              + " ".join(map(shlex.quote, [spec] + answers)))
 
 
 def _is_answer_file(path: str) -> bool:
