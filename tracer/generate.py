@@ -36,19 +36,12 @@ from fractions import Fraction
 
 import numpy as np
 
-from .errors import CnnTraceError
+from .errors import CnnTraceError, Said
 
 POOL = 2  # max-pool size and stride
 PROB_RANGE = (0.55, 0.95)  # of the largest probability
 PROB_FLOOR = 0.01  # of every probability
-CONSTRAINTS = {
-    "zero": "no pre-activation exactly 0 (--allow-zero allows it)",
-    "negative": "at least one ReLU input negative",
-    "ties": "no ties in any pooling window",
-    "saturation": f"largest softmax probability between {PROB_RANGE[0]} and {PROB_RANGE[1]}, "
-                  f"none below {PROB_FLOOR}",
-    "vanishing": "no gradient or update cancelling to exactly 0, and a nonzero dL/dK",
-}
+# the constraints a failed generation names: error.constraint.* in the message catalogs
 CONV_TRIES = 4000  # draws of input, kernel and bias
 DENSE_TRIES = 40  # draws of the dense layer per grid, per accepted convolution
 DENSE_GRIDS = ((10, 10), (20, 10), (50, 10), (100, 10))  # (1/step, largest |w| in steps)
@@ -96,23 +89,23 @@ def validate(opts: Options) -> tuple[int, int]:
     """The convolution output size; GenerateError for impossible sizes or ranges."""
     (h, w), k = opts.input, opts.kernel
     if not (1 <= h <= LIMITS["side"] and 1 <= w <= LIMITS["side"]):
-        raise GenerateError(f"--input: expected sides from 1 to {LIMITS['side']}, got {h}x{w}")
+        raise GenerateError.said("gen_sides", most=LIMITS["side"], h=h, w=w)
     if not 1 <= k <= LIMITS["kernel"]:
-        raise GenerateError(f"--kernel: expected 1 to {LIMITS['kernel']}, got {k}")
+        raise GenerateError.said("gen_range", option="--kernel", least=1, most=LIMITS["kernel"],
+                                 got=k)
     if not 2 <= opts.classes <= LIMITS["classes"]:
-        raise GenerateError(f"--classes: expected 2 to {LIMITS['classes']}, got {opts.classes}")
+        raise GenerateError.said("gen_range", option="--classes", least=2,
+                                 most=LIMITS["classes"], got=opts.classes)
     for name, (lo, hi) in (("--input-values", opts.input_values),
                            ("--kernel-values", opts.kernel_values)):
         if lo > hi or max(abs(lo), abs(hi)) > LIMITS["value"]:
-            raise GenerateError(f"{name}: expected LO..HI with LO <= HI within "
-                                f"-{LIMITS['value']}..{LIMITS['value']}, got {lo}..{hi}")
+            raise GenerateError.said("gen_values", option=name, most=LIMITS["value"], lo=lo,
+                                     hi=hi)
     if k > min(h, w):
-        raise GenerateError(f"--kernel: a {k}x{k} kernel does not fit the {h}x{w} input")
+        raise GenerateError.said("gen_fit", k=k, h=h, w=w)
     out = (h - k + 1, w - k + 1)
     if min(out) < POOL:
-        raise GenerateError(f"--input/--kernel: the {POOL}x{POOL} max-pool needs a "
-                            f"convolution output of at least {POOL}x{POOL}; a {h}x{w} input "
-                            f"and a {k}x{k} kernel give {out[0]}x{out[1]}")
+        raise GenerateError.said("gen_pool", pool=POOL, h=h, w=w, k=k, oh=out[0], ow=out[1])
     return out
 
 
@@ -297,21 +290,20 @@ def generate(seed: int = 0, opts: Options | None = None) -> dict:
             failures["vanishing"] += 1
             if cancelled == "kernel":
                 break  # no dense layer helps: draw another convolution
-    raise GenerateError(_failure_message(failures, opts))
+    raise _failure(failures, opts)
 
 
-def _failure_message(failures: Counter, opts: Options) -> str:
-    sizes = (f"input {opts.input[0]}x{opts.input[1]} with values "
-             f"{opts.input_values[0]}..{opts.input_values[1]}, kernel {opts.kernel}x"
-             f"{opts.kernel} with values {opts.kernel_values[0]}..{opts.kernel_values[1]}, "
-             f"{opts.classes} classes")
+def _failure(failures: Counter, opts: Options) -> GenerateError:
+    """The constraint (or the two) that most draws failed, and the sizes tried."""
     ranked = [name for name, _ in failures.most_common()]
-    if failures[ranked[0]] >= CONV_TRIES:
-        what = f"'{CONSTRAINTS[ranked[0]]}'"
-    else:
-        what = " and ".join(f"'{CONSTRAINTS[n]}'" for n in ranked[:2]) + " together"
-    return (f"generate: no spec met {what} in {CONV_TRIES} draws ({sizes}); widen "
-            "--input-values or --kernel-values, or change the sizes")
+    names = ranked[:1] if failures[ranked[0]] >= CONV_TRIES else ranked[:2]
+    what = [Said(f"error.constraint.{name}", {"low": PROB_RANGE[0], "high": PROB_RANGE[1],
+                                              "floor": PROB_FLOOR}) for name in names]
+    return GenerateError.said(
+        "gen_failed" if len(what) == 1 else "gen_failed_together", what=what[0],
+        other=what[-1], tries=CONV_TRIES, h=opts.input[0], w=opts.input[1],
+        input_lo=opts.input_values[0], input_hi=opts.input_values[1], k=opts.kernel,
+        kernel_lo=opts.kernel_values[0], kernel_hi=opts.kernel_values[1], classes=opts.classes)
 
 
 def _hundredths(values) -> list:
