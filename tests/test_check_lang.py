@@ -366,7 +366,8 @@ def test_generate_errors_are_said_in_korean(capsys):
         "cnntrace: 오류: generate: 4000번 뽑는 동안 '어떤 풀링 영역에도 동점이 없음' 조건을 "
         "만족하는 명세가 없었습니다(입력 4x4, 값 0..0, 커널 3x3, 값 -1..1, 클래스 2개). "
         "--input-values나 --kernel-values를 넓히거나 크기를 바꾸세요\n")
-    code, _, err = run(["generate", "--input", "2x2", "--kernel", "3", "--lang", "ko"], capsys)
+    code, _, err = run(["generate", "--input", "2x2", "--kernel", "3", "--lang", "ko"],
+                       capsys)
     assert code == 2 and err == "cnntrace: 오류: --kernel: 3x3 커널이 2x2 입력에 들어가지 않습니다\n"
     code, _, err = run(["generate", "--input-values", "0..0"], capsys)
     assert err == ("cnntrace: error: generate: no spec met 'no ties in any pooling window' in "
