@@ -368,7 +368,8 @@ def test_generate_errors_are_said_in_korean(capsys):
         "--input-values나 --kernel-values를 넓히거나 크기를 바꾸세요\n")
     code, _, err = run(["generate", "--input", "2x2", "--kernel", "3", "--lang", "ko"],
                        capsys)
-    assert code == 2 and err == "cnntrace: 오류: --kernel: 3x3 커널이 2x2 입력에 들어가지 않습니다\n"
+    assert code == 2
+    assert err == "cnntrace: 오류: --kernel: 3x3 커널이 2x2 입력에 들어가지 않습니다\n"
     code, _, err = run(["generate", "--input-values", "0..0"], capsys)
     assert err == ("cnntrace: error: generate: no spec met 'no ties in any pooling window' in "
                    "4000 draws (input 4x4 with values 0..0, kernel 3x3 with values -1..1, 2 "
