@@ -44,7 +44,7 @@ wrong cells (expected = the trace; yours = from your own earlier numbers):
 <- learning rate not applied (from your right numbers)
 first divergence: conv1.out[0,0,0] (bias forgotten)
 
-not marked (malformed):
+unreadable (malformed; no credit):
   conv1.weight_new (9 cells): expected (1, 1, 3, 3) values, got the text 'x'
   foo.bar: unknown quantity id 'foo.bar'
 
@@ -137,7 +137,7 @@ def test_unmarked_items_and_tolerance_are_korean(tmp_path, capsys):
     # its inputs are all given numbers: no "from your numbers" to tell
     assert "  conv1.out[0,0,0]: 쓴 값 4, 정답 5  <- 편향을 빠뜨림" in out.splitlines()
     assert "편향을 빠뜨림 (4칸)" in out
-    assert "채점하지 않음 (읽을 수 없음):" in out
+    assert "읽을 수 없음 (점수 없음):" in out
     assert "  conv1.weight_new (9칸): 모양 (1, 1, 3, 3)의 값들이 필요한데 글자 'x'입니다" in out
     assert "  foo.bar: 알 수 없는 값 이름 'foo.bar'" in out
     assert "not marked" not in out and "unknown quantity id" not in out

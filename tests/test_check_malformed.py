@@ -104,7 +104,7 @@ def test_malformed_items_get_a_reason_each(case, tmp_path, capsys):
     found = [c for c in cells if c["verdict"] == "malformed" and words in (c["reason"] or "")]
     assert found, cells
     assert label in labelled or any(c["id"] == label for c in found)
-    assert "not marked (malformed):" in out and words in out
+    assert "unreadable (malformed; no credit):" in out and words in out
 
 
 @pytest.mark.parametrize("name,content", [
