@@ -295,9 +295,32 @@ def test_several_sheets_give_a_class_view(tmp_path, capsys):
     assert [s["score"] for s in data["sheets"]] == [87.91, 100.0, 0.0]
     conv_out = next(r for r in data["class"] if r["id"] == "conv1.out")
     assert conv_out == {"id": "conv1.out", "sheets": 3, "sheets_wrong": 1,
-                        "attempted_cells": 12, "wrong_cells": 4, "error_rate": 33.3,
-                        "common_mistake": "bias_forgotten", "common_mistake_sheets": 1}
+                        "attempted_cells": 12, "wrong_cells": 4, "unanswered_cells": 0,
+                        "error_rate": 33.3, "common_mistake": "bias_forgotten",
+                        "common_mistake_sheets": 1}
     assert data["unusable"] == []
+
+
+def test_the_class_view_counts_unanswered_cells_beside_the_error_rate(tmp_path, capsys):
+    """A quantity two of three sheets left out showed a 0.0 % error rate and nothing else:
+    a teacher read it as 'everyone got it'."""
+    sheets = []
+    for name, text in (("a", "conv1.out: [[5, 7], [11, 10]]\ndense1.out: [5.6, -5.3]\n"),
+                       ("b", "conv1.out: [[5, 7], [11, 10]]\ndense1.out: [5.6, null]\n"),
+                       ("c", "conv1.out: [[5, 7], [11, 10]]\ndense1.out: [x, null]\n")):
+        sheets.append(tmp_path / f"{name}.yaml")
+        sheets[-1].write_text(text, encoding="utf-8")
+    target, page = tmp_path / "class.json", tmp_path / "class.html"
+    code, out, _ = run(["check", "--example", "lecture", *map(str, sheets), "--json",
+                        str(target), "--html", str(page)], capsys)
+    assert code == 0
+    header = next(line for line in out.splitlines() if line.startswith("quantity"))
+    row = next(line for line in out.splitlines() if line.startswith("dense1.out "))
+    assert "error rate  no answer  most common mistake" in header
+    assert row.split() == ["dense1.out", "3", "-", "0.0", "%", "3"]
+    dense = next(r for r in json.loads(target.read_text())["class"] if r["id"] == "dense1.out")
+    assert (dense["attempted_cells"], dense["unanswered_cells"]) == (3, 3)
+    assert "0 of 3 (3 cells left blank or unreadable)" in page.read_text(encoding="utf-8")
 
 
 def test_preset_networks_can_be_checked(tmp_path, capsys):

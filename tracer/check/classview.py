@@ -4,6 +4,7 @@ Per quantity (pass order), over the sheets that ask it:
 
 * sheets wrong   = sheets with at least one wrong cell in it;
 * error rate     = wrong cells / attempted cells (correct + follows + wrong), in percent;
+* unanswered     = cells left blank or unreadable (not in the error rate);
 * common mistake = the diagnosed mistake found in the most sheets (each sheet counts a
                    mistake once per quantity; ties go to catalogue order).
 
@@ -34,6 +35,7 @@ class QuantityStats:
     sheets_wrong: int = 0
     attempted: int = 0
     wrong: int = 0
+    unanswered: int = 0
     mistakes: Counter = None
 
     @property
@@ -61,6 +63,7 @@ def class_stats(markings: list[Marking]) -> list[QuantityStats]:
             row.sheets_wrong += verdicts["wrong"] > 0
             row.attempted += sum(verdicts[v] for v in ATTEMPTED)
             row.wrong += verdicts["wrong"]
+            row.unanswered += verdicts["missing"] + verdicts["malformed"]
             row.mistakes.update({m.diagnosis.mistake.name for m in marks if m.diagnosis})
     return list(stats.values())
 
@@ -83,11 +86,11 @@ def render_class(markings: list[Marking], lang: str = "en", unread: list[dict] =
     for s in stats:
         common = s.common_mistake
         rows.append([s.qid, str(s.sheets), f"{s.sheets_wrong}" if s.sheets_wrong else "-",
-                     f"{s.error_rate:.1f} %",
+                     f"{s.error_rate:.1f} %", str(s.unanswered) if s.unanswered else "-",
                      say(lang, "class.common", mistake=_title(common[0], lang),
                          sheets=common[1]) if common else ""])
     header = tuple(say(lang, f"class.column.{c}") for c in
-                   ("quantity", "sheets", "sheets_wrong", "error_rate", "common"))
+                   ("quantity", "sheets", "sheets_wrong", "error_rate", "unanswered", "common"))
     if len(markings) == 1:
         out = [say(lang, "class.title.one"), ""]
     else:
@@ -116,6 +119,7 @@ def class_json(markings: list[Marking]) -> list[dict]:
         common = s.common_mistake
         rows.append({"id": s.qid, "sheets": s.sheets, "sheets_wrong": s.sheets_wrong,
                      "attempted_cells": s.attempted, "wrong_cells": s.wrong,
+                     "unanswered_cells": s.unanswered,
                      "error_rate": s.error_rate,
                      "common_mistake": common[0] if common else None,
                      "common_mistake_sheets": common[1] if common else 0})

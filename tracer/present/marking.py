@@ -109,7 +109,9 @@ def class_document(trace, markings, unread=()) -> Document:
     for s in stats:
         common = s.common_mistake
         bars.append((m.Text(s.qid), s.error_rate,
-                     Para("class.row", {"wrong": s.sheets_wrong, "sheets": s.sheets}),
+                     Para("class.row.unanswered" if s.unanswered else "class.row",
+                          {"wrong": s.sheets_wrong, "sheets": s.sheets,
+                           "unanswered": s.unanswered}),
                      Para(f"mistake.{common[0]}") if common else ""))
     blocks = [Para("class.intro.one" if len(markings) == 1 else "class.intro",
                    {"sheets": len(markings)})]
