@@ -374,3 +374,14 @@ def test_generate_errors_are_said_in_korean(capsys):
     assert err == ("cnntrace: error: generate: no spec met 'no ties in any pooling window' in "
                    "4000 draws (input 4x4 with values 0..0, kernel 3x3 with values -1..1, 2 "
                    "classes); widen --input-values or --kernel-values, or change the sizes\n")
+
+
+def test_a_blank_with_a_bracket_left_open_is_named_whole(capsys):
+    """'conv1.out[0,1' was split at its comma and reported as no quantity 'conv1.out[0'."""
+    code, _, err = run(["sheet", "--example", "lecture", "--blank", "conv1.out[0,1"], capsys)
+    assert code == 2 and err == ("cnntrace: error: --blank: 'conv1.out[0,1' has a bracket left "
+                                 "open or unopened; expected cells such as conv1.out[0,1,0]\n")
+    code, _, err = run(["sheet", "--example", "lecture", "--blank", "conv1.out[0,1",
+                        "--lang", "ko"], capsys)
+    assert err == ("cnntrace: 오류: --blank: 'conv1.out[0,1'에 짝이 맞지 않는 괄호가 있습니다. "
+                   "conv1.out[0,1,0]처럼 써 주세요\n")

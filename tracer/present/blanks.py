@@ -24,7 +24,15 @@ def given_ids(trace) -> set[str]:
 
 
 def split_selection(selection: str) -> list[str]:
-    """Split --blank at the commas outside brackets: 'a.out,b.out[0,1]' -> 2 tokens."""
+    """Split --blank at the commas outside brackets: 'a.out,b.out[0,1]' -> 2 tokens; a
+    bracket left open ('conv1.out[0,1') is the error, not the pieces it would split into."""
+    depth = 0
+    for char in selection:
+        depth += {"[": 1, "]": -1}.get(char, 0)
+        if depth not in (0, 1):
+            break
+    if depth:
+        raise blank_error("brackets", selection=repr(selection))
     return re.split(r",(?![^\[]*\])", selection)
 
 
