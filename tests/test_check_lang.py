@@ -385,3 +385,25 @@ def test_a_blank_with_a_bracket_left_open_is_named_whole(capsys):
                         "--lang", "ko"], capsys)
     assert err == ("cnntrace: 오류: --blank: 'conv1.out[0,1'에 짝이 맞지 않는 괄호가 있습니다. "
                    "conv1.out[0,1,0]처럼 써 주세요\n")
+
+
+def test_the_last_blank_errors_and_a_batchs_generate_error_are_korean(tmp_path, capsys):
+    cases = [
+        (["render", "--example", "lecture", "--blank", "forward", "--out", str(tmp_path / "r")],
+         "cnntrace: 오류: --blank: 빈칸은 연습지나 정답지에만 나옵니다. --mode worksheet(또는 "
+         "--mode key)를 붙이세요"),
+        (["export", "moodle", "--preset", "digits-cnn", "--blank", "all"],
+         "cnntrace: 오류: --blank: all은(는) 915칸을 고릅니다. 퀴즈로 물을 만한 500문항보다 "
+         "많으니 pool1.out 또는 conv1.out[0,5,4]처럼 값 이름이나 칸을 주세요"),
+        (["export", "moodle", "--example", "lecture", "--blank", ""],
+         "cnntrace: 오류: --blank: 값 이름(conv1.out), 칸(conv1.out[0,1,0]) 또는 forward, "
+         "backward, update, all을 주세요. 아무것도 없으면 빈칸 없는 연습지가 됩니다"),
+    ]
+    for argv, line in cases:
+        code, _, err = run(argv + ["--lang", "ko"], capsys)
+        assert code == 2 and err.splitlines() == [line], err
+    code, _, err = run(["batch", "--count", "1", "--input-values", "0..0", "--lang", "ko",
+                        "--html", "--no-pdf", "--quiet", "--out", str(tmp_path / "b")], capsys)
+    assert code == 1 and err.startswith("cnntrace: 오류: 변형 0-01(시드 0): generate: 4000번 ")
+    code, _, err = run(["generate", "--input", "3x3", "--kernel", "3", "--lang", "ko"], capsys)
+    assert err.endswith("3x3 입력과 3x3 커널의 합성곱 출력은 1x1입니다\n")

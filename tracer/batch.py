@@ -55,6 +55,7 @@ class Variant:
     files: dict[str, str] = field(default_factory=dict)  # kind -> file name
     digests: dict[str, str] = field(default_factory=dict)  # editable file name -> sha256
     error: str | None = None
+    said: object = None  # the error as a catalog sentence, where it has one (Said)
 
     @property
     def status(self) -> str:
@@ -102,7 +103,7 @@ def plan(count: int, seed: int, opts: Options) -> list[Variant]:
             try:
                 data = generate(candidate, opts)
             except GenerateError as err:
-                variant.error = str(err)
+                variant.error, variant.said = str(err), err.sentence
                 break
             numbers = json.dumps({k: v for k, v in data.items() if k not in ("seed", "title")},
                                  default=str, sort_keys=True)

@@ -57,10 +57,9 @@ sample_index = whole_number("a test image number")
 
 def check_blank_mode(args) -> None:
     """--blank without --mode worksheet/key would silently write the full solution."""
-    from ..errors import CnnTraceError
+    from ..present.blanks import blank_error
     if args.blank and args.mode == "worked":
-        raise CnnTraceError("--blank: blanks show only on a worksheet or an answer key; add "
-                            "--mode worksheet (or --mode key)")
+        raise blank_error("worked_mode")
     require_blank(args.blank)  # "--blank ," would make a worksheet with every answer in it
 
 

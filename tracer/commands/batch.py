@@ -58,7 +58,9 @@ def run(args) -> int:
     for variant in failed:
         print(terminal_safe("cnntrace: " + plain(args.lang, "batch.failed", {
             "error": plain(args.lang, "terminal.error"), "variant": variant.id,
-            "seed": variant.seed, "why": variant.error})), file=sys.stderr)
+            "seed": variant.seed,
+            "why": variant.said.text(args.lang) if variant.said else variant.error})),
+            file=sys.stderr)
     if not args.quiet:
         print(plain(args.lang, "batch.written", {
             "written": len(result) - len(failed), "count": len(result), "out": args.out,

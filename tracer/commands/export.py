@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from . import (add_out_file, add_spec_arguments, check_out_file, digits, load_spec_argument,
-               note_overflow)
+               note_overflow, require_blank)
 
 TARGETS = ("moodle",)
 
@@ -39,6 +39,7 @@ def run(args) -> int:
     from ..render.moodle import moodle_xml
 
     check_out_file(args)
+    require_blank(args.blank)
     spec = load_spec_argument(args)
     trace = run_pass(spec, "exact" if args.exact else "float")
     note_overflow(trace, args.lang)

@@ -109,7 +109,8 @@ def class_document(trace, markings, unread=()) -> Document:
     for s in stats:
         common = s.common_mistake
         bars.append((m.Text(s.qid), s.error_rate,
-                     Para("class.row.unanswered" if s.unanswered else "class.row",
+                     Para({0: "class.row", 1: "class.row.unanswered.one"}.get(
+                         s.unanswered, "class.row.unanswered"),
                           {"wrong": s.sheets_wrong, "sheets": s.sheets,
                            "unanswered": s.unanswered}),
                      Para(f"mistake.{common[0]}") if common else ""))

@@ -24,8 +24,8 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 
-from ..errors import CnnTraceError
-from ..present.blanks import POSITIONS, select_hidden
+from ..errors import CnnTraceError, Said
+from ..present.blanks import POSITIONS, blank_error, select_hidden
 from ..present.context import Context
 from ..present.handout import build_document, worksheet_document
 from ..present.update import MAX_DIGITS, telling_digits, visible
@@ -129,17 +129,15 @@ def moodle_xml(trace, blank: str | None, *, digits: int = 4, lang: str = "en",
     cells = [ref for ref in blank_cells(trace, blank, refs=shown_refs(trace, hidden, document))
              if math.isfinite(float(trace.numbers(ref)))]  # e^1000 is no answer to type
     if not cells:
-        raise CnnTraceError("--blank: selects no cell to ask; give forward, backward, update, "
-                            "all, or ids/cells such as conv1.out")
+        raise blank_error("no_question")
     if len(cells) > MAX_QUESTIONS:
         sizes = Counter(parse_cell(ref)[0] for ref in cells)
         fitting = [q for q in sizes if 1 < sizes[q] <= MAX_QUESTIONS
                    and not q.endswith(POSITIONS)]  # named whole, they are far more
-        example = f"{min(fitting, key=sizes.get)} or " if fitting else ""
-        raise CnnTraceError(
-            f"--blank: {blank} selects {len(cells)} cells, more than the {MAX_QUESTIONS} "
-            f"questions a quiz can usefully ask; name ids or cells instead, such as "
-            f"{example}{cells[0]}")
+        example = Said("error.either", {"a": min(fitting, key=sizes.get), "b": cells[0]}) \
+            if fitting else cells[0]
+        raise blank_error("too_many_questions", blank=blank, count=len(cells),
+                          most=MAX_QUESTIONS, example=example)
     title = trace.title or "cnntrace worked example"
     worked = fragment(render_html(document, lang, "worked", variant=variant,
                                   inline_fonts=False)) if feedback == "full" else ""
