@@ -41,7 +41,6 @@ from .errors import CnnTraceError, Said
 POOL = 2  # max-pool size and stride
 PROB_RANGE = (0.55, 0.95)  # of the largest probability
 PROB_FLOOR = 0.01  # of every probability
-# the constraints a failed generation names: error.constraint.* in the message catalogs
 CONV_TRIES = 4000  # draws of input, kernel and bias
 DENSE_TRIES = 40  # draws of the dense layer per grid, per accepted convolution
 DENSE_GRIDS = ((10, 10), (20, 10), (50, 10), (100, 10))  # (1/step, largest |w| in steps)
@@ -294,7 +293,8 @@ def generate(seed: int = 0, opts: Options | None = None) -> dict:
 
 
 def _failure(failures: Counter, opts: Options) -> GenerateError:
-    """The constraint (or the two) that most draws failed, and the sizes tried."""
+    """The constraint (or the two) that most draws failed, and the sizes tried; the
+    constraints' names are error.constraint.<name> in the message catalogs."""
     ranked = [name for name, _ in failures.most_common()]
     names = ranked[:1] if failures[ranked[0]] >= CONV_TRIES else ranked[:2]
     what = [Said(f"error.constraint.{name}", {"low": PROB_RANGE[0], "high": PROB_RANGE[1],

@@ -268,15 +268,19 @@ def _nested_shape(raw, limit: int = 10**6) -> tuple[tuple, Para | None]:
         return (), reason("too_big", limit=limit)
 
 
+def _squeezed(shape: tuple) -> tuple:
+    """The shape without its axes of length 1."""
+    return tuple(n for n in shape if n != 1)
+
+
 def _fits(given: tuple, shape: tuple) -> bool:
     """Equal shapes, or equal once every axis of length 1 is squeezed out."""
-    squeeze = lambda s: tuple(n for n in s if n != 1)  # noqa: E731
-    return given == tuple(shape) or squeeze(given) == squeeze(shape)
+    return given == tuple(shape) or _squeezed(given) == _squeezed(shape)
 
 
 def _transposed_hint(given: tuple, shape: tuple) -> Para | str:
-    squeeze = [n for n in shape if n != 1]
-    if len(given) == 2 and len(squeeze) == 2 and list(given[::-1]) == squeeze:
+    want = _squeezed(shape)
+    if len(given) == 2 and len(want) == 2 and given[::-1] == want:
         return reason("transposed")
     return ""
 
@@ -288,8 +292,7 @@ def _decimal_comma_hint(raw, given: tuple, shape: tuple) -> Para | str:
     """For [0,99998, 0,00001846] (YAML reads four numbers where two are asked; each row
     of a matrix twice as long): the first pair written with its decimal comma, and with
     a point."""
-    squeeze = lambda s: tuple(n for n in s if n != 1)  # noqa: E731
-    want, got = squeeze(shape) or (1,), squeeze(given)  # one number: [0,5] reads as two
+    want, got = _squeezed(shape) or (1,), _squeezed(given)  # one number: [0,5] reads as two
     if got != want[:-1] + (2 * want[-1],):
         return ""
     leaves = _flat(raw)
