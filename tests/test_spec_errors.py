@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import subprocess
 import sys
 from decimal import Decimal
@@ -495,3 +496,43 @@ def test_a_whole_number_of_thousands_of_digits_is_named_without_pythons_advice(f
         load_spec(path)
     assert str(info.value) == (f"{path}: not valid {fmt.upper()}: a whole number of more than "
                                "4300 digits; expected a shorter number")
+
+
+HANGUL = re.compile("[가-힣]")
+
+
+@pytest.mark.parametrize(("name", "text", "fragment", "keyword"), CASES)
+def test_malformed_spec_is_said_in_korean(tmp_path, capsys, name, text, fragment, keyword):
+    """Under --lang ko every case is one line naming the file, its message in Korean (a
+    parser's own detail inside "not valid YAML" may stay English), and nothing written."""
+    path = write(tmp_path, name, text)
+    out = tmp_path / "out"
+    code = main(["render", str(path), "--lang", "ko", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.splitlines()) == 1, err
+    assert str(path) in err
+    assert HANGUL.search(err.split(str(path), 1)[1]), err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("layers, english", [
+    ([{"type": "conv2d", "weight": [[1]]}, {"type": "flatten"}, {"type": "dense", "units": 2},
+      {"type": "conv2d", "weight": [[1]]}],
+     "layers[3]: conv2d expects a (C, H, W) input, got shape (2,)"),
+    ([{"type": "maxpool2d", "size": 9}], "layers[0].size: pool window 9x9 is larger than its "
+                                         "input 4x4"),
+    ([{"type": "flatten"}, {"type": "dense", "weight": [[1, 2]]}],
+     "layers[1].weight: expected 16 rows (the size of its input), got shape (1, 2)"),
+    ([{"type": "flatten"}, {"type": "dense", "units": 10**7}],
+     "layers[1].weight of shape (16, 10000000) has 160000000 values"),
+])
+def test_shape_errors_found_when_building_are_said_in_korean(tmp_path, layers, english):
+    """Errors found layer by layer while building (shapes, sizes) keep their English text
+    and have a Korean one that still starts with the field."""
+    path = write(tmp_path, "spec.json", json.dumps({"input": X, "layers": layers}))
+    with pytest.raises(SpecError) as info:
+        build(load_spec(path))
+    assert str(info.value).startswith(f"{path}: {english}")
+    korean = info.value.text("ko")
+    field = re.match(r"[\w\[\].]+", english)[0]
+    assert korean.startswith(f"{path}: {field}: ") and HANGUL.search(korean), korean

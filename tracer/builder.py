@@ -12,6 +12,7 @@ import numpy as np
 from .layers import LAYER_TYPES, Layer
 from .losses import LOSSES
 from .numeric import Numeric, backend
+from .errors import Said
 from .spec import Spec, SpecError
 
 
@@ -45,7 +46,7 @@ def build(spec: Spec, mode: str = "float") -> Network:
     try:
         return _build(spec, mode)
     except SpecError as err:
-        raise SpecError(f"{spec.source}: {err}") from None
+        raise err.within(spec.source) from None
 
 
 def _build(spec: Spec, mode: str) -> Network:
@@ -58,14 +59,14 @@ def _build(spec: Spec, mode: str) -> Network:
         layer = _make_layer(layer_spec, f"layers[{i}]", shape, spec, nx, rng)
         shape = layer.output_shape(shape)
         if 0 in shape:
-            raise SpecError(f"layers[{i}]: output would be empty (shape {shape})")
-        _check_size(math.prod(shape), f"layers[{i}]: output of shape {shape}")
+            raise SpecError.said("spec.empty_output", where=f"layers[{i}]", shape=shape)
+        _check_size(shape, "output_of_shape", f"layers[{i}]")
         layers.append(layer)
         shapes.append(shape)
     if spec.kind == "train":
         if len(shape) != 1:
-            raise SpecError(f"layers[{len(layers) - 1}]: the output layer needs a flat input "
-                            f"(classes), got shape {shape}; add flatten/dense before it")
+            raise SpecError.said("spec.output_flat", where=f"layers[{len(layers) - 1}]",
+                                 shape=shape)
         targets = nx.array(_targets(spec, shape[0], layers[-1].type))
         return Network(spec, nx, layers, shapes, inputs, targets)
     grad_outs = _grad_outs(spec, shape, nx) if spec.kind == "backward" else None
@@ -82,8 +83,8 @@ def _grad_outs(spec: Spec, shape: tuple, nx) -> np.ndarray:
         if value.shape != shape:
             if value.size != math.prod(shape) or tuple(d for d in shape if d != 1) != \
                     tuple(d for d in value.shape if d != 1):
-                raise SpecError(f"{where}: expected the shape of the last layer's output "
-                                f"{shape}, got {value.shape}")
+                raise SpecError.said("spec.grad_out_shape", where=where, shape=shape,
+                                     got=value.shape)
             value = value.reshape(shape)
         rows.append(value)
     return np.stack(rows)
@@ -111,9 +112,13 @@ def _make_layer(ls, where, in_shape, spec, nx, rng) -> Layer:
     return cls(ls.name, where)
 
 
-def _check_size(count: int, what: str):
+def _check_size(shape: tuple, what: str, where: str):
+    """Refuse a tensor of more than MAX_VALUES values (``what``: 'output_of_shape' or
+    'weight_of_shape', how the error names it)."""
+    count = math.prod(shape)
     if count > MAX_VALUES:
-        raise SpecError(f"{what} has {count} values; cnntrace traces at most {MAX_VALUES}")
+        raise SpecError.said("spec.too_many", count=count, most=MAX_VALUES,
+                             what=Said(f"error.spec.{what}", {"where": where, "shape": shape}))
 
 
 def _draw(shape, fan_in, fan_out, init, nx, rng):
@@ -127,7 +132,7 @@ def _draw(shape, fan_in, fan_out, init, nx, rng):
 def _conv_weight(ls, where, in_shape, nx, rng):
     channels = in_shape[0] if len(in_shape) == 3 else None
     if channels is None:
-        raise SpecError(f"{where}: conv2d expects a (C, H, W) input, got shape {in_shape}")
+        raise SpecError.said("spec.conv_input", where=where, shape=in_shape)
     if "weight" in ls.options:
         nested, shape = ls.get("weight")
         weight = nx.array(nested)
@@ -135,22 +140,20 @@ def _conv_weight(ls, where, in_shape, nx, rng):
             weight = weight.reshape((1, 1) + shape)
         elif len(shape) == 3:
             if channels != 1:
-                raise SpecError(f"{where}.weight: a 3-D weight means (filters, kh, kw) for a "
-                                f"1-channel input; the input has {channels} channels, so give "
-                                "4-D (filters, channels, kh, kw)")
+                raise SpecError.said("spec.weight_3d", where=f"{where}.weight",
+                                     channels=channels)
             weight = weight.reshape((shape[0], 1) + shape[1:])
         for key, got in (("filters", weight.shape[0]), ("size", weight.shape[2:])):
             want = ls.get(key)
             if want is not None and (want if key == "filters" else _pair(want)) != got:
-                raise SpecError(f"{where}.{key}: {want} does not match the weight's shape "
-                                f"{tuple(weight.shape)}")
+                raise SpecError.said("spec.weight_mismatch", where=f"{where}.{key}",
+                                     value=want, shape=tuple(weight.shape))
         return weight
     if ls.get("filters") is None or ls.get("size") is None:
-        raise SpecError(f"{where}.weight: missing; give the weight, or 'filters' and 'size' "
-                        "to draw it from the seeded initializer")
+        raise SpecError.said("spec.conv_weight_missing", where=f"{where}.weight")
     kh, kw = _pair(ls.get("size"))
     shape = (ls.get("filters"), channels, kh, kw)
-    _check_size(math.prod(shape), f"{where}.weight of shape {shape}")
+    _check_size(shape, "weight_of_shape", f"{where}.weight")
     return _draw(shape, channels * kh * kw, shape[0] * kh * kw, ls.get("init", "he"), nx, rng)
 
 
@@ -159,14 +162,14 @@ def _dense_weight(ls, where, in_shape, nx, rng):
         nested, shape = ls.get("weight")
         units = ls.get("units")
         if units is not None and units != shape[1]:
-            raise SpecError(f"{where}.units: {units} does not match the weight's shape {shape}")
+            raise SpecError.said("spec.weight_mismatch", where=f"{where}.units", value=units,
+                                 shape=shape)
         return nx.array(nested)
     if ls.get("units") is None:
-        raise SpecError(f"{where}.weight: missing; give the weight, or 'units' to draw it "
-                        "from the seeded initializer")
+        raise SpecError.said("spec.dense_weight_missing", where=f"{where}.weight")
     fan_in = math.prod(in_shape)
     shape = (fan_in, ls.get("units"))
-    _check_size(math.prod(shape), f"{where}.weight of shape {shape}")
+    _check_size(shape, "weight_of_shape", f"{where}.weight")
     return _draw(shape, fan_in, shape[1], ls.get("init", "he"), nx, rng)
 
 
@@ -177,8 +180,8 @@ def _bias(ls, where, count, nx):
     if shape == ():
         return nx.array([nested] * count)
     if shape != (count,):
-        raise SpecError(f"{where}.bias: expected {count} value(s), one per "
-                        f"{'filter' if ls.type == 'conv2d' else 'unit'}, got {shape[0]}")
+        raise SpecError.said("spec.bias_filters" if ls.type == "conv2d" else "spec.bias_units",
+                             where=f"{where}.bias", count=count, got=shape[0])
     return nx.array(nested)
 
 
@@ -193,22 +196,20 @@ def _targets(spec, classes, output_type):
         if isinstance(target, int):
             if output_type == "sigmoid" and classes == 1:
                 if target not in (0, 1):
-                    raise SpecError(f"{where}: expected 0 or 1 for one sigmoid output, "
-                                    f"got {target}")
+                    raise SpecError.said("spec.sigmoid_target", where=where, got=target)
                 rows.append([target])
                 continue
             if target >= classes:
-                raise SpecError(f"{where}: class index {target} is out of range for "
-                                f"{classes} classes (0..{classes - 1})")
+                raise SpecError.said("spec.class_index", where=where, index=target,
+                                     classes=classes, last=classes - 1)
             rows.append([int(k == target) for k in range(classes)])
             continue
         if len(target) != classes:
-            raise SpecError(f"{where}: expected {classes} values (one per class), "
-                            f"got {len(target)}")
+            raise SpecError.said("spec.target_length", where=where, classes=classes,
+                                 got=len(target))
         if any(t < 0 or t > 1 for t in target):
-            raise SpecError(f"{where}: expected probabilities between 0 and 1")
+            raise SpecError.said("spec.probabilities", where=where)
         if output_type == "softmax" and sum(target) != 1:
-            raise SpecError(f"{where}: expected a one-hot (or probability) vector summing "
-                            f"to 1, got sum {sum(target)}")
+            raise SpecError.said("spec.target_sum", where=where, got=sum(target))
         rows.append(list(target))
     return rows

@@ -43,6 +43,34 @@ class CnnTraceError(Exception):
             return str(self)
         return self.sentence.text(lang)
 
+    def within(self, where: str):
+        """This error with ``where: `` (a file's name) before it, in every language."""
+        err = type(self).said("within", where=where, error=self.sentence or str(self))
+        return err
+
+    def edited(self, edit):
+        """This error with ``edit`` (text -> text) applied to it in every language."""
+        err = type(self)(edit(str(self)))
+        err.sentence = Edited(self.sentence, edit) if self.sentence else None
+        return err
+
+
+@dataclass(frozen=True)
+class Edited:
+    """A catalog sentence changed after it is said (a field renamed to an option)."""
+
+    sentence: Said
+    edit: object
+
+    def text(self, lang: str) -> str:
+        return self.edit(self.sentence.text(lang))
+
+
+def either(*options) -> Said | str:
+    """'a or b or c' (the catalogs' ``error.either``), said in any language."""
+    first, *rest = options
+    return Said("error.either", {"a": first, "b": either(*rest)}) if rest else first
+
 
 class SpecError(CnnTraceError, ValueError):
     """A spec that cannot be used; the message names the file and field."""

@@ -67,9 +67,9 @@ def explain_layer(op: str, values: dict, mode: str = "float", title: str = "") -
         return run_pass(from_dict(layer_spec(op, values, title), f"explain {op}"), mode)
     except SpecError as err:
         options = {**_OPTIONS, "weight": "--kernel" if op == "conv" else "--weight"}
-        message = re.sub(r"(?<=: )(layers\[0\]\.)?(\w+)(?=[:\[.])",
-                         lambda m: options.get(m[2], m[0]), str(err), count=1)
-        raise SpecError(message) from None
+        raise err.edited(lambda message: re.sub(
+            r"(?<=: )(layers\[0\]\.)?(\w+)(?=[:\[.])", lambda m: options.get(m[2], m[0]),
+            message, count=1)) from None
 
 
 _OPTIONS = {"input": "--input", "grad_out": "--grad-out", "bias": "--bias",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from decimal import Decimal
 
-from .errors import SpecError
+from .errors import Said, SpecError, either
 
 
 def is_number(x) -> bool:
@@ -21,24 +21,23 @@ SMALLEST = Decimal(sys.float_info.min * sys.float_info.epsilon)  # 4.9E-324, sub
 def number(value, where: str, *, positive=False, integer=False, minimum=None):
     """Check one finite number; return it as int or Decimal."""
     if not is_number(value):
-        raise SpecError(f"{where}: expected a number, got {describe(value)}")
+        raise SpecError.said("spec.number", where=where, got=described(value))
     if isinstance(value, float):
         value = Decimal(repr(value))
     if isinstance(value, Decimal) and not value.is_finite():
-        raise SpecError(f"{where}: expected a finite number, got {value}")
+        raise SpecError.said("spec.finite", where=where, got=value)
     size = Decimal(value).copy_abs()  # copy_abs: exact, no context (1e999999999 overflows abs)
     if size > LARGEST or 0 < size < SMALLEST:
-        raise SpecError(f"{where}: expected a number within the float64 range "
-                        f"({SMALLEST:.1E} to {LARGEST:.4E} in size, or 0), got "
-                        f"{Decimal(value):.4E}")
+        raise SpecError.said("spec.float_range", where=where, smallest=f"{SMALLEST:.1E}",
+                             largest=f"{LARGEST:.4E}", got=f"{Decimal(value):.4E}")
     if integer:
         if value != int(value):
-            raise SpecError(f"{where}: expected an integer, got {value}")
+            raise SpecError.said("spec.integer", where=where, got=value)
         value = int(value)
     if positive and value <= 0:
-        raise SpecError(f"{where}: expected a positive number, got {value}")
+        raise SpecError.said("spec.positive", where=where, got=value)
     if minimum is not None and value < minimum:
-        raise SpecError(f"{where}: expected a number >= {minimum}, got {value}")
+        raise SpecError.said("spec.minimum", where=where, minimum=minimum, got=value)
     return value
 
 
@@ -50,57 +49,76 @@ def array(value, where: str, ndims: tuple[int, ...]):
     def walk(v, path):
         if isinstance(v, (list, tuple)):
             if not v:
-                raise SpecError(f"{where}: expected a non-empty array, found an empty list "
-                                f"at {path or 'the top'}")
+                raise SpecError.said("spec.empty_list", where=where,
+                                     at=path or Said("error.spec.top"))
             items = [walk(item, f"{path}[{i}]") for i, item in enumerate(v)]
             shapes = {s for _, s in items}
             if len(shapes) > 1:
-                raise SpecError(f"{where}: expected a rectangular array; rows of different "
-                                f"lengths at {path or 'the top'}")
+                raise SpecError.said("spec.ragged", where=where,
+                                     at=path or Said("error.spec.top"))
             return tuple(t for t, _ in items), (len(v),) + shapes.pop()
         return number(v, f"{where}{path}"), ()
 
     nested, shape = walk(value, "")
     if len(shape) not in ndims:
-        allowed = " or ".join(f"{d}-D" for d in ndims).replace("0-D", "a single number")
-        raise SpecError(f"{where}: expected {allowed}, got shape {shape_text(shape)}")
+        allowed = either(*(Said("error.spec.dims", {"count": d}) if d else
+                           Said("error.spec.single_number") for d in ndims))
+        raise SpecError.said("spec.ndims", where=where, allowed=allowed, got=shape_said(shape))
     return nested, shape
 
 
 def shape_text(shape) -> str:
-    return "(" + ", ".join(map(str, shape)) + ")" if shape else "a single number"
+    return shape_said(shape).text("en") if not shape else "(" + ", ".join(map(str, shape)) + ")"
+
+
+def shape_said(shape) -> Said | str:
+    """A shape as '(2, 3)', or 'a single number' (said in any language)."""
+    return "(" + ", ".join(map(str, shape)) + ")" if shape else Said("error.spec.single_number")
 
 
 def describe(value) -> str:
+    """What a value is, in English: 'the text 'abc'', 'a list of 3', 'a table'."""
+    said = described(value)
+    return said.text("en") if isinstance(said, Said) else said
+
+
+def described(value) -> Said | str:
+    """What a value is, said in any language (for 'expected ..., got <this>')."""
     if isinstance(value, str):
-        return f"the text {value!r}"
+        return Said("error.describe.text", {"value": repr(value)})
     if isinstance(value, bool):
         return str(value).lower()
     if value is None:
-        return "nothing"
+        return Said("error.describe.nothing")
     if is_number(value):
-        return f"the number {value}"
+        return Said("error.describe.number", {"value": value})
     if isinstance(value, list):
-        return f"a list of {len(value)}" if value else "an empty list"
+        return Said("error.describe.list", {"count": len(value)}) if value else \
+            Said("error.describe.empty_list")
     if isinstance(value, dict):
-        return "a table"
+        return Said("error.describe.table")
     return type(value).__name__
 
 
 def choice(value, where, choices):
     if value not in choices or isinstance(value, bool):
         listed = ", ".join(repr(c) for c in choices)
-        raise SpecError(f"{where}: expected one of {listed}, got {describe(value)}")
+        raise SpecError.said("spec.choice", where=where, choices=listed, got=described(value))
     return value
 
 
 def unknown_keys(data: dict, allowed: set, where: str):
     for key in data:
         if key not in allowed:
-            hint = closest(key, allowed)
-            raise SpecError(f"{where}: unknown key {key!r}"
-                            + (f" (did you mean {hint!r}?)" if hint else "")
-                            + f"; allowed: {', '.join(sorted(allowed))}")
+            raise SpecError.said("spec.unknown_key", where=where, key=repr(key),
+                                 hint=did_you_mean(key, allowed),
+                                 allowed=", ".join(sorted(allowed)))
+
+
+def did_you_mean(word, candidates) -> Said | str:
+    """' (did you mean 'x'?)' for the closest of ``candidates``, or ''."""
+    hint = closest(word, candidates)
+    return Said("error.did_you_mean", {"name": repr(hint)}) if hint else ""
 
 
 def closest(word, candidates):

@@ -72,8 +72,8 @@ def preset(name: str, **options) -> dict:
     try:
         make = PRESETS[name]
     except KeyError:
-        raise SpecError(f"unknown preset {name!r}; choose from "
-                        f"{', '.join(preset_names())}") from None
+        raise SpecError.said("spec.unknown_preset", name=repr(name),
+                             names=", ".join(preset_names())) from None
     return make(**options)
 
 
@@ -135,7 +135,7 @@ def resolve(args, **options) -> Spec | None:
     if not name:
         return None
     if getattr(args, "spec", None) or getattr(args, "example", None):
-        raise SpecError("give either a SPEC file, --example or --preset, not two of them")
+        raise SpecError.said("spec.two_sources")
     seed = getattr(args, "seed", None)
     if seed is not None:
         options.setdefault("seed", seed)

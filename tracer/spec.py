@@ -17,7 +17,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from .errors import Said, SpecError
-from .fields import array, choice, closest, describe, number, shape_text, unknown_keys
+from .fields import array, choice, described, did_you_mean, number, shape_said, unknown_keys
 
 
 SHORT_NAMES = {"conv2d": "conv", "maxpool2d": "pool"}
@@ -89,7 +89,7 @@ def _no_duplicates(pairs):
     keys = [k for k, _ in pairs]
     for k in keys:
         if keys.count(k) > 1:
-            raise SpecError(f"duplicate key {k!r}")
+            raise SpecError.said("spec.duplicate_key", key=repr(k))
     return dict(pairs)
 
 
@@ -112,21 +112,20 @@ def parse_text(text: str, fmt: str, source: str = "<spec>") -> dict:
         else:
             raise SpecError(f"{source}: unknown spec format {fmt!r}; expected toml, yaml or json")
     except SpecError as err:
-        raise SpecError(f"{source}: {err}") if not str(err).startswith(source) else err
+        raise err.within(source) if not str(err).startswith(source) else err
     except (tomllib.TOMLDecodeError, json.JSONDecodeError, ValueError) as err:
         detail = " ".join(str(err).replace(' in "<unicode string>",', " at").split())
         if "int_max_str_digits" in detail:  # Python's advice to programmers, not users
-            detail = "a whole number of more than 4300 digits; expected a shorter number"
+            detail = Said("error.spec.long_integer")
         raise SpecError.said("not_valid", source=source, format=fmt.upper(), detail=detail) \
             from None
     except RecursionError:
-        raise SpecError(f"{source}: not valid {fmt.upper()}: lists or tables nested too "
-                        "deeply") from None
+        raise SpecError.said("not_valid", source=source, format=fmt.upper(),
+                             detail=Said("error.spec.too_deep")) from None
     if data is None:
         raise SpecError.said("spec_no_content", source=source)
     if not isinstance(data, dict):
-        raise SpecError(f"{source}: expected a table of keys (input, target, layers) at the "
-                        f"top level, got {describe(data)}")
+        raise SpecError.said("spec.top_table", got=described(data)).within(source)
     return data
 
 
@@ -152,7 +151,8 @@ def load_example(name: str) -> Spec:
     """A built-in example spec by name, e.g. 'lecture'."""
     path = EXAMPLES_DIR / f"{name}.toml"
     if not path.is_file():
-        raise SpecError(f"unknown example {name!r}; choose from {', '.join(example_names())}")
+        raise SpecError.said("spec.unknown_example", name=repr(name),
+                             names=", ".join(example_names()))
     return load_spec(path)
 
 
@@ -175,19 +175,20 @@ def _per_sample(data: dict, key: str, noun: str, batched: bool, count: int, read
     ``read``; () when absent."""
     one, many = key, key + "s"
     if one in data and many in data:
-        raise SpecError(f"{many}: give either {one!r} (one sample) or {many!r} (a batch), "
-                        "not both")
+        raise SpecError.said("spec.one_or_many", one=repr(one), many=repr(many), where=many)
     if batched and one in data:
-        raise SpecError(f"{one}: 'inputs' is a batch, so give {many!r} (one per input)")
+        raise SpecError.said("spec.batch_needs_many", where=one, many=repr(many))
     if not batched and many in data:
-        raise SpecError(f"{many}: 'input' is one sample, so give {one!r}")
+        raise SpecError.said("spec.sample_needs_one", where=many, one=repr(one))
     if batched and many in data:
         raw = data[many]
+        noun = Said(f"error.spec.noun.{noun}")
         if not isinstance(raw, list):
-            raise SpecError(f"{many}: expected a list with one {noun} per input, "
-                            f"got {describe(raw)}")
+            raise SpecError.said("spec.per_input_list", where=many, noun=noun,
+                                 got=described(raw))
         if len(raw) != count:
-            raise SpecError(f"{many}: expected one {noun} per input ({count}), got {len(raw)}")
+            raise SpecError.said("spec.per_input_count", where=many, noun=noun, count=count,
+                                 got=len(raw))
         return tuple(read(v, f"{many}[{i}]") for i, v in enumerate(raw))
     if one in data:
         return (read(data[one], one),)
@@ -203,27 +204,25 @@ def _target(value, where):
 def _layer(raw, index: int, counts: dict, names: set) -> LayerSpec:
     where = f"layers[{index}]"
     if not isinstance(raw, dict):
-        raise SpecError(f"{where}: expected a table with a 'type', got {describe(raw)}")
+        raise SpecError.said("spec.layer_table", where=where, got=described(raw))
     kind = raw.get("type")
+    types = ", ".join(LAYER_KEYS)
     if "type" not in raw:
-        raise SpecError(f"{where}.type: missing; expected one of {', '.join(LAYER_KEYS)}")
+        raise SpecError.said("spec.type_missing", where=f"{where}.type", types=types)
     if not isinstance(kind, str):
-        raise SpecError(f"{where}.type: expected a layer type name (one of "
-                        f"{', '.join(LAYER_KEYS)}), got {describe(kind)}")
+        raise SpecError.said("spec.type_name", where=f"{where}.type", types=types,
+                             got=described(kind))
     if kind not in LAYER_KEYS:
-        hint = closest(kind, LAYER_KEYS)
-        raise SpecError(f"{where}.type: unknown layer type {kind!r}"
-                        + (f" (did you mean {hint!r}?)" if hint else "")
-                        + f"; expected one of {', '.join(LAYER_KEYS)}")
+        raise SpecError.said("spec.type_unknown", where=f"{where}.type", kind=repr(kind),
+                             hint=did_you_mean(kind, LAYER_KEYS), types=types)
     unknown_keys(raw, LAYER_KEYS[kind] | {"type", "name"}, where)
     counts[kind] = counts.get(kind, 0) + 1
     name = raw.get("name", f"{SHORT_NAMES.get(kind, kind)}{counts[kind]}")
     if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-        raise SpecError(f"{where}.name: expected a name of ASCII letters, digits and _ "
-                        f"(not starting with a digit), got {name!r}")
+        raise SpecError.said("spec.name", where=f"{where}.name", got=repr(name))
     if name in RESERVED_NAMES or name in names:
-        raise SpecError(f"{where}.name: {name!r} is "
-                        + ("reserved" if name in RESERVED_NAMES else "already used"))
+        raise SpecError.said("spec.name_reserved" if name in RESERVED_NAMES else
+                             "spec.name_used", where=f"{where}.name", name=repr(name))
     names.add(name)
     opts = {}
     for key, value in raw.items():
@@ -242,7 +241,7 @@ def _layer(raw, index: int, counts: dict, names: set) -> LayerSpec:
             if isinstance(value, list) and kind == "conv2d":
                 sizes, shape = array(value, at, (1,))
                 if shape != (2,):
-                    raise SpecError(f"{at}: expected a size or [height, width], got {value}")
+                    raise SpecError.said("spec.size_pair", where=at, got=value)
                 opts[key] = tuple(number(s, at, integer=True, positive=True) for s in sizes)
             else:
                 opts[key] = number(value, at, integer=True, positive=True)
@@ -260,17 +259,14 @@ def from_dict(data: dict, source: str = "<spec>") -> Spec:
     numpy's too (an array for a tensor, np.int64 for a class index), as in a notebook."""
     try:
         if not isinstance(data, dict):
-            raise SpecError(f"expected a table of keys (input, target, layers) at the top "
-                            f"level, got {describe(data)}")
+            raise SpecError.said("spec.top_table", got=described(data))
         data = _python(data, {})
         values = _expanded_size(data, {})
         if values > MAX_VALUES:
-            raise SpecError(f"holds {values:,} values once YAML aliases are expanded, more "
-                            f"than the {MAX_VALUES:,} a spec may have; expected each list "
-                            "written out (an alias repeated inside another repeats it again)")
+            raise SpecError.said("spec.aliases", count=f"{values:,}", most=f"{MAX_VALUES:,}")
         return _from_dict(data, source)
     except SpecError as err:
-        raise SpecError(f"{source}: {err}") from None
+        raise err.within(source) from None
 
 
 MAX_VALUES = 5_000_000  # a batch of 6000 MNIST images; a 600-byte YAML can alias 10**9
@@ -318,71 +314,63 @@ def _from_dict(data: dict, source: str) -> Spec:
     variant = data.get("variant", "")
     for key, value in (("title", title), ("description", description), ("variant", variant)):
         if not isinstance(value, str):
-            raise SpecError(f"{key}: expected text, got {describe(value)}")
+            raise SpecError.said("spec.text", where=key, got=described(value))
         control = _CONTROL.search(value)
         if control:  # XML (Moodle), TeX and terminals choke on them
-            raise SpecError(f"{key}: character {control.group()!r} at position "
-                            f"{control.start()} cannot be written out; expected plain text")
+            raise SpecError.said("spec.control", where=key, char=repr(control.group()),
+                                 position=control.start())
     seed = number(data.get("seed", 0), "seed", integer=True, minimum=0)
     rate = number(data.get("learning_rate", Decimal("0.1")), "learning_rate", positive=True)
 
     conventions = dict(DEFAULT_CONVENTIONS)
     given = data.get("conventions", {})
     if not isinstance(given, dict):
-        raise SpecError(f"conventions: expected a table, got {describe(given)}")
+        raise SpecError.said("spec.conventions", got=described(given))
     unknown_keys(given, set(CONVENTIONS), "conventions")
     for key, value in given.items():
         conventions[key] = choice(value, f"conventions.{key}", CONVENTIONS[key])
 
     for one, many in (("input", "inputs"), ("target", "targets")):
         if one in data and many in data:
-            raise SpecError(f"{many}: give either {one!r} (one sample) or {many!r} (a batch), "
-                            "not both")
+            raise SpecError.said("spec.one_or_many", one=repr(one), many=repr(many), where=many)
     batched = "inputs" in data
     if batched:
         raw_inputs = data["inputs"]
         if not isinstance(raw_inputs, list) or not raw_inputs:
-            raise SpecError(f"inputs: expected a non-empty list of 2-D or 3-D arrays, "
-                            f"got {describe(raw_inputs)}")
+            raise SpecError.said("spec.inputs", got=described(raw_inputs))
         inputs = tuple(_sample(x, f"inputs[{i}]") for i, x in enumerate(raw_inputs))
         shapes = [_shape(x) for x in inputs]
         for i, shape in enumerate(shapes):
             if shape != shapes[0]:
-                raise SpecError(f"inputs[{i}]: expected every sample to have the same shape "
-                                f"as inputs[0] {shape_text(shapes[0])}, got "
-                                f"{shape_text(shape)}")
+                raise SpecError.said("spec.same_shape", where=f"inputs[{i}]",
+                                     first=shape_said(shapes[0]), got=shape_said(shape))
     elif "input" in data:
         inputs = (_sample(data["input"], "input"),)
     else:
-        raise SpecError("input: missing; expected the input as a 2-D (H, W) or 3-D (C, H, W) "
-                        "array (or 'inputs' for a batch)")
+        raise SpecError.said("spec.input_missing")
 
     targets = _per_sample(data, "target", "target", batched, len(inputs), _target)
     grad_outs = _per_sample(data, "grad_out", "gradient", batched, len(inputs),
                             lambda v, where: array(v, where, (0, 1, 2, 3))[0])
     if targets and grad_outs:
-        raise SpecError(f"grad_out{'s' if batched else ''}: give either a target (a full "
-                        "training pass) or grad_out (the gradient arriving at the last layer), "
-                        "not both")
+        raise SpecError.said("spec.target_or_grad_out",
+                             where="grad_outs" if batched else "grad_out")
 
     if "layers" not in data:
-        raise SpecError("layers: missing; expected a list of layer tables ending in softmax "
-                        "or sigmoid")
+        raise SpecError.said("spec.layers_missing")
     raw_layers = data["layers"]
     if not isinstance(raw_layers, list) or not raw_layers:
-        raise SpecError(f"layers: expected a non-empty list of layer tables, got "
-                        f"{describe(raw_layers)}")
+        raise SpecError.said("spec.layers", got=described(raw_layers))
     counts: dict = {}
     names: set = set()
     layers = tuple(_layer(raw, i, counts, names) for i, raw in enumerate(raw_layers))
     last = layers[-1].type
     if targets and last not in ("softmax", "sigmoid"):
-        raise SpecError(f"layers[{len(layers) - 1}].type: with a target the network must end "
-                        f"in softmax or sigmoid (the loss needs probabilities), got {last!r}; "
-                        "leave out the target for a forward pass only")
+        raise SpecError.said("spec.last_layer", where=f"layers[{len(layers) - 1}].type",
+                             got=repr(last))
     for i, layer in enumerate(layers[:-1]):
         if layer.type == "softmax":
-            raise SpecError(f"layers[{i}].type: softmax is only allowed as the last layer")
+            raise SpecError.said("spec.softmax_last", where=f"layers[{i}].type")
 
     return Spec(layers=layers, inputs=inputs, targets=targets, batched=batched,
                 grad_outs=grad_outs,

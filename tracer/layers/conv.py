@@ -29,20 +29,19 @@ class Conv2D(Layer):
 
     def output_shape(self, shape):
         if len(shape) != 3:
-            raise SpecError(f"{self.where}: conv2d expects a (C, H, W) input, got shape "
-                            f"{shape}; put it before flatten/dense")
+            raise SpecError.said("spec.conv_input_flat", where=self.where, shape=shape)
         c, h, w = shape
         f, kc, kh, kw = self.weight.shape
         if kc != c:
-            raise SpecError(f"{self.where}.weight: expected {c} input channel(s) to match the "
-                            f"input, got a kernel of shape {self.weight.shape}")
+            raise SpecError.said("spec.conv_channels", where=f"{self.where}.weight", channels=c,
+                                 shape=self.weight.shape)
         p, s = self.padding, self.stride
         if kh > h + 2 * p or kw > w + 2 * p:
-            raise SpecError(f"{self.where}.weight: kernel {kh}x{kw} is larger than the padded "
-                            f"input {h + 2 * p}x{w + 2 * p} (padding {p})")
+            raise SpecError.said("spec.conv_kernel", where=f"{self.where}.weight", kh=kh, kw=kw,
+                                 h=h + 2 * p, w=w + 2 * p, padding=p)
         if s > max(h, w) + 2 * p:
-            raise SpecError(f"{self.where}.stride: {s} is larger than the padded input "
-                            f"{h + 2 * p}x{w + 2 * p}; expected at most {max(h, w) + 2 * p}")
+            raise SpecError.said("spec.conv_stride", where=f"{self.where}.stride", stride=s,
+                                 h=h + 2 * p, w=w + 2 * p, most=max(h, w) + 2 * p)
         return (f, (h - kh + 2 * p) // s + 1, (w - kw + 2 * p) // s + 1)
 
     def forward(self, x, nx):

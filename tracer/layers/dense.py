@@ -51,11 +51,10 @@ class Dense(Layer):
 
     def output_shape(self, shape):
         if len(shape) != 1:
-            raise SpecError(f"{self.where}: dense expects a flat input, got shape {shape}; "
-                            "add a flatten layer before it")
+            raise SpecError.said("spec.dense_input", where=self.where, shape=shape)
         if self.weight.shape[0] != shape[0]:
-            raise SpecError(f"{self.where}.weight: expected {shape[0]} rows (the size of its "
-                            f"input), got shape {self.weight.shape}")
+            raise SpecError.said("spec.dense_rows", where=f"{self.where}.weight",
+                                 rows=shape[0], shape=self.weight.shape)
         return (self.weight.shape[1],)
 
     def forward(self, x, nx):

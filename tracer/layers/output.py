@@ -18,8 +18,7 @@ class Softmax(Layer):
 
     def output_shape(self, shape):
         if len(shape) != 1:
-            raise SpecError(f"{self.where}: softmax expects a flat input (one value per "
-                            f"class), got shape {shape}; add flatten/dense before it")
+            raise SpecError.said("spec.softmax_input", where=self.where, shape=shape)
         return shape
 
     def forward(self, z, nx):

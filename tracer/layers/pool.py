@@ -26,15 +26,14 @@ class MaxPool2D(Layer):
 
     def output_shape(self, shape):
         if len(shape) != 3:
-            raise SpecError(f"{self.where}: maxpool2d expects a (C, H, W) input, got shape "
-                            f"{shape}")
+            raise SpecError.said("spec.pool_input", where=self.where, shape=shape)
         c, h, w = shape
         if self.size > h or self.size > w:
-            raise SpecError(f"{self.where}.size: pool window {self.size}x{self.size} is larger "
-                            f"than its input {h}x{w}")
+            raise SpecError.said("spec.pool_window", where=f"{self.where}.size", size=self.size,
+                                 h=h, w=w)
         if self.stride > max(h, w):
-            raise SpecError(f"{self.where}.stride: {self.stride} is larger than its input "
-                            f"{h}x{w}; expected at most {max(h, w)}")
+            raise SpecError.said("spec.pool_stride", where=f"{self.where}.stride",
+                                 stride=self.stride, h=h, w=w, most=max(h, w))
         return (c, (h - self.size) // self.stride + 1, (w - self.size) // self.stride + 1)
 
     def forward(self, x, nx):
