@@ -398,3 +398,90 @@ def test_a_folder_no_file_can_be_made_in_is_refused_before_any_variant(capsys):
     assert main(["batch", "--count", "2", "--html", "--no-pdf", "--out", "/proc/self"]) == 2
     assert capsys.readouterr().err == ("cnntrace: error: /proc/self: cannot write: No such "
                                        "file or directory\n")
+
+
+def filled(out, variant, tmp_path, name, slip=False, drop=()):
+    """The variant's answer sheet filled with the trace's numbers (conv1.out[0,0] one
+    more with ``slip``; without the ``drop`` lines), written to tmp_path/name."""
+    import numpy as np
+    trace = run_pass(load_spec(out / f"{variant}.spec.toml"))
+    sheet = yaml.safe_load((out / f"{variant}.answers.yaml").read_text(encoding="utf-8"))
+    for key in [k for k in sheet if k not in ("student", "variant", "blanks", "fingerprint")]:
+        sheet[key] = trace.numbers(key).reshape(np.shape(sheet[key])).tolist()
+    if slip:
+        sheet["conv1.out"][0][0] += 1
+    sheet["student"] = name.split(".")[0]
+    for key in drop:
+        del sheet[key]
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(sheet), encoding="utf-8")
+    return path
+
+
+def test_a_class_is_checked_folder_first_each_sheet_against_its_variant(two_runs, tmp_path,
+                                                                        capsys):
+    """`check FOLDER ANSWERS...`: the folder (or its index.json) `batch` wrote; each sheet
+    is marked against its variant's spec (named by its variant line, else by its
+    fingerprint), all in one class view."""
+    out = two_runs[0]
+    sheets = [filled(out, "3-02", tmp_path, "ana.yaml"),
+              filled(out, "3-07", tmp_path, "ben.yaml", slip=True),
+              filled(out, "3-11", tmp_path, "cho.yaml", drop=["variant"])]
+    for spec in (out, out / "index.json"):
+        report = tmp_path / f"class-{spec.name}.json"
+        assert main(["check", str(spec), *map(str, sheets), "--json", str(report)]) == 0
+        data = json.loads(report.read_text(encoding="utf-8"))
+        assert [s["student"] for s in data["sheets"]] == ["ana", "ben", "cho"]
+        assert [s["score"] for s in data["sheets"]][::2] == [100.0, 100.0]
+        assert data["sheets"][1]["score"] < 100.0 and data["unusable"] == []
+    printed = capsys.readouterr().out
+    assert "class view: 3 sheets" in printed and "ben.yaml (ben)" in printed
+    assert main(["check", str(out), str(sheets[0]), "-q"]) == 0  # one sheet: its marking
+
+
+def test_a_class_names_the_sheets_it_cannot_place(two_runs, tmp_path, capsys):
+    out = two_runs[0]
+    right = filled(out, "3-02", tmp_path, "ana.yaml")
+    other = tmp_path / "other.yaml"
+    other.write_text(right.read_text().replace('variant: 3-02', 'variant: 9-99'))
+    bare = filled(out, "3-03", tmp_path, "bare.yaml", drop=["variant", "fingerprint"])
+    assert main(["check", str(out), str(right), str(other), str(bare), "-q"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        f"cnntrace: error: {other}: an answer sheet for variant 9-99, which the class in "
+        f"{out} does not have (it has {', '.join(f'3-{n:02d}' for n in range(1, 31))})",
+        f"cnntrace: error: {bare}: no variant line, and its fingerprint is none of the "
+        f"class's in {out}; check it against its own spec"]
+    assert main(["check", "--lang", "ko", str(out), str(other), "-q"]) == 2
+    assert "변형 9-99의 답안지인데" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args, message", [
+    (lambda out, t: [str(t), "a.yaml"], "{t}: a folder without a class index (index.json); "
+     "give a spec file, or the folder `cnntrace batch` wrote"),
+    (lambda out, t: [str(out), str(out / "3-01.spec.toml")], "{out}/3-01.spec.toml: a spec "
+     "(it has layers), not an answer file; give one spec, then the answer files: "
+     "cnntrace check SPEC ANSWERS..."),
+    (lambda out, t: [str(out / "3-01.spec.toml"), str(out / "index.json")],
+     "{out}/index.json: the index of a class (cnntrace batch), not an answer file; give the "
+     "class's folder first: cnntrace check FOLDER ANSWERS..."),
+    (lambda out, t: [str(out), str(out / "3-01.answers.yaml"), f"{out}/./3-01.answers.yaml"],
+     "{out}/./3-01.answers.yaml: given twice (also as {out}/3-01.answers.yaml); give each "
+     "answer file once"),
+])
+def test_what_is_not_a_class_or_an_answer_file_is_one_line(two_runs, tmp_path, capsys, args,
+                                                            message):
+    out = two_runs[0]
+    report = tmp_path / "r.json"
+    assert main(["check", *args(out, tmp_path), "--json", str(report)]) == 2
+    assert capsys.readouterr().err == f"cnntrace: error: {message.format(out=out, t=tmp_path)}\n"
+    assert not report.exists()
+
+
+def test_a_sheet_for_another_variant_is_refused_in_korean(two_runs, capsys):
+    out = two_runs[0]
+    assert main(["check", "--lang", "ko", str(out / "3-04.spec.toml"),
+                 str(out / "3-05.answers.yaml"), "-q"]) == 2
+    assert capsys.readouterr().err.endswith(
+        "3-05.answers.yaml: 변형 3-05의 답안지인데 명세는 변형 3-04입니다. 변형 3-05의 명세로 "
+        "채점하세요\n")

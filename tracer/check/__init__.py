@@ -51,12 +51,10 @@ class Checker:
         ``blank`` (a worksheet's --blank selection), else of the file's ``blanks:``
         line (`cnntrace sheet` writes it), else the cells the file names: asked cells
         the file leaves out are missing, and its cells outside them are not marked."""
-        variant, given = (" ".join(str(v or "").split())
-                          for v in (self.spec.variant, answers.variant))
+        variant, given = (_variant(v) for v in (self.spec.variant, answers.variant))
         if given and variant and given != variant:
-            raise AnswerFileError(f"{answers.path}: an answer sheet for variant {given}, but "
-                                  f"the spec is variant {variant}; check it against variant "
-                                  f"{given}'s spec")
+            raise AnswerFileError.said("other_variant", path=answers.path, given=given,
+                                       variant=variant)
         if answers.fingerprint and answers.fingerprint != self.fingerprint:
             made_for = Said("error.made_for.variant", {"variant": given}) if given \
                 else Said("error.made_for.spec")
@@ -89,4 +87,94 @@ class Checker:
         return self.check(read_answer_file(path), blank)
 
 
-__all__ = ["AnswerFileError", "Checker", "Marking", "Tolerance"]
+def _variant(text) -> str:
+    """A variant label as compared: runs of white space as one space, none at the ends."""
+    return " ".join(str(text or "").split())
+
+
+class ClassChecker:
+    """The checkers of a class made by `cnntrace batch` (its folder's index.json), one per
+    variant, each made when a sheet first needs it: a sheet is marked against the spec
+    of its ``variant:`` line, or, without one, of the variant its fingerprint names."""
+
+    def __init__(self, folder: str | Path, mode: str = "float",
+                 tolerance: Tolerance | None = None):
+        from ..spec import load_spec
+        self.folder, self.index = read_class_index(folder)
+        self.specs = {_variant(v["variant"]): self.folder / v["files"]["spec"]
+                      for v in self.index["variants"]
+                      if v.get("status") == "ok" and v.get("files", {}).get("spec")}
+        if not self.specs:
+            raise CnnTraceError.said("class_no_variants", folder=self.folder)
+        self._load = load_spec
+        self.mode, self.tolerance = mode, tolerance or Tolerance()
+        self.checkers: dict[str, Checker] = {}
+
+    def checker(self, variant: str) -> Checker:
+        if variant not in self.checkers:
+            self.checkers[variant] = Checker(self._load(self.specs[variant]), self.mode,
+                                             self.tolerance)
+        return self.checkers[variant]
+
+    @property
+    def first(self) -> Checker:
+        """The first variant's checker: its trace titles the class view (the variants of
+        a batch share their title and their quantities)."""
+        return self.checker(next(iter(self.specs)))
+
+    def checker_for(self, answers: AnswerFile) -> Checker:
+        """The checker of the variant ``answers`` was made for (AnswerFileError if none)."""
+        given = _variant(answers.variant)
+        if given in self.specs:
+            return self.checker(given)
+        if given:
+            raise AnswerFileError.said("class_unknown_variant", path=answers.path,
+                                       variant=given, folder=self.folder,
+                                       variants=", ".join(self.specs))
+        if answers.fingerprint:
+            for variant in self.specs:
+                if self.checker(variant).fingerprint == answers.fingerprint:
+                    return self.checkers[variant]
+        raise AnswerFileError.said("class_no_variant", path=answers.path, folder=self.folder)
+
+    def check_file(self, path: str | Path, blank: str | None = None) -> Marking:
+        """Verdicts for one answer file against its variant's spec."""
+        answers = read_answer_file(path)
+        return self.checker_for(answers).check(answers, blank)
+
+
+def read_class_index(path: str | Path) -> tuple[Path, dict]:
+    """The folder of a class batch and its index (``path``: the folder or its
+    index.json); CnnTraceError naming the file if it is not one."""
+    import json
+
+    from ..files import read_text
+    path = Path(path)
+    index = path / "index.json" if path.is_dir() else path
+    if path.is_dir() and not index.is_file():
+        raise CnnTraceError.said("class_no_index", folder=path)
+    text = read_text(index, Said("error.kind.index"), CnnTraceError, 50_000_000)
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    if not (isinstance(data, dict) and data.get("format") == "cnntrace-batch"
+            and isinstance(data.get("variants"), list)):
+        raise CnnTraceError.said("class_not_index", path=index)
+    return index.parent, data
+
+
+def is_class(path: str | Path) -> bool:
+    """Whether ``path`` names a class batch: a folder, or the JSON of a batch's index."""
+    path = Path(path)
+    if path.is_dir():
+        return True
+    try:
+        with path.open("rb") as file:
+            start = file.read(200)
+    except OSError:
+        return False
+    return path.suffix.lower() == ".json" and b'"format": "cnntrace-batch"' in start
+
+
+__all__ = ["AnswerFileError", "Checker", "ClassChecker", "Marking", "Tolerance"]

@@ -274,6 +274,10 @@ def parse_answers(text: str, fmt: str, source: str = "<answers>") -> AnswerFile:
                               f"(e.g. {EXAMPLE}), got {describe(data)}")
     if data and data[0] == ("format", "cnntrace-trace"):
         raise AnswerFileError.said("trace_not_answers", source=source)
+    if data and data[0] == ("format", "cnntrace-batch"):
+        raise AnswerFileError.said("index_not_answers", source=source)
+    if any(key == "layers" for key, _ in data):
+        raise AnswerFileError.said("spec_not_answers", source=source)
     answers = AnswerFile(source)
     for key, value in data:
         if key in (STUDENT, VARIANT, BLANKS, FINGERPRINT) and value is None:

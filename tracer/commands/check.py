@@ -132,25 +132,41 @@ _LAYERS_KEY = {"toml": re.compile(r"""^\s*(\[\[\s*["']?layers["']?\s*\]\]|["']?l
 
 
 def run(args) -> int:
-    from ..check import Checker, Tolerance
-    from ..check.answers import AnswerFileError
+    from ..check import Checker, ClassChecker, Tolerance, is_class
+    from ..check.answers import AnswerFileError, read_answer_file
     from ..check.classview import class_json, render_class
     from ..check.report import dumps, marking_json, render_marking, summary_line
     from ..files import write_all
     from ..render.assets import plain
     from ..report import class_html, marking_html
 
-    spec, paths = _spec_and_answers(args)
-    checker = Checker(spec, "exact" if args.exact else "float",
-                      Tolerance(rtol=args.rtol, atol=args.atol))
+    mode, tolerance = "exact" if args.exact else "float", Tolerance(rtol=args.rtol,
+                                                                     atol=args.atol)
+    if args.spec and not (args.example or args.preset or args.weights) and is_class(args.spec):
+        if not args.answers:
+            raise CnnTraceError(f"missing ANSWERS: give one or more answer files "
+                                f"(.yaml, .json, .toml, .csv) after {args.spec}")
+        group, paths = ClassChecker(args.spec, mode, tolerance), args.answers
+        checker = group.first
+    else:
+        spec, paths = _spec_and_answers(args)
+        group = checker = Checker(spec, mode, tolerance)
     require_blank(args.blank)
+    given = {}
+    for path in paths:
+        if Path(path).resolve() in given:
+            raise CnnTraceError.said("answers_twice", path=path,
+                                     other=given[Path(path).resolve()])
+        given[Path(path).resolve()] = path
     if args.json and args.html and Path(args.json).resolve() == Path(args.html).resolve():
         raise CnnTraceError(f"--html {args.html}: the same file as --json; give each output "
                             "its own name")
     if args.blank is not None:
         checker.asked(args.blank)  # a bad --blank is the command's error, not a sheet's
     if len(paths) == 1:
-        marking = checker.check_file(paths[0], args.blank)
+        marking = group.check_file(paths[0], args.blank)
+        if group is not checker:
+            checker = group.checker_for(read_answer_file(paths[0]))
         files = {}
         if args.json:
             files[Path(args.json)] = dumps(marking_json(marking))
@@ -165,7 +181,7 @@ def run(args) -> int:
     markings, unusable, said = [], [], []  # said: as unusable, the errors in --lang
     for path in paths:
         try:
-            markings.append(checker.check_file(path, args.blank))
+            markings.append(group.check_file(path, args.blank))
         except AnswerFileError as err:
             unusable.append({"file": str(path), "error": str(err)})
             said.append({"file": str(path), "error": err.text(args.lang)})
