@@ -274,7 +274,9 @@ def test_the_check_hint_names_the_variants_files_and_the_summary_every_index(
     assert main(["batch", "--count", "1", "--seed", "4", "--html", "--no-pdf",
                  "--out", str(tmp_path)]) == 0
     index = ", ".join(f"{tmp_path}/{name}" for name in ("index.csv", "index.html", "index.json"))
-    assert capsys.readouterr().out == f"1 of 1 variants written to {tmp_path}; index: {index}\n"
+    assert capsys.readouterr().out == (f"1 of 1 variants written to {tmp_path}; index: "
+                                       f"{index}\nmark the filled answer sheets as one class: "
+                                       f"cnntrace check {tmp_path} ANSWERS...\n")
     assert all((tmp_path / name).is_file() for name in ("index.csv", "index.html", "index.json"))
     sheet = (tmp_path / "4-01.answers.yaml").read_text(encoding="utf-8").splitlines()
     [hint] = [line for line in sheet if line.startswith("# Check it:")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -64,7 +65,8 @@ def run(args) -> int:
     if not args.quiet:
         print(plain(args.lang, "batch.written", {
             "written": len(result) - len(failed), "count": len(result), "out": args.out,
-            "index": ", ".join(str(Path(args.out) / name) for name in INDEX_FILES)}))
+            "index": ", ".join(str(Path(args.out) / name) for name in INDEX_FILES),
+            "command": f"cnntrace check {shlex.quote(str(args.out))} ANSWERS..."}))
     return 1 if failed else 0
 
 
