@@ -91,10 +91,11 @@ def test_cli_blank_counts_a_deleted_question(tmp_path, capsys):
 
 
 def test_cli_bad_blank_is_a_one_line_error(tmp_path, capsys):
-    sheet = tmp_path / "answers.yaml"
+    sheet, other = tmp_path / "answers.yaml", tmp_path / "other.yaml"
     sheet.write_text(RIGHT_CONV, encoding="utf-8")
+    other.write_text(RIGHT_CONV, encoding="utf-8")
     assert main(["check", "--example", "lecture", "--blank", "conv9.out", str(sheet),
-                 str(sheet)]) == 2
+                 str(other)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("cnntrace: error: --blank: no quantity 'conv9.out'")
     assert len(err.strip().splitlines()) == 1

@@ -83,11 +83,16 @@ def test_a_refused_html_leaves_no_json_written_before_it(sheets, tmp_path, capsy
     user = tmp_path / "user.html"
     user.write_text("my page")
     marks = tmp_path / "marks.json"
-    code, _, err = run(["check", "--example", "lecture", *[str(FIXTURE)] * sheets, "--json",
+    copies = tmp_path / "copies"  # each answer file once (a file given twice is refused)
+    copies.mkdir()
+    files = [copies / f"{n}.yaml" for n in range(sheets)]
+    for file in files:
+        file.write_bytes(FIXTURE.read_bytes())
+    code, _, err = run(["check", "--example", "lecture", *map(str, files), "--json",
                         str(marks), "--html", str(user), "-q"], capsys)
     assert code == 2 and "user.html: already exists" in err
     assert not marks.exists() and user.read_text() == "my page"
-    assert [p.name for p in tmp_path.iterdir()] == ["user.html"]  # no temp file either
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["copies", "user.html"]  # no temp
 
 
 def test_a_folder_no_file_can_be_made_in_is_refused_before_writing(tmp_path, capsys):
@@ -195,8 +200,10 @@ def test_an_unchanged_parameter_is_not_flagged_when_the_step_is_float_noise_or_t
     assert "score: 9/9" in out  # a bare 0 for a zero computed as 1e-17, with --rtol too
 
 
-def test_answer_files_may_follow_the_options(capsys):
-    code, out, _ = run(["check", LECTURE, "--atol", "1e-4", str(FIXTURE), str(FIXTURE)], capsys)
+def test_answer_files_may_follow_the_options(tmp_path, capsys):
+    copy = tmp_path / "copy.yaml"
+    copy.write_bytes(FIXTURE.read_bytes())
+    code, out, _ = run(["check", LECTURE, "--atol", "1e-4", str(FIXTURE), str(copy)], capsys)
     assert code == 0 and out.count("score: 89/91") == 2
     with pytest.raises(SystemExit) as info:  # an unknown option there is still an error
         main(["check", LECTURE, "--atol", "1e-4", str(FIXTURE), "--bogus"])

@@ -107,8 +107,10 @@ def test_the_class_view_of_a_forward_exercise_says_so(tmp_path):
     import json
     spec.write_text(json.dumps(FORWARD), encoding="utf-8")
     sheet.write_text("conv1.out: [[1]]\n", encoding="utf-8")
+    other = tmp_path / "b.yaml"
+    other.write_text("conv1.out: [[2]]\n", encoding="utf-8")
     html = tmp_path / "class.html"
-    assert main(["check", str(spec), str(sheet), str(sheet), "--html", str(html), "-q"]) == 0
+    assert main(["check", str(spec), str(sheet), str(other), "--html", str(html), "-q"]) == 0
     text = html.read_text(encoding="utf-8")
     assert "SGD update" not in text and "one forward pass" in text
 

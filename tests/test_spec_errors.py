@@ -536,3 +536,27 @@ def test_shape_errors_found_when_building_are_said_in_korean(tmp_path, layers, e
     korean = info.value.text("ko")
     field = re.match(r"[\w\[\].]+", english)[0]
     assert korean.startswith(f"{path}: {field}: ") and HANGUL.search(korean), korean
+
+
+@pytest.mark.parametrize("command, options", [(["render"], []), (["trace"], []),
+                                              (["sheet"], ["--blank", "forward"]),
+                                              (["export", "moodle"], ["--blank", "forward"])])
+@pytest.mark.parametrize("name, text, message", [
+    ("t.json", '{"format": "cnntrace-trace", "version": 1, "title": "x"}',
+     "a trace (cnntrace trace --json), not a spec; give the spec it was made from"),
+    ("index.json", '{"format": "cnntrace-batch", "version": 1, "variants": []}',
+     "the index of a class (cnntrace batch), not a spec; give a variant's spec "
+     "(NAME.spec.toml in the same folder)"),
+    ("a.yaml", 'student: "Ana"\nconv1.out: [[5, 7], [11, 10]]\n', "an answer sheet, not a "
+     "spec; give the spec it was made for (cnntrace check SPEC ANSWERS... marks it)"),
+    ("b.yaml", 'conv1.out[0,1,0]: 11\n', "an answer sheet, not a spec; give the spec it "
+     "was made for (cnntrace check SPEC ANSWERS... marks it)"),
+])
+def test_another_cnntrace_file_given_as_the_spec_is_named(tmp_path, capsys, command, options,
+                                                         name, text, message):
+    """A trace, a batch's index or an answer sheet given as the spec was 'spec: unknown
+    key 'format'' (or 'student')."""
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    assert main([*command, str(path), *options]) == 2
+    assert capsys.readouterr().err == f"cnntrace: error: {path}: {message}\n"

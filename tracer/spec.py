@@ -303,11 +303,27 @@ def _expanded_size(value, memo: dict) -> int:
     return memo[id(value)]
 
 
+def _other_kind(data: dict) -> str | None:
+    """'trace', 'index' or 'answers' when ``data`` is another file cnntrace writes (a trace,
+    a class batch's index, an answer sheet) given where a spec goes."""
+    kinds = {"cnntrace-trace": "trace", "cnntrace-batch": "index"}
+    if data.get("format") in kinds:
+        return kinds[data["format"]]
+    if "layers" not in data and any(key in ("student", "fingerprint", "blanks")
+                                    or re.match(r"[A-Za-z_]\w*\.\w+", str(key))
+                                    for key in data):
+        return "answers"
+    return None
+
+
 # control characters but tab and line ends, lone surrogates, the non-characters U+FFFE/F
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
 
 def _from_dict(data: dict, source: str) -> Spec:
+    kind = _other_kind(data)
+    if kind:
+        raise SpecError.said(f"spec.is_{kind}")
     unknown_keys(data, TOP_KEYS, "spec")
     title = data.get("title", "")
     description = data.get("description", "")
