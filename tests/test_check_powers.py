@@ -86,3 +86,30 @@ def test_json_and_toml_say_to_quote_a_printed_number(name, content, tmp_path, ca
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and str(answers) in err
     assert 'put a number written with ×, ⁻ or − in quotes, e.g. "9.555×10⁻²"' in err
+
+
+@pytest.mark.parametrize("text, plain", [
+    ("≈ 0.8022", "0.8022"), ("≈0.8022", "0.8022"), ("~0.8022", "0.8022"),
+    ("0.1978...", "0.1978"), ("0.1978…", "0.1978"), ("약 0.1527", "0.1527"),
+    ("≈ −1.846×10⁻⁵", "-1.846e-5"), ("０．１９７８", "0.1978"), ("－０．５", "-0.5"),
+])
+def test_a_number_copied_with_its_mark_of_rounding_reads_as_its_digits(text, plain):
+    """The handouts print 'ŷ0 = 41.6/51.9 ≈ 0.8022'; students write 0.1978... or 약 0.15,
+    and a Korean keyboard's full-width point; the digits written say it is rounded."""
+    written, bare = parse_written(text), parse_written(plain)
+    assert (written.value, written.place) == (bare.value, bare.place)
+    assert written.text == text
+
+
+@pytest.mark.parametrize("text", ["≈", "...", "≈ 0.5 ≈", "0.5......"])
+def test_a_mark_of_rounding_alone_or_twice_is_not_a_number(text):
+    with pytest.raises(NotANumber):
+        parse_written(text)
+
+
+def test_a_sheet_copied_from_the_handout_is_marked(tmp_path, capsys):
+    sheet = tmp_path / "copied.yaml"
+    sheet.write_text('softmax1.out: ["0.99998...", "≈1.846×10⁻⁵"]\nloss.out: "≈ 1.846×10⁻⁵"\n',
+                     encoding="utf-8")
+    assert main(["check", "--example", "lecture", str(sheet)]) == 0
+    assert "score: 3/3 cells" in capsys.readouterr().out

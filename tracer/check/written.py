@@ -20,7 +20,11 @@ from .reasons import english, reason
 
 _DECIMAL = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _FRACTION = re.compile(r"^([+-]?\d+)\s*/\s*([+-]?\d+)$")
-_MINUS_SIGNS = str.maketrans({"\u2212": "-", "\u2013": "-", "\uff0d": "-"})
+_MINUS_SIGNS = str.maketrans({"\u2212": "-", "\u2013": "-", "\uff0d": "-",
+                              "\uff0b": "+", "\uff0e": ".", "\uff0c": ","})  # full-width
+# what says a number is rounded, as the handouts print it (≈ 0.8022) or a student writes
+# it (0.1978..., 약 0.15): the digits written say that already
+_ROUNDED = re.compile(r"^(≈|≃|~|약)|(\.\.\.|…)$")
 _TIMES = "×xX*·⋅"  # between a mantissa and 10: 9.555×10⁻², 9.555x10^-2, 9.555*10**-2
 _RAISED_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 _RAISED = str.maketrans(_RAISED_DIGITS + "⁺⁻", "0123456789+-")
@@ -104,9 +108,10 @@ def parse_written(text: str) -> Written:
 
 
 def _clean(text: str) -> str:
-    """The text with plain minus signs and no spaces (thin and no-break ones too: a
-    number copied from the HTML or PDF handout)."""
-    return re.sub(r"\s+", "", str(text).translate(_MINUS_SIGNS))
+    """The text with plain minus signs, a full-width point or comma as ASCII, no spaces
+    (thin and no-break ones too: a number copied from the HTML or PDF handout) and no
+    mark of rounding (≈ 0.8022, 0.1978..., 약 0.15)."""
+    return _ROUNDED.sub("", re.sub(r"\s+", "", str(text).translate(_MINUS_SIGNS)))
 
 
 def _e_notation(clean: str) -> str | None:
