@@ -221,3 +221,13 @@ def test_the_sheets_check_hint_runs_as_written_with_spaces_in_names(tmp_path, ca
     capsys.readouterr()
     assert main(shlex.split(hint.removeprefix("# Check it: cnntrace "))) == 0
     assert "score: 0/4 cells" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command", [["demo"], ["demo", "--section", "4"],
+                                     ["render", "--example", "lecture"]])
+def test_quiet_render_and_demo_print_nothing_and_still_write(tmp_path, capsys, command):
+    """`demo -q` was 'unrecognized arguments' while check, sheet, batch and train take it."""
+    out = tmp_path / "out"
+    assert main([*command, "-q", "--format", "html", "--out", str(out)]) == 0
+    assert capsys.readouterr() == ("", "")
+    assert any(path.suffix == ".html" for path in out.iterdir())

@@ -28,12 +28,13 @@ def parse_matrix(text: str, where: str, ndims=(1, 2, 3)):
     try:
         value = json.loads(text, parse_float=Decimal)
     except (json.JSONDecodeError, TypeError):
-        raise CnnTraceError(f"{where}: not a matrix: {text!r}; expected e.g. "
-                            "[[1,2],[3,4]] or [1.5,2.5,0.5]") from None
+        raise CnnTraceError.said("explain.matrix", where=where, text=repr(text)) from None
     try:
         nested, _ = array(value, where, ndims)
     except SpecError as err:
-        raise CnnTraceError(str(err)) from None
+        error = CnnTraceError(str(err))  # the option's error, not a spec's
+        error.sentence = err.sentence
+        raise error from None
     return value
 
 
@@ -91,10 +92,10 @@ def cross_entropy(probs, target, mode: str = "float", title: str = "") -> Trace:
     nx = backend(mode)
     p_values = [number(v, f"--probs[{i}]") for i, v in enumerate(probs)]
     if any(v <= 0 or v > 1 for v in p_values):
-        raise CnnTraceError("--probs: expected probabilities in (0, 1]")
+        raise CnnTraceError.said("explain.probs")
     if sum(Fraction(v) for v in p_values) != 1:
-        raise CnnTraceError(f"--probs: expected probabilities that sum to 1, got sum "
-                            f"{sum(Decimal(str(v)) for v in p_values)}")
+        raise CnnTraceError.said("explain.probs_sum",
+                                 got=sum(Decimal(str(v)) for v in p_values))
     y = one_hot_vector(target, len(p_values), "--target")
     p = nx.array(p_values)
     y_arr = nx.array(y)
@@ -109,21 +110,21 @@ def cross_entropy(probs, target, mode: str = "float", title: str = "") -> Trace:
 def one_hot_vector(target, classes: int, where: str) -> list[int]:
     if isinstance(target, list):
         if len(target) != classes or sorted(target) != [0] * (classes - 1) + [1]:
-            raise CnnTraceError(f"{where}: expected a one-hot list of {classes} values or a "
-                                "class index")
+            raise CnnTraceError.said("explain.one_hot", where=where, classes=classes)
         return [int(t) for t in target]
     index = number(target, where, integer=True, minimum=0)
     if index >= classes:
-        raise CnnTraceError(f"{where}: class index {index} is out of range (0..{classes - 1})")
+        raise CnnTraceError.said("explain.class_index", where=where, index=index,
+                                 last=classes - 1)
     return [int(k == index) for k in range(classes)]
 
 
 def onehot(labels: list[str], label: str, mode: str = "float", title: str = "") -> Trace:
     """The one-hot vector of ``label`` among ``labels`` (each category its own axis)."""
     if len(set(labels)) != len(labels) or len(labels) < 2:
-        raise CnnTraceError("--labels: expected two or more different category names")
+        raise CnnTraceError.said("explain.labels")
     if label not in labels:
-        raise CnnTraceError(f"--label: {label!r} is not one of {', '.join(labels)}")
+        raise CnnTraceError.said("explain.label", label=repr(label), labels=", ".join(labels))
     nx = backend(mode)
     quantities = {"input.out": (np.asarray(labels.index(label)), "forward")}
     quantities["onehot.out"] = (np.asarray([int(x == label) for x in labels]), "forward")
@@ -141,12 +142,11 @@ def output_size(size: int, kernel: int, stride: int | None = None, padding: int 
     for name, value, low in (("--size", size, 1), ("--kernel", kernel, 1),
                              ("--stride", stride, 1), ("--padding", padding, 0)):
         if value < low:
-            raise CnnTraceError(f"{name}: expected a whole number >= {low}, got {value}")
+            raise CnnTraceError.said("explain.whole", where=name, least=low, got=value)
     if pool and padding:
-        raise CnnTraceError("--padding: pooling here has no padding")
+        raise CnnTraceError.said("explain.pool_padding")
     if kernel > size + 2 * padding:
-        raise CnnTraceError(f"--kernel: {kernel} is larger than the padded input "
-                            f"{size + 2 * padding}")
+        raise CnnTraceError.said("explain.kernel", kernel=kernel, size=size + 2 * padding)
     out = math.floor((size - kernel + 2 * padding) / stride) + 1
     nx = backend("float")
     trace = _trace(title or "output size", "float", "output_size",

@@ -45,8 +45,7 @@ def run(args) -> int:
     from ..render.assets import plain
 
     if args.no_pdf and not args.html:
-        raise CnnTraceError("--no-pdf: the handouts would be written in no format; add --html "
-                            "(HTML only) or leave out --no-pdf")
+        raise CnnTraceError.said("batch_no_format")
     variants = plan(args.count, args.seed, replace(generator_options(args), lang=args.lang))
     require_blank(args.blank)
     settings = Settings(out_dir=args.out, blank=args.blank, pdf=not args.no_pdf,

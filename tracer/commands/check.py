@@ -60,10 +60,9 @@ def _spec_and_answers(args):
     if args.spec and not args.answers and _is_answer_file(args.spec):
         raise _order_hint(args.spec, [])
     if not (args.spec or args.answers or args.example or args.preset or args.weights):
-        raise CnnTraceError(f"missing SPEC and ANSWERS: {USAGE}")
+        raise CnnTraceError.said("check.missing_both", usage=USAGE)
     if not args.answers:
-        raise CnnTraceError("missing ANSWERS: give one or more answer files "
-                            "(.yaml, .json, .toml, .csv) after the spec")
+        raise CnnTraceError.said("check.missing_answers", after=Said("error.check.the_spec"))
     try:
         return load_spec_argument(args), args.answers
     except CnnTraceError:
@@ -144,8 +143,7 @@ def run(args) -> int:
                                                                      atol=args.atol)
     if args.spec and not (args.example or args.preset or args.weights) and is_class(args.spec):
         if not args.answers:
-            raise CnnTraceError(f"missing ANSWERS: give one or more answer files "
-                                f"(.yaml, .json, .toml, .csv) after {args.spec}")
+            raise CnnTraceError.said("check.missing_answers", after=args.spec)
         group, paths = ClassChecker(args.spec, mode, tolerance), args.answers
         checker = group.first
     else:
@@ -159,8 +157,7 @@ def run(args) -> int:
                                      other=given[Path(path).resolve()])
         given[Path(path).resolve()] = path
     if args.json and args.html and Path(args.json).resolve() == Path(args.html).resolve():
-        raise CnnTraceError(f"--html {args.html}: the same file as --json; give each output "
-                            "its own name")
+        raise CnnTraceError.said("check.same_output", path=args.html)
     if args.blank is not None:
         checker.asked(args.blank)  # a bad --blank is the command's error, not a sheet's
     if len(paths) == 1:

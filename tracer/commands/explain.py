@@ -128,8 +128,7 @@ def run(args) -> int:
         sys.stdout.write(render_text(document, args.lang, args.mode, hidden))
         return 0
     if "text" in formats:
-        raise CnnTraceError("--format: text is printed on its own; give html, pdf and/or tex "
-                            "to write files")
+        raise CnnTraceError.said("format_text_alone")
     for path in write_report(trace, args.out or DEFAULT_OUT, formats, overwrite=args.force,
                              view=args.mode, lang=args.lang, blank=blank, digits=args.digits):
         print(path)
@@ -146,7 +145,6 @@ def output_formats(args) -> tuple[str, ...]:
         return FILE_FORMATS if args.out else ("text",)
     formats = tuple(f.strip() for f in args.format.split(",") if f.strip())
     if formats == ("text",) and args.out:
-        raise CnnTraceError(f"--out {args.out}: text is printed, not written; give --format "
-                            f"html, pdf and/or tex (or leave --format out for "
-                            f"{','.join(FILE_FORMATS)}) to write files there")
+        raise CnnTraceError.said("format_text_out", out=args.out,
+                                 formats=",".join(FILE_FORMATS))
     return formats

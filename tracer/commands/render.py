@@ -23,6 +23,9 @@ def _add_output_arguments(parser, default_formats: str) -> None:
     parser.add_argument("--exact", action="store_true", help="exact arithmetic")
     parser.add_argument("--force", action="store_true",
                         help="replace existing files that cnntrace did not write")
+    parser.add_argument("--quiet", "-q", action="store_true",
+                        help="print neither the files written nor the slow steps (notes and "
+                             "errors still go to stderr)")
 
 
 def register(commands) -> None:
@@ -53,6 +56,13 @@ def _progress(step: str) -> None:
     print(f"cnntrace: {step} ...", file=sys.stderr, flush=True)
 
 
+def _said(args):
+    """The progress callback and the printer of written paths, silent with --quiet."""
+    if args.quiet:
+        return (lambda step: None), (lambda path: None)
+    return _progress, print
+
+
 def run_render(args) -> int:
     from ..network import run_pass
     from ..report import write_report
@@ -66,11 +76,12 @@ def run_render(args) -> int:
         spec = replace(spec, title=plain(args.lang, "demo.title"))
     trace = run_pass(spec, "exact" if args.exact else "float")
     note_overflow(trace, args.lang)
+    progress, say_written = _said(args)
     paths = write_report(trace, args.out, args.format, overwrite=args.force, view=args.mode,
                          lang=args.lang, blank=args.blank, digits=args.digits,
-                         max_cells=args.max_cells, progress=_progress)
+                         max_cells=args.max_cells, progress=progress)
     for path in paths:
-        print(path)
+        say_written(path)
     warn_of_answers_beside(args.mode, args.out, args.lang)
     _warn_of_older_formats(paths, args.lang)
     return 0
@@ -110,10 +121,10 @@ def run_demo(args) -> int:
     document = section4_document(traces, args.digits)
     out = Path(args.out or "reports/section4")
     check_folder(out)
-    rendered = render_document(document, args.format, args.lang,
-                               progress=_progress)
+    progress, say_written = _said(args)
+    rendered = render_document(document, args.format, args.lang, progress=progress)
     make_folder(out)
     for path in write_all({out / f"section4.{fmt}": data for fmt, data in rendered.items()},
                           overwrite=args.force):
-        print(path)
+        say_written(path)
     return 0

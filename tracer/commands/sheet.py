@@ -36,9 +36,7 @@ def run(args) -> int:
     note_overflow(trace, args.lang)
     if args.variant and spec.variant and args.variant != spec.variant:
         from ..errors import CnnTraceError
-        raise CnnTraceError(f"--variant: the spec is variant {spec.variant}, which its "
-                            "sheets name (check refuses a sheet of another variant); leave "
-                            "out --variant")
+        raise CnnTraceError.said("sheet_variant", variant=spec.variant)
     variant = args.variant or spec.variant or None  # a batch variant's spec names it
     text = sheet_text(trace, args.blank, variant=variant, spec_name=name, lang=args.lang,
                       answers_name=args.out or "answers.yaml")
