@@ -30,3 +30,24 @@ def test_worksheet_pdf_hides_every_answer_and_the_key_shows_them():
     assert [a for a in ANSWERS if a not in key] == []
     for given in ("0.5", "0.1", "0.2"):  # the dense parameters stay printed
         assert given in sheet
+
+
+def _pages(data: bytes) -> list[str]:
+    return [re.sub(r"\s+", " ", page.extract_text())
+            for page in pypdf.PdfReader(io.BytesIO(data)).pages]
+
+
+def test_a_sentence_stays_on_the_page_of_the_math_it_introduces():
+    """Batch variant 2025-01's key had 'The input X:' alone at the foot of page 1 and the
+    matrix on page 2; and a Korean worksheet ended on a page holding only its footer."""
+    from tracer import from_dict
+    from tracer.generate import generate
+    spec = from_dict(generate(2025 * 10000), "variant 2025-01")
+    pages = _pages(render(run_pass(spec), ("pdf",), view="key", blank="all",
+                          variant="2025-01")["pdf"])
+    [page] = [p for p in pages if "The input X:" in p]
+    assert re.search(r"The input X: .*X ?=", page), page[-300:]
+    korean = _pages(render(run_pass(spec), ("pdf",), "ko", view="worksheet", blank="all",
+                           variant="2025-01")["pdf"])
+    footer = korean[-1].find("cnntrace ")
+    assert footer > 40 and "=" in korean[-1][:footer], korean[-1]  # work above the footer
