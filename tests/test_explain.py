@@ -3,6 +3,7 @@ gradient, worksheet and key modes, bad arguments."""
 
 from __future__ import annotations
 
+import unicodedata
 from fractions import Fraction
 
 import numpy as np
@@ -362,3 +363,21 @@ def test_a_korean_exercise_has_a_korean_title_underlined_to_its_width(args, titl
                                             + title.count(" ") + title.count("-"))
     code, out, _ = cli(["explain", *args], capsys)  # English keeps its names
     assert out.splitlines()[0] in ("output size", "conv", "one-hot")
+
+
+def test_softmax_from_a_given_gradient_works_out_the_weighted_sum_once(capsys):
+    """The line of sum_j g_j y_j had no result, and every dL/dz_k line repeated the whole
+    sum; the given gradient was labelled dL/dY where the formulas say y-hat."""
+    code, out, _ = cli(["explain", "softmax", "--input", "[1.5, 2.5, 0.5]", "--grad-out",
+                        "[-1, 0, 0]"], capsys)
+    out = unicodedata.normalize("NFC", out)  # y and a combining hat as ŷ
+    assert code == 0
+    assert "(∂ L)/(∂ ŷ) = [−1 0 0]" in out
+    assert "ŷ_j = (−1) · 0.2447 + 0 · 0.6652 + 0 · 0.09003 = −0.2447\n" in out
+    assert "(∂ L)/(∂ z_1) = 0.6652 · (0 − (−0.2447)) = 0.1628\n" in out
+    code, sheet, _ = cli(["explain", "softmax", "--input", "[1.5, 2.5, 0.5]", "--grad-out",
+                          "[-1, 0, 0]", "--mode", "worksheet", "--blank",
+                          "softmax1.out,input.grad"], capsys)
+    sheet = unicodedata.normalize("NFC", sheet)
+    assert "0.2447" not in sheet  # the sum's value would tell the blanked y-hat_0
+    assert "ŷ_j = (−1) · [____] + 0 · [____] + 0 · [____]\n" in sheet

@@ -297,13 +297,19 @@ def softmax_backward(ctx: Context, info: dict) -> Section:
         classes = ctx.shape(f"{name}.grad")[-1]
         dot = m.joined([m.row(operand(ctx.num(f"{name}.grad", n + (j,))), "·",
                               ctx.num(f"{name}.out", n + (j,))) for j in range(classes)], "+")
-        lines = [m.row(m.BigOp("∑", m.Sym("j")), d(m.sub("y", "j", hat=True)),
-                       m.sub("y", "j", hat=True), "=", dot)]
+        sum_line = m.row(m.BigOp("∑", m.Sym("j")), d(m.sub("y", "j", hat=True)),
+                         m.sub("y", "j", hat=True), "=", dot)
+        if ctx.blanked & {f"{name}.out", f"{name}.grad"}:  # its value would tell a blank
+            lines, weighted = [sum_line], m.paren(dot)
+        else:  # its value, shown once and used below (as an update's change is)
+            weighted = ctx.const(sum(ctx.value(f"{name}.grad", n + (j,))
+                                     * ctx.value(f"{name}.out", n + (j,))
+                                     for j in range(classes)))
+            lines, weighted = [m.row(sum_line, "=", weighted)], operand(weighted)
         for k in range(classes):
             lines.append(m.row(d(cell_sym("z", (k,), n=n)), "=",
                                ctx.num(f"{name}.out", n + (k,)), "·",
-                               m.paren(m.row(ctx.num(f"{name}.grad", n + (k,)), "-",
-                                             m.paren(dot))),
+                               m.paren(m.row(ctx.num(f"{name}.grad", n + (k,)), "-", weighted)),
                                "=", ctx.num(f"{source}.grad", n + (k,))))
         blocks.append(Display(lines))
     return _section(info, "softmax.backward.title", blocks)

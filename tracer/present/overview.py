@@ -107,7 +107,8 @@ def parameters_section(ctx: Context) -> Section:
     elif trace.conventions.get("pass") == "backward":
         last = trace.layers[-1]
         # the letter the layer's own formulas use for its output (Z for a convolution)
-        output = m.Sym(LETTERS.get(last["type"], "Y"))
+        output = m.sub("y", hat=True) if last["type"] == "softmax" else \
+            m.Sym(LETTERS.get(last["type"], "Y"))
         blocks.append(Display(ctx.tensor(f"{last['name']}.grad", m.partial(m.Sym("L"), output)),
                               Para("params.grad_out", {"layer": last["name"], "output": output})))
     return Section("params.title", {}, blocks, level=1, anchor="parameters")
