@@ -124,7 +124,7 @@ def test_the_cancellation_check_catches_seed_21_of_0_2_0():
     found = cancellations(from_dict(old))
     assert "conv1.grad_weight: 0 in every cell" in found
     assert "conv1.grad_bias: 0 in every cell" in found
-    assert any(f.startswith("flatten1.grad: rounding noise 3.07e-16") for f in found)
+    assert any(f.startswith("flatten1.grad: rounding noise ") for f in found)  # 0 if exact
     new = generate(21)  # the same convolution, another dense layer
     assert (new["input"], new["layers"][0]["weight"]) == (old["input"],
                                                           old["layers"][0]["weight"])

@@ -243,3 +243,41 @@ def test_an_overflowing_exp_alone_is_no_overflow_note(tmp_path, capsys):
     assert main(["trace", str(spec), "-q"]) == 0
     assert capsys.readouterr().err == ""
     assert np.isinf(run_pass(load_spec(spec)).numbers("softmax1.exp")[0])
+
+
+@pytest.mark.parametrize("layers, target", [
+    ([{"type": "dense", "weight": [[30, 10]], "bias": [0, 0]}, {"type": "softmax"}], 0),
+    ([{"type": "dense", "weight": [[36, 0, -3]], "bias": [0, 0, 0]}, {"type": "softmax"}], 0),
+    ([{"type": "dense", "weight": [[-5, 25]], "bias": [0, 0]}, {"type": "softmax"}], [0, 1]),
+    ([{"type": "dense", "weight": [[30]], "bias": [0]}, {"type": "sigmoid"}], [1]),
+    ([{"type": "dense", "weight": [[-38, 2]], "bias": [0, 0]}, {"type": "sigmoid"}], [0, 1]),
+])
+def test_a_confident_prediction_keeps_its_digits_in_float_mode(layers, target):
+    """z = [30, 10]: 1 - y_hat_0 = 2.06e-9 lost seven digits to cancellation (the loss as
+    z - log sum e^z, dL/dz as y_hat - 1), and z = [36, 0] gave a loss and gradients of
+    exactly 0; every value now agrees with exact mode to 1e-13, as elsewhere."""
+    spec = from_dict({"input": [1], "target": target, "layers": layers})
+    floats, exact = run_pass(spec, "float"), run_pass(spec, "exact")
+    for qid in floats.ids():
+        got, want = floats.numbers(qid), exact.numbers(qid)
+        assert np.all(np.abs(got - want) <= 1e-13 * np.abs(want)), (qid, got, want)
+    assert floats.numbers("loss.out") > 0
+
+
+def test_log_softmax_of_infinite_or_nan_scores_is_the_plain_formula():
+    z = np.array([[np.inf, 0.0], [1.0, np.nan], [2.0, 1.0]])
+    with np.errstate(invalid="ignore"):
+        got = FLOAT.log_softmax(z)
+        plain = z - np.logaddexp.reduce(z, axis=-1, keepdims=True)
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(plain))
+    np.testing.assert_allclose(got[2], plain[2], rtol=1e-15)
+
+
+@pytest.mark.filterwarnings("error")
+def test_log_softmax_of_a_batch_with_one_confident_row_warns_of_nothing():
+    """Rows with no class above 1/2 took log1p(-1) (a numpy warning) before being left
+    out, when another row of the batch was confident."""
+    z = np.array([[30.0, 10.0], [0.0, 0.0], [1.0, 1.0 + 1e-9]])
+    got = FLOAT.log_softmax(z)
+    np.testing.assert_allclose(got[1:], np.log(0.5), rtol=1e-8)
+    assert got[0, 0] == pytest.approx(-2.061153620314381e-09, rel=1e-14)

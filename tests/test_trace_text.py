@@ -84,7 +84,7 @@ def test_a_change_no_digit_can_show_leaves_the_value_as_it_was(tmp_path, capsys)
     assert "dense1.weight_new  (1x2)\n  [ 1.6  -1.6]" in out and "0000000" not in out
     trace = run_pass(load_spec(spec))
     tex = render_tex(build_document(trace))
-    assert r"K_{0,0}^{\text{new}} = 1 - 0.1 \cdot (-2.738 \times 10^{-15}) = 1 \\" in tex
+    assert r"K_{0,0}^{\text{new}} = 1 - 0.1 \cdot (-5.477 \times 10^{-15}) = 1 \\" in tex
     assert "0000000" not in tex
     xml = moodle_xml(trace, "update", feedback="none")
     assert "to 4 significant digits" in xml and "to 15 significant digits" not in xml

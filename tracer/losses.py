@@ -11,17 +11,18 @@ from __future__ import annotations
 
 def cross_entropy(z, y_hat, y, scale, nx):
     """L = -scale * sum_{n,k} y[n,k] log y_hat[n,k],  log y_hat = z - log sum_j e^{z_j};
-    dL/dz = scale * (y_hat - y)."""
-    log_y_hat = z - nx.log_sum_exp(z)[:, None]
-    loss = -(y * log_y_hat).sum() * scale
-    return loss, (y_hat - y) * scale
+    dL/dz = scale * (y_hat - y), where y_hat_k - 1 = -sum_{j != k} y_hat_j for a one-hot y."""
+    loss = -(y * nx.log_softmax(z)).sum() * scale
+    others = lambda: (y_hat * (y != 1)).sum(axis=-1, keepdims=True)  # noqa: E731
+    return loss, nx.minus(y_hat, y, others) * scale
 
 
 def binary_cross_entropy(z, s, y, scale, nx):
     """L = -scale * sum [y log s + (1 - y) log(1 - s)] with s = sigmoid(z),
-    using -log s = softplus(-z) and -log(1 - s) = softplus(z);  dL/dz = scale * (s - y)."""
+    using -log s = softplus(-z) and -log(1 - s) = softplus(z);  dL/dz = scale * (s - y),
+    where s - 1 = -sigmoid(-z)."""
     loss = (y * nx.softplus(-z) + (1 - y) * nx.softplus(z)).sum() * scale
-    return loss, (s - y) * scale
+    return loss, nx.minus(s, y, lambda: nx.sigmoid(-z)) * scale
 
 
 LOSSES = {"softmax": ("cross_entropy", cross_entropy),

@@ -17,6 +17,7 @@ import numpy as np
 
 
 TIE_TOLERANCE = 1e-12
+LOG_HALF = math.log(2)  # -log(1/2)
 
 
 class Numeric:
@@ -48,6 +49,33 @@ class Numeric:
         """softmax(z)_k = e^{z_k} / sum_j e^{z_j} = e^{z_k - log sum_j e^{z_j}}, stable for
         large |z|."""
         return np.exp(z - np.logaddexp.reduce(z, axis=axis, keepdims=True))
+
+    def log_softmax(self, z, axis=-1):
+        """log softmax(z)_k = z_k - log sum_j e^{z_j}; where that is near 0 (y_hat_k > 1/2,
+        a confident prediction: z = [30, 10]) as log(1 - sum_{j != k} y_hat_j) with log1p,
+        since z_k - log sum_j e^{z_j} keeps only the digits of the larger z (seven of
+        log y_hat_0 = -2.06e-9 lost)."""
+        log_y_hat = z - np.logaddexp.reduce(z, axis=axis, keepdims=True)
+        if not log_y_hat.max(initial=-np.inf) > -LOG_HALF:  # no such class (nor a NaN)
+            return log_y_hat
+        near_one = log_y_hat > -LOG_HALF  # at most one per row
+        others = np.where(near_one, 0.0, np.exp(log_y_hat)).sum(axis=axis, keepdims=True)
+        others = np.where(near_one.any(axis=axis, keepdims=True), others, 0.0)  # < 1/2
+        return np.where(near_one, np.log1p(-others), log_y_hat)
+
+    def complement(self, p, rest):
+        """1 - p for a probability p, as rest(): the same worked out without cancellation
+        (the other classes' probabilities; sigmoid(-z)), so that a confident prediction
+        keeps its digits (1 - 0.999999997938846 loses seven). Exact mode takes 1 - p."""
+        return rest()
+
+    def minus(self, y_hat, y, rest):
+        """y_hat - y, taking y_hat - 1 where y is 1 and y_hat > 1/2 as -(1 - y_hat)
+        (:meth:`complement`)."""
+        diff = y_hat - y
+        if not y_hat.max(initial=0.0) > 0.5:
+            return diff
+        return np.where((y == 1) & (y_hat > 0.5), -self.complement(y_hat, rest), diff)
 
     def log_sum_exp(self, z, axis=-1):
         """log sum_j e^{z_j}, stable for large |z| (log(e^a + e^b) pairwise, never

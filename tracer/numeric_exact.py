@@ -71,6 +71,16 @@ class ExactNumeric(Numeric):
     def log_sum_exp(self, z, axis=-1):
         return self.log(self.exp(z).sum(axis=axis))
 
+    def log_softmax(self, z, axis=-1):
+        """z - log sum_j e^{z_j}: exact, so nothing to lose to cancellation."""
+        return z - np.expand_dims(self.log_sum_exp(z, axis=axis), axis)
+
+    def complement(self, p, rest):
+        return 1 - p
+
+    def minus(self, y_hat, y, rest):
+        return y_hat - y
+
     def sigmoid(self, x):
         return self._apply(self._inv, 1 + self.exp(-np.asarray(x, dtype=object)))
 

@@ -59,7 +59,7 @@ class Sigmoid(Layer):
 
     def forward(self, x, nx):
         out = nx.sigmoid(x)
-        local_grad = out * (1 - out)
+        local_grad = out * nx.complement(out, lambda: nx.sigmoid(-x))  # 1 - A = sigmoid(-Z)
         return out, {"local_grad": local_grad}, local_grad
 
     def backward(self, grad, local_grad, nx):
