@@ -224,7 +224,8 @@ def test_the_sheets_check_hint_runs_as_written_with_spaces_in_names(tmp_path, ca
 
 
 @pytest.mark.parametrize("command", [["demo"], ["demo", "--section", "4"],
-                                     ["render", "--example", "lecture"]])
+                                     ["render", "--example", "lecture"],
+                                     ["explain", "relu", "--input", "[[1, -2]]"]])
 def test_quiet_render_and_demo_print_nothing_and_still_write(tmp_path, capsys, command):
     """`demo -q` was 'unrecognized arguments' while check, sheet, batch and train take it."""
     out = tmp_path / "out"

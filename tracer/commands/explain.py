@@ -21,6 +21,8 @@ def _common(parser) -> None:
                         help="what a worksheet leaves blank (default: the results)")
     parser.add_argument("--title", default="")
     parser.add_argument("--force", action="store_true")
+    parser.add_argument("--quiet", "-q", action="store_true",
+                        help="print nothing (with --format: not the files written)")
 
 
 FILE_FORMATS = ("html", "pdf")  # what --out alone writes: render's and demo's default
@@ -125,13 +127,15 @@ def run(args) -> int:
     if formats == ("text",):
         hidden = select_hidden(trace, blank)
         document = build_document(trace, digits=args.digits, hidden=hidden)
-        sys.stdout.write(render_text(document, args.lang, args.mode, hidden))
+        if not args.quiet:
+            sys.stdout.write(render_text(document, args.lang, args.mode, hidden))
         return 0
     if "text" in formats:
         raise CnnTraceError.said("format_text_alone")
     for path in write_report(trace, args.out or DEFAULT_OUT, formats, overwrite=args.force,
                              view=args.mode, lang=args.lang, blank=blank, digits=args.digits):
-        print(path)
+        if not args.quiet:
+            print(path)
     warn_of_answers_beside(args.mode, args.out or DEFAULT_OUT, args.lang)
     return 0
 
