@@ -434,6 +434,7 @@ def test_a_class_is_checked_folder_first_each_sheet_against_its_variant(two_runs
         assert main(["check", str(spec), *map(str, sheets), "--json", str(report)]) == 0
         data = json.loads(report.read_text(encoding="utf-8"))
         assert [s["student"] for s in data["sheets"]] == ["ana", "ben", "cho"]
+        assert [s["variant"] for s in data["sheets"]] == ["3-02", "3-07", "3-11"]
         assert [s["score"] for s in data["sheets"]][::2] == [100.0, 100.0]
         assert data["sheets"][1]["score"] < 100.0 and data["unusable"] == []
     printed = capsys.readouterr().out
@@ -452,8 +453,9 @@ def test_a_class_names_the_sheets_it_cannot_place(two_runs, tmp_path, capsys):
     assert err == [
         f"cnntrace: error: {other}: an answer sheet for variant 9-99, which the class in "
         f"{out} does not have (it has {', '.join(f'3-{n:02d}' for n in range(1, 31))})",
-        f"cnntrace: error: {bare}: no variant line, and its fingerprint is none of the "
-        f"class's in {out}; check it against its own spec"]
+        f"cnntrace: error: {bare}: neither a variant line nor a fingerprint, so no variant "
+        "of the class to mark it against; write its variant: line (the variant on the "
+        "worksheet) or check it against its own spec"]
     assert main(["check", "--lang", "ko", str(out), str(other), "-q"]) == 2
     assert "변형 9-99의 답안지인데" in capsys.readouterr().err
 
@@ -487,3 +489,38 @@ def test_a_sheet_for_another_variant_is_refused_in_korean(two_runs, capsys):
     assert capsys.readouterr().err.endswith(
         "3-05.answers.yaml: 변형 3-05의 답안지인데 명세는 변형 3-04입니다. 변형 3-05의 명세로 "
         "채점하세요\n")
+
+
+def test_a_class_with_a_spec_it_cannot_read_still_marks_the_other_sheets(two_runs, tmp_path,
+                                                                         capsys):
+    """A variant's spec missing from the folder stopped the whole class check; an index
+    edited by hand into another shape gave a traceback."""
+    import shutil
+    out = tmp_path / "class"
+    shutil.copytree(two_runs[0], out)
+    (out / "3-03.spec.toml").unlink()
+    ana = filled(two_runs[0], "3-02", tmp_path, "ana.yaml")
+    cho = filled(two_runs[0], "3-03", tmp_path, "cho.yaml")
+    report = tmp_path / "r.json"
+    assert main(["check", str(out), str(ana), str(cho), "--json", str(report), "-q"]) == 2
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert [s["student"] for s in data["sheets"]] == ["ana"]
+    assert data["unusable"] == [{"file": str(cho),
+                                 "error": f"{out}/3-03.spec.toml: no such file"}]
+    capsys.readouterr()
+    index = json.loads((out / "index.json").read_text(encoding="utf-8"))
+    for broken in ([{"number": 1}], ["3-01"], [{"variant": "3-01", "files": "x"}]):
+        (out / "index.json").write_text(json.dumps({**index, "variants": broken}))
+        assert main(["check", str(out), str(ana), "-q"]) == 2
+        assert capsys.readouterr().err == (f"cnntrace: error: {out}/index.json: not the index "
+                                           "of a class (cnntrace batch writes it as "
+                                           "index.json)\n")
+
+
+def test_a_bare_sheet_in_a_class_of_one_variant_is_marked_against_it(tmp_path, capsys):
+    out = tmp_path / "one"
+    assert main(["batch", "--count", "1", "--seed", "3", "--html", "--no-pdf", "--out",
+                 str(out), "-q"]) == 0
+    bare = filled(out, "3-01", tmp_path, "bare.yaml", drop=["variant", "fingerprint"])
+    assert main(["check", str(out), str(bare)]) == 0
+    assert "score: " in capsys.readouterr().out

@@ -113,3 +113,16 @@ def test_a_sheet_copied_from_the_handout_is_marked(tmp_path, capsys):
                      encoding="utf-8")
     assert main(["check", "--example", "lecture", str(sheet)]) == 0
     assert "score: 3/3 cells" in capsys.readouterr().out
+
+
+def test_a_rounding_mark_reads_alike_with_a_decimal_comma_and_zero_keeps_its_place(tmp_path,
+                                                                                    capsys):
+    """In an id;value CSV '0,5...' was 'a decimal comma' while '≈ 0,5' was read; '0...'
+    read as a bare 0 (exactly zero), though its dots say digits follow."""
+    sheet = tmp_path / "marks.csv"
+    sheet.write_text("id;value\nsoftmax1.out[0];1,000...\nsoftmax1.out[1];≈ 0,00001846\n",
+                     encoding="utf-8")
+    assert main(["check", "--example", "lecture", str(sheet)]) == 0
+    assert "score: 2/2 cells" in capsys.readouterr().out
+    assert not parse_written("0...").bare_zero and parse_written("0").bare_zero
+    assert parse_written("135600...").placeholder_zeros == 0

@@ -381,3 +381,15 @@ def test_softmax_from_a_given_gradient_works_out_the_weighted_sum_once(capsys):
     sheet = unicodedata.normalize("NFC", sheet)
     assert "0.2447" not in sheet  # the sum's value would tell the blanked y-hat_0
     assert "ŷ_j = (−1) · [____] + 0 · [____] + 0 · [____]\n" in sheet
+
+
+def test_a_batchs_weighted_sums_name_their_sample():
+    """With grad_outs the two samples' sums showed one left side and two values."""
+    from tracer.present.handout import build_document
+    from tracer.render.text import render_text
+    spec = from_dict({"inputs": [[1.5, 2.5, 0.5], [0.1, 0.2, 0.3]],
+                      "grad_outs": [[1, 0, 0], [0, 1, 0]], "layers": [{"type": "softmax"}]})
+    text = unicodedata.normalize("NFC", render_text(build_document(run_pass(spec)), "en"))
+    sums = [line.split(" = ")[0].strip() for line in text.splitlines()
+            if line.strip().startswith("∑_j")]
+    assert sums == ["∑_j (∂ L)/(∂ ŷ^{(0)}_j)ŷ^{(0)}_j", "∑_j (∂ L)/(∂ ŷ^{(1)}_j)ŷ^{(1)}_j"]

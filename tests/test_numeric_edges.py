@@ -281,3 +281,15 @@ def test_log_softmax_of_a_batch_with_one_confident_row_warns_of_nothing():
     got = FLOAT.log_softmax(z)
     np.testing.assert_allclose(got[1:], np.log(0.5), rtol=1e-8)
     assert got[0, 0] == pytest.approx(-2.061153620314381e-09, rel=1e-14)
+
+
+@pytest.mark.parametrize("a", [0.3, 0.07, 0.5, -4.2, 7.77])
+def test_two_tied_logits_give_the_loss_log_2(a):
+    """Both classes' log(1/2) could round to just above -log 2, so both were taken as the
+    confident class and the loss of [a, a] came out 0 (a review found 154 such a)."""
+    spec = from_dict({"input": [[1]], "target": 0, "layers": [
+        {"type": "flatten"}, {"type": "dense", "weight": [[a, a]], "bias": 0},
+        {"type": "softmax"}]})
+    assert run_pass(spec).numbers("loss.out") == pytest.approx(np.log(2), rel=1e-15)
+    z = np.array([[a, a], [a, a + 1e-12]])
+    np.testing.assert_allclose(FLOAT.log_softmax(z), np.log(0.5), rtol=1e-11)

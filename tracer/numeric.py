@@ -50,17 +50,19 @@ class Numeric:
         large |z|."""
         return np.exp(z - np.logaddexp.reduce(z, axis=axis, keepdims=True))
 
-    def log_softmax(self, z, axis=-1):
-        """log softmax(z)_k = z_k - log sum_j e^{z_j}; where that is near 0 (y_hat_k > 1/2,
-        a confident prediction: z = [30, 10]) as log(1 - sum_{j != k} y_hat_j) with log1p,
-        since z_k - log sum_j e^{z_j} keeps only the digits of the larger z (seven of
-        log y_hat_0 = -2.06e-9 lost)."""
-        log_y_hat = z - np.logaddexp.reduce(z, axis=axis, keepdims=True)
+    def log_softmax(self, z):
+        """log softmax(z)_k = z_k - log sum_j e^{z_j} over the last axis; for the top class
+        where y_hat_k > 1/2 (a confident prediction: z = [30, 10]) as
+        log(1 - sum_{j != k} y_hat_j) with log1p, since z_k - log sum_j e^{z_j} keeps only
+        the digits of the larger z (seven of log y_hat_0 = -2.06e-9 lost). Only the first
+        top class: two tied at 1/2 may both round to just above it."""
+        log_y_hat = z - np.logaddexp.reduce(z, axis=-1, keepdims=True)
         if not log_y_hat.max(initial=-np.inf) > -LOG_HALF:  # no such class (nor a NaN)
             return log_y_hat
-        near_one = log_y_hat > -LOG_HALF  # at most one per row
-        others = np.where(near_one, 0.0, np.exp(log_y_hat)).sum(axis=axis, keepdims=True)
-        others = np.where(near_one.any(axis=axis, keepdims=True), others, 0.0)  # < 1/2
+        top = np.arange(z.shape[-1]) == np.argmax(log_y_hat, axis=-1)[..., None]
+        near_one = top & (log_y_hat > -LOG_HALF)
+        others = np.where(top, 0.0, np.exp(log_y_hat)).sum(axis=-1, keepdims=True)
+        others = np.where(near_one.any(axis=-1, keepdims=True), others, 0.0)  # < 1/2
         return np.where(near_one, np.log1p(-others), log_y_hat)
 
     def complement(self, p, rest):

@@ -71,9 +71,9 @@ class ExactNumeric(Numeric):
     def log_sum_exp(self, z, axis=-1):
         return self.log(self.exp(z).sum(axis=axis))
 
-    def log_softmax(self, z, axis=-1):
-        """z - log sum_j e^{z_j}: exact, so nothing to lose to cancellation."""
-        return z - np.expand_dims(self.log_sum_exp(z, axis=axis), axis)
+    def log_softmax(self, z):
+        """z - log sum_j e^{z_j} over the last axis: exact, nothing lost to cancellation."""
+        return z - self.log_sum_exp(z)[..., None]
 
     def complement(self, p, rest):
         return 1 - p

@@ -74,7 +74,9 @@ class Checker:
                                                reason=err.sentence.params["reason"]) from None
                 raise AnswerFileError(f"{where}: {str(err).removeprefix('--blank: ')}") \
                     from None
-        return mark_sheet(self.model, sheet, self.truth, self.tolerance)
+        marking = mark_sheet(self.model, sheet, self.truth, self.tolerance)
+        marking.variant = variant or None
+        return marking
 
     def asked(self, blank: str) -> list[str]:
         """The cells an answer sheet for ``--blank blank`` asks (cached)."""
@@ -111,9 +113,16 @@ class ClassChecker:
         self.checkers: dict[str, Checker] = {}
 
     def checker(self, variant: str) -> Checker:
+        """The variant's checker; AnswerFileError (the sheet's, not the class's) if its
+        spec cannot be read, so that the other sheets are still marked."""
         if variant not in self.checkers:
-            self.checkers[variant] = Checker(self._load(self.specs[variant]), self.mode,
-                                             self.tolerance)
+            try:
+                spec = self._load(self.specs[variant])
+            except CnnTraceError as err:
+                unusable = AnswerFileError(str(err))
+                unusable.sentence = err.sentence
+                raise unusable from None
+            self.checkers[variant] = Checker(spec, self.mode, self.tolerance)
         return self.checkers[variant]
 
     @property
@@ -131,10 +140,13 @@ class ClassChecker:
             raise AnswerFileError.said("class_unknown_variant", path=answers.path,
                                        variant=given, folder=self.folder,
                                        variants=", ".join(self.specs))
-        if answers.fingerprint:
-            for variant in self.specs:
-                if self.checker(variant).fingerprint == answers.fingerprint:
-                    return self.checkers[variant]
+        if not answers.fingerprint:
+            if len(self.specs) == 1:  # a class of one variant: the sheet can be no other's
+                return self.first
+            raise AnswerFileError.said("class_no_label", path=answers.path)
+        for variant in self.specs:
+            if self.checker(variant).fingerprint == answers.fingerprint:
+                return self.checkers[variant]
         raise AnswerFileError.said("class_no_variant", path=answers.path, folder=self.folder)
 
     def check_file(self, path: str | Path, blank: str | None = None) -> Marking:
@@ -159,7 +171,11 @@ def read_class_index(path: str | Path) -> tuple[Path, dict]:
     except ValueError:
         data = None
     if not (isinstance(data, dict) and data.get("format") == "cnntrace-batch"
-            and isinstance(data.get("variants"), list)):
+            and isinstance(data.get("variants"), list)
+            and all(isinstance(v, dict) and isinstance(v.get("variant"), str)
+                    and isinstance(v.get("files", {}), dict)
+                    and isinstance(v.get("files", {}).get("spec", ""), str)
+                    for v in data["variants"])):
         raise CnnTraceError.said("class_not_index", path=index)
     return index.parent, data
 

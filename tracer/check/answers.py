@@ -32,6 +32,7 @@ from ..errors import CnnTraceError, Said
 from ..files import read_text
 from ..present.document import Para
 from .reasons import english, reason
+from .written import unmarked
 
 MAX_BYTES = 5_000_000
 FORMATS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".toml": "toml", ".csv": "csv"}
@@ -232,7 +233,7 @@ def _csv_value(value: str | None, line: int, separator: str = ","):
             return CsvValue(reason("csv_bracket", line=line, value=repr(value)))
     if separator in value and not quoted:
         return CsvValue(reason(f"{semicolon}more_columns", line=line))
-    if separator == ";" and value.count(",") == 1 and "." not in value:
+    if separator == ";" and value.count(",") == 1 and "." not in unmarked(value):
         value = value.replace(",", ".")  # the decimal comma of the spreadsheet's locale
     return value if value else None
 

@@ -66,6 +66,7 @@ class Marking:
     # items naming no asked cell (an unknown id), reported but not scored: under a
     # worksheet's selection the score is out of the asked cells, the same for everyone
     unscored: list[CellMark] = field(default_factory=list)
+    variant: str | None = None  # the class batch's variant whose spec it was marked against
 
     @property
     def counts(self) -> Counter:

@@ -263,6 +263,7 @@ def marking_json(marking: Marking) -> dict:
         "version": 1,
         "file": marking.path,
         "student": marking.student,
+        "variant": marking.variant,
         "score": marking.score,
         "points": marking.points,
         "out_of": marking.out_of,

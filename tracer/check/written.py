@@ -69,13 +69,14 @@ class Written:
     @property
     def bare_zero(self) -> bool:
         """A zero written without a decimal point or exponent ("0", "-0"): exactly zero."""
-        return self.value == 0 and self.place == 0 and bool(_BARE_WHOLE.match(_clean(self.text)))
+        return self.value == 0 and self.place == 0 and \
+            bool(_BARE_WHOLE.match(_clean(self.text, marks=False)))  # not "0..."
 
     @property
     def placeholder_zeros(self) -> int:
         """The trailing zeros of a whole number written without a point or exponent
         (2 for "135600"): they may hold places, as 135600 for 1.356×10⁵, or be digits."""
-        clean = _clean(self.text)
+        clean = _clean(self.text, marks=False)  # 135600... has its digits written
         if self.value == 0 or not _BARE_WHOLE.match(clean):
             return 0
         return len(clean) - len(clean.rstrip("0"))
@@ -107,11 +108,17 @@ def parse_written(text: str) -> Written:
     raise NotANumber(_why_not(clean, str(text).strip()))
 
 
-def _clean(text: str) -> str:
+def _clean(text: str, marks: bool = True) -> str:
     """The text with plain minus signs, a full-width point or comma as ASCII, no spaces
-    (thin and no-break ones too: a number copied from the HTML or PDF handout) and no
-    mark of rounding (≈ 0.8022, 0.1978..., 약 0.15)."""
-    return _ROUNDED.sub("", re.sub(r"\s+", "", str(text).translate(_MINUS_SIGNS)))
+    (thin and no-break ones too: a number copied from the HTML or PDF handout) and, with
+    ``marks``, no mark of rounding (≈ 0.8022, 0.1978..., 약 0.15)."""
+    clean = re.sub(r"\s+", "", str(text).translate(_MINUS_SIGNS))
+    return _ROUNDED.sub("", clean) if marks else clean
+
+
+def unmarked(text: str) -> str:
+    """``text`` as read for its digits: without spaces and marks of rounding."""
+    return _clean(text)
 
 
 def _e_notation(clean: str) -> str | None:

@@ -297,8 +297,8 @@ def softmax_backward(ctx: Context, info: dict) -> Section:
         classes = ctx.shape(f"{name}.grad")[-1]
         dot = m.joined([m.row(operand(ctx.num(f"{name}.grad", n + (j,))), "·",
                               ctx.num(f"{name}.out", n + (j,))) for j in range(classes)], "+")
-        sum_line = m.row(m.BigOp("∑", m.Sym("j")), d(m.sub("y", "j", hat=True)),
-                         m.sub("y", "j", hat=True), "=", dot)
+        y_j = cell_sym("y", ("j",), hat=True, n=n)  # ŷ⁽ⁿ⁾_j in a batch
+        sum_line = m.row(m.BigOp("∑", m.Sym("j")), d(y_j), y_j, "=", dot)
         if ctx.blanked & {f"{name}.out", f"{name}.grad"}:  # its value would tell a blank
             lines, weighted = [sum_line], m.paren(dot)
         else:  # its value, shown once and used below (as an update's change is)
