@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -505,8 +506,9 @@ def test_a_class_with_a_spec_it_cannot_read_still_marks_the_other_sheets(two_run
     assert main(["check", str(out), str(ana), str(cho), "--json", str(report), "-q"]) == 2
     data = json.loads(report.read_text(encoding="utf-8"))
     assert [s["student"] for s in data["sheets"]] == ["ana"]
-    assert data["unusable"] == [{"file": str(cho),
-                                 "error": f"{out}/3-03.spec.toml: no such file"}]
+    assert data["unusable"] == [{"file": str(cho), "error": (
+        f"{cho}: not marked, as the spec of its variant 3-03 cannot be used: "
+        f"{out}/3-03.spec.toml: no such file")}]
     capsys.readouterr()
     index = json.loads((out / "index.json").read_text(encoding="utf-8"))
     for broken in ([{"number": 1}], ["3-01"], [{"variant": "3-01", "files": "x"}]):
@@ -524,3 +526,43 @@ def test_a_bare_sheet_in_a_class_of_one_variant_is_marked_against_it(tmp_path, c
     bare = filled(out, "3-01", tmp_path, "bare.yaml", drop=["variant", "fingerprint"])
     assert main(["check", str(out), str(bare)]) == 0
     assert "score: " in capsys.readouterr().out
+
+
+def test_a_class_marks_around_any_variant_whose_spec_cannot_be_used(two_runs, tmp_path):
+    """The first variant's spec missing stopped everything (it titles the class view); a
+    sheet found by its fingerprint was blamed for an earlier variant's missing spec; a
+    spec that reads but does not build stopped everything."""
+    import shutil
+    out = tmp_path / "class"
+    shutil.copytree(two_runs[0], out)
+    (out / "3-01.spec.toml").unlink()
+    spec = out / "3-04.spec.toml"
+    spec.write_text(re.sub(r"(?m)^target = \d+", "target = 9", spec.read_text()))
+    sheets = [filled(two_runs[0], "3-02", tmp_path, "a2.yaml"),
+              filled(two_runs[0], "3-03", tmp_path, "f3.yaml", drop=["variant"]),
+              filled(two_runs[0], "3-04", tmp_path, "a4.yaml")]
+    report = tmp_path / "r.json"
+    assert main(["check", str(out), *map(str, sheets), "--json", str(report), "-q"]) == 2
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert [(s["student"], s["variant"], s["score"]) for s in data["sheets"]] == [
+        ("a2", "3-02", 100.0), ("f3", "3-03", 100.0)]
+    [unusable] = data["unusable"]
+    assert unusable["error"].startswith(f"{sheets[2]}: not marked, as the spec of its "
+                                        f"variant 3-04 cannot be used: {spec}: target: class "
+                                        "index 9 is out of range")
+
+
+def test_the_class_index_names_the_variant_and_may_be_compact(two_runs, tmp_path):
+    """A spec whose variant line was edited away still reports the index's variant; an
+    index rewritten without spaces is still a class."""
+    import shutil
+    out = tmp_path / "class"
+    shutil.copytree(two_runs[0], out)
+    spec = out / "3-02.spec.toml"
+    spec.write_text(re.sub(r"(?m)^variant = .*\n", "", spec.read_text()))
+    index = out / "index.json"
+    index.write_text(json.dumps(json.loads(index.read_text()), separators=(",", ":")))
+    sheet = filled(two_runs[0], "3-02", tmp_path, "a2.yaml", drop=["variant"])
+    report = tmp_path / "r.json"
+    assert main(["check", str(index), str(sheet), "--json", str(report), "-q"]) == 0
+    assert json.loads(report.read_text(encoding="utf-8"))["variant"] == "3-02"

@@ -126,3 +126,13 @@ def test_a_rounding_mark_reads_alike_with_a_decimal_comma_and_zero_keeps_its_pla
     assert "score: 2/2 cells" in capsys.readouterr().out
     assert not parse_written("0...").bare_zero and parse_written("0").bare_zero
     assert parse_written("135600...").placeholder_zeros == 0
+
+
+def test_about_before_a_whole_number_keeps_its_zeros_as_places():
+    """'≈ 135600' read as six written digits (no place-holding zeros) once the mark was
+    kept for the dots' sake: it is 135600 as written, about."""
+    from tracer.check.tolerance import Tolerance
+    for text in ("≈ 135600", "약 135600", "~135600"):
+        assert parse_written(text).placeholder_zeros == 2
+        assert Tolerance().matches(parse_written(text), 135581.83)
+    assert parse_written("≈ 0").bare_zero

@@ -293,3 +293,11 @@ def test_two_tied_logits_give_the_loss_log_2(a):
     assert run_pass(spec).numbers("loss.out") == pytest.approx(np.log(2), rel=1e-15)
     z = np.array([[a, a], [a, a + 1e-12]])
     np.testing.assert_allclose(FLOAT.log_softmax(z), np.log(0.5), rtol=1e-11)
+
+
+@pytest.mark.filterwarnings("error")
+def test_the_loss_of_overflowing_logits_warns_of_nothing():
+    from tracer.network import loss
+    net = build(from_dict({"input": [10], "target": 0, "layers": [
+        {"type": "dense", "weight": [[1e308, 0]], "bias": [0, 0]}, {"type": "softmax"}]}))
+    assert np.isnan(loss(net)) or np.isinf(loss(net))

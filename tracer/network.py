@@ -48,13 +48,15 @@ def _loss_scale(net: Network):
 
 
 def loss(net: Network):
-    """The loss of the network's current parameters on its batch (nothing recorded)."""
-    x = net.inputs
-    for layer in net.layers[:-1]:
-        x, _, _ = layer.forward(x, net.nx)
-    output = net.layers[-1]
-    y_hat, _, _ = output.forward(x, net.nx)
-    value, _ = LOSSES[output.type][1](x, y_hat, net.targets, _loss_scale(net), net.nx)
+    """The loss of the network's current parameters on its batch (nothing recorded);
+    inf and NaN are values here, as in the pass."""
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        x = net.inputs
+        for layer in net.layers[:-1]:
+            x, _, _ = layer.forward(x, net.nx)
+        output = net.layers[-1]
+        y_hat, _, _ = output.forward(x, net.nx)
+        value, _ = LOSSES[output.type][1](x, y_hat, net.targets, _loss_scale(net), net.nx)
     return value
 
 

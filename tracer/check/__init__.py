@@ -19,6 +19,7 @@ sheets at once).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from ..errors import CnnTraceError, Said
@@ -113,46 +114,59 @@ class ClassChecker:
         self.checkers: dict[str, Checker] = {}
 
     def checker(self, variant: str) -> Checker:
-        """The variant's checker; AnswerFileError (the sheet's, not the class's) if its
-        spec cannot be read, so that the other sheets are still marked."""
+        """The variant's checker; CnnTraceError if its spec cannot be read or run."""
         if variant not in self.checkers:
-            try:
-                spec = self._load(self.specs[variant])
-            except CnnTraceError as err:
-                unusable = AnswerFileError(str(err))
-                unusable.sentence = err.sentence
-                raise unusable from None
-            self.checkers[variant] = Checker(spec, self.mode, self.tolerance)
+            self.checkers[variant] = Checker(self._load(self.specs[variant]), self.mode,
+                                             self.tolerance)
         return self.checkers[variant]
+
+    def _usable(self, variant: str) -> Checker | None:
+        try:
+            return self.checker(variant)
+        except CnnTraceError:
+            return None
 
     @property
     def first(self) -> Checker:
-        """The first variant's checker: its trace titles the class view (the variants of
-        a batch share their title and their quantities)."""
+        """The first variant's checker that can be made: its trace titles the class view
+        (the variants of a batch share their title and their quantities); if none can,
+        the first one's error."""
+        for variant in self.specs:
+            if self._usable(variant) is not None:
+                return self.checkers[variant]
         return self.checker(next(iter(self.specs)))
 
-    def checker_for(self, answers: AnswerFile) -> Checker:
-        """The checker of the variant ``answers`` was made for (AnswerFileError if none)."""
+    def checker_for(self, answers: AnswerFile) -> tuple[str, Checker]:
+        """The variant ``answers`` was made for and its checker: AnswerFileError if there
+        is none, or its spec cannot be used (the sheet's error: the others are marked)."""
         given = _variant(answers.variant)
-        if given in self.specs:
-            return self.checker(given)
-        if given:
+        if given and given not in self.specs:
             raise AnswerFileError.said("class_unknown_variant", path=answers.path,
                                        variant=given, folder=self.folder,
                                        variants=", ".join(self.specs))
-        if not answers.fingerprint:
-            if len(self.specs) == 1:  # a class of one variant: the sheet can be no other's
-                return self.first
+        if not given and not answers.fingerprint and len(self.specs) > 1:
             raise AnswerFileError.said("class_no_label", path=answers.path)
-        for variant in self.specs:
-            if self.checker(variant).fingerprint == answers.fingerprint:
-                return self.checkers[variant]
-        raise AnswerFileError.said("class_no_variant", path=answers.path, folder=self.folder)
+        if not given and answers.fingerprint:
+            given = next((variant for variant in self.specs if self._usable(variant)
+                          and self.checkers[variant].fingerprint == answers.fingerprint), "")
+            if not given:
+                raise AnswerFileError.said("class_no_variant", path=answers.path,
+                                           folder=self.folder)
+        variant = given or next(iter(self.specs))  # a class of one variant: that one
+        try:
+            return variant, self.checker(variant)
+        except CnnTraceError as err:
+            raise AnswerFileError.said("class_spec_unusable", path=answers.path,
+                                       variant=variant, error=err.sentence or str(err)) \
+                from None
 
     def check_file(self, path: str | Path, blank: str | None = None) -> Marking:
         """Verdicts for one answer file against its variant's spec."""
         answers = read_answer_file(path)
-        return self.checker_for(answers).check(answers, blank)
+        variant, checker = self.checker_for(answers)
+        marking = checker.check(answers, blank)
+        marking.variant = variant  # as the class's index names it
+        return marking
 
 
 def read_class_index(path: str | Path) -> tuple[Path, dict]:
@@ -190,7 +204,8 @@ def is_class(path: str | Path) -> bool:
             start = file.read(200)
     except OSError:
         return False
-    return path.suffix.lower() == ".json" and b'"format": "cnntrace-batch"' in start
+    return path.suffix.lower() == ".json" and \
+        re.search(rb'"format"\s*:\s*"cnntrace-batch"', start) is not None
 
 
 __all__ = ["AnswerFileError", "Checker", "ClassChecker", "Marking", "Tolerance"]

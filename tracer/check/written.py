@@ -24,7 +24,8 @@ _MINUS_SIGNS = str.maketrans({"\u2212": "-", "\u2013": "-", "\uff0d": "-",
                               "\uff0b": "+", "\uff0e": ".", "\uff0c": ","})  # full-width
 # what says a number is rounded, as the handouts print it (≈ 0.8022) or a student writes
 # it (0.1978..., 약 0.15): the digits written say that already
-_ROUNDED = re.compile(r"^(≈|≃|~|약)|(\.\.\.|…)$")
+_ABOUT = re.compile(r"^(≈|≃|~|약)")
+_DIGITS_FOLLOW = re.compile(r"(\.\.\.|…)$")
 _TIMES = "×xX*·⋅"  # between a mantissa and 10: 9.555×10⁻², 9.555x10^-2, 9.555*10**-2
 _RAISED_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 _RAISED = str.maketrans(_RAISED_DIGITS + "⁺⁻", "0123456789+-")
@@ -70,13 +71,13 @@ class Written:
     def bare_zero(self) -> bool:
         """A zero written without a decimal point or exponent ("0", "-0"): exactly zero."""
         return self.value == 0 and self.place == 0 and \
-            bool(_BARE_WHOLE.match(_clean(self.text, marks=False)))  # not "0..."
+            bool(_BARE_WHOLE.match(_clean(self.text, dots=False)))  # not "0..."
 
     @property
     def placeholder_zeros(self) -> int:
         """The trailing zeros of a whole number written without a point or exponent
         (2 for "135600"): they may hold places, as 135600 for 1.356×10⁵, or be digits."""
-        clean = _clean(self.text, marks=False)  # 135600... has its digits written
+        clean = _clean(self.text, dots=False)  # 135600... has its digits written
         if self.value == 0 or not _BARE_WHOLE.match(clean):
             return 0
         return len(clean) - len(clean.rstrip("0"))
@@ -108,12 +109,13 @@ def parse_written(text: str) -> Written:
     raise NotANumber(_why_not(clean, str(text).strip()))
 
 
-def _clean(text: str, marks: bool = True) -> str:
+def _clean(text: str, dots: bool = True) -> str:
     """The text with plain minus signs, a full-width point or comma as ASCII, no spaces
-    (thin and no-break ones too: a number copied from the HTML or PDF handout) and, with
-    ``marks``, no mark of rounding (≈ 0.8022, 0.1978..., 약 0.15)."""
-    clean = re.sub(r"\s+", "", str(text).translate(_MINUS_SIGNS))
-    return _ROUNDED.sub("", clean) if marks else clean
+    (thin and no-break ones too: a number copied from the HTML or PDF handout) and no mark
+    of rounding (≈ 0.8022, 약 0.15; with ``dots``, 0.1978... too: without, the dots stay,
+    to say that more digits follow a whole number's last zeros)."""
+    clean = _ABOUT.sub("", re.sub(r"\s+", "", str(text).translate(_MINUS_SIGNS)))
+    return _DIGITS_FOLLOW.sub("", clean) if dots else clean
 
 
 def unmarked(text: str) -> str:

@@ -163,7 +163,7 @@ def run(args) -> int:
     if len(paths) == 1:
         marking = group.check_file(paths[0], args.blank)
         if group is not checker:
-            checker = group.checker_for(read_answer_file(paths[0]))
+            checker = group.checker_for(read_answer_file(paths[0]))[1]
         files = {}
         if args.json:
             files[Path(args.json)] = dumps(marking_json(marking))
