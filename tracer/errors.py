@@ -45,8 +45,7 @@ class CnnTraceError(Exception):
 
     def within(self, where: str):
         """This error with ``where: `` (a file's name) before it, in every language."""
-        err = type(self).said("within", where=where, error=self.sentence or str(self))
-        return err
+        return type(self).said("within", where=where, error=self.sentence or str(self))
 
     def edited(self, edit):
         """This error with ``edit`` (text -> text) applied to it in every language."""

@@ -68,7 +68,8 @@ def array(value, where: str, ndims: tuple[int, ...]):
 
 
 def shape_text(shape) -> str:
-    return shape_said(shape).text("en") if not shape else "(" + ", ".join(map(str, shape)) + ")"
+    said = shape_said(shape)
+    return said.text("en") if isinstance(said, Said) else said
 
 
 def shape_said(shape) -> Said | str:

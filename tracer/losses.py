@@ -13,8 +13,8 @@ def cross_entropy(z, y_hat, y, scale, nx):
     """L = -scale * sum_{n,k} y[n,k] log y_hat[n,k],  log y_hat = z - log sum_j e^{z_j};
     dL/dz = scale * (y_hat - y), where y_hat_k - 1 = -sum_{j != k} y_hat_j for a one-hot y."""
     loss = -(y * nx.log_softmax(z)).sum() * scale
-    others = lambda: (y_hat * (y != 1)).sum(axis=-1, keepdims=True)  # noqa: E731
-    return loss, nx.minus(y_hat, y, others) * scale
+    return loss, nx.minus(y_hat, y, lambda: (y_hat * (y != 1)).sum(axis=-1, keepdims=True)) \
+        * scale
 
 
 def binary_cross_entropy(z, s, y, scale, nx):

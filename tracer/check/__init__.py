@@ -25,7 +25,7 @@ from pathlib import Path
 from ..errors import CnnTraceError, Said
 from ..network import run_pass
 from ..sheet import blank_cells, fingerprint
-from ..spec import Spec
+from ..spec import Spec, load_spec
 from .answers import AnswerFile, AnswerFileError, read_answer_file
 from .marking import Marking, mark_sheet
 from .sheet import read_sheet
@@ -102,21 +102,19 @@ class ClassChecker:
 
     def __init__(self, folder: str | Path, mode: str = "float",
                  tolerance: Tolerance | None = None):
-        from ..spec import load_spec
         self.folder, self.index = read_class_index(folder)
         self.specs = {_variant(v["variant"]): self.folder / v["files"]["spec"]
                       for v in self.index["variants"]
                       if v.get("status") == "ok" and v.get("files", {}).get("spec")}
         if not self.specs:
             raise CnnTraceError.said("class_no_variants", folder=self.folder)
-        self._load = load_spec
         self.mode, self.tolerance = mode, tolerance or Tolerance()
         self.checkers: dict[str, Checker] = {}
 
     def checker(self, variant: str) -> Checker:
         """The variant's checker; CnnTraceError if its spec cannot be read or run."""
         if variant not in self.checkers:
-            self.checkers[variant] = Checker(self._load(self.specs[variant]), self.mode,
+            self.checkers[variant] = Checker(load_spec(self.specs[variant]), self.mode,
                                              self.tolerance)
         return self.checkers[variant]
 

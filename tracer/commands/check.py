@@ -132,7 +132,7 @@ _LAYERS_KEY = {"toml": re.compile(r"""^\s*(\[\[\s*["']?layers["']?\s*\]\]|["']?l
 
 def run(args) -> int:
     from ..check import Checker, ClassChecker, Tolerance, is_class
-    from ..check.answers import AnswerFileError, read_answer_file
+    from ..check.answers import AnswerFileError
     from ..check.classview import class_json, render_class
     from ..check.report import dumps, marking_json, render_marking, summary_line
     from ..files import write_all
@@ -162,8 +162,8 @@ def run(args) -> int:
         checker.asked(args.blank)  # a bad --blank is the command's error, not a sheet's
     if len(paths) == 1:
         marking = group.check_file(paths[0], args.blank)
-        if group is not checker:
-            checker = group.checker_for(read_answer_file(paths[0]))[1]
+        if group is not checker:  # the trace of the variant it was marked against
+            checker = group.checker(marking.variant)
         files = {}
         if args.json:
             files[Path(args.json)] = dumps(marking_json(marking))
