@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import re
 import sys
@@ -11,16 +12,19 @@ from . import __version__
 from .commands import (batch, check, explain, export, generate, render, sheet, terminal_safe,
                        trace, train)
 from .errors import CnnTraceError
+from .usage import language, usage_error
 
 COMMANDS = [trace, render, explain, check, train, sheet, generate, batch, export]
 
 
 class _Parser(argparse.ArgumentParser):
-    """Usage errors in one line (and exit code 2), like every other error; a range that
-    starts with a minus sign (`--kernel-values -1..1`) is a value, as -1 is."""
+    """Usage errors in one line (and exit code 2), like every other error, in the command
+    line's language; a range that starts with a minus sign (`--kernel-values -1..1`) is a
+    value, as -1 is."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, lang: str = "en", **kwargs):
         super().__init__(*args, **kwargs)
+        self.lang = lang
         # argparse takes an unknown '-...' word for an option unless this (private) pattern
         # calls it a negative number; subparsers are _Parsers too, so every command has it
         matcher = getattr(self, "_negative_number_matcher", None)
@@ -28,15 +32,17 @@ class _Parser(argparse.ArgumentParser):
             self._negative_number_matcher = re.compile(rf"{matcher.pattern}|^-[\d.]+\.\.")
 
     def error(self, message: str):
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        self.exit(2, terminal_safe(usage_error(self.prog, message, self.lang)) + "\n")
 
 
-def make_parser() -> argparse.ArgumentParser:
+def make_parser(lang: str = "en") -> argparse.ArgumentParser:
+    """The command line's parser; ``lang`` words its usage errors."""
     parser = _Parser(
-        prog="cnntrace",
+        prog="cnntrace", lang=lang,
         description="Worked examples of one forward/backward/update pass of a small CNN.")
     parser.add_argument("--version", action="version", version=f"cnntrace {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                     parser_class=functools.partial(_Parser, lang=lang))
     for command in COMMANDS:
         command.register(commands)
     return parser
@@ -45,7 +51,8 @@ def make_parser() -> argparse.ArgumentParser:
 def parse(argv=None) -> argparse.Namespace:
     """The command line, where a command's trailing list of files may also follow its
     options (`check SPEC --rtol 0.01 a.yaml b.yaml`), which argparse alone rejects."""
-    parser = make_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = make_parser(language(argv))
     args, rest = parser.parse_known_args(argv)
     trailing = getattr(args, "trailing", None)
     if rest and trailing and not any(arg.startswith("-") for arg in rest):

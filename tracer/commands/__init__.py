@@ -15,6 +15,7 @@ import argparse
 import re
 
 from ..spec import SpecError, example_names
+from ..usage import english
 
 _CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -31,28 +32,30 @@ def digits(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        raise argparse.ArgumentTypeError(english("usage.whole", value=repr(text))) from None
     if not 1 <= value <= 50:
-        raise argparse.ArgumentTypeError(f"expected 1 to 50 significant digits, got {value}")
+        raise argparse.ArgumentTypeError(english("usage.digits", value=value))
     return value
 
 
 def whole_number(noun: str, minimum: int = 0):
-    """argparse type: a whole number >= ``minimum``, the error naming ``noun``."""
+    """argparse type: a whole number >= ``minimum``, the error naming ``noun`` (a
+    usage.noun.* message)."""
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+            raise argparse.ArgumentTypeError(english("usage.whole", value=repr(text))) from None
         if value < minimum:
-            raise argparse.ArgumentTypeError(f"expected {noun} >= {minimum}, got {value}")
+            raise argparse.ArgumentTypeError(english("usage.at_least", noun=noun, minimum=minimum,
+                                                     value=value))
         return value
     return parse
 
 
-count = whole_number("a whole number")  # argparse types
-positive_count = whole_number("a whole number", minimum=1)
-sample_index = whole_number("a test image number")
+count = whole_number("usage.noun.whole")  # argparse types
+positive_count = whole_number("usage.noun.whole", minimum=1)
+sample_index = whole_number("usage.noun.sample")
 
 
 def check_blank_mode(args) -> None:
@@ -146,7 +149,7 @@ def add_spec_arguments(parser: argparse.ArgumentParser, *, sample: bool = True,
     parser.add_argument("spec", nargs="?", metavar="SPEC", help="spec file (.toml .yaml .json)")
     parser.add_argument("--example", choices=example_names(),
                         help="use a built-in example instead of a file")
-    parser.add_argument("--seed", type=whole_number("a seed"), default=None, metavar="S",
+    parser.add_argument("--seed", type=whole_number("usage.noun.seed"), default=None, metavar="S",
                         help=seed_help or "seed for weights the spec does not give (a "
                         "preset's weights and input; default: the spec's seed, 0 for presets)")
     add_preset_argument(parser)  # --preset (its --seed is the one above)
@@ -186,17 +189,15 @@ def _load_spec(args):
     from ..spec import from_dict, load_example, load_spec
     given = _given(args)
     if len(given) > 1:
-        both = "both" if len(given) == 2 else "all of"
-        raise SpecError(f"give one of SPEC, --example and --preset, not {both} "
-                        f"{' and '.join(given)}")
+        raise SpecError.said("spec_sources" if len(given) == 2 else "spec_sources.all",
+                             **dict(zip("abc", given)))
     name, seed = getattr(args, "preset", None), getattr(args, "seed", None)
     weights, sample = getattr(args, "weights", None), getattr(args, "sample", None)
     # --data is --sample's only on parsers with --weights (train has its own --data)
     data = getattr(args, "data", None) if hasattr(args, "weights") else None
     if weights is None and sample is None:
         if data:
-            raise SpecError("--data names where --sample K comes from; give --sample K "
-                            "(and --weights FILE.npz for a trained network)")
+            raise SpecError.said("data_without_sample")
         if name:
             from ..presets import load_preset
             return load_preset(name, lang=getattr(args, "lang", "en"),
@@ -213,14 +214,12 @@ def _load_spec(args):
     from ..weights import spec_with_weights
     base = _spec_dict(args)
     if base is None and weights is None:
-        raise SpecError("--sample without --weights traces the network's own (seeded) "
-                        "weights on a real image: give SPEC, --example or --preset too")
+        raise SpecError.said("sample_without_network")
     if data is None and weights is None and name:
         from ..presets import TRAINING
         data = TRAINING.get(name, {}).get("data")
     if data is None and weights is None:
-        raise SpecError(f"--sample {sample}: give --data (digits, a folder with the MNIST IDX "
-                        "files or an MNIST .npz) to take the real test image from")
+        raise SpecError.said("sample_without_data", sample=sample)
     if seed is not None and base is not None:
         base["seed"] = seed
     if base is not None and getattr(args, "example", None) and "title" in base:

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from ..errors import CnnTraceError, Said
+from ..usage import english
 from . import add_spec_arguments, load_spec_argument, require_blank, terminal_safe
 
 
@@ -17,9 +18,10 @@ def tolerance_value(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        raise argparse.ArgumentTypeError(english("usage.number", value=repr(text))) from None
     if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
+        raise argparse.ArgumentTypeError(english("usage.at_least", noun="usage.noun.number",
+                                                  minimum=0, value=repr(text)))
     return value
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import re
 
+from ..usage import english
 from . import add_out_file, check_out_file, count
 
 
@@ -12,7 +13,7 @@ def _size(text: str) -> tuple[int, int]:
     """argparse type: '4x4', '4x5' or '4'."""
     match = re.fullmatch(r"\s*(\d+)\s*(?:[xX×]\s*(\d+))?\s*", text)
     if not match:
-        raise argparse.ArgumentTypeError(f"expected HxW such as 4x4, got {text!r}")
+        raise argparse.ArgumentTypeError(english("usage.size", value=repr(text)))
     h = int(match.group(1))
     return h, int(match.group(2) or h)
 
@@ -21,7 +22,7 @@ def _range(text: str) -> tuple[int, int]:
     """argparse type: 'LO..HI' of integers, e.g. 0..5 or -1..1."""
     match = re.fullmatch(r"\s*(-?\d+)\s*\.\.\s*(-?\d+)\s*", text)
     if not match:
-        raise argparse.ArgumentTypeError(f"expected LO..HI such as -1..1, got {text!r}")
+        raise argparse.ArgumentTypeError(english("usage.range", value=repr(text)))
     return int(match.group(1)), int(match.group(2))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from ..usage import english
 from . import add_spec_arguments, load_spec_argument, positive_count
 
 DEFAULT_EPOCHS, DEFAULT_BATCH = 5, 32
@@ -51,9 +52,9 @@ def _rate(text: str):
     try:
         value = Decimal(text)
     except InvalidOperation:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        raise argparse.ArgumentTypeError(english("usage.number", value=repr(text))) from None
     if not value.is_finite() or value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive learning rate, got {text}")
+        raise argparse.ArgumentTypeError(english("usage.rate", value=text))
     return value
 
 

@@ -1,0 +1,94 @@
+"""argparse's usage errors in the language of the command line (``--lang ko``).
+
+argparse words its errors in English ('argument --digits: expected one argument'); each
+of its forms, and each of cnntrace's own argument types' ('expected a whole number, got
+'x''), is a ``usage.*`` template in the message catalogs, the English one word for word
+as argparse says it. An error is matched against the English templates and said again
+with the other language's; a form no template matches stays as argparse says it.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import string
+
+from .render.assets import messages, plain
+
+_ARGUMENT = re.compile(r"argument (?P<argument>\S+): (?P<problem>.*)", re.S)
+_CHOICE = re.compile(r"'([^']*)'")
+
+
+def language(argv: list[str]) -> str:
+    """The --lang of a command line not yet parsed (English unless it says ko)."""
+    for at, word in enumerate(argv):
+        if word == "--lang" and argv[at + 1:at + 2] == ["ko"] or word == "--lang=ko":
+            return "ko"
+    return "en"
+
+
+def usage_error(prog: str, message: str, lang: str) -> str:
+    """The line a usage error prints: 'cnntrace render: error: ... (see cnntrace render
+    --help)'."""
+    see = plain(lang, "usage.see", {"command": f"{prog} --help"})
+    return f"{prog}: {plain(lang, 'terminal.error')}: {said(message, lang)} ({see})"
+
+
+def said(message: str, lang: str) -> str:
+    """argparse's ``message`` in ``lang``, with a did-you-mean for a mistyped choice."""
+    match = _ARGUMENT.fullmatch(message)
+    if match:
+        problem = _problem(match["problem"], lang)
+        return plain(lang, "usage.argument", {"argument": match["argument"], "problem": problem})
+    return _problem(message, lang)
+
+
+def _problem(text: str, lang: str) -> str:
+    for key, pattern in _patterns():
+        match = pattern.fullmatch(text)
+        if match:
+            params = match.groupdict()
+            if params.get("noun") in _nouns():
+                params["noun"] = plain(lang, _nouns()[params["noun"]])
+            hint = _hint(key, params)
+            return plain(lang, key, params) + (plain(lang, "error.did_you_mean", hint)
+                                              if hint else "")
+    return text
+
+
+def _hint(key: str, params: dict) -> dict | None:
+    """{'name': 'render'} for the choice closest to a mistyped one (rendr)."""
+    if key != "usage.choice":
+        return None
+    from .fields import closest
+    hint = closest(params["value"].strip("'"), _CHOICE.findall(params["choices"]))
+    return {"name": repr(hint)} if hint else None
+
+
+@functools.cache
+def _nouns() -> dict[str, str]:
+    """The key of each noun an argument type names, by its English text."""
+    return {text: key for key, text in messages("en").items() if key.startswith("usage.noun.")}
+
+
+@functools.cache
+def _patterns() -> list[tuple[str, re.Pattern]]:
+    """(key, regex) of every English usage template but the argument wrapper: its text
+    literal, each {field} any text."""
+    found = []
+    for key, template in messages("en").items():
+        if not key.startswith("usage.") or key in ("usage.argument", "usage.see") \
+                or key.startswith("usage.noun."):
+            continue
+        regex = "".join(re.escape(text) + (f"(?P<{field}>.+?)" if field else "")
+                        for text, field, _, _ in string.Formatter().parse(template))
+        found.append((key, re.compile(regex, re.S)))
+    return found
+
+
+def english(key: str, **params) -> str:
+    """A usage template in English: the message of an argument type's error (said again
+    in the command line's language by :func:`said`); a ``noun`` is a usage.noun.* key."""
+    if "noun" in params:
+        params["noun"] = plain("en", params["noun"])
+    return plain("en", key, params)
