@@ -136,3 +136,15 @@ def test_about_before_a_whole_number_keeps_its_zeros_as_places():
         assert parse_written(text).placeholder_zeros == 2
         assert Tolerance().matches(parse_written(text), 135581.83)
     assert parse_written("≈ 0").bare_zero
+
+
+def test_full_width_digits_read_and_are_suggested_in_ascii():
+    """A Korean keyboard's full-width digits and comma: a semicolon CSV's decimal comma
+    (０，０９５５５) reads as 0.09555; elsewhere the suggested fix is written in ASCII."""
+    from tracer.check.answers import parse_csv
+    assert list(parse_csv("loss.out;０，０９５５５\nsoftmax1.sum;８,１３\n")) == [
+        ("loss.out", "０.０９５５５"), ("softmax1.sum", "８.１３")]
+    assert parse_written("０.０９５５５").value == parse_written("0.09555").value
+    with pytest.raises(NotANumber) as why:
+        parse_written("０，０９５５５")
+    assert "'0.09555'" in str(why.value)

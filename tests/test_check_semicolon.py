@@ -37,6 +37,15 @@ def test_the_semicolon_is_found_without_a_header_and_with_quotes():
     assert list(pairs) == [("conv1.out[0,0]", "5"), ("conv1.out[0,1]", "-0.25")]
 
 
+def test_a_headerless_semicolon_csv_may_start_with_a_decimal_comma(tmp_path):
+    """'softmax1.sum;8,13' splits at the comma into 'softmax1.sum;8' and '13' too: the
+    first separator outside brackets decides."""
+    pairs = parse_csv("dense1.out[0];5,6\nloss.out;1,846E-05\n")
+    assert list(pairs) == [("dense1.out[0]", "5.6"), ("loss.out", "1.846E-05")]
+    headerless = SEMICOLON.split("\n", 1)[1]
+    assert _marks(tmp_path, "g.csv", headerless)[1] == _marks(tmp_path, "c.csv", COMMA)[1]
+
+
 @pytest.mark.parametrize("row,words", [
     ("conv1.out[0,0];5;6", "line 2: expected two columns 'id;value', got more"),
     ("conv1.out[0,0]", "line 2: expected two columns 'id;value', got one"),

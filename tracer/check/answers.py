@@ -164,11 +164,10 @@ def parse_csv(text: str) -> Pairs:
 
 
 def csv_separator(first_row: str) -> str:
-    """';' when the first row ('id;value', 'conv1.out[0,0];5') has two columns split at
-    semicolons but one split at commas; else ','."""
-    if split_row(first_row)[1] is None and split_row(first_row, ";")[1] is not None:
-        return ";"
-    return ","
+    """';' when the first row's first ',' or ';' outside brackets is a semicolon ('id;value',
+    'conv1.out[0,0];5', 'softmax1.sum;8,13' with a decimal comma); else ','."""
+    key, _ = split_row(first_row)
+    return ";" if split_row(key, ";")[1] is not None else ","
 
 
 def split_row(row: str, separator: str = ",") -> tuple[str, str | None]:
@@ -233,8 +232,8 @@ def _csv_value(value: str | None, line: int, separator: str = ","):
             return CsvValue(reason("csv_bracket", line=line, value=repr(value)))
     if separator in value and not quoted:
         return CsvValue(reason(f"{semicolon}more_columns", line=line))
-    if separator == ";" and value.count(",") == 1 and "." not in unmarked(value):
-        value = value.replace(",", ".")  # the decimal comma of the spreadsheet's locale
+    if separator == ";" and unmarked(value).count(",") == 1 and "." not in unmarked(value):
+        value = value.replace(",", ".").replace("\uff0c", ".")  # the locale's decimal comma
     return value if value else None
 
 

@@ -21,7 +21,8 @@ from .reasons import english, reason
 _DECIMAL = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _FRACTION = re.compile(r"^([+-]?\d+)\s*/\s*([+-]?\d+)$")
 _MINUS_SIGNS = str.maketrans({"\u2212": "-", "\u2013": "-", "\uff0d": "-",
-                              "\uff0b": "+", "\uff0e": ".", "\uff0c": ","})  # full-width
+                              "\uff0b": "+", "\uff0e": ".", "\uff0c": ",",  # full-width
+                              **{chr(0xFF10 + d): str(d) for d in range(10)}})
 # what says a number is rounded, as the handouts print it (≈ 0.8022) or a student writes
 # it (0.1978..., 약 0.15): the digits written say that already
 _ABOUT = re.compile(r"^(≈|≃|~|약)")
@@ -110,7 +111,7 @@ def parse_written(text: str) -> Written:
 
 
 def _clean(text: str, dots: bool = True) -> str:
-    """The text with plain minus signs, a full-width point or comma as ASCII, no spaces
+    """The text with plain minus signs, full-width digits, point and comma as ASCII, no spaces
     (thin and no-break ones too: a number copied from the HTML or PDF handout) and no mark
     of rounding (≈ 0.8022, 약 0.15; with ``dots``, 0.1978... too: without, the dots stay,
     to say that more digits follow a whole number's last zeros)."""
