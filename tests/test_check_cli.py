@@ -123,6 +123,22 @@ def test_html_marking_report_shows_each_verdict_in_place(tmp_path, capsys):
     assert "부호가 바뀜" in korean.read_text()
 
 
+def test_html_marking_report_stops_after_the_last_asked_step(tmp_path, capsys):
+    """A forward worksheet's report would otherwise go on to dL/dz0 = [the student's
+    y_hat0] - 1 = [the trace's], an equation that does not hold."""
+    sheet, target = tmp_path / "forward.yaml", tmp_path / "m.html"
+    sheet.write_text("blanks: forward\nconv1.out: [[4, 7], [11, 10]]\n")
+    assert run(["check", "--example", "lecture", str(sheet), "--html", str(target), "-q"],
+               capsys)[0] == 0
+    html = target.read_text()
+    assert 'id="fwd-loss"' in html and 'id="backward"' not in html and "∂L" not in html
+    assert "the answer sheet asks about nothing after this step" in html
+    everything = tmp_path / "all.html"
+    assert run(["check", "--example", "lecture", str(FIXTURE), "--html", str(everything),
+                "-q"], capsys)[0] == 0
+    assert 'id="update"' in everything.read_text()
+
+
 def test_html_class_view_has_error_rate_bars(tmp_path, capsys):
     careless = tmp_path / "careless.yaml"
     careless.write_text("conv1.out: [[4, 6], [10, 9]]\nconv1.bias_new: 1.00002\n")

@@ -138,16 +138,22 @@ def worksheet_document(document: Document, hidden) -> Document:
     than the backward did, and those must not keep the update on a worksheet that blanks
     the backward. The opening note does not point to trace.json (the worked example's
     file with every value), which a worksheet's folder does not have."""
-    sections = [_without_trace_json(s) for s in document.sections]
-    last = max((i for i, section in enumerate(sections) if _works_out_blank(section, hidden)),
-               default=None)
-    if last is not None and last < len(sections) - 1:
-        end = sections[last]
-        end = replace(end, blocks=[*end.blocks, Para("worksheet.rest_left_out")])
-        sections = [*sections[:last], end]
+    sections = ending_with(document.sections, hidden, Para("worksheet.rest_left_out"))
+    sections = [_without_trace_json(s) for s in sections]
     sheet = replace(document, sections=sections, subtitle=_sheet_subtitle(document, sections))
     sheet.refs = shown_refs(sheet)  # what its answer sheet may ask: not the steps cut off
     return sheet
+
+
+def ending_with(sections: list, hidden, closing: Para) -> list:
+    """``sections`` up to the last one that works out a cell of ``hidden``, which ends
+    with ``closing`` when later ones are left out."""
+    last = max((i for i, section in enumerate(sections) if _works_out_blank(section, hidden)),
+               default=None)
+    if last is None or last == len(sections) - 1:
+        return list(sections)
+    end = replace(sections[last], blocks=[*sections[last].blocks, closing])
+    return [*sections[:last], end]
 
 
 def _sheet_subtitle(document: Document, sections: list) -> str:

@@ -9,7 +9,7 @@ from . import mathtree as m
 from .blanks import given_ids, select_hidden
 from .context import cell_ref
 from .document import Bars, Document, Para, Section, Table
-from .handout import build_document
+from .handout import build_document, ending_with
 
 EVERY_COMPUTED = "all,loss.after"  # --blank all, and the loss after the step it leaves out
 
@@ -86,13 +86,17 @@ def summary_section(marking) -> Section:
 
 
 def marking_document(trace, marking, digits: int = 4, max_cells: int = 10**6) -> Document:
-    """The worked example with the summary in front (every marked cell is shown). The
-    numbers the student did not write are the trace's: the renderer shows them as such
-    (all but the given ones), so no equation mixes their numbers with the trace's
+    """The worked example with the summary in front (every marked cell is shown), up to
+    the last step the answer sheet asks about: a later step would work the trace's
+    result from the student's numbers (dL/dz0 = [their y_hat0] - 1 = [the trace's]).
+    The numbers the student did not write are the trace's: the renderer shows them as
+    such (all but the given ones), so no equation mixes their numbers with the trace's
     silently."""
     # laid out as the key of every computed cell: each the student's or the trace's
     document = build_document(trace, digits=digits, max_cells=max_cells,
                               hidden=select_hidden(trace, EVERY_COMPUTED))
+    asked = frozenset(mark.label for mark in marking.marks)
+    document.sections = ending_with(document.sections, asked, Para("mark.rest_left_out"))
     document.sections.insert(0, summary_section(marking))
     document.given = frozenset(given_ids(trace))
     return document
