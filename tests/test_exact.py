@@ -93,6 +93,17 @@ def test_both_modes_round_halves_as_by_hand(value, digits, text):
     assert EXACT.format(value, digits) == FLOAT.format(float(value), digits) == text
 
 
+@pytest.mark.parametrize("value, digits, text", [
+    (10.094999999999999, 4, "10.10"),
+    (5.1499999999999995, 2, "5.2"), (-5.1499999999999995, 2, "-5.2"),
+    (10.0949, 4, "10.09"), (5.149999999, 2, "5.1")])
+def test_float_mode_takes_a_sum_within_1e_12_of_a_half_as_the_half(value, digits, text):
+    """A dense sum whose printed terms make 10.095 (exact mode prints 10.10) came out
+    as the float 10.094999999999999. A value truly below the half stays below."""
+    from tracer.numeric import FLOAT
+    assert FLOAT.format(value, digits) == text
+
+
 def test_exact_mode_rounds_just_below_a_half_down():
     from tracer.numeric import EXACT
     assert EXACT.format(F(1, 8) - F(1, 10**25), 2) == "0.12"  # not rounded twice

@@ -149,7 +149,9 @@ class Numeric:
     def format(self, value, digits: int) -> str:
         """``value`` to ``digits`` significant digits, e.g. 0.9999816706: the decimal the
         float reads as (its repr) rounded as by hand, so 0.145 gives 0.15 at 2 digits (as
-        in exact mode), not the 0.14 of its binary value 0.14499999999999999.
+        in exact mode), not the 0.14 of its binary value 0.14499999999999999; a float
+        within 1e-12 of such a half (a sum 10.094999999999999 whose terms make 10.095) is
+        taken as the half.
 
         A rounded value keeps its trailing zeros (0.3100 for 0.3100255: it is good to
         four digits); a value its digits hold drops them (0.31, 2), as does a float
@@ -158,14 +160,15 @@ class Numeric:
         x = float(value)
         if not math.isfinite(x):
             return f"{x:g}"
-        text = repr(x)
+        text, near = repr(x), min(TIE_TOLERANCE, 10.0 ** -(digits + 2)) * abs(x)
+        half = f"{x:.{digits}e}"  # digits + 1 significant digits
+        if digits <= 15 and _is_half(half, digits) and abs(float(half) - x) <= near:
+            text = half
         if digits > 15 or _is_half(text, digits):
             rounded = decimal_text(Decimal(text), digits, zeros=True)
         else:  # the binary value rounds as its repr does (up to 15 digits)
             rounded = _tidy(f"{x:#.{digits}g}", zeros=True)
-        off = abs(float(rounded) - x)
-        return _tidy(rounded) if off <= min(TIE_TOLERANCE, 10.0 ** -(digits + 2)) * abs(x) \
-            else rounded
+        return _tidy(rounded) if abs(float(rounded) - x) <= near else rounded
 
     def exact_text(self, x):
         """Exact forms as nested lists of strings; None in float mode."""
