@@ -79,7 +79,7 @@ def test_unknown_or_no_format_is_refused_by_render_and_demo(tmp_path, capsys, fo
 
 @pytest.mark.parametrize("option, value, message", [
     ("--seed", "-5", "expected a seed >= 0, got -5"),
-    ("--max-cells", "-3", "expected a cell count >= 0, got -3"),
+    ("--max-cells", "-3", "expected a cell count >= 1, got -3"),
 ])
 def test_negative_counts_are_usage_errors(capsys, option, value, message):
     command = ["render", "--example", "lecture", "--format", "html"] if option == "--max-cells" \

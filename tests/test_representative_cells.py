@@ -270,3 +270,25 @@ def test_the_answer_sheet_asks_the_boxes_a_heatmapped_tensor_shows(lecture_cnn, 
     asked = blank_cells(trace, blank, worksheet.refs)
     assert asked and set(asked) <= set(worksheet.refs)
     assert len(asked) == (count or len(asked)) and len(asked) < 1000
+
+
+def test_max_cells_given_sets_the_cells_of_a_large_tensor_too(lecture_cnn):
+    """By default a tensor over 64 cells expands a few representative cells (one per
+    filter of conv1's 8, whatever max_cells); --max-cells K given expands K of them."""
+    trace, default = lecture_cnn
+    assert len(expanded(default, "conv1", "conv1.out")) == 8
+    assert len(expanded(build_document(trace, max_cells=6), "conv1", "conv1.out")) == 6
+    more = build_document(trace, max_cells=6, large_cells=6)
+    assert len(expanded(more, "conv1", "conv1.out")) == 6
+    fewer = build_document(trace, max_cells=2, large_cells=2)
+    assert len(expanded(fewer, "conv1", "conv1.out")) == 2
+
+
+def test_max_cells_above_the_default_expands_more_of_a_large_tensor(lecture_cnn):
+    """dL/dW of the dense layer (400 x 10) expanded 8 cells whatever --max-cells said."""
+    trace, default = lecture_cnn
+
+    def cells(document):
+        return {ref for ref in document.refs if ref.startswith("dense1.grad_weight[")}
+    more, fewer = (cells(build_document(trace, max_cells=k, large_cells=k)) for k in (12, 4))
+    assert len(fewer) < len(cells(default)) < len(more)

@@ -31,16 +31,19 @@ def check_formats(formats) -> None:
 
 
 def render(trace, formats=("html",), lang: str = "en", view: str = "worked",
-           blank: str | None = None, digits: int = 4, max_cells: int = 16,
+           blank: str | None = None, digits: int = 4, max_cells: int | None = None,
            variant: str | None = None, progress: Callable[[str], None] = lambda step: None
            ) -> dict[str, str | bytes]:
-    """The handout of ``trace`` in each format: {'html': str, 'pdf': bytes, 'tex': str}."""
+    """The handout of ``trace`` in each format: {'html': str, 'pdf': bytes, 'tex': str}.
+    ``max_cells``: cells expanded per step, of any tensor (None: 16, and a few of a large
+    one)."""
     check_formats(formats)
     if view != "worked" and not blank:
         raise CnnTraceError.said("mode_needs_blank", view=view)
     hidden = select_hidden(trace, blank)
     progress(plain(lang, f"progress.layout.{view}"))
-    document = build_document(trace, digits=digits, max_cells=max_cells, hidden=hidden)
+    document = build_document(trace, digits=digits, hidden=hidden, large_cells=max_cells,
+                              **({} if max_cells is None else {"max_cells": max_cells}))
     return render_document(document, formats, lang, view, hidden, variant, progress)
 
 

@@ -18,8 +18,9 @@ def _add_output_arguments(parser, default_formats: str) -> None:
     parser.add_argument("--lang", choices=("en", "ko"), default="en", help="language")
     parser.add_argument("--digits", type=digits, default=4, metavar="N",
                         help="significant digits (default 4)")
-    parser.add_argument("--max-cells", type=whole_number("usage.noun.cells"), default=16,
-                        metavar="K", help="cells expanded per step (default 16)")
+    parser.add_argument("--max-cells", type=whole_number("usage.noun.cells", minimum=1),
+                        metavar="K", help="cells expanded per step (default 16, and a few "
+                        "representative ones of a large tensor)")
     parser.add_argument("--exact", action="store_true", help="exact arithmetic")
     parser.add_argument("--force", action="store_true",
                         help="replace existing files that cnntrace did not write")

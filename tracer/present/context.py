@@ -33,11 +33,15 @@ def cell_ref(qid: str, index) -> str:
 
 
 class Context:
-    """A trace plus the presentation settings (digits, how many cells to expand, the
-    quantities a worksheet blanks: long vectors among them are shown whole)."""
+    """A trace plus the presentation settings (digits, how many cells to expand: of a
+    tensor ``max_cells``, of a large one ``large_cells`` (None: a few per step, see
+    :meth:`pick`), the quantities a worksheet blanks: long vectors among them are shown
+    whole)."""
 
-    def __init__(self, trace, digits: int = 4, max_cells: int = 16, hidden=frozenset()):
+    def __init__(self, trace, digits: int = 4, max_cells: int = 16, hidden=frozenset(),
+                 large_cells: int | None = None):
         self.trace, self.digits, self.max_cells = trace, digits, max_cells
+        self.large_cells = large_cells
         self.hidden = frozenset(hidden)  # what a worksheet blanks: cells and quantities
         self.blanked = frozenset(ref.split("[")[0] for ref in self.hidden)  # their ids
         self.nx = trace.numeric
@@ -206,16 +210,19 @@ class Context:
     # choosing cells ----------------------------------------------------------------
     def pick(self, shape, must=(), cap: int = 8, asked=()) -> list[tuple]:
         """Cells to expand: all of a small tensor (at most max_cells); of a large one only
-        ``must`` (e.g. each filter's largest cell; at most ``cap`` of them, and at most
-        max_cells) or, without it, the first few. The cells a worksheet ``asked`` (see
-        :meth:`asked`) always, first: a blank shown nowhere could not be filled in."""
+        ``must`` (e.g. each filter's largest cell; at most large_cells of them, or by
+        default ``cap`` and at most max_cells) or, without it, the first few. The cells a
+        worksheet ``asked`` (see :meth:`asked`) always, first: a blank shown nowhere could
+        not be filled in."""
         every_count = int(np.prod(shape)) if len(shape) else 1
         asked = list(dict.fromkeys(tuple(int(i) for i in index) for index in asked))
         must = [index for index in dict.fromkeys(tuple(int(i) for i in index) for index in must)
                 if index not in asked]
         if every_count > LARGE_CELLS:
-            chosen = asked + (must[: min(self.max_cells, cap)] or [tuple(i) for _, i in zip(
-                range(min(self.max_cells, 4)), np.ndindex(*shape))])
+            few = (min(self.max_cells, cap), min(self.max_cells, 4)) \
+                if self.large_cells is None else (self.large_cells,) * 2
+            chosen = asked + (must[:few[0]] or [tuple(i) for _, i in zip(
+                range(few[1]), np.ndindex(*shape))])
             self.selected = self.selected or len(chosen) < every_count
             return sorted(set(chosen))
         every = [tuple(i) for i in np.ndindex(*shape)]

@@ -31,19 +31,21 @@ def subtitle_key(trace) -> str:
 
 
 def build_document(trace, digits: int = 4, max_cells: int = 16,
-                   hidden=frozenset()) -> Document:
+                   hidden=frozenset(), large_cells: int | None = None) -> Document:
     """The worked example of a trace. Worksheet and key render this same document,
     built with the cells they hide (``hidden``): a long vector they blank is shown whole.
+    A step expands at most ``max_cells`` cells, of a large tensor ``large_cells`` (None:
+    a few, :meth:`~tracer.present.context.Context.pick`).
 
     A training pass shows forward, loss, backward, update and checks; a forward-only
     pass stops after the forward; a pass from a given upstream gradient shows the
     backward of every layer from that gradient."""
     with np.errstate(all="ignore"):  # a pass beyond float64 shows its inf and nan as they are
-        return _build_document(trace, digits, max_cells, hidden)
+        return _build_document(trace, digits, max_cells, hidden, large_cells)
 
 
-def _build_document(trace, digits: int, max_cells: int, hidden) -> Document:
-    ctx = Context(trace, digits, max_cells, hidden)
+def _build_document(trace, digits: int, max_cells: int, hidden, large_cells) -> Document:
+    ctx = Context(trace, digits, max_cells, hidden, large_cells)
     kind = trace.conventions.get("pass", "train")
     if kind in FORMULAS:
         document = Document(title=trace.title, description="", mode=trace.mode, digits=digits,
