@@ -223,3 +223,22 @@ def test_each_entry_names_what_the_worked_example_calls_it(lecture):
                  "# softmax1.out: softmax1 output (ŷ in the worked example), shape"):
         assert line in text, line
     assert "(풀이의 ∂L/∂A)" in sheet_text(trace, "all", lang="ko")
+
+
+def test_a_spec_file_name_with_a_newline_stays_on_the_comment_line(tmp_path):
+    """'a\\nstudent: x\\nb.toml' split the `# Check it:` comment and put a student key
+    into the sheet; the name is written as bash's $'...' (still a command to paste)."""
+    import shutil
+
+    from tracer.files import shell_quote
+    from tracer.spec import EXAMPLES_DIR
+    spec = tmp_path / "a\nstudent: x\nb.toml"
+    shutil.copy(EXAMPLES_DIR / "lecture.toml", spec)
+    out = tmp_path / "s.yaml"
+    assert main(["sheet", str(spec), "--blank", "forward", "--out", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert yaml.safe_load(text)["student"] == ""
+    assert "student: x\\x0ab.toml' " in text and not any(
+        line.startswith("b.toml") for line in text.splitlines())
+    assert shell_quote("it's\tdone") == "$'it\\'s\\x09done'"
+    assert shell_quote("plain name.toml") == "'plain name.toml'"

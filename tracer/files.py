@@ -185,3 +185,16 @@ def read_text(path: Path, kind: str, error: type = OutputError,
         raise error.said("not_utf8", path=path) from None
     except OSError as err:
         raise error.said("cannot_read", path=path, why=err.strerror or err) from None
+
+
+def shell_quote(word: str) -> str:
+    """``word`` quoted for a POSIX shell on one line, for the `cnntrace check ...` hints
+    that generated files carry in comments: as shlex.quote, but a word with a newline or
+    another control character as bash's $'...' with escapes, so that it cannot end the
+    comment ('a\\nstudent: x.yaml' would put a key into an answer sheet)."""
+    import shlex
+    if not re.search("[\x00-\x1f\x7f]", word):
+        return shlex.quote(word)
+    escaped = "".join(f"\\x{ord(c):02x}" if ord(c) < 32 or ord(c) == 127 else
+                      "\\" + c if c in "\\'" else c for c in word)
+    return f"$'{escaped}'"

@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shlex
 from dataclasses import dataclass
 
 import numpy as np
 
+from .files import shell_quote
 from .present.blanks import (LEVELS, POSITIONS, given_ids, hides, select_hidden,
                              split_selection)
 from .present.context import drawn_as_heatmap
@@ -160,7 +160,7 @@ def sheet_text(trace, blank: str | None, *, variant: str | None = None,
     entries = blanks(trace, blank, refs)
     lines = _header(trace, blank, entries, variant, lang)
     lines.append("# " + _say(lang, "sheet.check", spec=spec_name,
-                             answers=shlex.quote(answers_name)))
+                             answers=shell_quote(answers_name)))
     lines.append('student: ""')
     if variant:  # `check` refuses the sheet against another variant's spec
         lines.append(f"variant: {json.dumps(_one_line(variant), ensure_ascii=False)}")

@@ -271,12 +271,12 @@ def _spec_dict(args) -> dict | None:
 def describe_spec_argument(args) -> str:
     """The network's arguments as they would be typed again (for `cnntrace check ...`
     hints in generated files)."""
-    import shlex
-    parts = [shlex.quote(args.spec)] if getattr(args, "spec", None) else []
+    from ..files import shell_quote
+    parts = [shell_quote(args.spec)] if getattr(args, "spec", None) else []
     for option in ("example", "preset", "seed", "weights", "sample", "data"):
         value = getattr(args, option, None)
         if value is not None:
-            parts.append(f"--{option} {shlex.quote(str(value))}")
+            parts.append(f"--{option} {shell_quote(str(value))}")
     return " ".join(parts) or "SPEC"
 
 
