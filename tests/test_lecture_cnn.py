@@ -64,6 +64,10 @@ def test_presets_are_seeded_and_flatten_order_is_selectable():
     a = run_pass(load_preset("lecture-cnn"), "float")["flatten1.out"]
     b = run_pass(load_preset("lecture-cnn", flatten_order="chw"), "float")["flatten1.out"]
     assert not np.array_equal(a, b) and np.array_equal(np.sort(a), np.sort(b))
+    # the trace's conventions say the order the flatten layer ran (they said chw for hwc)
+    assert run_pass(load_preset("lecture-cnn"), "float").conventions["flatten_order"] == "hwc"
+    assert run_pass(load_preset("lecture-cnn", flatten_order="chw"),
+                    "float").conventions["flatten_order"] == "chw"
 
 
 def test_preset_spec_is_an_ordinary_dict_that_round_trips():

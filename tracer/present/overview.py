@@ -16,10 +16,7 @@ CONVENTION_KEYS = (("convolution", {"conv2d"}), ("pool_ties", {"maxpool2d"}),
 
 def conventions(trace) -> list[tuple[str, object]]:
     """(message key, value) pairs for the conventions box: those of the layers present."""
-    conv, types = dict(trace.conventions), {info["type"] for info in trace.layers}
-    orders = {info["order"] for info in trace.layers if info["type"] == "flatten"}
-    if len(orders) == 1:  # a flatten layer's own order (lecture-cnn's H,W,C) overrides
-        conv["flatten_order"] = orders.pop()
+    conv, types = trace.conventions, {info["type"] for info in trace.layers}
     train = conv.get("pass", "train") == "train"
     items = [(f"convention.{key}", Para(f"convention.{key}.{conv[key]}"))
              for key, applies in CONVENTION_KEYS if (train if applies is None else applies & types)]
