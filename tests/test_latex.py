@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import tomllib
+
 import pytest
 
-from tracer import load_example, run_pass
+from tracer import from_dict, load_example, run_pass
 from tracer.present import mathtree as m
 from tracer.present.context import Context
 from tracer.present.forward import conv_cell_expansion, conv_formula
 from tracer.present.handout import build_document
 from tracer.present.latex import escape_text, to_latex
+from tracer.spec import EXAMPLES_DIR
 
 
 @pytest.fixture(scope="module")
@@ -81,6 +84,23 @@ def test_exact_mode_shows_exact_forms():
     assert (r"\frac{\partial L}{\partial z_{0}} = 0.99998154 - 1 = \frac{e^{\frac{28}{5}}}"
             r"{e^{\frac{28}{5}} + e^{- \frac{53}{10}}} - 1 \approx -1.846 \times 10^{-5}") in lines
     assert r"L = \log\left( e^{\frac{28}{5}} + e^{- \frac{53}{10}} \right) - \frac{28}{5}" in lines
+
+
+def test_an_exact_form_with_long_fractions_is_left_to_its_decimal():
+    """Float-initialised weights (lecture-cnn's He weights) are fractions over 2^52 in
+    exact mode: their exact forms filled pages (--exact on lecture-cnn: 35 pages)."""
+    from fractions import Fraction
+
+    from tracer.present.context import Context
+    ctx = Context(run_pass(load_example("lecture"), "exact"))
+    assert to_latex(ctx.exact_form(Fraction(28, 5))) == r"\frac{28}{5}"
+    assert ctx.exact_form(Fraction(0.1)) is None  # 3602879701896397/36028797018963968
+    spec = tomllib.loads((EXAMPLES_DIR / "lecture.toml").read_text())
+    spec["layers"][0]["weight"][0][0] = 1.0000000000000002  # a float, as He weights are
+    doc = build_document(run_pass(from_dict(spec), "exact"))
+    numbers = [n.text for s in doc.sections for b in s.blocks for line in getattr(b, "lines", [])
+               for n in m.walk(line) if isinstance(n, m.Num)]
+    assert max(len(text) for text in numbers) < 24
 
 
 def test_blanks_and_answers():

@@ -15,6 +15,7 @@ from .exactform import rational, real_node
 from .widths import CELL_PAD_EM, width_em
 
 EXACT_TERMS = 3  # exact forms with more terms than this are not worth printing
+EXACT_DIGITS = 12  # nor those with a fraction of more digits (a float weight's 2^-52 ones)
 MATRIX_SIDE = 12  # larger 2-D slices are drawn as heatmaps
 MATRIX_CELLS = 100  # and so are tensors with more cells than this (a vector: shortened)
 LARGE_CELLS = 64  # tensors with more cells expand only representative cells
@@ -324,17 +325,33 @@ class Context:
     # exact forms -------------------------------------------------------------------
     def exact_form(self, value) -> m.Node | None:
         """The exact form of a value as a math tree when it is short and says more than
-        its decimal (28/5, e^{28/5}/(e^{28/5} + e^{-53/10})); else None."""
+        its decimal (28/5, e^{28/5}/(e^{28/5} + e^{-53/10})); else None: not for more
+        than EXACT_TERMS terms, nor for a fraction of more than EXACT_DIGITS digits
+        anywhere in it (lecture-cnn's He-initialised weights are float64 values, exactly
+        fractions over 2^52 that would fill pages)."""
         if not self.exact:
             return None
         from .. import exact
         if isinstance(value, (int, np.integer)):
             return None
         if isinstance(value, Fraction):
-            return None if value.denominator == 1 else rational(value)
-        if isinstance(value, exact.Real) and len(value.terms) <= EXACT_TERMS:
+            return None if value.denominator == 1 or not _short(value) else rational(value)
+        if isinstance(value, exact.Real) and len(value.terms) <= EXACT_TERMS \
+                and _short(value):
             return real_node(value)
         return None
+
+
+def _short(value) -> bool:
+    """Whether every fraction in an exact value (coefficients, exponents, arguments of
+    atoms, nested) has at most EXACT_DIGITS digits."""
+    from .. import exact
+    if isinstance(value, Fraction):
+        return len(str(abs(value.numerator))) + len(str(value.denominator)) <= EXACT_DIGITS
+    if isinstance(value, exact.Real):
+        return all(_short(coef) and all(_short(atom.arg) for atom, _ in mono)
+                   for mono, coef in value.terms.items())
+    return True
 
 
 def drawn_as_heatmap(shape: tuple) -> bool:
