@@ -60,6 +60,17 @@ def test_a_backward_sum_that_cancels_is_recorded_as_zero():
         assert run_pass(spec, mode).numbers("input.grad").ravel().tolist() == [0]
 
 
+def test_computed_values_that_cancel_exactly_are_recorded_as_zero():
+    """dL/da1 = (-0.2689) * 0.1 + 0.2689 * 0.1: no decimals confirm it, but the floats
+    themselves cancel; a fused multiply-add left -1.05e-19 (exact mode: 0)."""
+    spec = {"input": [1, 2], "target": [1, 0], "learning_rate": 0.1,
+            "layers": [{"type": "dense", "weight": [[0.5, -0.5], [0.1, 0.1]], "bias": [0, 0]},
+                       {"type": "softmax"}]}
+    floats, exact = run_pass(from_dict(spec)), run_pass(from_dict(spec), "exact")
+    assert abs(exact.numbers("input.grad")[1]) < 1e-30 and floats["input.grad"][1] == 0
+    assert floats["input.grad"][0] == pytest.approx(exact.numbers("input.grad")[0], rel=1e-15)
+
+
 def test_a_real_value_within_its_terms_rounding_keeps_its_digits():
     """1 + 1e-15 - 1 is 1.11e-15 in floats, within the rounding of terms of size 1, but
     its exact value is 1e-15, not 0: it stays, and the ReLU passes it as exact mode does."""
@@ -238,18 +249,29 @@ def sigmoid_symmetry(a: float) -> dict:
         {"type": "softmax"}]}
 
 
-@pytest.mark.parametrize("a", [(3.0, -3.0), (3.0, -2.99999999999999)],
-                         ids=["exact-zero", "real-4.5e-16"])
-def test_a_sum_of_computed_values_stays_as_computed(a):
-    """sigmoid(3) + sigmoid(-3) - 1 is exactly 0 and sigmoid(3) + sigmoid(-2.99999999999999)
-    - 1 is 4.5e-16: floats cannot tell them apart (their terms print with 17 digits), so
-    both stay as the plain float pass computes them, never further from exact."""
+def test_a_sum_of_computed_values_stays_as_computed():
+    """sigmoid(3) + sigmoid(-2.99999999999999) - 1 is 4.5e-16: no decimals confirm a 0
+    (its terms print with 17 digits) and the floats themselves do not cancel, so it stays
+    as the plain float pass computes it."""
     data = sigmoid_symmetry(3.0)
-    data["input"] = [[list(a)]]
+    data["input"] = [[[3.0, -2.99999999999999]]]
     spec = from_dict(data)
     floats, raw = run_pass(spec, "float"), engine(spec)
     for qid in floats.ids():
         np.testing.assert_array_equal(floats.numbers(qid), raw.numbers(qid), err_msg=qid)
+
+
+def test_computed_values_whose_floats_cancel_make_the_exact_modes_zero():
+    """In the sigmoid(3) + sigmoid(-3) - 1 network, dL/dK of the first conv sums computed
+    gradients whose floats cancel exactly: the plain float pass left 6.9e-18, exact mode
+    gives 0. (The sum sigmoid(3) + sigmoid(-3) - 1 itself stays: its floats do not
+    cancel.)"""
+    spec = from_dict(sigmoid_symmetry(3.0))
+    assert engine(spec).numbers("conv1.grad_weight").item() != 0
+    floats = run_pass(spec, "float")
+    assert floats.numbers("conv1.grad_weight").item() == 0
+    assert floats.numbers("conv2.out").item() == engine(spec).numbers("conv2.out").item() != 0
+    assert abs(run_pass(spec, "exact").numbers("conv1.grad_weight").item()) < 1e-30
 
 
 def test_overlapping_pool_routes_of_a_given_gradient_are_cleaned():

@@ -11,11 +11,13 @@ update is checked as it is made:
    sum of n terms is within about n u M of their exact sum);
 2. it is set to 0 only if every factor of its terms prints as a short decimal (a spec's
    0.1, a student's 0.25) and the exact sum of those decimals is 0: 0.1 + 0.2 - 0.3 is,
-   1 + 1e-15 - 1 is not and keeps its 1e-15.
+   1 + 1e-15 - 1 is not and keeps its 1e-15; or if the exact sum of the floats
+   themselves is 0: computed values that cancel, (-0.2689) * 0.1 + 0.2689 * 0.1, which
+   a fused multiply-add leaves as -1.05e-19.
 
-A sum of computed values (sigmoid(3) + sigmoid(-3) - 1, printed with 17 digits) has no
-decimals to confirm a zero with, and floats cannot tell it from a true 4.5e-16: it stays
-as computed. So the cleaned pass is never further from exact arithmetic than the plain
+Any other sum of computed values (sigmoid(3) + sigmoid(-3) - 1, printed with 17 digits)
+has no decimals to confirm a zero with, and floats cannot tell it from a true 4.5e-16: it
+stays as computed. So the cleaned pass is never further from exact arithmetic than the plain
 float pass.
 """
 
@@ -25,6 +27,7 @@ import copy
 import functools
 import math
 from decimal import MAX_EMAX, MIN_EMIN, Decimal, Inexact, localcontext
+from fractions import Fraction
 
 import numpy as np
 
@@ -113,8 +116,18 @@ def _noise(value: np.ndarray, size: np.ndarray, count: int, terms) -> np.ndarray
     sum_k a_k b_k + bias) a short decimal, and their exact sum 0."""
     noise = _within(value, size, count)
     for cell in zip(*np.nonzero(noise)):
-        noise[cell] = _decimal_zero(*terms(tuple(int(i) for i in cell)))
+        a, b, bias = terms(tuple(int(i) for i in cell))
+        noise[cell] = _float_zero(a, b, bias) or _decimal_zero(a, b, bias)
     return noise
+
+
+def _float_zero(a, b, bias) -> bool:
+    """Whether sum_k a_k b_k + bias is exactly 0 in the floats as they are (exact
+    rational arithmetic on their binary values)."""
+    a, b = np.ravel(a).tolist(), np.ravel(b).tolist()
+    if not all(map(math.isfinite, (*a, *b, bias))):
+        return False
+    return sum((Fraction(p) * Fraction(q) for p, q in zip(a, b)), Fraction(bias)) == 0
 
 
 @functools.lru_cache(maxsize=1 << 14)
