@@ -470,9 +470,6 @@ def test_a_class_names_the_sheets_it_cannot_place(two_runs, tmp_path, capsys):
     (lambda out, t: [str(out / "3-01.spec.toml"), str(out / "index.json")],
      "{out}/index.json: the index of a class (cnntrace batch), not an answer file; give the "
      "class's folder first: cnntrace check FOLDER ANSWERS..."),
-    (lambda out, t: [str(out), str(out / "3-01.answers.yaml"), f"{out}/./3-01.answers.yaml"],
-     "{out}/./3-01.answers.yaml: given twice (also as {out}/3-01.answers.yaml); give each "
-     "answer file once"),
 ])
 def test_what_is_not_a_class_or_an_answer_file_is_one_line(two_runs, tmp_path, capsys, args,
                                                             message):
@@ -481,6 +478,21 @@ def test_what_is_not_a_class_or_an_answer_file_is_one_line(two_runs, tmp_path, c
     assert main(["check", *args(out, tmp_path), "--json", str(report)]) == 2
     assert capsys.readouterr().err == f"cnntrace: error: {message.format(out=out, t=tmp_path)}\n"
     assert not report.exists()
+
+
+def test_a_sheet_given_twice_is_listed_and_the_others_are_marked(two_runs, tmp_path, capsys):
+    """It counted twice in the class statistics; refusing it stopped the whole check."""
+    out = two_runs[0]
+    report = tmp_path / "r.json"
+    sheets = [str(out / "3-01.answers.yaml"), str(out / "3-02.answers.yaml")]
+    assert main(["check", str(out), *sheets, f"{out}/./3-01.answers.yaml", "--json",
+                 str(report), "-q"]) == 2
+    assert capsys.readouterr().err == (
+        f"cnntrace: error: {out}/./3-01.answers.yaml: given twice (also as {out}/"
+        "3-01.answers.yaml); give each answer file once\n")
+    data = json.loads(report.read_text())
+    assert [sheet["file"] for sheet in data["sheets"]] == sheets
+    assert [item["file"] for item in data["unusable"]] == [f"{out}/./3-01.answers.yaml"]
 
 
 def test_a_sheet_for_another_variant_is_refused_in_korean(two_runs, capsys):

@@ -339,7 +339,7 @@ def test_the_class_view_counts_unanswered_cells_beside_the_error_rate(tmp_path, 
     assert code == 0
     header = next(line for line in out.splitlines() if line.startswith("quantity"))
     row = next(line for line in out.splitlines() if line.startswith("dense1.out "))
-    assert "error rate  no answer  most common mistake" in header
+    assert "error rate  blank or unreadable  most common mistake" in header
     assert row.split() == ["dense1.out", "3", "-", "0.0", "%", "3"]
     dense = next(r for r in json.loads(target.read_text())["class"] if r["id"] == "dense1.out")
     assert (dense["attempted_cells"], dense["unanswered_cells"]) == (3, 3)

@@ -152,12 +152,6 @@ def run(args) -> int:
         spec, paths = _spec_and_answers(args)
         group = checker = Checker(spec, mode, tolerance)
     require_blank(args.blank)
-    given = {}
-    for path in paths:
-        if Path(path).resolve() in given:
-            raise CnnTraceError.said("answers_twice", path=path,
-                                     other=given[Path(path).resolve()])
-        given[Path(path).resolve()] = path
     if args.json and args.html and Path(args.json).resolve() == Path(args.html).resolve():
         raise CnnTraceError.said("check.same_output", path=args.html)
     if args.blank is not None:
@@ -178,8 +172,13 @@ def run(args) -> int:
         return 0
 
     markings, unusable, said = [], [], []  # said: as unusable, the errors in --lang
+    given = {}  # a file given twice would count twice in the class statistics
     for path in paths:
         try:
+            if Path(path).resolve() in given:
+                raise AnswerFileError.said("answers_twice", path=path,
+                                           other=given[Path(path).resolve()])
+            given[Path(path).resolve()] = path
             markings.append(group.check_file(path, args.blank))
         except AnswerFileError as err:
             unusable.append({"file": str(path), "error": str(err)})
