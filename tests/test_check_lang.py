@@ -101,7 +101,7 @@ def test_single_sheet_report_is_korean(tmp_path, capsys):
     assert lines[1].startswith("명세: 4x4 입력, 3x3 필터 하나 | 부동소수점 산술 | "
                                "허용 오차: 쓴 자릿수까지 (반올림 또는 버림)")
     header = table_lines(out, "값")[0]
-    for word in ("칸", "맞음", "이어짐", "틀림", "답 없음", "읽을 수 없음", "첫 오답", "정답",
+    for word in ("칸", "맞음", "이어짐", "틀림", "답 없음", "읽을 수 없음", "첫 실수", "정답",
                  "쓴 값", "진단"):
         assert word in header
     row = next(line for line in lines if line.startswith("dense1.grad_weight "))
