@@ -32,9 +32,8 @@ def lecture_cnn(*, seed: int = 0, flatten_order: str = "hwc", learning_rate="0.0
               {"type": "maxpool2d", "size": 2},
               {"type": "flatten", "order": flatten_order},
               {"type": "dense", "units": 10, "init": "he"}, {"type": "softmax"}]
-    return _spec("lecture-cnn: conv 8@3x3, ReLU, pool 2, conv 16@3x3, ReLU, pool 2, "
-                 "dense 10, softmax", layers, 28, seed, learning_rate, image, target,
-                 _description("lecture-cnn", lang))
+    return _spec(_said("lecture-cnn", "title", lang), layers, 28, seed, learning_rate, image,
+                 target, _said("lecture-cnn", "description", lang))
 
 
 def digits_cnn(*, seed: int = 0, flatten_order: str = "chw", learning_rate="0.1",
@@ -44,15 +43,15 @@ def digits_cnn(*, seed: int = 0, flatten_order: str = "chw", learning_rate="0.1"
               {"type": "relu"}, {"type": "maxpool2d", "size": 2},
               {"type": "flatten", "order": flatten_order},
               {"type": "dense", "units": 10, "init": "he"}, {"type": "softmax"}]
-    return _spec("digits-cnn: conv 16@3x3 (padding 1), ReLU, pool 2, dense 10, softmax",
-                 layers, 8, seed, learning_rate, image, target,
-                 _description("digits-cnn", lang))
+    return _spec(_said("digits-cnn", "title", lang), layers, 8, seed, learning_rate, image,
+                 target, _said("digits-cnn", "description", lang))
 
 
-def _description(name: str, lang: str) -> str:
-    """The preset's description in the handout's language (message preset.NAME.description)."""
+def _said(name: str, part: str, lang: str) -> str:
+    """The preset's title (its layers) or description in the handout's language
+    (message preset.NAME.PART)."""
     from .render.assets import plain
-    return plain(lang, f"preset.{name}.description")
+    return plain(lang, f"preset.{name}.{part}")
 
 
 PRESETS = {"lecture-cnn": lecture_cnn, "digits-cnn": digits_cnn}

@@ -63,7 +63,8 @@ class _Formatter:
         return escape("" if value is None else str(value))
 
     def math(self, node: m.Node) -> Markup:
-        return to_html(node, self.hidden, self.answers, self.marks, self.mistake, self.given)
+        return to_html(node, self.hidden, self.answers, self.marks, self.mistake, self.given,
+                       self.lang)
 
     def mistake(self, name: str) -> str:
         """A mistake's name as plain text (the math printer escapes it)."""

@@ -15,6 +15,7 @@ from markupsafe import Markup, escape
 from ..present import mathtree as m
 from ..present.blanks import hides, shown_marks
 from ..present.widths import width_em
+from .assets import plain
 from .png import heatmap_uri, scale_uri
 
 _SCI = re.compile(r"^([-+]?)([0-9.]+)e(-?[0-9]+)$")
@@ -54,12 +55,14 @@ class HtmlMathPrinter:
     place of the trace's, coloured by verdict, the expected value and the diagnosis
     beside a wrong one (``describe`` turns a mistake name into words). ``given`` (the
     ids of the given quantities) on a marked sheet: every other number the student did
-    not write is the trace's own result and is shown as such."""
+    not write is the trace's own result and is shown as such. ``lang`` words the text a
+    formula carries (a heatmap's alt text)."""
 
     def __init__(self, hidden=frozenset(), answers=False, marks=None, describe=str,
-                 given=None):
+                 given=None, lang: str = "en"):
         self.hidden, self.answers = hidden, answers
         self.marks, self.describe, self.given = marks or {}, describe, given
+        self.lang = lang
 
     def print(self, node: m.Node) -> str:
         return getattr(self, f"_print_{type(node).__name__}")(node)
@@ -209,7 +212,8 @@ class HtmlMathPrinter:
         h, w = node.values.shape
         limit = self._number(f"{node.limit:.3g}")
         return (f'<span class="heatmap"><img src="{uri}" width="{width}" height="{height}" '
-                f'alt="heatmap {h}×{w}"><span class="scale">−{limit}'
+                f'alt="{escape(plain(self.lang, "heatmap.alt", {"h": h, "w": w}))}">'
+                f'<span class="scale">−{limit}'
                 f'<img src="{scale_uri(SCALE_PX)}" width="{SCALE_PX}" height="6" alt="">'
                 f'{limit}</span></span>')
 
@@ -221,6 +225,6 @@ class HtmlMathPrinter:
 
 
 def to_html(node: m.Node, hidden=frozenset(), answers=False, marks=None,
-            describe=str, given=None) -> Markup:
+            describe=str, given=None, lang: str = "en") -> Markup:
     """Safe HTML for a math tree (wrap it in an element with class 'math')."""
-    return Markup(HtmlMathPrinter(hidden, answers, marks, describe, given).print(node))
+    return Markup(HtmlMathPrinter(hidden, answers, marks, describe, given, lang).print(node))
