@@ -230,3 +230,12 @@ def test_trace_pass_leaves_the_network_unchanged_and_train_step_returns_the_loss
     from tracer.network import train_step
     assert train_step(net) == pytest.approx(float(first.numbers("loss.out")), rel=1e-12)
     assert not np.array_equal(before[0], net.layers[0].weight)
+
+
+def test_a_preset_and_its_heatmaps_are_titled_in_the_handouts_language():
+    from tracer.report import render
+    spec = load_preset("digits-cnn", lang="ko")
+    assert spec.title.startswith("digits-cnn: 합성곱 16@3x3 (패딩 1), ReLU, 최대 풀링 2")
+    assert load_preset("digits-cnn").title.startswith("digits-cnn: conv 16@3x3 (padding 1)")
+    html = render(run_pass(spec), ("html",), lang="ko")["html"]
+    assert 'alt="히트맵 8×8"' in html and 'alt="heatmap' not in html
