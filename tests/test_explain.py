@@ -393,3 +393,16 @@ def test_a_batchs_weighted_sums_name_their_sample():
     sums = [line.split(" = ")[0].strip() for line in text.splitlines()
             if line.strip().startswith("∑_j")]
     assert sums == ["∑_j (∂ L)/(∂ ŷ^{(0)}_j)ŷ^{(0)}_j", "∑_j (∂ L)/(∂ ŷ^{(1)}_j)ŷ^{(1)}_j"]
+
+
+def test_an_operation_on_the_input_names_it_x_in_its_formula(capsys):
+    """'The input X: X = [...]' was followed by A = max(0, Z) and P = max ... A."""
+    from tracer.present.handout import build_document
+    from tracer.render.text import render_text
+    from tracer.spec import load_example
+    _, relu, _ = cli(["explain", "relu", "--input", "[[-1,2],[3,-4]]"], capsys)
+    assert "A = max (0, X)" in relu and "Z" not in relu
+    _, pool, _ = cli(["explain", "maxpool", "--input", "[[-1,2],[3,-4]]"], capsys)
+    assert "max_{0 ≤ h, w < 2} X_{i · 2 + h, j · 2 + w}" in pool
+    lecture = render_text(build_document(run_pass(load_example("lecture"))))
+    assert "A = max (0, Z)" in lecture and "max_{0 ≤ h, w < 2} A_{i · 2 + h" in lecture

@@ -221,15 +221,16 @@ def or_zero(ctx: Context, kind: str) -> str:
 def activation_forward(ctx: Context, info: dict) -> Section:
     name, kind = info["name"], info["type"]
     z, a = info["input"], f"{name}.out"
+    x = m.Sym(input_letter(ctx, info))  # Z after a convolution, X on the network's input
     if kind == "relu":
-        formula = m.row(m.Sym("A"), "=", m.Func("max"), m.paren(m.row(m.Num("0"), ",", m.Sym("Z"))))
+        formula = m.row(m.Sym("A"), "=", m.Func("max"), m.paren(m.row(m.Num("0"), ",", x)))
     elif kind == "leaky_relu":
         formula = m.row(m.Sym("A"), "=", m.Func("max"), m.paren(m.row(
-            m.Sym("Z"), ",", ctx.const(info["slope"]), "·", m.Sym("Z"))))
+            x, ",", ctx.const(info["slope"]), "·", x)))
     else:
-        formula = m.row(m.Sym("A"), "=", m.Sym("σ"), m.paren(m.Sym("Z")), "=",
+        formula = m.row(m.Sym("A"), "=", m.Sym("σ"), m.paren(x), "=",
                         m.Frac(m.Num("1"), m.row(m.Num("1"), "+",
-                                                 m.Power(m.Sym("e"), m.row("-", m.Sym("Z"))))))
+                                                 m.Power(m.Sym("e"), m.row("-", x)))))
     blocks = [Para(f"{kind}.intro"), Display([formula])]
     shape = ctx.shape(a)
     lines = []
@@ -271,9 +272,10 @@ def pool_forward(ctx: Context, info: dict) -> Section:
     formula = m.row(m.sub("P", "i", "j"), "=",
                     m.BigOp("max", m.row(m.Num("0"), "≤", m.Sym("h"), ",", m.Sym("w"), "<",
                                          m.Num(str(size)))),
-                    m.Sym("A", m.joined([m.row(m.Sym("i"), "·", m.Num(str(s)), "+", m.Sym("h")),
-                                         m.row(m.Sym("j"), "·", m.Num(str(s)), "+", m.Sym("w"))],
-                                        ",")))
+                    m.Sym(input_letter(ctx, info),
+                          m.joined([m.row(m.Sym("i"), "·", m.Num(str(s)), "+", m.Sym("h")),
+                                    m.row(m.Sym("j"), "·", m.Num(str(s)), "+", m.Sym("w"))],
+                                   ",")))
     blocks = [Para("maxpool2d.intro", {"size": size, "stride": s, "ties": info["ties"]}),
               Display([formula])]
     out_id = f"{name}.out"
