@@ -219,17 +219,25 @@ def marked(answers: str) -> tuple[str, object]:
 
 
 def test_a_marked_sheet_shows_the_results_the_student_did_not_write_as_the_traces():
+    """The sheet asks up to the loss: the report stops there (the backward would work
+    the trace's dL/dz1 from the student's y_hat1); within it, every number of a computed
+    cell is the student's (marked) or labelled the trace's: the same cells, as often, as
+    the key of the forward pass answers."""
     html, checker = marked(ANSWERS)
     follows = '<span class="mark follows" data-ref="softmax1.out[1]">6.790×10<sup>−6</sup></span>'
-    trace_value = '<span class="trace" data-ref="dense1.grad[1]">1.846×10<sup>−5</sup></span>'
-    assert re.search(re.escape(follows) + r"\s*−\s*0\s*=\s*" + re.escape(trace_value), html)
+    assert follows in html and 'id="fwd-loss"' in html and 'id="backward"' not in html
     assert "not worked out from your numbers" in html
-    # every number of a computed cell is the student's (marked) or labelled the trace's:
-    # the same cells, as often, as the key that answers every computed cell
-    key = render(checker.trace, ("html",), view="key", blank="all,loss.after",
+    trace_value = '<span class="trace" data-ref="relu1.out[0,0,0]">5</span>'
+    assert trace_value in html  # ReLU's output, not asked: the trace's
+    key = render(checker.trace, ("html",), view="key", blank="forward",
                  max_cells=10**6)["html"]
     shown = _Spans(html).refs
     assert shown["mark"] + shown["trace"] == _Spans(key).refs["answer"]
+
+
+def test_a_marked_sheet_that_asks_the_loss_after_shows_the_check_sums_as_the_traces():
+    html, _ = marked(ANSWERS + "loss.after: 6.7e-6\n")
+    assert 'id="update"' in html
     assert re.search(r'=\s*<span class="trace">1</span>', html)  # a check sum: the trace's
 
 
