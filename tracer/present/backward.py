@@ -4,12 +4,15 @@ substituted numbers for the cells it expands."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from . import mathtree as m
 from .blanks import hides
 from .context import Context, cell_ref, named_slice, operand
 from .document import Display, Para, Section
+from .holding import EXTRA
 from .forward import (batch_cell, batch_prefix, cell_sym, flat_position, flat_source,
                       input_letter, or_zero)
 
@@ -284,6 +287,17 @@ def conv_backward(ctx: Context, info: dict) -> Section:
     return _section(info, "conv.backward.title", blocks)
 
 
+def digits_lost(a, b) -> int:
+    """The digits b needs beyond the document's so that a - b keeps them: the places a - b
+    starts below b (1 - 0.94267 = 0.05733: 1) and one more to round with; 0 where none.
+    (A line holds through its cells' digits, :mod:`.holding`, and b is no cell.)"""
+    a, b = float(a), float(b)
+    if a == b or b == 0 or not (math.isfinite(a) and math.isfinite(b)):
+        return 0
+    below = math.floor(math.log10(abs(b))) - math.floor(math.log10(abs(a - b)))
+    return below + 1 if below > 0 else 0
+
+
 def softmax_backward(ctx: Context, info: dict) -> Section:
     """A given gradient through softmax: dz_k = y_hat_k (g_k - sum_j g_j y_hat_j)."""
     name = info["name"]
@@ -295,16 +309,21 @@ def softmax_backward(ctx: Context, info: dict) -> Section:
     blocks = [Para("softmax.backward.intro"), Display([general])]
     for n in batch_prefix(ctx):
         classes = ctx.shape(f"{name}.grad")[-1]
+        given = [ctx.value(f"{name}.grad", n + (j,)) for j in range(classes)]
+        total = sum(g * ctx.value(f"{name}.out", n + (j,)) for j, g in enumerate(given))
+        blanked = bool(ctx.blanked & {f"{name}.out", f"{name}.grad"})
+        # the sum's digits (and its terms'), enough for each g_k minus it below
+        wide = ctx.digits if blanked else \
+            ctx.digits + min(max(digits_lost(g, total) for g in given), EXTRA)
         dot = m.joined([m.row(operand(ctx.num(f"{name}.grad", n + (j,))), "·",
-                              ctx.num(f"{name}.out", n + (j,))) for j in range(classes)], "+")
+                              ctx.num(f"{name}.out", n + (j,), wide)) for j in range(classes)],
+                       "+")
         y_j = cell_sym("y", ("j",), hat=True, n=n)  # ŷ⁽ⁿ⁾_j in a batch
         sum_line = m.row(m.BigOp("∑", m.Sym("j")), d(y_j), y_j, "=", dot)
-        if ctx.blanked & {f"{name}.out", f"{name}.grad"}:  # its value would tell a blank
+        if blanked:  # its value would tell a blank
             lines, weighted = [sum_line], m.paren(dot)
         else:  # its value, shown once and used below (as an update's change is)
-            weighted = ctx.const(sum(ctx.value(f"{name}.grad", n + (j,))
-                                     * ctx.value(f"{name}.out", n + (j,))
-                                     for j in range(classes)))
+            weighted = ctx.const(total, wide)
             lines, weighted = [m.row(sum_line, "=", weighted)], operand(weighted)
         for k in range(classes):
             lines.append(m.row(d(cell_sym("z", (k,), n=n)), "=",
