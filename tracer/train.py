@@ -63,14 +63,11 @@ def prepare(spec: Spec, data: Dataset, learning_rate=None) -> Network:
         spec = dataclasses.replace(spec, learning_rate=_positive_rate(learning_rate))
     net = build(spec, "float")
     if net.shapes[0] != data.image_shape:
-        raise DataError(f"{data.source or data.name}: images of shape {data.image_shape}, "
-                        f"but the network {spec.source} expects inputs of shape "
-                        f"{net.shapes[0]}; pick the preset for these images "
-                        "(digits-cnn for 8x8, lecture-cnn for 28x28)")
+        raise DataError.said("train.image_shape", source=data.source or data.name,
+                             shape=data.image_shape, network=spec.source, needs=net.shapes[0])
     if net.layers[-1].type != "softmax" or net.shapes[-1][0] < data.classes:
-        raise DataError(f"{spec.source}: training needs a softmax output with at least "
-                        f"{data.classes} classes, got {net.layers[-1].type} with "
-                        f"{net.shapes[-1][0]}")
+        raise DataError.said("train.classes", source=spec.source, classes=data.classes,
+                             kind=net.layers[-1].type, has=net.shapes[-1][0])
     return net
 
 
@@ -141,7 +138,7 @@ def train(spec: Spec, data: Dataset, *, epochs: int = 5, batch: int = 32,
     rng = np.random.default_rng(seed)
     n = len(data.y_train)
     if n == 0:
-        raise DataError(f"{data.source or data.name}: no training images")
+        raise DataError.said("train.no_training", source=data.source or data.name)
     history, seconds, diverged, reference = [], [], None, None
     steps = -(-n // batch)
     for epoch in range(1, epochs + 1):

@@ -75,9 +75,9 @@ def run(args) -> int:
     source = args.data or defaults.get("data") or _default_data(spec)
     data = load_data(source).limit(args.limit, args.test_limit)
     if not len(data.y_train):
-        raise DataError(f"{source}: no training images")
+        raise DataError.said("train.no_training", source=source)
     if not len(data.y_test):
-        raise DataError(f"{source}: no test images to measure the accuracy on")
+        raise DataError.said("train.no_test", source=source)
     prepare(spec, data, args.lr)  # images and classes fit the network: before any output
     out = sys.stdout
     say = _sayer(args.lang)
@@ -151,21 +151,13 @@ def _default_data(spec) -> str:
     if shape == (1, 8, 8):
         return "digits"
     if len(shape) != 3 or shape[0] != 1:
-        raise SpecError(f"{spec.source}: input: the network takes inputs of shape {shape}; "
-                        "training needs one-channel images of shape (1, H, W): (1, 8, 8) for "
-                        "scikit-learn's digits, (1, 28, 28) for MNIST")
+        raise SpecError.said("train.input_shape", source=spec.source, shape=shape)
     if net.layers[-1].type != "softmax":
-        raise SpecError(f"{spec.source}: training needs a softmax output layer, got "
-                        f"{net.layers[-1].type}")
-    size = f"{shape[1]}x{shape[2]}"
+        raise SpecError.said("train.softmax", source=spec.source, kind=net.layers[-1].type)
     if (shape[1], shape[2]) == (28, 28) and classes >= 10:
-        raise SpecError(f"{spec.source}: the network takes 28x28 images; give --data (a "
-                        "folder with the MNIST IDX files or an MNIST .npz) or use --preset "
-                        "digits-cnn for scikit-learn's 8x8 digits")
-    raise SpecError(f"{spec.source}: the network takes {size} images and tells {classes} "
-                    f"classes apart; give --data: an .npz with x_train, y_train, x_test and "
-                    f"y_test holding {size} images and labels 0..{min(classes, 10) - 1} "
-                    "(scikit-learn's digits are 8x8 and MNIST's 28x28, with 10 classes)")
+        raise SpecError.said("train.needs_mnist", source=spec.source)
+    raise SpecError.said("train.needs_data", source=spec.source, size=f"{shape[1]}x{shape[2]}",
+                         classes=classes, last=min(classes, 10) - 1)
 
 
 class _Progress:
