@@ -125,6 +125,18 @@ def test_bad_npz_and_paths(tmp_path):
         load_data(str(tmp_path / "flat.npz"))
 
 
+def test_an_npz_member_that_is_not_an_npy_file_is_named(tmp_path):
+    """numpy hands over such a member as raw bytes (it crashed with an AttributeError)."""
+    import zipfile
+    junk = tmp_path / "j.npz"
+    with zipfile.ZipFile(junk, "w") as archive:
+        for key in ("x_train", "y_train", "x_test", "y_test"):
+            archive.writestr(f"{key}.npy", "junk")
+    with pytest.raises(DataError, match=r"j\.npz: not an MNIST \.npz: x_train is not a numpy "
+                                        r"array \(\.npy\); expected an \.npz with"):
+        load_data(str(junk))
+
+
 def test_digits_without_scikit_learn_is_one_clear_line(monkeypatch):
     import builtins
     real_import = builtins.__import__

@@ -171,6 +171,21 @@ def test_weights_errors_are_one_line(trained, tmp_path, capsys):
                    f"{extra}: has junk.weight, which the network saved with it has no layer")
 
 
+@pytest.mark.parametrize("member", ["conv1.weight.npy", "dense1.bias.npy", "__meta__.npy"])
+def test_a_weights_member_that_is_not_an_npy_file_is_named(member, trained, tmp_path, capsys):
+    """numpy hands over such a member as raw bytes: trace crashed on .tolist/.shape."""
+    import zipfile
+    junk = tmp_path / "junk.npz"
+    with zipfile.ZipFile(trained) as source, zipfile.ZipFile(junk, "w") as archive:
+        for name in source.namelist():
+            archive.writestr(name, "junk" if name == member else source.read(name))
+    key = member.removesuffix(".npy")
+    for network in ([], ["--preset", "digits-cnn"], ["--preset", "lecture-cnn"]):
+        one_line_error(*run(["trace", *network, "--weights", junk, "--sample", 0], capsys)[::2],
+                       f"{junk}: not a weights file written by cnntrace train --save ({key} is "
+                       "not a numpy array)")
+
+
 def test_network_source_errors_are_one_line(tmp_path, capsys):
     spec = tmp_path / "x.toml"
     one_line_error(*run(["trace", spec, "--preset", "lecture-cnn"], capsys)[::2],

@@ -223,14 +223,18 @@ def load_mnist_npz(path: str | Path) -> Dataset:
 
 
 def _npz_array(npz, key: str, path: Path) -> np.ndarray:
-    """One array of an .npz, refusing pickled Python objects (unpickling runs code)."""
+    """One array of an .npz, refusing pickled Python objects (unpickling runs code) and
+    members that are not .npy files (numpy hands over their raw bytes)."""
     try:
-        return npz[key]
+        array = npz[key]
     except ValueError as err:
         if "pickle" not in str(err):
             raise
         raise DataError.said("data.npz_pickled", path=path, key=key,
                              expected=NPZ_EXPECTED) from None
+    if not isinstance(array, np.ndarray):
+        raise DataError.said("data.npz_not_array", path=path, key=key, expected=NPZ_EXPECTED)
+    return array
 
 
 def _mnist(name: str, arrays: dict, names: dict, source: str) -> Dataset:
