@@ -107,6 +107,17 @@ def test_missing_or_inconsistent_mnist_files(tmp_path):
         load_mnist_idx(tmp_path)
 
 
+def test_a_folder_where_an_mnist_file_should_be_is_named_as_a_folder(tmp_path):
+    write_mnist(tmp_path)
+    (tmp_path / "train-labels-idx1-ubyte").unlink()
+    (tmp_path / "train-labels-idx1-ubyte").mkdir()
+    with pytest.raises(DataError) as err:
+        load_mnist_idx(tmp_path)
+    assert str(err.value) == (f"{tmp_path / 'train-labels-idx1-ubyte'}: is a folder, expected "
+                              "the MNIST file train-labels-idx1-ubyte or "
+                              "train-labels-idx1-ubyte.gz")
+
+
 def test_bad_npz_and_paths(tmp_path):
     np.savez(tmp_path / "partial.npz", x_train=np.zeros((2, 4, 4)))
     with pytest.raises(DataError, match=r"partial.npz: missing array\(s\) y_train, x_test, y_test"):

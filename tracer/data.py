@@ -176,10 +176,15 @@ def _read_up_to(stream, limit: int) -> bytes:
 
 
 def _find_idx(folder: Path, stem: str) -> Path:
-    for name in (stem, stem + ".gz", stem.replace("-idx", ".idx"),
-                 stem.replace("-idx", ".idx") + ".gz"):
-        if (folder / name).is_file():
-            return folder / name
+    """The MNIST file ``stem`` in ``folder`` (also gzipped, or named with .idx)."""
+    names = [folder / name for name in (stem, stem + ".gz", stem.replace("-idx", ".idx"),
+                                        stem.replace("-idx", ".idx") + ".gz")]
+    for path in names:
+        if path.is_file():
+            return path
+    for path in names:  # a folder where the file should be is not a missing file
+        if path.is_dir():
+            raise DataError.said("data.idx_folder", path=path, stem=stem)
     raise DataError.said("data.idx_missing", path=folder / stem, stem=stem, folder=folder)
 
 

@@ -98,8 +98,10 @@ def run(args) -> int:
         bar.close()
         print(f"cnntrace: warning: {why}", file=sys.stderr)
     else:
-        print(say("done", done, accuracy=f"{result.accuracy * 100:.2f}", test=len(data.y_test),
-                  epochs=done, seconds=f"{seconds:.1f}"), file=out)
+        tested = len(data.y_test)
+        print(say("done", done, accuracy=f"{result.accuracy * 100:.2f}", epochs=done,
+                  held_out=say("held_out", tested, images=tested), seconds=f"{seconds:.1f}"),
+              file=out)
     files = {}
     if args.save:
         files[args.save] = weights_archive(result, path=args.save,
