@@ -30,7 +30,8 @@ def spec():
     return load_preset("digits-cnn")
 
 
-@pytest.mark.parametrize("rate", [-1, 0, float("nan"), float("inf"), "abc", True, [0.1]])
+@pytest.mark.parametrize("rate", [-1, 0, float("nan"), float("inf"), "abc", True, [0.1],
+                                  "1e999999", "1e-999999"])  # inf and 0 as float64
 def test_a_bad_learning_rate_is_refused(spec, data, rate):
     with pytest.raises(CnnTraceError, match="learning_rate: expected a positive number, got"):
         train(spec, data, epochs=1, learning_rate=rate)

@@ -220,7 +220,8 @@ def _whole(value, name: str, minimum: int) -> int:
 
 
 def _positive_rate(value) -> Decimal:
-    """A learning rate (a number, or its text) as a Decimal: finite and positive."""
+    """A learning rate (a number, or its text) as a Decimal: positive and, as the float64
+    the layers step with, neither infinite nor 0."""
     expected = f"learning_rate: expected a positive number, got {value!r}"
     if isinstance(value, bool) or not isinstance(value, (numbers.Number, Decimal, str)):
         raise SpecError(expected)
@@ -228,7 +229,7 @@ def _positive_rate(value) -> Decimal:
         rate = Decimal(str(value).strip())
     except InvalidOperation:
         raise SpecError(expected) from None
-    if not rate.is_finite() or rate <= 0:
+    if not rate.is_finite() or rate <= 0 or not 0 < float(rate) < math.inf:
         raise SpecError(expected)
     return rate
 

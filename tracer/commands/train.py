@@ -47,7 +47,10 @@ def register(commands) -> None:
 
 
 def _rate(text: str):
+    """argparse type: a positive learning rate that float64 holds (1e999999 would be inf
+    and 1e-999999 would be 0, which trains nothing), as a Decimal."""
     import argparse
+    import math
     from decimal import Decimal, InvalidOperation
     try:
         value = Decimal(text)
@@ -55,6 +58,8 @@ def _rate(text: str):
         raise argparse.ArgumentTypeError(english("usage.number", value=repr(text))) from None
     if not value.is_finite() or value <= 0:
         raise argparse.ArgumentTypeError(english("usage.rate", value=text))
+    if not 0 < float(value) < math.inf:
+        raise argparse.ArgumentTypeError(english("usage.rate_float64", value=text))
     return value
 
 
