@@ -54,12 +54,12 @@ def weights_archive(result: TrainResult, extra: dict | None = None,
     arrays = {f"{layer.name}.{p}": np.asarray(getattr(layer, p), dtype=np.float64)
               for layer in net.layers for p in layer.param_names}
     bad = sum(int((~np.isfinite(a)).sum()) for a in arrays.values())
-    if bad or result.diverged:
-        why = f" ({result.diverged})" if result.diverged else ""
-        what = f"{bad} of the trained parameters are NaN or infinite: " if bad else ""
-        raise TrainingError(f"{path or 'weights'}: not saved: {what}training diverged{why}; "
-                            f"the learning rate {float(result.learning_rate):g} is probably "
-                            "too large")
+    if bad or result.divergence:
+        why = Said("error.train.why", {"why": result.divergence}) if result.divergence else ""
+        nonfinite = Said("error.train.nonfinite", {"count": bad}) if bad else ""
+        raise TrainingError.said("train.not_saved", path=path or Said("error.train.weights"),
+                                 nonfinite=nonfinite, why=why,
+                                 rate=f"{float(result.learning_rate):g}")
     meta = {"format": WEIGHTS_FORMAT, "version": WEIGHTS_VERSION,
             "spec": {**architecture(net.spec), "learning_rate": str(result.learning_rate)},
             "data": result.data.source, "history": plain_history(result.history),

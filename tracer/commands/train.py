@@ -46,9 +46,10 @@ def register(commands) -> None:
     parser.set_defaults(run=run)
 
 
-def _rate(text: str):
+def _rate(text: str) -> str:
     """argparse type: a positive learning rate that float64 holds (1e999999 would be inf
-    and 1e-999999 would be 0, which trains nothing), as a Decimal."""
+    and 1e-999999 would be 0, which trains nothing), as written (the summary shows 1e8,
+    which as a Decimal is 1E+8)."""
     import argparse
     import math
     from decimal import Decimal, InvalidOperation
@@ -60,15 +61,17 @@ def _rate(text: str):
         raise argparse.ArgumentTypeError(english("usage.rate", value=text))
     if not 0 < float(value) < math.inf:
         raise argparse.ArgumentTypeError(english("usage.rate_float64", value=text))
-    return value
+    return text.strip()
 
 
 def run(args) -> int:
     import time
 
     from ..data import DataError, load_data
+    from ..errors import Said
     from ..files import write_all
     from ..presets import TRAINING
+    from ..render.assets import plain
     from ..train import TrainingError, history_json, prepare, train
     from ..weights import weights_archive
 
@@ -94,14 +97,14 @@ def run(args) -> int:
                    seed=spec.seed, on_batch=bar.batch, on_epoch=bar.epoch)
     seconds = time.perf_counter() - started
     done = len(result.history)
-    if result.diverged:
-        why = (f"training diverged: {result.diverged}; the learning rate "
-               f"{float(result.learning_rate):g} is probably too large (try a smaller --lr)")
+    if result.divergence:
+        why = Said("terminal.train.diverged", {"why": result.divergence,
+                                               "rate": f"{float(result.learning_rate):g}"})
         if args.save:  # nothing is written: the other outputs go with the weights
-            raise TrainingError(f"--save {args.save}: not written (nor any other output): "
-                                f"{why}")
+            raise TrainingError.said("train.not_written", path=args.save, diverged=why)
         bar.close()
-        print(f"cnntrace: warning: {why}", file=sys.stderr)
+        print(f"cnntrace: {plain(args.lang, 'terminal.warning')}: {why.text(args.lang)}",
+              file=sys.stderr)
     else:
         tested = len(data.y_test)
         print(say("done", done, accuracy=f"{result.accuracy * 100:.2f}", epochs=done,
@@ -118,7 +121,8 @@ def run(args) -> int:
         from ..render.training import render_summary
         settings = {"network": spec.title or spec.source, "preset": args.preset,
                     "source": None if args.preset else (args.spec or f"--example {args.example}"),
-                    "epochs": epochs, "batch": batch, "lr": str(result.learning_rate),
+                    "epochs": epochs, "batch": batch, "diverged": result.divergence,
+                    "lr": args.lr or str(result.learning_rate),  # as written: 1e8, not 1E+8
                     "seed": spec.seed, "data": data.source or source,
                     "train": len(data.y_train), "test": len(data.y_test),
                     "weights": args.save}
@@ -127,7 +131,7 @@ def run(args) -> int:
     for option in ("save", "history", "html"):
         if getattr(args, option):
             print(say(f"written.{option}", path=getattr(args, option)), file=out)
-    return 0
+    return 1 if result.divergence else 0  # the outputs describe a failed training
 
 
 def _check_outputs(args) -> None:
