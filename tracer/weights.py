@@ -177,8 +177,24 @@ def spec_with_weights(spec_dict: dict | None, weights_path: str | Path | None, s
     out.update(layers=layers, input=dataset.x_test[sample].tolist(), target=label,
                learning_rate=_learning_rate(base.get("learning_rate", Decimal("0.1")), where),
                title=plain(lang, "weights.title", {"title": base.get("title") or "network",
-                                                   "sample": sample, "label": label}))
+                                                   "sample": sample, "label": label}),
+               description=_provenance(base.get("description"), weights_path, dataset,
+                                       sample, lang))
     return out
+
+
+def _provenance(description: str | None, weights_path, dataset: Dataset, sample: int,
+                lang: str) -> str:
+    """The handout's description: the spec's own, then which weights file (or the
+    network's own untrained weights) and which data the traced image comes from, by
+    their file names (the same handout from any folder)."""
+    data = Path(dataset.source).name if dataset.source else dataset.name
+    if weights_path is None:
+        said = plain(lang, "weights.description.untrained", {"sample": sample, "data": data})
+    else:
+        said = plain(lang, "weights.description", {"weights": Path(weights_path).name,
+                                                   "sample": sample, "data": data})
+    return f"{description} {said}" if description else said
 
 
 def check_fit(spec_dict: dict, arrays: dict, saved: dict, where: str) -> None:
