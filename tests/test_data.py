@@ -107,6 +107,17 @@ def test_missing_or_inconsistent_mnist_files(tmp_path):
         load_mnist_idx(tmp_path)
 
 
+def test_a_folder_where_an_mnist_file_should_be_is_named_as_a_folder(tmp_path):
+    write_mnist(tmp_path)
+    (tmp_path / "train-labels-idx1-ubyte").unlink()
+    (tmp_path / "train-labels-idx1-ubyte").mkdir()
+    with pytest.raises(DataError) as err:
+        load_mnist_idx(tmp_path)
+    assert str(err.value) == (f"{tmp_path / 'train-labels-idx1-ubyte'}: is a folder, expected "
+                              "the MNIST file train-labels-idx1-ubyte or "
+                              "train-labels-idx1-ubyte.gz")
+
+
 def test_bad_npz_and_paths(tmp_path):
     np.savez(tmp_path / "partial.npz", x_train=np.zeros((2, 4, 4)))
     with pytest.raises(DataError, match=r"partial.npz: missing array\(s\) y_train, x_test, y_test"):
@@ -123,6 +134,18 @@ def test_bad_npz_and_paths(tmp_path):
              x_test=np.zeros((1, 16)), y_test=np.zeros(1, int))
     with pytest.raises(DataError, match=r"flat.npz\[x_train\]: expected images of shape"):
         load_data(str(tmp_path / "flat.npz"))
+
+
+def test_an_npz_member_that_is_not_an_npy_file_is_named(tmp_path):
+    """numpy hands over such a member as raw bytes (it crashed with an AttributeError)."""
+    import zipfile
+    junk = tmp_path / "j.npz"
+    with zipfile.ZipFile(junk, "w") as archive:
+        for key in ("x_train", "y_train", "x_test", "y_test"):
+            archive.writestr(f"{key}.npy", "junk")
+    with pytest.raises(DataError, match=r"j\.npz: not an MNIST \.npz: x_train is not a numpy "
+                                        r"array \(\.npy\); expected an \.npz with"):
+        load_data(str(junk))
 
 
 def test_digits_without_scikit_learn_is_one_clear_line(monkeypatch):

@@ -30,7 +30,8 @@ def spec():
     return load_preset("digits-cnn")
 
 
-@pytest.mark.parametrize("rate", [-1, 0, float("nan"), float("inf"), "abc", True, [0.1]])
+@pytest.mark.parametrize("rate", [-1, 0, float("nan"), float("inf"), "abc", True, [0.1],
+                                  "1e999999", "1e-999999"])  # inf and 0 as float64
 def test_a_bad_learning_rate_is_refused(spec, data, rate):
     with pytest.raises(CnnTraceError, match="learning_rate: expected a positive number, got"):
         train(spec, data, epochs=1, learning_rate=rate)
@@ -93,10 +94,10 @@ def test_a_loss_that_runs_away_stops_training_while_finite(spec, data, rate):
 def test_the_runaway_rule_measures_against_the_start_or_a_uniform_guess():
     assert _reference_loss(10, 50.0)[0] == 50.0  # a spec starting far off is not stopped
     loss, what = _reference_loss(10, 0.01)  # a lucky first batch: ln K instead
-    assert loss == pytest.approx(math.log(10)) and what.endswith("(ln 10 = 2.3)")
+    assert loss == pytest.approx(math.log(10)) and what.text("en").endswith("(ln 10 = 2.3)")
     assert _runaway(RUNAWAY * 2.0 - 0.01, (2.0, "x"), 3) is None
-    assert _runaway(RUNAWAY * 2.0, (2.0, "x"), 3) == ("the mean training loss of epoch 3, "
-                                                      "20, is over 10 times x")
+    assert _runaway(RUNAWAY * 2.0, (2.0, "x"), 3).text("en") == (
+        "the mean training loss of epoch 3, 20, is over 10 times x")
     assert _runaway(0.0, _reference_loss(1, 0.0), 1) is None  # one class: nothing to lose
 
 

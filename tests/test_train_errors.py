@@ -111,6 +111,13 @@ def test_trained_weights_are_not_replaced_without_force(digits, tmp_path, capsys
 
 
 # ------------------------------------------------------------------ data checked first
+@pytest.mark.parametrize("test_limit, held_out", [(1, "on 1 held-out image after"),
+                                                   (2, "on 2 held-out images after")])
+def test_the_held_out_images_are_counted_in_words(digits, test_limit, held_out, capsys):
+    code, out, err = run(train_args(digits, "--test-limit", test_limit), capsys)
+    assert code == 0 and held_out in out, out + err
+
+
 def test_an_empty_test_split_is_refused_before_training(tmp_path, capsys):
     empty = eight_by_eight(tmp_path / "no-test.npz", n_test=0)
     weights, summary = tmp_path / "w.npz", tmp_path / "s.html"

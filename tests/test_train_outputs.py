@@ -1,6 +1,6 @@
 """What `cnntrace train` writes and prints: the same seed gives byte-identical files
-(timings stay on the terminal), a diverging run saves no weights and writes standard
-JSON, every output is announced, and errors come before the header line."""
+(timings stay on the terminal), a diverging run saves no weights, writes standard JSON
+and exits with 1, every output is announced, and errors come before the header line."""
 
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ def test_a_diverging_run_warns_and_writes_standard_json(tmp_path, capsys):
     code, out, err = run(["train", "--preset", "digits-cnn", "--data", data, "--lr", "1e300",
                           "--epochs", "3", "--history", history, "--html", summary, "-q"],
                          capsys)
-    assert code == 0, err
+    assert code == 1, err  # the outputs describe a failed training
     assert err.startswith("cnntrace: warning: training diverged: the loss became nan in "
                           "epoch 1") and "probably too large" in err and err.count("\n") == 1
     assert f"history written to {history}" in out and f"summary written to {summary}" in out
@@ -85,7 +85,7 @@ def test_a_run_whose_loss_runs_away_warns_without_save(tmp_path, capsys):
     history = tmp_path / "div.json"
     code, out, err = run(["train", "--preset", "digits-cnn", "--data", data, "--lr", "1000",
                           "--epochs", "3", "--history", history, "-q"], capsys)
-    assert code == 0 and err.startswith("cnntrace: warning: training diverged: the mean "
+    assert code == 1 and err.startswith("cnntrace: warning: training diverged: the mean "
                                         "training loss of epoch 1") and err.count("\n") == 1
     assert [r["epoch"] for r in json.loads(history.read_text())["history"]] == [1]
 
@@ -128,3 +128,12 @@ def test_an_output_no_file_can_be_made_for_is_refused_before_training(tmp_path, 
     assert code == 2 and err == "cnntrace: error: /proc/s.html: cannot write: No such file or " \
                                 "directory\n"
     assert out == "" and sorted(p.name for p in tmp_path.iterdir()) == ["eight.npz"]
+
+
+def test_a_diverging_run_is_warned_of_in_korean(tmp_path, capsys):
+    data = images(tmp_path / "eight.npz")
+    code, out, err = run(["train", "--preset", "digits-cnn", "--data", data, "--lr", "1000",
+                          "--epochs", "3", "--lang", "ko", "-q"], capsys)
+    assert code == 1 and err.startswith("cnntrace: 경고: 학습이 발산했습니다: 1에포크의 평균 "
+                                        "학습 손실 ") and err.count("\n") == 1, err
+    assert "학습 전 신경망의 손실" in err and "학습률 1000이(가) 너무 큰 것 같습니다" in err

@@ -152,3 +152,61 @@ def test_epoch_ticks_stay_readable(epochs):
     chart = line_chart(list(np.linspace(1, 0.1, epochs)), zero=True)
     assert 1 <= len(chart.xticks) <= 13 and chart.xticks[0][1] == "1"
     assert len(chart.points) == epochs
+
+
+TICK = re.compile(r'<text x="([\d.]+)" y="[\d.]+" text-anchor="end"[^>]*>([^<]*)</text>')
+
+
+def assert_tick_labels_fit(svg: str):
+    """Every y tick label starts right of the rotated axis title (x 6..18) at 11 px, where
+    a digit is 5.5 px wide, and reads as a number."""
+    ticks = TICK.findall(svg)
+    assert ticks, svg
+    for x, label in ticks:
+        assert float(x) - 5.5 * len(label) >= 18, (x, label)
+        assert math.isfinite(float(label))
+
+
+def train_summary(tmp_path, capsys, rate, lang="en"):
+    data = write_npz(tmp_path / "bars.npz")
+    summary = tmp_path / f"diverged-{lang}.html"
+    code = main(["train", "--preset", "digits-cnn", "--data", str(data), "--epochs", "3",
+                 "--batch", "8", "--lr", rate, "--html", str(summary), "--lang", lang, "-q"])
+    capsys.readouterr()
+    assert code == 1  # diverged: the summary is written, the run failed
+    return summary.read_text(encoding="utf-8")
+
+
+def test_a_diverged_run_summary_says_where_it_stopped(tmp_path, capsys):
+    html = train_summary(tmp_path, capsys, "1e8")
+    assert ("Training diverged in epoch 1 and stopped there, after 1 of the 3 epochs asked "
+            "for: the mean training loss of epoch 1, ") in html
+    assert "The learning rate 1e8 is probably too large." in html
+    assert "<tr><th>Epochs</th><td>1 of the 3 asked for (training diverged)</td></tr>" in html
+    assert "<tr><th>Learning rate</th><td>1e8</td></tr>" in html and "1E+8" not in html
+    loss, accuracy = charts(html)
+    assert_tick_labels_fit(loss)
+    assert_tick_labels_fit(accuracy)
+    assert re.search(r"<tr><td>1</td><td>[\d.]+e\d+</td>", html)  # 3.5e30, not 31 digits
+
+
+def test_a_summary_of_nan_says_there_is_no_accuracy(tmp_path, capsys):
+    html = train_summary(tmp_path, capsys, "1e300")
+    assert "Training diverged in epoch 1 and stopped there" in html
+    assert "No test accuracy after epoch 1: the weights are NaN or infinite." in html
+    assert ": nan on" not in html
+    for svg in charts(html):
+        assert "no finite value to plot" in svg
+    assert html.count("Epoch 1 is not plotted: its value is not a finite number") == 2
+    korean = re.sub(r"<[^>]*>", "", train_summary(tmp_path, capsys, "1e300", lang="ko"))
+    assert "학습률 1e300이(가)" in korean and "원인: 1에포크 " in korean
+    assert "그릴 유한한 값이 없습니다" in korean
+
+
+def test_large_ticks_are_compact_and_exact():
+    chart = line_chart([1.16e14], zero=True)
+    labels = [label for _, label in chart.yticks]
+    assert labels == ["0", "2.5e13", "5e13", "7.5e13", "1e14", "1.25e14"]
+    assert line_chart([1e-5, 3e-5], zero=True).yticks[-1][1] == "3e-5"
+    assert [label for _, label in line_chart([2.3, 1.1, 0.4], zero=True).yticks][:2] == \
+        ["0.0", "0.5"]  # short decimals stay as they were

@@ -68,6 +68,18 @@ def test_english_usage_errors_are_argparses_words(capsys):
         "(see cnntrace train --help)")
 
 
+@pytest.mark.parametrize("rate", ["1e999999", "1e-999999"])
+def test_a_learning_rate_float64_cannot_hold_is_a_usage_error(rate, capsys):
+    """As a float64 the first is inf and the second 0, which trained nothing."""
+    argv = ["train", "--preset", "digits-cnn", "--lr", rate, "-q"]
+    assert error_line(argv, capsys) == (
+        f"cnntrace train: error: argument --lr: expected a positive learning rate that "
+        f"float64 can hold (about 5e-324 to 1.8e308), got {rate} (see cnntrace train --help)")
+    assert error_line(argv + ["--lang", "ko"], capsys) == (
+        f"cnntrace train: 오류: --lr: 학습률은 float64로 나타낼 수 있는 양수(약 5e-324에서 "
+        f"1.8e308까지)여야 하는데 {rate}입니다 (cnntrace train --help 참고)")
+
+
 def test_a_form_no_template_knows_stays_english():
     assert said("argument --x: something argparse may say one day", "ko") == (
         "--x: something argparse may say one day")

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -101,6 +102,38 @@ def test_weights_in_render_check_and_sheet(trained, tmp_path, capsys):
     assert f"cnntrace check --weights {trained} --sample 3 answers.yaml" in out
 
 
+def test_a_handout_names_its_weights_file_and_data(tmp_path, monkeypatch, capsys):
+    """Which weights and which data a traced image comes from, by their file names, so
+    the same handout comes out from any folder; seeded weights are said to be untrained."""
+    rng = np.random.default_rng(0)
+    folder = tmp_path / "class"
+    folder.mkdir()
+    np.savez(folder / "eight.npz", x_train=rng.integers(0, 256, (8, 8, 8), dtype=np.uint8),
+             y_train=np.arange(8), x_test=rng.integers(0, 256, (3, 8, 8), dtype=np.uint8),
+             y_test=np.array([5, 6, 7]))
+    monkeypatch.chdir(folder)
+    assert run(["train", "--preset", "digits-cnn", "--data", "eight.npz", "--epochs", 1,
+                "--save", "l.npz", "-q"], capsys)[0] == 0
+    pages = []
+    for weights, out in (("l.npz", "here"), (folder / "l.npz", tmp_path / "there")):
+        code, _, err = run(["render", "--weights", weights, "--sample", 2, "--format", "html",
+                            "--max-cells", "1", "--out", out], capsys)
+        assert code == 0, err
+        pages.append((folder / out / "worked.html").read_text(encoding="utf-8"))
+        described = json.loads((folder / out / "trace.json").read_text())["description"]
+        assert described == ("Weights: l.npz (trained with cnntrace train); the input is "
+                             "test image 2 of the data eight.npz.")
+    assert described in pages[0] and pages[0] == pages[1]
+    code, _, err = run(["render", "--preset", "digits-cnn", "--sample", 2, "--data",
+                        "eight.npz", "--format", "html", "--out", "seeded", "--lang", "ko"],
+                       capsys)
+    assert code == 0, err
+    page = (folder / "seeded" / "worked.html").read_text(encoding="utf-8")
+    text = re.sub(r"<[^>]*>", "", page)
+    assert "8x8 손글씨 숫자를 분류하는 작은 CNN입니다. 가중치: 학습하지 않은 신경망 자체의 " \
+           "가중치. 입력은 데이터 eight.npz의 테스트 이미지 2입니다." in text
+
+
 def test_a_preset_on_a_real_digit_without_weights(tmp_path, capsys):
     """--preset digits-cnn --sample K: the seeded weights, the image from the preset's
     own data (scikit-learn's digits)."""
@@ -169,6 +202,21 @@ def test_weights_errors_are_one_line(trained, tmp_path, capsys):
     np.savez(extra, **arrays, **{"junk.weight": np.zeros(3)})
     one_line_error(*run(["trace", "--weights", extra], capsys)[::2],
                    f"{extra}: has junk.weight, which the network saved with it has no layer")
+
+
+@pytest.mark.parametrize("member", ["conv1.weight.npy", "dense1.bias.npy", "__meta__.npy"])
+def test_a_weights_member_that_is_not_an_npy_file_is_named(member, trained, tmp_path, capsys):
+    """numpy hands over such a member as raw bytes: trace crashed on .tolist/.shape."""
+    import zipfile
+    junk = tmp_path / "junk.npz"
+    with zipfile.ZipFile(trained) as source, zipfile.ZipFile(junk, "w") as archive:
+        for name in source.namelist():
+            archive.writestr(name, "junk" if name == member else source.read(name))
+    key = member.removesuffix(".npy")
+    for network in ([], ["--preset", "digits-cnn"], ["--preset", "lecture-cnn"]):
+        one_line_error(*run(["trace", *network, "--weights", junk, "--sample", 0], capsys)[::2],
+                       f"{junk}: not a weights file written by cnntrace train --save ({key} is "
+                       "not a numpy array)")
 
 
 def test_network_source_errors_are_one_line(tmp_path, capsys):

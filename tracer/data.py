@@ -10,7 +10,8 @@
   0..255 are scaled to [0, 1].
 
 Images come as float64 (N, 1, H, W), labels as int64 (N,). Every problem is a
-:class:`DataError` naming the file and what was expected.
+:class:`DataError` naming the file and what was expected, a catalog sentence
+(``error.data.*``), so that the command line says it in ``--lang``.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import CnnTraceError
+from .errors import CnnTraceError, Said
 
 
 class DataError(CnnTraceError, ValueError):
@@ -55,14 +56,13 @@ class Dataset:
 
 
 def image_misfit(image: tuple, shape: tuple, network: str, where: str) -> DataError | None:
-    """Why a test image of shape ``image`` from the data ``where`` (as the user named it)
-    cannot be the input of ``network``, which takes ``shape``; None when it fits."""
+    """Why a test image of shape ``image`` from the data ``where`` (as the user named it,
+    text or a :class:`Said`) cannot be the input of ``network``, which takes ``shape``;
+    None when it fits."""
     if tuple(image) == tuple(shape):
         return None
     have, need = _dims(image), _dims(shape)
-    return DataError(f"{where}: its images are {have}, but the network of {network} takes "
-                     f"{need} inputs, so --sample cannot trace one of them; give --data with "
-                     f"{need} images or a network made for {have} ones")
+    return DataError.said("data.misfit", where=where, have=have, network=network, need=need)
 
 
 def _dims(shape: tuple) -> str:
@@ -81,10 +81,8 @@ def load_data(source: str, *, test_fraction: float = 0.2, seed: int = 0) -> Data
     if path.suffix.lower() == ".npz":
         return load_mnist_npz(path)
     if not path.exists():
-        raise DataError(f"{source}: no such file or folder; expected 'digits', a folder with "
-                        "the MNIST IDX files, or an MNIST .npz file")
-    raise DataError(f"{source}: expected 'digits', a folder with the MNIST IDX files "
-                    "(train-images-idx3-ubyte[.gz], ...) or an MNIST .npz file")
+        raise DataError.said("data.no_source", source=source)
+    raise DataError.said("data.unknown_source", source=source)
 
 
 # ------------------------------------------------------------------- scikit-learn digits
@@ -93,8 +91,7 @@ def load_digits(*, test_fraction: float = 0.2, seed: int = 0) -> Dataset:
     try:
         from sklearn.datasets import load_digits as sk_load_digits
     except ImportError:
-        raise DataError("the 8x8 digits need scikit-learn: pip install scikit-learn "
-                        "(or pip install 'cnntrace[digits]')") from None
+        raise DataError.said("data.sklearn") from None
     bunch = sk_load_digits()
     images = bunch.images.astype(np.float64)[:, None] / 16.0
     labels = bunch.target.astype(np.int64)
@@ -131,24 +128,24 @@ def _open_idx(path: str | Path, read):
         with (gzip.open if packed else open)(path, "rb") as stream:
             return read(stream, path)
     except (gzip.BadGzipFile, EOFError, zlib.error) as err:
-        raise DataError(f"{path}: not a valid gzip file ({err})") from None
+        raise DataError.said("data.gzip", path=path, why=err) from None
     except OSError as err:
-        raise DataError(f"{path}: cannot read: {err.strerror or err}") from None
+        raise DataError.said("cannot_read", path=path, why=err.strerror or err) from None
 
 
 def _idx_header(stream, path: Path) -> tuple[tuple, np.dtype]:
-    what = "an IDX file (2 zero bytes, a type byte, a dimension count, big-endian sizes)"
     magic = stream.read(4)
+    if not magic:
+        raise DataError.said("data.idx_empty", path=path)
     if len(magic) < 4 or magic[:2] != b"\x00\x00":
-        start = magic.hex() or "nothing"
-        raise DataError(f"{path}: expected {what}; the file starts with {start}")
+        raise DataError.said("data.idx_start", path=path, start=magic.hex())
     kind, ndim = magic[2], magic[3]
     if kind not in IDX_TYPES:
-        raise DataError(f"{path}: unknown IDX data type 0x{kind:02x}; expected one of "
-                        + ", ".join(f"0x{k:02x}" for k in IDX_TYPES))
+        raise DataError.said("data.idx_type", path=path, kind=f"0x{kind:02x}",
+                             kinds=", ".join(f"0x{k:02x}" for k in IDX_TYPES))
     sizes = stream.read(4 * ndim)
     if ndim == 0 or len(sizes) < 4 * ndim:
-        raise DataError(f"{path}: expected {what}; the header is cut short")
+        raise DataError.said("data.idx_cut", path=path)
     return tuple(int(v) for v in np.frombuffer(sizes, ">u4")), np.dtype(IDX_TYPES[kind])
 
 
@@ -156,10 +153,11 @@ def _idx_data(stream, path: Path) -> np.ndarray:
     shape, dtype = _idx_header(stream, path)
     expected = math.prod(shape) * dtype.itemsize  # Python ints: np.prod wraps around
     body = _read_up_to(stream, expected + 1)
-    if len(body) != expected:
-        has = len(body) if len(body) < expected else "more"
-        raise DataError(f"{path}: the header promises shape {shape} ({expected} bytes of "
-                        f"data), the file has {has}")
+    if len(body) < expected:
+        raise DataError.said("data.idx_short", path=path, shape=shape, bytes=expected,
+                             has=len(body))
+    if len(body) > expected:
+        raise DataError.said("data.idx_long", path=path, shape=shape, bytes=expected)
     data = np.frombuffer(body, dtype).reshape(shape)
     return data.astype(dtype.newbyteorder("="))
 
@@ -178,12 +176,16 @@ def _read_up_to(stream, limit: int) -> bytes:
 
 
 def _find_idx(folder: Path, stem: str) -> Path:
-    for name in (stem, stem + ".gz", stem.replace("-idx", ".idx"),
-                 stem.replace("-idx", ".idx") + ".gz"):
-        if (folder / name).is_file():
-            return folder / name
-    raise DataError(f"{folder / stem}: missing; expected the MNIST file {stem} or "
-                    f"{stem}.gz in {folder}")
+    """The MNIST file ``stem`` in ``folder`` (also gzipped, or named with .idx)."""
+    names = [folder / name for name in (stem, stem + ".gz", stem.replace("-idx", ".idx"),
+                                        stem.replace("-idx", ".idx") + ".gz")]
+    for path in names:
+        if path.is_file():
+            return path
+    for path in names:  # a folder where the file should be is not a missing file
+        if path.is_dir():
+            raise DataError.said("data.idx_folder", path=path, stem=stem)
+    raise DataError.said("data.idx_missing", path=folder / stem, stem=stem, folder=folder)
 
 
 def load_mnist_idx(folder: str | Path) -> Dataset:
@@ -194,14 +196,13 @@ def load_mnist_idx(folder: str | Path) -> Dataset:
     for split in ("train", "test"):  # before unpacking what may be gigabytes
         images, labels = shapes[f"x_{split}"], shapes[f"y_{split}"]
         if images[:1] != labels[:1]:
-            raise DataError(f"{arrays[f'y_{split}']}: {labels[0]} labels for {images[0]} "
-                            f"images in {arrays[f'x_{split}']}")
+            raise _label_count(arrays[f"y_{split}"], labels[0], images[0],
+                               arrays[f"x_{split}"])
     loaded = {key: read_idx(path) for key, path in arrays.items()}
     return _mnist("mnist", loaded, {k: str(p) for k, p in arrays.items()}, str(folder))
 
 
-NPZ_EXPECTED = ("an .npz with the numeric arrays x_train, y_train, x_test, y_test (as "
-                "keras.datasets.mnist saves them)")
+NPZ_EXPECTED = Said("error.data.npz_expected")  # what an MNIST .npz holds
 
 
 def load_mnist_npz(path: str | Path) -> Dataset:
@@ -209,34 +210,36 @@ def load_mnist_npz(path: str | Path) -> Dataset:
     (an .npz of other 28x28 images, say fashion.npz, is "fashion", not "mnist")."""
     path = Path(path)
     if path.is_file() and not zipfile.is_zipfile(path):  # numpy would try to unpickle it
-        raise DataError(f"{path}: not an MNIST .npz (not a zip archive of numpy arrays); "
-                        f"expected {NPZ_EXPECTED}")
+        raise DataError.said("data.npz_not_zip", path=path, expected=NPZ_EXPECTED)
     try:
         with np.load(path, allow_pickle=False) as npz:
             missing = [key for key in MNIST_FILES if key not in npz.files]
             if missing:
-                raise DataError(f"{path}: missing array(s) {', '.join(missing)}; expected "
-                                "x_train, y_train, x_test, y_test (found "
-                                f"{', '.join(npz.files) or 'none'})")
+                raise DataError.said("data.npz_missing", path=path, missing=", ".join(missing),
+                                     found=", ".join(npz.files) or Said("error.data.none"))
             loaded = {key: _npz_array(npz, key, path) for key in MNIST_FILES}
     except FileNotFoundError:
-        raise DataError(f"{path}: no such file") from None
+        raise DataError.said("no_such_file", path=path) from None
     except (OSError, ValueError, zipfile.BadZipFile) as err:
         if isinstance(err, DataError):
             raise
-        raise DataError(f"{path}: not a readable .npz file ({err})") from None
+        raise DataError.said("data.npz_unreadable", path=path, why=err) from None
     return _mnist(path.stem, loaded, {key: f"{path}[{key}]" for key in MNIST_FILES}, str(path))
 
 
 def _npz_array(npz, key: str, path: Path) -> np.ndarray:
-    """One array of an .npz, refusing pickled Python objects (unpickling runs code)."""
+    """One array of an .npz, refusing pickled Python objects (unpickling runs code) and
+    members that are not .npy files (numpy hands over their raw bytes)."""
     try:
-        return npz[key]
+        array = npz[key]
     except ValueError as err:
         if "pickle" not in str(err):
             raise
-        raise DataError(f"{path}: not an MNIST .npz: {key} holds pickled Python objects, "
-                        f"not numbers; expected {NPZ_EXPECTED}") from None
+        raise DataError.said("data.npz_pickled", path=path, key=key,
+                             expected=NPZ_EXPECTED) from None
+    if not isinstance(array, np.ndarray):
+        raise DataError.said("data.npz_not_array", path=path, key=key, expected=NPZ_EXPECTED)
+    return array
 
 
 def _mnist(name: str, arrays: dict, names: dict, source: str) -> Dataset:
@@ -245,31 +248,33 @@ def _mnist(name: str, arrays: dict, names: dict, source: str) -> Dataset:
         if x.ndim == 4 and x.shape[-1] == 1:  # (N, H, W, 1) as the lecture's code keeps it
             x = x[..., 0]
         if x.ndim != 3:
-            raise DataError(f"{names[f'x_{split}']}: expected images of shape (N, H, W), "
-                            f"got {x.shape}")
+            raise DataError.said("data.image_shape", where=names[f"x_{split}"], shape=x.shape)
         if y.ndim != 1 or y.dtype.kind not in "iu":
-            raise DataError(f"{names[f'y_{split}']}: expected integer labels of shape (N,), "
-                            f"got {y.dtype} {y.shape}")
+            raise DataError.said("data.label_shape", where=names[f"y_{split}"], dtype=y.dtype,
+                                 shape=y.shape)
         if len(x) != len(y):
-            raise DataError(f"{names[f'y_{split}']}: {len(y)} labels for {len(x)} images "
-                            f"in {names[f'x_{split}']}")
+            raise _label_count(names[f"y_{split}"], len(y), len(x), names[f"x_{split}"])
         if len(y) and (y.min() < 0 or y.max() > 9):
-            raise DataError(f"{names[f'y_{split}']}: expected digit labels 0..9, got "
-                            f"{y.min()}..{y.max()}")
+            raise DataError.said("data.digit_labels", where=names[f"y_{split}"], low=y.min(),
+                                 high=y.max())
         if x.dtype.kind not in "biuf":
-            raise DataError(f"{names[f'x_{split}']}: expected numeric pixel values, got {x.dtype}")
+            raise DataError.said("data.pixel_numbers", where=names[f"x_{split}"], dtype=x.dtype)
         if x.dtype.kind == "f" and not np.isfinite(x).all():
-            raise DataError(f"{names[f'x_{split}']}: expected finite pixel values, got NaN or "
-                            "infinity")
+            raise DataError.said("data.pixel_finite", where=names[f"x_{split}"])
         if len(x) and x.dtype.kind != "b" and max(float(x.max()), -float(x.min())) > 255:
-            raise DataError(f"{names[f'x_{split}']}: expected pixel values of at most 255 "
-                            f"in size (0..255 or 0..1), got values from {x.min():.4g} to "
-                            f"{x.max():.4g}")
+            raise DataError.said("data.pixel_range", where=names[f"x_{split}"],
+                                 low=f"{x.min():.4g}", high=f"{x.max():.4g}")
         scale = 255.0 if x.dtype.kind in "iu" or x.max(initial=0) > 1 else 1.0
         arrays[f"x_{split}"] = x.astype(np.float64)[:, None] / scale
         arrays[f"y_{split}"] = y.astype(np.int64)
     if arrays["x_train"].shape[1:] != arrays["x_test"].shape[1:]:
-        raise DataError(f"{names['x_test']}: test images {arrays['x_test'].shape[2:]} differ "
-                        f"from training images {arrays['x_train'].shape[2:]}")
+        raise DataError.said("data.test_shape", where=names["x_test"],
+                             test=arrays["x_test"].shape[2:], train=arrays["x_train"].shape[2:])
     return Dataset(name, arrays["x_train"], arrays["y_train"], arrays["x_test"],
                    arrays["y_test"], source)
+
+
+def _label_count(labels_file, labels: int, images: int, images_file) -> DataError:
+    """'y: 3 labels for 4 images in x' (the two files or arrays named as given)."""
+    return DataError.said("data.label_count", labels_file=labels_file, labels=labels,
+                          images=images, images_file=images_file)

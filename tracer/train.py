@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 import numpy as np
 
 from .data import DataError, Dataset
-from .errors import CnnTraceError
+from .errors import CnnTraceError, Said
 from .builder import Network, build
 from .network import train_step
 from .spec import Spec, SpecError
@@ -49,7 +49,13 @@ class TrainResult:
     data: Dataset
     learning_rate: Decimal
     seconds: list[float] = dataclasses.field(default_factory=list)  # per epoch (not saved)
-    diverged: str | None = None  # where the loss or the weights stopped being finite
+    divergence: Said | None = None  # why and where training diverged, in any language
+
+    @property
+    def diverged(self) -> str | None:
+        """Why and where training diverged, in English ('the loss became nan in epoch 1,
+        step 2 of 90'), or None."""
+        return self.divergence.text("en") if self.divergence else None
 
     @property
     def accuracy(self) -> float:
@@ -63,14 +69,11 @@ def prepare(spec: Spec, data: Dataset, learning_rate=None) -> Network:
         spec = dataclasses.replace(spec, learning_rate=_positive_rate(learning_rate))
     net = build(spec, "float")
     if net.shapes[0] != data.image_shape:
-        raise DataError(f"{data.source or data.name}: images of shape {data.image_shape}, "
-                        f"but the network {spec.source} expects inputs of shape "
-                        f"{net.shapes[0]}; pick the preset for these images "
-                        "(digits-cnn for 8x8, lecture-cnn for 28x28)")
+        raise DataError.said("train.image_shape", source=data.source or data.name,
+                             shape=data.image_shape, network=spec.source, needs=net.shapes[0])
     if net.layers[-1].type != "softmax" or net.shapes[-1][0] < data.classes:
-        raise DataError(f"{spec.source}: training needs a softmax output with at least "
-                        f"{data.classes} classes, got {net.layers[-1].type} with "
-                        f"{net.shapes[-1][0]}")
+        raise DataError.said("train.classes", source=spec.source, classes=data.classes,
+                             kind=net.layers[-1].type, has=net.shapes[-1][0])
     return net
 
 
@@ -130,7 +133,8 @@ def train(spec: Spec, data: Dataset, *, epochs: int = 5, batch: int = 32,
     timings, so that the same seed gives the same history); the seconds per epoch are
     ``result.seconds``. Training stops at the step where the loss or a weight becomes
     NaN or infinite, or after an epoch whose mean loss ran away (:data:`RUNAWAY`);
-    ``result.diverged`` says where (the learning rate is too large).
+    ``result.diverged`` says where (the learning rate is too large; ``result.divergence``
+    says it in any language).
     """
     epochs = _whole(epochs, "epochs", 1)
     batch = _whole(batch, "batch", 1)
@@ -141,7 +145,7 @@ def train(spec: Spec, data: Dataset, *, epochs: int = 5, batch: int = 32,
     rng = np.random.default_rng(seed)
     n = len(data.y_train)
     if n == 0:
-        raise DataError(f"{data.source or data.name}: no training images")
+        raise DataError.said("train.no_training", source=data.source or data.name)
     history, seconds, diverged, reference = [], [], None, None
     steps = -(-n // batch)
     for epoch in range(1, epochs + 1):
@@ -176,28 +180,28 @@ def train(spec: Spec, data: Dataset, *, epochs: int = 5, batch: int = 32,
     return TrainResult(net, history, data, net.spec.learning_rate, seconds, diverged)
 
 
-def _divergence(net: Network, loss: float, epoch: int, step: int, steps: int) -> str | None:
+def _divergence(net: Network, loss: float, epoch: int, step: int, steps: int) -> Said | None:
     """Where training diverged ('the loss became nan in epoch 2, step 5 of 90'), or None."""
-    where = f"in epoch {epoch}, step {step} of {steps}"
+    where = {"epoch": epoch, "step": step, "steps": steps}
     if not math.isfinite(loss):
-        return f"the loss became {loss} {where}"
+        return Said("train.diverged.loss", {"loss": loss, **where})
     if not _finite_weights(net):
-        return f"the weights became NaN or infinite {where}"
+        return Said("train.diverged.weights", where)
     return None
 
 
-def _reference_loss(classes: int, first: float) -> tuple[float, str]:
+def _reference_loss(classes: int, first: float) -> tuple[float, Said]:
     """The loss a runaway epoch is measured against (:data:`RUNAWAY`) and what it is: the
     untrained network's loss on its first batch, or a uniform guess's ln K when larger (a
     first batch the network happens to get right says little)."""
     guess = math.log(classes)
     if math.isfinite(first) and first > guess:
-        return first, f"the untrained network's loss {first:.3g}"
-    return guess, f"the loss of a uniform guess over {classes} classes (ln {classes} = " \
-        f"{guess:.3g})"
+        return first, Said("train.reference.untrained", {"loss": f"{first:.3g}"})
+    return guess, Said("train.reference.guess", {"classes": classes, "loss": f"{guess:.3g}"})
 
 
-def _runaway(mean: float, reference: tuple[float, str] | None, epoch: int) -> str | None:
+def _runaway(mean: float, reference: tuple[float, Said | str] | None,
+             epoch: int) -> Said | None:
     """Why epoch ``epoch`` diverged when its mean loss is :data:`RUNAWAY` times the
     reference loss or more, else None: finite but far worse than guessing, the weights
     thrown off by too large a learning rate (NaN and infinities stop it earlier)."""
@@ -206,8 +210,8 @@ def _runaway(mean: float, reference: tuple[float, str] | None, epoch: int) -> st
     loss, what = reference
     if mean < RUNAWAY * loss or loss <= 0:  # 0: one class, nothing to learn or lose
         return None
-    return (f"the mean training loss of epoch {epoch}, {mean:.3g}, is over {RUNAWAY} times "
-            f"{what}")
+    return Said("train.diverged.runaway", {"epoch": epoch, "mean": f"{mean:.3g}",
+                                           "times": RUNAWAY, "reference": what})
 
 
 def _finite_weights(net: Network) -> bool:
@@ -223,7 +227,8 @@ def _whole(value, name: str, minimum: int) -> int:
 
 
 def _positive_rate(value) -> Decimal:
-    """A learning rate (a number, or its text) as a Decimal: finite and positive."""
+    """A learning rate (a number, or its text) as a Decimal: positive and, as the float64
+    the layers step with, neither infinite nor 0."""
     expected = f"learning_rate: expected a positive number, got {value!r}"
     if isinstance(value, bool) or not isinstance(value, (numbers.Number, Decimal, str)):
         raise SpecError(expected)
@@ -231,7 +236,7 @@ def _positive_rate(value) -> Decimal:
         rate = Decimal(str(value).strip())
     except InvalidOperation:
         raise SpecError(expected) from None
-    if not rate.is_finite() or rate <= 0:
+    if not rate.is_finite() or rate <= 0 or not 0 < float(rate) < math.inf:
         raise SpecError(expected)
     return rate
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from .data import DataError, Dataset, load_data
+from .errors import Said, either
 from .builder import DEFAULT_SLOPE, build
 from .render.assets import plain
 from .spec import Spec, from_dict
@@ -24,8 +25,8 @@ from .train import TrainingError, TrainResult, plain_history
 WEIGHTS_FORMAT = "cnntrace-weights"
 WEIGHTS_VERSION = 1
 DROPPED_OPTIONS = {"weight", "bias", "filters", "units", "init"}
-OTHER_NETWORK = ("weights of another network (without SPEC, --example or --preset the "
-                 "network saved with them is used)")
+OTHER_NETWORK = Said("error.weights.other_network")  # the end of every misfit's message
+NONE = Said("error.data.none")
 
 
 def architecture(spec: Spec) -> dict:
@@ -53,12 +54,12 @@ def weights_archive(result: TrainResult, extra: dict | None = None,
     arrays = {f"{layer.name}.{p}": np.asarray(getattr(layer, p), dtype=np.float64)
               for layer in net.layers for p in layer.param_names}
     bad = sum(int((~np.isfinite(a)).sum()) for a in arrays.values())
-    if bad or result.diverged:
-        why = f" ({result.diverged})" if result.diverged else ""
-        what = f"{bad} of the trained parameters are NaN or infinite: " if bad else ""
-        raise TrainingError(f"{path or 'weights'}: not saved: {what}training diverged{why}; "
-                            f"the learning rate {float(result.learning_rate):g} is probably "
-                            "too large")
+    if bad or result.divergence:
+        why = Said("error.train.why", {"why": result.divergence}) if result.divergence else ""
+        nonfinite = Said("error.train.nonfinite", {"count": bad}) if bad else ""
+        raise TrainingError.said("train.not_saved", path=path or Said("error.train.weights"),
+                                 nonfinite=nonfinite, why=why,
+                                 rate=f"{float(result.learning_rate):g}")
     meta = {"format": WEIGHTS_FORMAT, "version": WEIGHTS_VERSION,
             "spec": {**architecture(net.spec), "learning_rate": str(result.learning_rate)},
             "data": result.data.source, "history": plain_history(result.history),
@@ -91,29 +92,28 @@ def load_weights(path: str | Path) -> tuple[dict, dict]:
     """(arrays by '<layer>.<param>', meta) from a file written by :func:`save_weights`."""
     path = Path(path)
     if path.is_file() and not zipfile.is_zipfile(path):
-        raise DataError(f"{path}: not a weights file written by cnntrace train --save "
-                        "(not an .npz archive)")
+        raise DataError.said("weights.not_npz", path=path)
     try:
         with np.load(path, allow_pickle=False) as npz:
             arrays = {key: npz[key] for key in npz.files}
     except FileNotFoundError:
-        raise DataError(f"{path}: no such file") from None
+        raise DataError.said("no_such_file", path=path) from None
     except IsADirectoryError:
-        raise DataError(f"{path}: is a folder, expected a weights file (.npz)") from None
+        raise DataError.said("read_folder", path=path, kind=Said("error.kind.weights")) from None
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
-        raise DataError(f"{path}: not a weights file written by cnntrace train --save "
-                        f"({err})") from None
+        raise DataError.said("weights.unreadable", path=path, why=err) from None
+    for key, array in arrays.items():  # a member that is no .npy file comes as raw bytes
+        if not isinstance(array, np.ndarray):
+            raise DataError.said("weights.not_array", path=path, key=key)
     try:
         meta = json.loads(str(arrays.pop("__meta__")))
     except (KeyError, ValueError):
         meta = None
     if not isinstance(meta, dict) or meta.get("format") != WEIGHTS_FORMAT:
-        raise DataError(f"{path}: not a weights file written by cnntrace train --save "
-                        "(no cnntrace __meta__ entry)")
+        raise DataError.said("weights.no_meta", path=path)
     if meta.get("version") != WEIGHTS_VERSION:
-        raise DataError(f"{path}: weights format version {meta.get('version')!r}; this "
-                        f"cnntrace reads version {WEIGHTS_VERSION} (train again, or use the "
-                        "cnntrace that wrote it)")
+        raise DataError.said("weights.version", path=path, version=repr(meta.get("version")),
+                             reads=WEIGHTS_VERSION)
     return arrays, meta
 
 
@@ -131,7 +131,7 @@ def spec_with_weights(spec_dict: dict | None, weights_path: str | Path | None, s
     """
     if weights_path is None:
         if spec_dict is None or data is None:
-            raise DataError("a real sample without saved weights needs a spec and --data")
+            raise DataError.said("weights.no_spec_data")
         arrays, meta, where = None, {}, "spec"
     else:
         arrays, meta = load_weights(weights_path)
@@ -146,9 +146,7 @@ def spec_with_weights(spec_dict: dict | None, weights_path: str | Path | None, s
                  if raw["type"] in ("conv2d", "dense") for p in ("weight", "bias")}
         extra = sorted(set(arrays) - known)
         if extra:
-            raise DataError(f"{where}: has {', '.join(extra)}, which the network saved with "
-                            "it has no layer for; expected the file cnntrace train --save "
-                            "wrote")
+            raise DataError.said("weights.extra_saved", where=where, extra=", ".join(extra))
     layers = []
     for name, raw in zip(names, base["layers"]):
         if arrays is None:
@@ -159,8 +157,8 @@ def spec_with_weights(spec_dict: dict | None, weights_path: str | Path | None, s
             for p in ("weight", "bias"):
                 key = f"{name}.{p}"
                 if key not in arrays:
-                    raise DataError(f"{weights_path}: no array {key!r} for layer {name} "
-                                    f"(the file has {', '.join(sorted(arrays)) or 'none'})")
+                    raise DataError.said("weights.no_array", path=weights_path, key=repr(key),
+                                         layer=name, has=", ".join(sorted(arrays)) or NONE)
                 raw[p] = arrays[key].tolist()
             if raw["type"] == "conv2d":
                 raw.pop("size", None)
@@ -170,18 +168,33 @@ def spec_with_weights(spec_dict: dict | None, weights_path: str | Path | None, s
     dataset = _dataset(data, weights_path)
     name, count = dataset.source or dataset.name, len(dataset.y_test)
     if count == 0:
-        raise DataError(f"{name}: the test split is empty, so there is no --sample {sample} "
-                        "to trace; give --data with test images")
+        raise DataError.said("weights.empty_test", name=name, sample=sample)
     if not 0 <= sample < count:
-        raise DataError(f"{name}: --sample {sample} is out of range; the test split has "
-                        f"{count} image{'' if count == 1 else 's'} (0..{count - 1})")
+        raise DataError.said(f"weights.sample_range.{'one' if count == 1 else 'many'}",
+                             name=name, sample=sample, count=count, last=count - 1)
     label = int(dataset.y_test[sample])
     out = {k: v for k, v in base.items() if k not in ("input", "inputs", "target", "targets")}
     out.update(layers=layers, input=dataset.x_test[sample].tolist(), target=label,
                learning_rate=_learning_rate(base.get("learning_rate", Decimal("0.1")), where),
                title=plain(lang, "weights.title", {"title": base.get("title") or "network",
-                                                   "sample": sample, "label": label}))
+                                                   "sample": sample, "label": label}),
+               description=_provenance(base.get("description"), weights_path, dataset,
+                                       sample, lang))
     return out
+
+
+def _provenance(description: str | None, weights_path, dataset: Dataset, sample: int,
+                lang: str) -> str:
+    """The handout's description: the spec's own, then which weights file (or the
+    network's own untrained weights) and which data the traced image comes from, by
+    their file names (the same handout from any folder)."""
+    data = Path(dataset.source).name if dataset.source else dataset.name
+    if weights_path is None:
+        said = plain(lang, "weights.description.untrained", {"sample": sample, "data": data})
+    else:
+        said = plain(lang, "weights.description", {"weights": Path(weights_path).name,
+                                                   "sample": sample, "data": data})
+    return f"{description} {said}" if description else said
 
 
 def check_fit(spec_dict: dict, arrays: dict, saved: dict, where: str) -> None:
@@ -196,31 +209,28 @@ def check_fit(spec_dict: dict, arrays: dict, saved: dict, where: str) -> None:
              for layer in net.layers for p in layer.param_names}
     for key, shape in needs.items():
         if key not in arrays:
-            raise DataError(f"{where}: has no {key} (it has {', '.join(sorted(arrays))}): "
-                            f"{OTHER_NETWORK}")
+            raise DataError.said("weights.fit_missing", where=where, key=key,
+                                 has=", ".join(sorted(arrays)), other=OTHER_NETWORK)
         if tuple(arrays[key].shape) != shape:
-            raise DataError(f"{where}: {key} is {tuple(arrays[key].shape)} but the network "
-                            f"needs {shape}: {OTHER_NETWORK}")
+            raise DataError.said("weights.fit_shape", where=where, key=key,
+                                 shape=tuple(arrays[key].shape), needs=shape,
+                                 other=OTHER_NETWORK)
     extra = sorted(set(arrays) - set(needs))
     if extra:
-        raise DataError(f"{where}: has {', '.join(extra)}, which the network has no layer "
-                        f"for: {OTHER_NETWORK}")
+        raise DataError.said("weights.fit_extra", where=where, extra=", ".join(extra),
+                             other=OTHER_NETWORK)
     trained = from_dict(_shape_free(saved, options=True), where)
     mine, theirs = _forward_settings(spec), _forward_settings(trained)
     if [kind for _, kind, _ in mine] != [kind for _, kind, _ in theirs]:
-        have = ", ".join(kind for _, kind, _ in theirs)
-        raise DataError(f"{where}: the weights were trained in a network of the layers "
-                        f"{have}, not {', '.join(kind for _, kind, _ in mine)}: "
-                        f"{OTHER_NETWORK}")
+        raise DataError.said("weights.fit_layers", where=where,
+                             have=", ".join(kind for _, kind, _ in theirs),
+                             mine=", ".join(kind for _, kind, _ in mine), other=OTHER_NETWORK)
     for (name, _, settings), (_, _, trained_with) in zip(mine, theirs):
         for key, value in settings.items():
             if trained_with[key] != value:
-                what = "flatten order" if key == "order" else key
-                raise DataError(f"{where}: the weights were trained with {name}'s {what} "
-                                f"{trained_with[key]}, but the network has {what} {value}: "
-                                f"they would compute something else; use {what} "
-                                f"{trained_with[key]} (or no SPEC, --example or --preset: "
-                                "the network saved with the weights)")
+                what = Said("error.weights.flatten_order") if key == "order" else key
+                raise DataError.said("weights.fit_setting", where=where, layer=name, what=what,
+                                     trained=trained_with[key], value=value)
 
 
 def _forward_settings(spec: Spec) -> list[tuple[str, str, dict]]:
@@ -251,8 +261,7 @@ def trained_data(meta: dict, weights_path) -> str | None:
     if not data:
         return None
     if not isinstance(data, str):
-        raise DataError(f"{weights_path}: __meta__ data: expected the path of the training "
-                        f"data, got {data!r}; give --data")
+        raise DataError.said("weights.data_type", path=weights_path, got=repr(data))
     if data == "digits" or weights_path is None:
         return data
     folder = Path(weights_path).parent
@@ -267,11 +276,8 @@ def trained_data(meta: dict, weights_path) -> str | None:
     for candidate in candidates:
         if Path(candidate).exists():
             return candidate
-    looked = " or ".join(candidates)
-    raise DataError(f"{weights_path}: the weights were trained on the data {data}, which is "
-                    f"not there ({looked}: no such file or folder); give --data with the "
-                    "test images: 'digits', a folder with the MNIST IDX files or an MNIST "
-                    ".npz")
+    raise DataError.said("weights.data_gone", path=weights_path, data=data,
+                         looked=either(*candidates))
 
 
 def _saved_architecture(meta: dict, where: str) -> dict:
@@ -279,8 +285,7 @@ def _saved_architecture(meta: dict, where: str) -> dict:
     spec = meta.get("spec")
     layers = spec.get("layers") if isinstance(spec, dict) else None
     if not isinstance(layers, list) or not all(isinstance(raw, dict) for raw in layers):
-        raise DataError(f"{where}: __meta__ spec: expected the saved network, a table with "
-                        "'layers' (a list of layer tables); the file is damaged, train again")
+        raise DataError.said("weights.meta_spec", where=where)
     return spec
 
 
@@ -291,8 +296,7 @@ def _learning_rate(rate, where: str):
     try:
         return Decimal(rate)
     except InvalidOperation:
-        raise DataError(f"{where}: __meta__ spec.learning_rate: expected a number, "
-                        f"got {rate!r}") from None
+        raise DataError.said("weights.meta_rate", where=where, got=repr(rate)) from None
 
 
 def _shape_free(base: dict, options: bool = False) -> dict:
@@ -316,6 +320,5 @@ def _dataset(data, where) -> Dataset:
     if isinstance(data, Dataset):
         return data
     if not data:
-        raise DataError(f"{where}: the weights do not say which data they were trained on; "
-                        "give --data")
+        raise DataError.said("weights.no_data", where=where)
     return load_data(str(data))

@@ -304,7 +304,7 @@ def _sample_misfit(args, spec=None):
     import numpy as np
 
     from ..data import image_misfit, load_data
-    from ..errors import CnnTraceError
+    from ..errors import CnnTraceError, Said
     if getattr(args, "sample", None) is None and getattr(args, "weights", None) is None:
         return None  # e.g. demo, which has neither
     try:
@@ -317,7 +317,8 @@ def _sample_misfit(args, spec=None):
         network, shape = _network_input(args, base, trained_on)
     except CnnTraceError:
         return None
-    where = f"--data {source}" if args.data else f"{source} (the default --data)"
+    where = f"--data {source}" if args.data else Said("error.data.default_data",
+                                                     {"source": source})
     return image_misfit(image, shape, network, where)
 
 

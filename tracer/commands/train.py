@@ -46,8 +46,12 @@ def register(commands) -> None:
     parser.set_defaults(run=run)
 
 
-def _rate(text: str):
+def _rate(text: str) -> str:
+    """argparse type: a positive learning rate that float64 holds (1e999999 would be inf
+    and 1e-999999 would be 0, which trains nothing), as written (the summary shows 1e8,
+    which as a Decimal is 1E+8)."""
     import argparse
+    import math
     from decimal import Decimal, InvalidOperation
     try:
         value = Decimal(text)
@@ -55,15 +59,19 @@ def _rate(text: str):
         raise argparse.ArgumentTypeError(english("usage.number", value=repr(text))) from None
     if not value.is_finite() or value <= 0:
         raise argparse.ArgumentTypeError(english("usage.rate", value=text))
-    return value
+    if not 0 < float(value) < math.inf:
+        raise argparse.ArgumentTypeError(english("usage.rate_float64", value=text))
+    return text.strip()
 
 
 def run(args) -> int:
     import time
 
     from ..data import DataError, load_data
+    from ..errors import Said
     from ..files import write_all
     from ..presets import TRAINING
+    from ..render.assets import plain
     from ..train import TrainingError, history_json, prepare, train
     from ..weights import weights_archive
 
@@ -75,9 +83,9 @@ def run(args) -> int:
     source = args.data or defaults.get("data") or _default_data(spec)
     data = load_data(source).limit(args.limit, args.test_limit)
     if not len(data.y_train):
-        raise DataError(f"{source}: no training images")
+        raise DataError.said("train.no_training", source=source)
     if not len(data.y_test):
-        raise DataError(f"{source}: no test images to measure the accuracy on")
+        raise DataError.said("train.no_test", source=source)
     prepare(spec, data, args.lr)  # images and classes fit the network: before any output
     out = sys.stdout
     say = _sayer(args.lang)
@@ -89,17 +97,19 @@ def run(args) -> int:
                    seed=spec.seed, on_batch=bar.batch, on_epoch=bar.epoch)
     seconds = time.perf_counter() - started
     done = len(result.history)
-    if result.diverged:
-        why = (f"training diverged: {result.diverged}; the learning rate "
-               f"{float(result.learning_rate):g} is probably too large (try a smaller --lr)")
+    if result.divergence:
+        why = Said("terminal.train.diverged", {"why": result.divergence,
+                                               "rate": f"{float(result.learning_rate):g}"})
         if args.save:  # nothing is written: the other outputs go with the weights
-            raise TrainingError(f"--save {args.save}: not written (nor any other output): "
-                                f"{why}")
+            raise TrainingError.said("train.not_written", path=args.save, diverged=why)
         bar.close()
-        print(f"cnntrace: warning: {why}", file=sys.stderr)
+        print(f"cnntrace: {plain(args.lang, 'terminal.warning')}: {why.text(args.lang)}",
+              file=sys.stderr)
     else:
-        print(say("done", done, accuracy=f"{result.accuracy * 100:.2f}", test=len(data.y_test),
-                  epochs=done, seconds=f"{seconds:.1f}"), file=out)
+        tested = len(data.y_test)
+        print(say("done", done, accuracy=f"{result.accuracy * 100:.2f}", epochs=done,
+                  held_out=say("held_out", tested, images=tested), seconds=f"{seconds:.1f}"),
+              file=out)
     files = {}
     if args.save:
         files[args.save] = weights_archive(result, path=args.save,
@@ -111,7 +121,8 @@ def run(args) -> int:
         from ..render.training import render_summary
         settings = {"network": spec.title or spec.source, "preset": args.preset,
                     "source": None if args.preset else (args.spec or f"--example {args.example}"),
-                    "epochs": epochs, "batch": batch, "lr": str(result.learning_rate),
+                    "epochs": epochs, "batch": batch, "diverged": result.divergence,
+                    "lr": args.lr or str(result.learning_rate),  # as written: 1e8, not 1E+8
                     "seed": spec.seed, "data": data.source or source,
                     "train": len(data.y_train), "test": len(data.y_test),
                     "weights": args.save}
@@ -120,7 +131,7 @@ def run(args) -> int:
     for option in ("save", "history", "html"):
         if getattr(args, option):
             print(say(f"written.{option}", path=getattr(args, option)), file=out)
-    return 0
+    return 1 if result.divergence else 0  # the outputs describe a failed training
 
 
 def _check_outputs(args) -> None:
@@ -151,21 +162,13 @@ def _default_data(spec) -> str:
     if shape == (1, 8, 8):
         return "digits"
     if len(shape) != 3 or shape[0] != 1:
-        raise SpecError(f"{spec.source}: input: the network takes inputs of shape {shape}; "
-                        "training needs one-channel images of shape (1, H, W): (1, 8, 8) for "
-                        "scikit-learn's digits, (1, 28, 28) for MNIST")
+        raise SpecError.said("train.input_shape", source=spec.source, shape=shape)
     if net.layers[-1].type != "softmax":
-        raise SpecError(f"{spec.source}: training needs a softmax output layer, got "
-                        f"{net.layers[-1].type}")
-    size = f"{shape[1]}x{shape[2]}"
+        raise SpecError.said("train.softmax", source=spec.source, kind=net.layers[-1].type)
     if (shape[1], shape[2]) == (28, 28) and classes >= 10:
-        raise SpecError(f"{spec.source}: the network takes 28x28 images; give --data (a "
-                        "folder with the MNIST IDX files or an MNIST .npz) or use --preset "
-                        "digits-cnn for scikit-learn's 8x8 digits")
-    raise SpecError(f"{spec.source}: the network takes {size} images and tells {classes} "
-                    f"classes apart; give --data: an .npz with x_train, y_train, x_test and "
-                    f"y_test holding {size} images and labels 0..{min(classes, 10) - 1} "
-                    "(scikit-learn's digits are 8x8 and MNIST's 28x28, with 10 classes)")
+        raise SpecError.said("train.needs_mnist", source=spec.source)
+    raise SpecError.said("train.needs_data", source=spec.source, size=f"{shape[1]}x{shape[2]}",
+                         classes=classes, last=min(classes, 10) - 1)
 
 
 class _Progress:

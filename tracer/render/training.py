@@ -21,6 +21,10 @@ from . import assets
 # chart geometry in SVG user units (= CSS px)
 WIDTH, HEIGHT = 560, 230
 LEFT, RIGHT, TOP, BOTTOM = 58, 18, 14, 42
+# the tick labels' font is 11 px: a digit is 5.5 px wide (6 allowed), and the rotated axis
+# title takes the first 20 px, so a label may start no further left than that
+CHAR_WIDTH, TITLE_ROOM, LABEL_GAP = 6, 20, 6
+LONGEST_FIXED = 6  # characters of a fixed-point tick label before e-notation is used
 
 
 @dataclass(frozen=True)
@@ -43,7 +47,12 @@ class Chart:
     # where the tick labels and axis titles go (so the template only prints)
     @property
     def ytick_label_x(self) -> float:
-        return self.left - 6
+        return self.left - LABEL_GAP
+
+    @property
+    def middle(self) -> tuple[float, float]:
+        """The plot area's centre (where a chart with no finite value says so)."""
+        return (self.left + self.right) / 2, (self.top + self.bottom) / 2
 
     @property
     def xtick_end(self) -> float:
@@ -77,6 +86,29 @@ def _decimals(step: float) -> int:
         if abs(round(step, places) - step) <= step * 1e-9:
             return places
     return 10
+
+
+def compact(value: float, digits: int = 4) -> str:
+    """``value`` to ``digits`` significant digits, in e-notation without a plus sign or
+    leading zeros when large or small (1.163e14, 2.5e-7), else as a decimal (0.4)."""
+    text = f"{value:.{digits}g}"
+    mantissa, _, exponent = text.partition("e")
+    return f"{mantissa}e{int(exponent)}" if exponent else text
+
+
+def tick_labels(ticks: list[float], step: float) -> list[str]:
+    """The y axis's labels: fixed-point with the step's decimals while they are short
+    (0.0, 0.5, 1.0), else the fewest significant digits in e-notation that write every
+    tick as it is (0, 2.5e13, 5e13, 1.25e14), so that no label runs off the chart."""
+    digits = _decimals(step)
+    fixed = [f"{tick:.{digits}f}" for tick in ticks]
+    if max(map(len, fixed)) <= LONGEST_FIXED:
+        return fixed
+    for significant in range(1, 16):
+        labels = [compact(tick, significant) for tick in ticks]
+        if all(abs(float(label) - tick) <= step * 1e-6 for label, tick in zip(labels, ticks)):
+            return labels
+    return labels
 
 
 def y_axis(values: list[float], floor: float | None = None,
@@ -116,7 +148,12 @@ def line_chart(values: list[float], *, floor: float | None = None,
         low, high, step = y_axis(finite + [0.0], floor, ceiling)
     else:
         low, high, step = y_axis(values, floor, ceiling)
-    x0, x1, y0, y1 = LEFT, WIDTH - RIGHT, HEIGHT - BOTTOM, TOP
+    count = round((high - low) / step)
+    ticks = [low + k * step for k in range(count + 1)]
+    labels = tick_labels(ticks, step)
+    widest = max(map(len, labels)) * CHAR_WIDTH
+    x0 = max(LEFT, TITLE_ROOM + widest + LABEL_GAP)  # room for the widest tick label
+    x1, y0, y1 = WIDTH - RIGHT, HEIGHT - BOTTOM, TOP
     n = len(values)
 
     def x_of(epoch: int) -> float:
@@ -137,14 +174,11 @@ def line_chart(values: list[float], *, floor: float | None = None,
             continue
         x, y = x_of(epoch), y_of(value)
         run.append(f"{x:.2f},{y:.2f}")
-        points.append({"x": f"{x:.2f}", "y": f"{y:.2f}", "epoch": epoch,
-                       "label": f"{value:.{places}f}"})
+        label = f"{value:.{places}f}" if abs(value) < 1e6 else compact(value)
+        points.append({"x": f"{x:.2f}", "y": f"{y:.2f}", "epoch": epoch, "label": label})
     if run:
         lines.append(" ".join(run))
-    count = round((high - low) / step)
-    digits = _decimals(step)
-    yticks = [(f"{y_of(low + k * step):.2f}", f"{low + k * step:.{digits}f}")
-              for k in range(count + 1)]
+    yticks = [(f"{y_of(tick):.2f}", label) for tick, label in zip(ticks, labels)]
     every = 1 if n <= 12 else int(nice_step(n, 8))
     xticks = [(f"{x_of(e):.2f}", str(e)) for e in range(1, n + 1)
               if e == 1 or e % every == 0]
@@ -152,16 +186,22 @@ def line_chart(values: list[float], *, floor: float | None = None,
 
 
 def _number(value: float, places: int, suffix: str = "") -> str:
-    return f"{value:.{places}f}{suffix}" if math.isfinite(value) else str(value)
+    """A table cell: ``places`` decimals, a runaway loss in e-notation (1.163e14), nan and
+    inf as they are."""
+    if not math.isfinite(value):
+        return str(value)
+    return (f"{value:.{places}f}" if abs(value) < 1e6 else compact(value)) + suffix
 
 
 def summary_view(history: list[dict], settings: dict) -> dict:
-    """Everything the template prints: two charts, the epoch rows, the final accuracy.
+    """Everything the template prints: two charts, the epoch rows, the final accuracy
+    (None when it is not a number: the weights diverged), the epochs run and asked for.
 
     ``history``: per epoch ``epoch``, ``loss``, ``accuracy`` (0..1; either may be the
-    JSON strings "NaN", "Infinity"); ``settings``: network, preset, source, epochs, batch,
-    lr, seed, data, train, test, weights (any may be None). Timings are left out (any
-    ``seconds`` too), so that the same training gives the same page."""
+    JSON strings "NaN", "Infinity"); ``settings``: network, preset, source, epochs (asked
+    for), batch, lr, seed, data, train, test, weights (any may be None) and, when training
+    diverged, ``diverged`` (why and where, a :class:`~tracer.errors.Said`). Timings are
+    left out (any ``seconds`` too), so that the same training gives the same page."""
     losses = [float(h["loss"]) for h in history]
     percents = [float(h["accuracy"]) * 100 for h in history]
     rows = [{"epoch": h["epoch"], "loss": _number(loss, 4), "accuracy": _number(pct, 2, " %")}
@@ -169,9 +209,9 @@ def summary_view(history: list[dict], settings: dict) -> dict:
     final = percents[-1] if percents else float("nan")
     return {"loss": line_chart(losses, zero=True),
             "accuracy": line_chart(percents, floor=0.0, ceiling=100.0),
-            "rows": rows, "epochs": len(history),
-            "final": _number(final, 2, " %"),
-            "settings": settings}
+            "rows": rows, "epochs": len(history), "asked": settings.get("epochs"),
+            "final": _number(final, 2, " %") if math.isfinite(final) else None,
+            "diverged": settings.get("diverged"), "settings": settings}
 
 
 def render_summary(history: list[dict], settings: dict, lang: str = "en") -> str:
@@ -186,9 +226,15 @@ def render_summary(history: list[dict], settings: dict, lang: str = "en") -> str
         HTML elements must not appear."""
         return catalog.get(key, fallback.get(key, key)).format(**params)
 
+    def held_out(count: int) -> str:
+        """'1 held-out image', '16 held-out images'."""
+        return assets.plain(lang, f"terminal.train.held_out.{'one' if count == 1 else 'many'}",
+                            {"images": count})
+
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(assets.templates_dir()),
                              autoescape=True, undefined=jinja2.StrictUndefined,
                              keep_trailing_newline=True)
     return env.get_template("train_summary.html.j2").render(
         view=summary_view(history, settings), lang=lang, version=__version__,
-        text=lambda key, **params: Markup(fmt.message(key, params)), plain=plain)
+        text=lambda key, **params: Markup(fmt.message(key, params)), plain=plain,
+        held_out=held_out, say=lambda sentence: sentence.text(lang))
