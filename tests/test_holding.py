@@ -150,7 +150,7 @@ def test_only_the_numbers_whose_rounding_matters_get_digits():
     whatever the digits."""
     from tracer import load_example
     texts = [to_latex(line) for line in lines_of(build_document(run_pass(load_example("lecture"))))]
-    assert (r"L = - (1 \cdot \log0.99998154 + 0 \cdot \log1.846 \times 10^{-5}) = "
+    assert (r"L = - (1 \cdot \log0.99998154 + 0 \cdot \log(1.846 \times 10^{-5})) = "
             r"1.846 \times 10^{-5}") in texts
 
 
@@ -165,14 +165,18 @@ def test_a_cell_shows_one_way_in_a_line():
 
 
 def test_a_line_that_needs_too_many_digits_is_left_alone():
-    """ŷ = 1 - 2.8e-10 is printed 0.9999999997 so as not to read 1; making its lines work
-    out would take 10- and 13-digit operands (3584912846/3584912847)."""
+    """ŷ = 1 - 2.8e-10 is printed 0.9999999997 so as not to read 1; making its line work
+    out would take 10- and 13-digit operands (3584912846/3584912847). Its loss and
+    ŷ - 1 are worked from the other class instead (0.9999999997 - 1 read -3e-10)."""
     spec = from_dict({"input": [1], "target": 0, "layers": [
         {"type": "dense", "weight": [[22, 0]], "bias": [0, 0]}, {"type": "softmax"}]})
     texts = [to_latex(line) for line in lines_of(build_document(run_pass(spec)))]
     assert (r"\hat{y}_{0} = \frac{3.585 \times 10^{9}}{3.585 \times 10^{9}} \approx "
             r"0.9999999997") in texts
-    assert r"\frac{\partial L}{\partial z_{0}} = 0.9999999997 - 1 = -2.789 \times 10^{-10}" in texts
+    assert (r"\frac{\partial L}{\partial z_{0}} = \hat{y}_{0} - 1 = - (2.789 \times 10^{-10}) "
+            r"= -2.789 \times 10^{-10}") in texts
+    assert (r"L = - (1 \cdot \log(1 - 2.789 \times 10^{-10}) + 0 \cdot "
+            r"\log(2.789 \times 10^{-10})) = 2.789 \times 10^{-10}") in texts
 
 
 def test_a_float_noise_result_leaves_its_line_alone():
@@ -265,3 +269,24 @@ def test_a_block_shows_a_cell_one_way_after_as_many_rounds_as_it_takes():
     texts = [to_latex(line) for line in lines_of(build_document(trace))]
     assert r"e^{0.6} \approx 1.82212" in texts
     assert r"S = 0.74082 + 1.82212 \approx 2.56294" in texts
+
+
+@pytest.mark.parametrize("layers, target", [
+    ([{"type": "dense", "weight": [[30, 10]], "bias": [0, 0]}, {"type": "softmax"}], 0),
+    ([{"type": "dense", "weight": [[10, 30, 12]], "bias": [0, 0, 0]}, {"type": "softmax"}], 1),
+    ([{"type": "dense", "weight": [[20.0123]], "bias": [0]}, {"type": "sigmoid"}], 1),
+], ids=["softmax", "softmax-3", "sigmoid"])
+def test_a_confident_predictions_loss_and_gradient_work_out_as_printed(layers, target):
+    """z = [30, 10]: L = -(1 · log 0.999999998 + ...) = 2.061e-9 read 2.000e-9, and
+    dL/dz0 = 0.999999998 - 1 the same; -log(1 - 0.999999998) = 20.00 read 20.03."""
+    from tracer.present.context import Context
+    from tracer.present.holding import _works_out
+    trace = run_pass(from_dict({"input": [1], "target": target, "learning_rate": 0.1,
+                                "layers": layers}))
+    document, ctx = build_document(trace), Context(trace)
+    worked = [line for section in document.sections if section.anchor in ("fwd-loss",
+                                                                           "bwd-output")
+              for block in section.blocks for line in getattr(block, "lines", [])]
+    assert len(worked) >= 3 and all(_works_out(line, ctx) for line in worked)
+    texts = [to_latex(line) for line in worked]
+    assert not any("0.99999999" in text for text in texts)

@@ -56,7 +56,7 @@ def test_softmax_lines(lines):
 
 def test_loss_and_output_gradient(lines):
     # the printed numbers work out to the result: 0.99998 - 1 would give -2e-5
-    assert (r"L = - (1 \cdot \log0.99998154 + 0 \cdot \log1.846 \times 10^{-5}) = "
+    assert (r"L = - (1 \cdot \log0.99998154 + 0 \cdot \log(1.846 \times 10^{-5})) = "
             r"1.846 \times 10^{-5}") in lines  # a term times 0 keeps its digits
     assert r"\frac{\partial L}{\partial z_{0}} = 0.99998154 - 1 = -1.846 \times 10^{-5}" in lines
 

@@ -13,6 +13,7 @@ from .blanks import hides
 from .context import Context, cell_ref, named_slice, operand
 from .document import Display, Para, Section
 from .holding import EXTRA
+from .output import others
 from .forward import (batch_cell, batch_prefix, cell_sym, flat_position, flat_source,
                       input_letter, or_zero)
 
@@ -37,12 +38,15 @@ def output_backward(ctx: Context, output: dict, logits: dict) -> Section:
                     m.paren(m.row(m.sub("y", "k", hat=True), "-", m.sub("y", "k")))
                     if scale else m.row(m.sub("y", "k", hat=True), "-", m.sub("y", "k")))
     lines = [general]
+    classes = output["out_shape"][0]
     for n in samples:
-        for k in range(output["out_shape"][0]):
+        for k in range(classes):
             diff = m.row(ctx.prob(f"{output['name']}.out", n + (k,)), "-",
                          operand(ctx.num("target.out", n + (k,))))
-            line = [d(cell_sym("z", (k,), n=n)), "=", *scale,
-                    m.paren(diff) if scale else diff, "=", ctx.num(grad_id, n + (k,))]
+            worked = _near_one_difference(ctx, output, logits, n, k, scale) \
+                if _one_minus_near_one(ctx, output, n + (k,)) else \
+                [*scale, m.paren(diff) if scale else diff]
+            line = [d(cell_sym("z", (k,), n=n)), "=", *worked, "=", ctx.num(grad_id, n + (k,))]
             form = ctx.exact_form(ctx.value(grad_id, n + (k,)))
             if form is not None:
                 line[-1:-1] = [form, "≈"]
@@ -51,6 +55,28 @@ def output_backward(ctx: Context, output: dict, logits: dict) -> Section:
     return Section(title, {"layer": output["name"]},
                    [Para(f"output.backward.{output['type']}"), Display(lines)],
                    anchor="bwd-output")
+
+
+def _one_minus_near_one(ctx: Context, output: dict, cell: tuple) -> bool:
+    """Whether dL/dz_k = ŷ_k - 1 with ŷ_k within NEAR_ONE of 1: 0.999999998 - 1 would read
+    -2.000e-9 for the -2.061e-9 it is."""
+    return ctx.near_one(f"{output['name']}.out", cell) and ctx.value("target.out", cell) == 1 \
+        and not (output["type"] == "sigmoid" and ctx.exact)
+
+
+def _near_one_difference(ctx: Context, output: dict, logits: dict, n: tuple, k: int,
+                         scale: list) -> list:
+    """ŷ_k - 1 = -(the other probabilities) (softmax) or -1/(1 + e^z) (sigmoid), whose
+    printed numbers keep the digits of the difference."""
+    diff = m.row(cell_sym("y", (k,), hat=True, n=n), "-", m.Num("1"))
+    if output["type"] == "softmax":
+        rest = others(ctx, f"{output['name']}.out", n, k, output["out_shape"][0])
+    else:
+        score = ctx.num(f"{logits['name']}.out", n + (k,))
+        rest = m.Frac(m.Num("1"), m.row(m.Num("1"), "+", m.Power(m.Sym("e"), score)))
+    negated = m.row("-", rest if isinstance(rest, (m.Group, m.Frac)) else m.paren(rest))
+    return [*scale, m.paren(diff) if scale else diff, "=", *scale,
+            m.paren(negated) if scale else negated]
 
 
 def dense_backward(ctx: Context, info: dict) -> Section:

@@ -16,6 +16,8 @@ from .widths import CELL_PAD_EM, width_em
 
 EXACT_TERMS = 3  # exact forms with more terms than this are not worth printing
 EXACT_DIGITS = 12  # nor those with a fraction of more digits (a float weight's 2^-52 ones)
+NEAR_ONE = 1e-5  # a probability closer to 1 needs more digits than a line may add
+# (holding.EXTRA) for 1 - p or log p to come out of it
 MATRIX_SIDE = 12  # larger 2-D slices are drawn as heatmaps
 MATRIX_CELLS = 100  # and so are tensors with more cells than this (a vector: shortened)
 LARGE_CELLS = 64  # tensors with more cells expand only representative cells
@@ -68,6 +70,12 @@ class Context:
         """A probability with enough digits not to round to 1 (0.99998, not 1)."""
         value = self.value(qid, index)
         return self.num(qid, index, probability_digits(self.nx, value, self.digits))
+
+    def near_one(self, qid: str, index=()) -> bool:
+        """Whether a probability is within NEAR_ONE of 1 (but not 1): its log, or 1 minus
+        it, is worked from the other probabilities (softmax) or the score (sigmoid)."""
+        p = float(self.trace.numbers(qid)[index])
+        return 0.5 < p < 1 and 1 - p < NEAR_ONE
 
     def approx(self, value):
         """A value to compare or subtract across kinds (exact vs 60-digit): an mpmath

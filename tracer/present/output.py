@@ -110,7 +110,11 @@ def loss_forward(ctx: Context, output: dict) -> Section:
     form = ctx.exact_form(ctx.value("loss.out"))
     lines = [general, *from_scores, value] + \
         ([m.row(m.Sym("L"), "=", form)] if form is not None else [])
-    caption = Para(f"loss.from_scores.{output['type']}") if from_scores else None
+    near = output["type"] == "softmax" and any(
+        ctx.near_one(f"{output['name']}.out", n + (k,)) for n in samples
+        for k in range(output["out_shape"][0]))
+    caption = Para(f"loss.from_scores.{output['type']}") if from_scores else \
+        Para("loss.near_one") if near else None
     return Section("loss.title", {"loss": ctx.trace.conventions["loss"]},
                    [Para(f"loss.{ctx.trace.conventions['loss']}",
                          {"reduction": Para("convention.loss_reduction."
@@ -135,7 +139,7 @@ def _softmax_terms(ctx: Context, output: dict, samples: list) -> tuple:
             terms = [m.row(y, "·", m.paren(m.row(ctx.num(output["input"], n + (k,)), "-",
                                                  log_sum))) for k, y in enumerate(ys)]
         else:
-            terms = [m.row(y, "·", m.Func("log"), ctx.prob(f"{name}.out", n + (k,)))
+            terms = [m.row(y, "·", m.Func("log"), _probability(ctx, name, n, k, classes))
                      for k, y in enumerate(ys)]
         per_sample.append(m.paren(m.joined(terms, "+")))
     if from_scores:
@@ -185,6 +189,23 @@ def _sigmoid_terms(ctx: Context, output: dict, samples: list) -> tuple:
     return general, per_sample, from_scores
 
 
+def _probability(ctx: Context, name: str, n: tuple, k: int, classes: int) -> m.Node:
+    """ŷ_k as the loss takes its log: the cell (bracketed in powers of ten: log(1.846e-5),
+    not log 1.846 x 10^-5), or, within NEAR_ONE of 1, (1 - the other probabilities), which
+    keep the digits log ŷ_k needs (log 0.999999998 reads as -2.000e-9 where
+    log(1 - 2.061e-9) gives the loss's 2.061e-9)."""
+    if not ctx.near_one(f"{name}.out", n + (k,)):
+        cell = ctx.prob(f"{name}.out", n + (k,))
+        return m.paren(cell) if "e" in cell.text else cell
+    return m.paren(m.row(m.Num("1"), "-", others(ctx, f"{name}.out", n, k, classes)))
+
+
+def others(ctx: Context, qid: str, n: tuple, k: int, classes: int) -> m.Node:
+    """The sum of the probabilities of every class but k (bracketed when more than one)."""
+    terms = [ctx.num(qid, n + (j,)) for j in range(classes) if j != k]
+    return terms[0] if len(terms) == 1 else m.paren(ctx.sum_of(terms))
+
+
 def _log_of_zero(ctx: Context, name: str, n: tuple) -> bool:
     """Whether sample ``n``'s loss takes the log of a probability that float64 holds as 0
     (e^-900 / 1): 'log 0' would read as -inf where the loss is finite."""
@@ -193,8 +214,10 @@ def _log_of_zero(ctx: Context, name: str, n: tuple) -> bool:
 
 def _held_as_certain(ctx: Context, qid: str, cell: tuple) -> bool:
     """Whether a sigmoid probability is held as exactly 0 or 1 in float64 (σ(40) = 1 -
-    4e-18 is 1): log ŷ or log(1 - ŷ) would read as log 0."""
-    return not ctx.exact and float(ctx.trace.numbers(qid)[cell]) in (0.0, 1.0)
+    4e-18 is 1): log ŷ or log(1 - ŷ) would read as log 0; or is within NEAR_ONE of 1,
+    where 1 - ŷ printed would read far from its value (σ(20): 1 - 0.999999998)."""
+    return not ctx.exact and (float(ctx.trace.numbers(qid)[cell]) in (0.0, 1.0)
+                              or ctx.near_one(qid, cell))
 
 
 def _derived(ctx: Context, value, ref: str) -> m.Num:
