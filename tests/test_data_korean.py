@@ -56,7 +56,7 @@ def test_a_sample_out_of_range_is_said_in_korean(eight, tmp_path, capsys):
     assert error_line(argv, capsys) == (f"cnntrace: error: {eight}: --sample 999 is out of "
                                         "range; the test split has 2 images (0..1)")
     assert error_line(argv + ["--lang", "ko"], capsys) == (
-        f"cnntrace: 오류: {eight}: --sample 999이(가) 범위를 벗어납니다. 테스트 이미지는 "
+        f"cnntrace: 오류: {eight}: --sample 999가 범위를 벗어납니다. 테스트 이미지는 "
         "2개(0..1)입니다")
 
 

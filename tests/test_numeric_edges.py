@@ -218,7 +218,7 @@ def test_a_pass_beyond_float64_is_one_note_not_a_page_of_numpy_warnings(tmp_path
         warnings.simplefilter("error")
         assert main(["render", str(spec), "--format", "html", "--out", str(tmp_path / "o"),
                      "--lang", "ko"]) == 0
-        assert "참고: conv1.out이(가) float64 범위를 넘었습니다" in capsys.readouterr().err
+        assert "참고: conv1.out이 float64 범위를 넘었습니다" in capsys.readouterr().err
         for command in (["sheet", str(spec)], ["export", "moodle", str(spec), "--blank",
                                               "conv1.out"]):
             assert main(command) == 0

@@ -136,4 +136,4 @@ def test_a_diverging_run_is_warned_of_in_korean(tmp_path, capsys):
                           "--epochs", "3", "--lang", "ko", "-q"], capsys)
     assert code == 1 and err.startswith("cnntrace: 경고: 학습이 발산했습니다: 1에포크의 평균 "
                                         "학습 손실 ") and err.count("\n") == 1, err
-    assert "학습 전 신경망의 손실" in err and "학습률 1000이(가) 너무 큰 것 같습니다" in err
+    assert "학습 전 신경망의 손실" in err and "학습률 1000이 너무 큰 것 같습니다" in err

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from tracer.cli import main
-from tracer.render.assets import messages
+from tracer.render.assets import messages, plain
 from tracer.usage import language, said
 
 
@@ -36,18 +36,18 @@ KOREAN = [
     (["render", "--example", "lecture", "--bogus"],
      "cnntrace: 오류: 알 수 없는 인수: --bogus (cnntrace --help 참고)"),
     (["render", "--example", "lecture", "--seed", "-1"],
-     "cnntrace render: 오류: --seed: 시드은(는) 0 이상이어야 하는데 -1입니다 "
+     "cnntrace render: 오류: --seed: 시드는 0 이상이어야 하는데 -1입니다 "
      "(cnntrace render --help 참고)"),
     (["render", "--example", "lecture", "--ex", "x"],
      "cnntrace render: 오류: --ex은(는) 여러 옵션과 맞습니다: --example, --exact "
      "(cnntrace render --help 참고)"),
     (["check", "--example", "lecture", "a.yaml", "--rtol", "-1"],
-     "cnntrace check: 오류: --rtol: 수은(는) 0 이상이어야 하는데 '-1'입니다 "
+     "cnntrace check: 오류: --rtol: 수는 0 이상이어야 하는데 '-1'입니다 "
      "(cnntrace check --help 참고)"),
     (["train", "--preset", "digits-cnn", "--lr", "0"],
      "cnntrace train: 오류: --lr: 학습률은 양수여야 하는데 0입니다 (cnntrace train --help 참고)"),
     (["train", "--preset", "digits-cnn", "--epochs", "0"],
-     "cnntrace train: 오류: --epochs: 정수은(는) 1 이상이어야 하는데 0입니다 "
+     "cnntrace train: 오류: --epochs: 정수는 1 이상이어야 하는데 0입니다 "
      "(cnntrace train --help 참고)"),
 ]
 
@@ -97,8 +97,8 @@ def test_every_usage_template_reads_back_its_own_english():
         if "noun" in fields:
             fields["noun"] = messages("en")["usage.noun.whole"]
         english = template.format(**fields)
-        korean = messages("ko")[key].format(**{**fields, "noun": messages("ko")[
-            "usage.noun.whole"]} if "noun" in fields else fields)
+        korean = plain("ko", key, {**fields, "noun": messages("ko")["usage.noun.whole"]}
+                       if "noun" in fields else fields)
         assert said(english, "ko") == korean, key
 
 

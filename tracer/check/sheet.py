@@ -175,6 +175,15 @@ def _shape(shape) -> Para | str:
         if shape else reason("scalar_shape")
 
 
+def _expected_shape(shape) -> Para | str:
+    """The shape as the sheet asks it, without axes of length 1 ((2, 2) for conv1.out of
+    one filter), and the full one beside it where that differs."""
+    squeezed = tuple(n for n in shape if n != 1)
+    if squeezed == tuple(shape) or not squeezed:
+        return _shape(shape)
+    return reason("shape_or", squeezed=_shape(squeezed), full=_shape(shape))
+
+
 # ---------------------------------------------------------------------------- values
 def _place(raw, index, shape) -> list[tuple[tuple, object]]:
     """(full index, cell value) pairs for one key's raw value."""
@@ -195,7 +204,7 @@ def _place(raw, index, shape) -> list[tuple[tuple, object]]:
                 for i in whole]
     given, why = _nested_shape(raw, 4 * len(whole) + 1000)
     if why is None and not _fits(given, shape):
-        why = reason("wrong_shape", given=_shape(given), shape=_shape(shape),
+        why = reason("wrong_shape", given=_shape(given), shape=_expected_shape(shape),
                      hint=_transposed_hint(given, shape) or _decimal_comma_hint(raw, given,
                                                                                 shape))
     if why is not None:

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import base64
 import functools
+import html
 import re
 import string
 import tomllib
 from pathlib import Path
 
 from ..errors import CnnTraceError
+from .particles import attach
 
 LANGUAGES = ("en", "ko")
 FONT_FACES = (("LM Roman", "lmroman-regular", "normal", "normal"),
@@ -44,12 +46,16 @@ def fill(lang: str, key: str, params: dict, literal, value, glue=None) -> str:
     passed through ``literal`` (escaping) and each {field} through ``value``.
 
     ``glue(value, word)``, if given, joins a filled-in value with the word written right
-    after it ('{count}개', '{layer}의'), so that a renderer can keep them on one line."""
+    after it ('{count}개', '{layer}의'), so that a renderer can keep them on one line. In
+    Korean a particle written in both forms after a value ('{file}이(가)') takes the one
+    the value's last sound calls for (:mod:`.particles`)."""
     template = messages(lang).get(key, messages("en").get(key))
     if template is None:
         raise CnnTraceError(f"message catalog {lang}.toml: no message {key!r}")
     out, after_field = [], False
     for text, field, _, _ in string.Formatter().parse(template):
+        if after_field and lang == "ko":
+            text = attach(_visible(out[-1]), text)
         if glue and after_field and text[:1].strip():
             word, text = re.match(r"(\S+)(.*)", text, re.S).groups()
             out[-1] = glue(out[-1], literal(word))
@@ -63,6 +69,11 @@ def fill(lang: str, key: str, params: dict, literal, value, glue=None) -> str:
 def plain(lang: str, key: str, params: dict | None = None) -> str:
     """The message ``key`` of ``lang`` as plain text (the terminal, titles, file text)."""
     return fill(lang, key, params or {}, str, str)
+
+
+def _visible(markup: str) -> str:
+    """The text a reader sees of a rendered value (tags dropped, entities read)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", str(markup)))
 
 
 @functools.cache
