@@ -88,6 +88,8 @@ def test_a_run_whose_loss_runs_away_warns_without_save(tmp_path, capsys):
     assert code == 1 and err.startswith("cnntrace: warning: training diverged: the mean "
                                         "training loss of epoch 1") and err.count("\n") == 1
     assert [r["epoch"] for r in json.loads(history.read_text())["history"]] == [1]
+    loss = json.loads(history.read_text())["history"][0]["loss"]
+    assert f"train loss {loss:.4g}," in out and "e+" in f"{loss:.4g}"  # not 169215.6218
 
 
 def test_every_output_written_is_announced(tmp_path, monkeypatch, capsys):
