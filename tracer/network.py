@@ -235,13 +235,11 @@ def _exact_or_approx_loss(net: Network):
 
 
 def _conventions(spec: Spec, net: Network) -> dict:
-    """The spec's conventions as the pass ran them: a flatten layer's own order (lecture-cnn's
-    H,W,C) is the flatten order."""
-    orders = {layer.order for layer in net.layers if layer.type == "flatten"}
-    ran = {**spec.conventions, **({"flatten_order": orders.pop()} if len(orders) == 1 else {})}
+    """The spec's conventions (a layer's own setting, such as lecture-cnn's H,W,C flatten
+    order, is in its layer's info: :attr:`Trace.conventions_ran`)."""
     if net.targets is None:
-        return {"convolution": "cross-correlation", **ran, "pass": spec.kind}
-    return {"convolution": "cross-correlation", **ran,
+        return {"convolution": "cross-correlation", **spec.conventions, "pass": spec.kind}
+    return {"convolution": "cross-correlation", **spec.conventions,
             "loss": net.loss_name, "log": "natural",
             "output_backprop": "fused: dL/dz = (y_hat - y) * scale", "pass": spec.kind}
 

@@ -101,6 +101,16 @@ class Trace:
                 return backend("exact").format(_parse_exact(cell), digits)
         return nx.format(value, digits)
 
+    @property
+    def conventions_ran(self) -> dict:
+        """The conventions as the pass ran them: a flatten layer's own order (lecture-cnn's
+        H,W,C) as the flatten order. (``conventions`` are the spec's, which an answer
+        sheet's fingerprint hashes.)"""
+        orders = {info["order"] for info in self.layers if info.get("type") == "flatten"}
+        if len(orders) != 1:
+            return dict(self.conventions)
+        return {**self.conventions, "flatten_order": orders.pop()}
+
     def layer(self, name: str) -> dict:
         for info in self.layers:
             if info["name"] == name:

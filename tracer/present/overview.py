@@ -16,7 +16,7 @@ CONVENTION_KEYS = (("convolution", {"conv2d"}), ("pool_ties", {"maxpool2d"}),
 
 def conventions(trace) -> list[tuple[str, object]]:
     """(message key, value) pairs for the conventions box: those of the layers present."""
-    conv, types = trace.conventions, {info["type"] for info in trace.layers}
+    conv, types = trace.conventions_ran, {info["type"] for info in trace.layers}
     train = conv.get("pass", "train") == "train"
     items = [(f"convention.{key}", Para(f"convention.{key}.{conv[key]}"))
              for key, applies in CONVENTION_KEYS if (train if applies is None else applies & types)]

@@ -69,7 +69,7 @@ def render_text(trace: Trace, digits: int = 4, exact_forms: bool = True) -> str:
     """A readable listing of every quantity, grouped by step, with shapes."""
     out = [f"{trace.title or 'cnntrace pass'}  ({trace.mode} arithmetic, "
            f"learning rate {trace.learning_rate})"]
-    conv = trace.conventions
+    conv = trace.conventions_ran
     out.append("conventions: " + ", ".join(f"{k}={v}" for k, v in conv.items()))
     step = None
     for q in trace.quantities.values():
