@@ -96,7 +96,8 @@ def test_both_modes_round_halves_as_by_hand(value, digits, text):
 @pytest.mark.parametrize("value, digits, text", [
     (10.094999999999999, 4, "10.10"),
     (5.1499999999999995, 2, "5.2"), (-5.1499999999999995, 2, "-5.2"),
-    (10.0949, 4, "10.09"), (5.149999999, 2, "5.1")])
+    (10.0949, 4, "10.09"), (5.149999999, 2, "5.1"),
+    (5e-324, 7, "4.940656e-324")])  # a subnormal's 1e-12 is 0: no half to take
 def test_float_mode_takes_a_sum_within_1e_12_of_a_half_as_the_half(value, digits, text):
     """A dense sum whose printed terms make 10.095 (exact mode prints 10.10) came out
     as the float 10.094999999999999. A value truly below the half stays below."""

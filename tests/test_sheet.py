@@ -242,3 +242,5 @@ def test_a_spec_file_name_with_a_newline_stays_on_the_comment_line(tmp_path):
         line.startswith("b.toml") for line in text.splitlines())
     assert shell_quote("it's\tdone") == "$'it\\'s\\x09done'"
     assert shell_quote("plain name.toml") == "'plain name.toml'"
+    # YAML ends a comment at these too
+    assert shell_quote("a\u2028b\x85c\u2029") == "$'a\\u2028b\\u0085c\\u2029'"

@@ -46,6 +46,15 @@ KOREAN = [
      "(cnntrace check --help 참고)"),
     (["train", "--preset", "digits-cnn", "--lr", "0"],
      "cnntrace train: 오류: --lr: 학습률은 양수여야 하는데 0입니다 (cnntrace train --help 참고)"),
+    (["explain", "conv", "--input", "[[1]]", "--kernel", "[[1]]", "--digits", "x"],
+     "cnntrace explain conv: 오류: --digits: 정수가 필요한데 'x'입니다 "
+     "(cnntrace explain conv --help 참고)"),
+    (["explain", "conv", "--input", "1"],
+     "cnntrace explain conv: 오류: 다음 인수가 필요합니다: --kernel "
+     "(cnntrace explain conv --help 참고)"),
+    (["render", "--example", "lecture", "--mode", "a (choose from b)"],
+     "cnntrace render: 오류: --mode: 'a (choose from b)'은(는) 고를 수 있는 값이 아닙니다"
+     "('worked', 'worksheet', 'key' 중 하나) (cnntrace render --help 참고)"),
     (["train", "--preset", "digits-cnn", "--epochs", "0"],
      "cnntrace train: 오류: --epochs: 정수는 1 이상이어야 하는데 0입니다 "
      "(cnntrace train --help 참고)"),

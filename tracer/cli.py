@@ -31,6 +31,11 @@ class _Parser(argparse.ArgumentParser):
         if matcher is not None:  # without it only --kernel-values=-1..1 works
             self._negative_number_matcher = re.compile(rf"{matcher.pattern}|^-[\d.]+\.\.")
 
+    def add_subparsers(self, **kwargs):
+        """Subcommands (and theirs: explain OP) word their errors in this language too."""
+        kwargs.setdefault("parser_class", functools.partial(_Parser, lang=self.lang))
+        return super().add_subparsers(**kwargs)
+
     def error(self, message: str):
         self.exit(2, terminal_safe(usage_error(self.prog, message, self.lang)) + "\n")
 
@@ -41,8 +46,7 @@ def make_parser(lang: str = "en") -> argparse.ArgumentParser:
         prog="cnntrace", lang=lang,
         description="Worked examples of one forward/backward/update pass of a small CNN.")
     parser.add_argument("--version", action="version", version=f"cnntrace {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
-                                     parser_class=functools.partial(_Parser, lang=lang))
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
         command.register(commands)
     return parser

@@ -189,12 +189,17 @@ def read_text(path: Path, kind: str, error: type = OutputError,
 
 def shell_quote(word: str) -> str:
     """``word`` quoted for a POSIX shell on one line, for the `cnntrace check ...` hints
-    that generated files carry in comments: as shlex.quote, but a word with a newline or
-    another control character as bash's $'...' with escapes, so that it cannot end the
-    comment ('a\\nstudent: x.yaml' would put a key into an answer sheet)."""
+    that generated files carry in comments: as shlex.quote, but a word with a line break
+    or another control character (YAML ends a comment at U+0085, U+2028 and U+2029 too)
+    as bash's $'...' with escapes, so that it cannot end the comment
+    ('a\\nstudent: x.yaml' would put a key into an answer sheet)."""
     import shlex
-    if not re.search("[\x00-\x1f\x7f]", word):
+    if not _BREAKS.search(word):
         return shlex.quote(word)
     escaped = "".join(f"\\x{ord(c):02x}" if ord(c) < 32 or ord(c) == 127 else
+                      f"\\u{ord(c):04x}" if _BREAKS.match(c) else
                       "\\" + c if c in "\\'" else c for c in word)
     return f"$'{escaped}'"
+
+
+_BREAKS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")

@@ -11,6 +11,7 @@ array construction and number formatting go through a :class:`Numeric` backend:
 from __future__ import annotations
 
 import math
+import sys
 from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_UP, Decimal, localcontext
 
 import numpy as np
@@ -162,7 +163,8 @@ class Numeric:
             return f"{x:g}"
         text, near = repr(x), min(TIE_TOLERANCE, 10.0 ** -(digits + 2)) * abs(x)
         half = f"{x:.{digits}e}"  # digits + 1 significant digits
-        if digits <= 15 and _is_half(half, digits) and abs(float(half) - x) <= near:
+        if digits <= 15 and abs(x) >= sys.float_info.min and _is_half(half, digits) \
+                and abs(float(half) - x) <= near:  # (a subnormal's 1e-12 is 0)
             text = half
         if digits > 15 or _is_half(text, digits):
             rounded = decimal_text(Decimal(text), digits, zeros=True)

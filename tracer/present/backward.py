@@ -60,8 +60,10 @@ def output_backward(ctx: Context, output: dict, logits: dict) -> Section:
 def _one_minus_near_one(ctx: Context, output: dict, cell: tuple) -> bool:
     """Whether dL/dz_k = ŷ_k - 1 with ŷ_k within NEAR_ONE of 1: 0.999999998 - 1 would read
     -2.000e-9 for the -2.061e-9 it is."""
+    kind = output["type"]
     return ctx.near_one(f"{output['name']}.out", cell) and ctx.value("target.out", cell) == 1 \
-        and not (output["type"] == "sigmoid" and ctx.exact)
+        and not (kind == "sigmoid" and ctx.exact) \
+        and not (kind == "softmax" and output["out_shape"][0] == 1)
 
 
 def _near_one_difference(ctx: Context, output: dict, logits: dict, n: tuple, k: int,

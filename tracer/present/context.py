@@ -72,10 +72,11 @@ class Context:
         return self.num(qid, index, probability_digits(self.nx, value, self.digits))
 
     def near_one(self, qid: str, index=()) -> bool:
-        """Whether a probability is within NEAR_ONE of 1 (but not 1): its log, or 1 minus
-        it, is worked from the other probabilities (softmax) or the score (sigmoid)."""
+        """Whether a probability is within NEAR_ONE of 1 (float64's 1.0 too, beside
+        other classes' 4e-18): its log, or 1 minus it, is worked from the other
+        probabilities (softmax) or the score (sigmoid)."""
         p = float(self.trace.numbers(qid)[index])
-        return 0.5 < p < 1 and 1 - p < NEAR_ONE
+        return 0.5 < p <= 1 and 1 - p < NEAR_ONE
 
     def approx(self, value):
         """A value to compare or subtract across kinds (exact vs 60-digit): an mpmath

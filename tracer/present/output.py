@@ -110,7 +110,7 @@ def loss_forward(ctx: Context, output: dict) -> Section:
     form = ctx.exact_form(ctx.value("loss.out"))
     lines = [general, *from_scores, value] + \
         ([m.row(m.Sym("L"), "=", form)] if form is not None else [])
-    near = output["type"] == "softmax" and any(
+    near = output["type"] == "softmax" and output["out_shape"][0] > 1 and any(
         ctx.near_one(f"{output['name']}.out", n + (k,)) for n in samples
         for k in range(output["out_shape"][0]))
     caption = Para(f"loss.from_scores.{output['type']}") if from_scores else \
@@ -194,7 +194,7 @@ def _probability(ctx: Context, name: str, n: tuple, k: int, classes: int) -> m.N
     not log 1.846 x 10^-5), or, within NEAR_ONE of 1, (1 - the other probabilities), which
     keep the digits log ŷ_k needs (log 0.999999998 reads as -2.000e-9 where
     log(1 - 2.061e-9) gives the loss's 2.061e-9)."""
-    if not ctx.near_one(f"{name}.out", n + (k,)):
+    if classes == 1 or not ctx.near_one(f"{name}.out", n + (k,)):
         cell = ctx.prob(f"{name}.out", n + (k,))
         return m.paren(cell) if "e" in cell.text else cell
     return m.paren(m.row(m.Num("1"), "-", others(ctx, f"{name}.out", n, k, classes)))
