@@ -17,8 +17,9 @@ update is checked as it is made:
 
 Any other sum of computed values (sigmoid(3) + sigmoid(-3) - 1, printed with 17 digits)
 has no decimals to confirm a zero with, and floats cannot tell it from a true 4.5e-16: it
-stays as computed. So the cleaned pass is never further from exact arithmetic than the plain
-float pass.
+stays as computed. A decimal zero is exact mode's own 0; a float zero is the exact value
+of the floats as they are (which, like every computed float, may differ from exact mode's
+by their own rounding: a probability saturated at 1.0 leaves exact mode's 1e-16).
 """
 
 from __future__ import annotations
