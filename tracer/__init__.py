@@ -11,7 +11,7 @@ from .network import run_pass
 from .spec import Spec, SpecError, from_dict, load_example, load_spec, parse_text
 from .trace import Trace
 
-__version__ = "0.5.1"
+__version__ = "0.6.0"
 
 
 def _repr_html_(trace) -> str:  # a Trace in Jupyter shows as its worked example
