@@ -291,3 +291,31 @@ def test_a_confident_predictions_loss_and_gradient_work_out_as_printed(layers, t
     assert len(worked) >= 3 and all(_works_out(line, ctx) for line in worked)
     texts = [to_latex(line) for line in worked]
     assert not any("0.99999999" in text or r"\log1 " in text for text in texts)
+
+
+def test_near_one_forms_only_where_they_count_and_in_exact_mode_too():
+    """A term times y = 0 keeps its plain log (no sentence about it); a sigmoid near 1 is
+    worked from its score in exact mode too (log 0.9999998 read 2.000e-7 for 1.855e-7);
+    a probability in powers of ten is bracketed after log for a sigmoid as for softmax."""
+    from tracer.present.context import Context
+    from tracer.present.holding import _works_out
+
+    def loss_lines(spec, mode="float"):
+        trace = run_pass(from_dict(spec), mode)
+        document = build_document(trace)
+        [loss] = [s for s in document.sections if s.anchor == "fwd-loss"]
+        lines = [line for b in loss.blocks for line in getattr(b, "lines", [])]
+        return trace, lines, [b.key for b in loss.blocks if not hasattr(b, "lines")]
+    dense = {"type": "dense", "weight": [[30, 10]], "bias": [0, 0]}
+    _, lines, paras = loss_lines({"input": [1], "target": [0, 1], "layers": [
+        dense, {"type": "softmax"}]})
+    assert r"0 \cdot \log0.999999998 + 1 \cdot \log(2.061 \times 10^{-9})" in to_latex(lines[-1])
+    assert "loss.near_one" not in paras
+    sigmoid = {"input": [1], "target": [1], "layers": [
+        {"type": "dense", "weight": [[1]], "bias": [15.5]}, {"type": "sigmoid"}]}
+    trace, lines, _ = loss_lines(sigmoid, "exact")
+    assert all(_works_out(line, Context(trace)) for line in lines)
+    assert not any("0.9999998" in to_latex(line) for line in lines)
+    low = {**sigmoid, "layers": [{"type": "dense", "weight": [[1]], "bias": [-24.5]},
+                                 {"type": "sigmoid"}]}
+    assert r"\log(6.224 \times 10^{-11})" in to_latex(loss_lines(low)[1][-1])

@@ -13,7 +13,8 @@ from tracer.render.particles import attach
     ("-0,3'", "은(는)", "은"), ("conv1.out", "은(는)", "은"), ("worksheet.pdf", "이(가)", "가"),
     ("a.yaml", "(으)로도", "로도"), ("conv1.out[0,1]", "을(를)", "을"),
     ("lecture", "와(과)", "와(과)"), ("x", "은(는)", "은(는)"), ("", "이(가)", "이(가)"),
-    ("값", "입니다", "입니다"),
+    ("값", "입니다", "입니다"), ("'5/0'", "은(는)", "는"), ("'(2,)'", "이(가)", "가"),
+    ("'50%'", "은(는)", "는"),
 ])
 def test_the_form_follows_the_values_last_sound(value, following, said):
     assert attach(value, following) == said

@@ -55,6 +55,9 @@ KOREAN = [
     (["render", "--example", "lecture", "--mode", "a (choose from b)"],
      "cnntrace render: 오류: --mode: 'a (choose from b)'은(는) 고를 수 있는 값이 아닙니다"
      "('worked', 'worksheet', 'key' 중 하나) (cnntrace render --help 참고)"),
+    (["generate", "--kernel", "x value: y"],
+     "cnntrace generate: 오류: --kernel: 'x value: y'은(는) 올바른 값이 아닙니다 "
+     "(cnntrace generate --help 참고)"),
     (["train", "--preset", "digits-cnn", "--epochs", "0"],
      "cnntrace train: 오류: --epochs: 정수는 1 이상이어야 하는데 0입니다 "
      "(cnntrace train --help 참고)"),

@@ -15,6 +15,7 @@ import string
 
 from .render.assets import messages, plain
 
+_TYPED = {"value", "words", "option"}  # the fields of usage.* templates a user typed
 _ARGUMENT = re.compile(r"argument (?P<argument>\S+): (?P<problem>.*)", re.S)
 _CHOICE = re.compile(r"'([^']*)'")
 
@@ -74,15 +75,16 @@ def _nouns() -> dict[str, str]:
 @functools.cache
 def _patterns() -> list[tuple[str, re.Pattern]]:
     """(key, regex) of every English usage template but the argument wrapper: its text
-    literal, each {field} any text, the longest (a value typed may hold a template's
-    words: --mode 'a (choose from b)')."""
+    literal, each {field} any text: the shortest, but the longest for what was typed
+    (:data:`_TYPED`), which may hold a template's words (--mode 'a (choose from b)')."""
     found = []
     for key, template in messages("en").items():
         if not key.startswith("usage.") or key in ("usage.argument", "usage.see") \
                 or key.startswith("usage.noun."):
             continue
-        regex = "".join(re.escape(text) + (f"(?P<{field}>.+)" if field else "")
-                        for text, field, _, _ in string.Formatter().parse(template))
+        regex = "".join(re.escape(text) + (
+            f"(?P<{field}>.+{'' if field in _TYPED else '?'})" if field else "")
+            for text, field, _, _ in string.Formatter().parse(template))
         found.append((key, re.compile(regex, re.S)))
     return found
 

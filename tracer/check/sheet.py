@@ -176,12 +176,13 @@ def _shape(shape) -> Para | str:
 
 
 def _expected_shape(shape) -> Para | str:
-    """The shape as the sheet asks it, without axes of length 1 ((2, 2) for conv1.out of
-    one filter), and the full one beside it where that differs."""
-    squeezed = tuple(n for n in shape if n != 1)
-    if squeezed == tuple(shape) or not squeezed:
+    """The shape as the sheet asks it ((2, 2) for conv1.out of one filter: leading axes of
+    length 1 dropped down to a matrix), and the full one beside it where that differs."""
+    from ..sheet import squeezed
+    asked = squeezed(shape)
+    if asked == tuple(shape):
         return _shape(shape)
-    return reason("shape_or", squeezed=_shape(squeezed), full=_shape(shape))
+    return reason("shape_or", squeezed=_shape(asked), full=_shape(shape))
 
 
 # ---------------------------------------------------------------------------- values

@@ -13,7 +13,7 @@ from .blanks import hides
 from .context import Context, cell_ref, named_slice, operand
 from .document import Display, Para, Section
 from .holding import EXTRA
-from .output import others
+from .output import from_others, others
 from .forward import (batch_cell, batch_prefix, cell_sym, flat_position, flat_source,
                       input_letter, or_zero)
 
@@ -60,10 +60,11 @@ def output_backward(ctx: Context, output: dict, logits: dict) -> Section:
 def _one_minus_near_one(ctx: Context, output: dict, cell: tuple) -> bool:
     """Whether dL/dz_k = ŷ_k - 1 with ŷ_k within NEAR_ONE of 1: 0.999999998 - 1 would read
     -2.000e-9 for the -2.061e-9 it is."""
-    kind = output["type"]
-    return ctx.near_one(f"{output['name']}.out", cell) and ctx.value("target.out", cell) == 1 \
-        and not (kind == "sigmoid" and ctx.exact) \
-        and not (kind == "softmax" and output["out_shape"][0] == 1)
+    if ctx.value("target.out", cell) != 1:
+        return False
+    if output["type"] == "softmax":
+        return from_others(ctx, output["name"], cell[:-1], cell[-1])
+    return ctx.near_one(f"{output['name']}.out", cell)
 
 
 def _near_one_difference(ctx: Context, output: dict, logits: dict, n: tuple, k: int,

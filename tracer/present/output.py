@@ -110,16 +110,16 @@ def loss_forward(ctx: Context, output: dict) -> Section:
     form = ctx.exact_form(ctx.value("loss.out"))
     lines = [general, *from_scores, value] + \
         ([m.row(m.Sym("L"), "=", form)] if form is not None else [])
-    near = output["type"] == "softmax" and output["out_shape"][0] > 1 and any(
-        ctx.near_one(f"{output['name']}.out", n + (k,)) for n in samples
-        for k in range(output["out_shape"][0]))
-    caption = Para(f"loss.from_scores.{output['type']}") if from_scores else \
-        Para("loss.near_one") if near else None
+    near = output["type"] == "softmax" and any(
+        from_others(ctx, output["name"], n, k) and ctx.value("target.out", n + (k,))
+        for n in samples for k in range(output["out_shape"][0]))
+    caption = Para(f"loss.from_scores.{output['type']}") if from_scores else None
     return Section("loss.title", {"loss": ctx.trace.conventions["loss"]},
                    [Para(f"loss.{ctx.trace.conventions['loss']}",
                          {"reduction": Para("convention.loss_reduction."
                                             + ctx.trace.conventions["loss_reduction"])}),
-                    Display(lines, caption)], anchor="fwd-loss")
+                    Display(lines, caption)] + ([Para("loss.near_one")] if near else []),
+                   anchor="fwd-loss")
 
 
 def _softmax_terms(ctx: Context, output: dict, samples: list) -> tuple:
@@ -163,15 +163,16 @@ def _sigmoid_terms(ctx: Context, output: dict, samples: list) -> tuple:
         for k in range(output["out_shape"][0]):
             cell = n + (k,)
             y, y_hat = ctx.num("target.out", cell), ctx.prob(f"{name}.out", cell)
-            log_yes = m.row(m.Func("log"), y_hat)
+            log_yes = m.row(m.Func("log"), m.paren(y_hat) if "e" in y_hat.text else y_hat)
             log_no = m.row(m.Func("log"), m.paren(m.row(m.Num("1"), "-", y_hat)))
             if _held_as_certain(ctx, f"{name}.out", cell):
-                z = ctx.trace.numbers(output["input"])[cell]
+                z = ctx.value(output["input"], cell)
                 score = ctx.num(output["input"], cell)
                 worked = []
                 for exponent, value in ((m.row("-", operand(score)), -z), (score, z)):
                     # log(1 + e^{∓z}), hidden with ŷ
-                    softplus = _derived(ctx, ctx.nx.softplus(value), cell_ref(f"{name}.out", cell))
+                    softplus = _derived(ctx, np.asarray(ctx.nx.softplus(value)).item(),
+                                        cell_ref(f"{name}.out", cell))
                     from_scores.append(m.row(m.Func("log"), m.paren(m.row(
                         m.Num("1"), "+", m.Power(m.Sym("e"), exponent))), "≈", softplus))
                     worked.append(m.paren(m.row("-", softplus)))
@@ -191,13 +192,21 @@ def _sigmoid_terms(ctx: Context, output: dict, samples: list) -> tuple:
 
 def _probability(ctx: Context, name: str, n: tuple, k: int, classes: int) -> m.Node:
     """ŷ_k as the loss takes its log: the cell (bracketed in powers of ten: log(1.846e-5),
-    not log 1.846 x 10^-5), or, within NEAR_ONE of 1, (1 - the other probabilities), which
-    keep the digits log ŷ_k needs (log 0.999999998 reads as -2.000e-9 where
-    log(1 - 2.061e-9) gives the loss's 2.061e-9)."""
-    if classes == 1 or not ctx.near_one(f"{name}.out", n + (k,)):
+    not log 1.846 x 10^-5), or, within NEAR_ONE of 1 and counted (y_k not 0), (1 - the
+    other probabilities), which keep the digits log ŷ_k needs (log 0.999999998 reads as
+    -2.000e-9 where log(1 - 2.061e-9) gives the loss's 2.061e-9)."""
+    if ctx.value("target.out", n + (k,)) == 0 or not from_others(ctx, name, n, k):
         cell = ctx.prob(f"{name}.out", n + (k,))
         return m.paren(cell) if "e" in cell.text else cell
     return m.paren(m.row(m.Num("1"), "-", others(ctx, f"{name}.out", n, k, classes)))
+
+
+def from_others(ctx: Context, name: str, n: tuple, k: int) -> bool:
+    """Whether softmax's ŷ_k is worked from the other probabilities: within NEAR_ONE of 1,
+    with others that are not all 0 (then ŷ_k is 1 and 1 - 1 = 0 is right as printed)."""
+    classes = ctx.shape(f"{name}.out")[-1]
+    return ctx.near_one(f"{name}.out", n + (k,)) and any(
+        ctx.value(f"{name}.out", n + (j,)) != 0 for j in range(classes) if j != k)
 
 
 def others(ctx: Context, qid: str, n: tuple, k: int, classes: int) -> m.Node:
@@ -215,9 +224,10 @@ def _log_of_zero(ctx: Context, name: str, n: tuple) -> bool:
 def _held_as_certain(ctx: Context, qid: str, cell: tuple) -> bool:
     """Whether a sigmoid probability is held as exactly 0 or 1 in float64 (σ(40) = 1 -
     4e-18 is 1): log ŷ or log(1 - ŷ) would read as log 0; or is within NEAR_ONE of 1,
-    where 1 - ŷ printed would read far from its value (σ(20): 1 - 0.999999998)."""
-    return not ctx.exact and (float(ctx.trace.numbers(qid)[cell]) in (0.0, 1.0)
-                              or ctx.near_one(qid, cell))
+    where 1 - ŷ printed would read far from its value (σ(20): 1 - 0.999999998; exact
+    mode too)."""
+    return (not ctx.exact and float(ctx.trace.numbers(qid)[cell]) in (0.0, 1.0)) \
+        or ctx.near_one(qid, cell)
 
 
 def _derived(ctx: Context, value, ref: str) -> m.Num:

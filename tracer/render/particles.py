@@ -16,15 +16,17 @@ import re
 FORMS = {"은(는)": ("은", "는"), "이(가)": ("이", "가"), "을(를)": ("을", "를"),
          "와(과)": ("과", "와"), "(으)로": ("으로", "로"), "(이)라는": ("이라는", "라는")}
 _FORM = re.compile("|".join(re.escape(form) for form in FORMS))
-# the final consonant of how a digit, or a word a value ends in, is read: '' none, 'ㄹ',
+# the final consonant of how a digit (or %), or a word a value ends in, is read: '' none, 'ㄹ',
 # or 'other': the words of quantity ids (conv1.out 아웃) and of file names (.pdf 피디에프)
-_DIGITS = dict(zip("0123456789", ["other", "ㄹ", "", "other", "", "", "other", "ㄹ", "ㄹ", ""]))
+_DIGITS = dict(zip("0123456789", ["other", "ㄹ", "", "other", "", "", "other", "ㄹ", "ㄹ", ""]),
+               **{"%": ""})  # 퍼센트
 _WORDS = {"out": "other", "sum": "other", "mask": "", "grad": "", "weight": "", "bias": "",
           "new": "", "ties": "", "argmax": "", "exp": "", "after": "", "pdf": "", "csv": "",
           "npz": "", "png": "", "html": "ㄹ", "yaml": "ㄹ", "yml": "ㄹ", "toml": "ㄹ",
           "json": "other", "tex": "other"}
 _WORD = re.compile(r"[A-Za-z]+$")
-_CLOSING = "'\"’”)]}»」』>` "
+_CLOSING = "'\"’”)]}»」』>`, "
+_FRACTION = re.compile(r"(\d+)\s*/\s*\d+$")  # 5/0 is read 영분의 오: its numerator last
 _RIEUL = 8  # the final-consonant index of ㄹ in a Hangul syllable
 
 
@@ -32,6 +34,9 @@ def final_sound(text: str) -> str | None:
     """'' (a vowel), 'ㄹ' or 'other' (another final consonant) for the last sound of
     ``text`` read aloud, past closing quotes and brackets; None where it cannot be told."""
     text = text.rstrip(_CLOSING)
+    fraction = _FRACTION.search(text)
+    if fraction:
+        text = fraction.group(1)
     if not text:
         return None
     last = text[-1]
