@@ -73,7 +73,7 @@ def _near_one_difference(ctx: Context, output: dict, logits: dict, n: tuple, k: 
     printed numbers keep the digits of the difference."""
     diff = m.row(cell_sym("y", (k,), hat=True, n=n), "-", m.Num("1"))
     if output["type"] == "softmax":
-        rest = others(ctx, f"{output['name']}.out", n, k, output["out_shape"][0])
+        rest = others(ctx, output["name"], n, k)
     else:
         score = ctx.num(f"{logits['name']}.out", n + (k,))
         rest = m.Frac(m.Num("1"), m.row(m.Num("1"), "+", m.Power(m.Sym("e"), score)))

@@ -139,7 +139,7 @@ def _softmax_terms(ctx: Context, output: dict, samples: list) -> tuple:
             terms = [m.row(y, "·", m.paren(m.row(ctx.num(output["input"], n + (k,)), "-",
                                                  log_sum))) for k, y in enumerate(ys)]
         else:
-            terms = [m.row(y, "·", m.Func("log"), _probability(ctx, name, n, k, classes))
+            terms = [m.row(y, "·", m.Func("log"), _probability(ctx, name, n, k))
                      for k, y in enumerate(ys)]
         per_sample.append(m.paren(m.joined(terms, "+")))
     if from_scores:
@@ -190,7 +190,7 @@ def _sigmoid_terms(ctx: Context, output: dict, samples: list) -> tuple:
     return general, per_sample, from_scores
 
 
-def _probability(ctx: Context, name: str, n: tuple, k: int, classes: int) -> m.Node:
+def _probability(ctx: Context, name: str, n: tuple, k: int) -> m.Node:
     """ŷ_k as the loss takes its log: the cell (bracketed in powers of ten: log(1.846e-5),
     not log 1.846 x 10^-5), or, within NEAR_ONE of 1 and counted (y_k not 0), (1 - the
     other probabilities), which keep the digits log ŷ_k needs (log 0.999999998 reads as
@@ -198,7 +198,7 @@ def _probability(ctx: Context, name: str, n: tuple, k: int, classes: int) -> m.N
     if ctx.value("target.out", n + (k,)) == 0 or not from_others(ctx, name, n, k):
         cell = ctx.prob(f"{name}.out", n + (k,))
         return m.paren(cell) if "e" in cell.text else cell
-    return m.paren(m.row(m.Num("1"), "-", others(ctx, f"{name}.out", n, k, classes)))
+    return m.paren(m.row(m.Num("1"), "-", others(ctx, name, n, k)))
 
 
 def from_others(ctx: Context, name: str, n: tuple, k: int) -> bool:
@@ -209,9 +209,11 @@ def from_others(ctx: Context, name: str, n: tuple, k: int) -> bool:
         ctx.value(f"{name}.out", n + (j,)) != 0 for j in range(classes) if j != k)
 
 
-def others(ctx: Context, qid: str, n: tuple, k: int, classes: int) -> m.Node:
-    """The sum of the probabilities of every class but k (bracketed when more than one)."""
-    terms = [ctx.num(qid, n + (j,)) for j in range(classes) if j != k]
+def others(ctx: Context, name: str, n: tuple, k: int) -> m.Node:
+    """The sum of softmax's probabilities of every class but k (bracketed when more than
+    one)."""
+    classes = ctx.shape(f"{name}.out")[-1]
+    terms = [ctx.num(f"{name}.out", n + (j,)) for j in range(classes) if j != k]
     return terms[0] if len(terms) == 1 else m.paren(ctx.sum_of(terms))
 
 
