@@ -249,6 +249,23 @@ def json_number(value):
     return value
 
 
+def compact(value: float, digits: int = 4) -> str:
+    """``value`` to ``digits`` significant digits, in e-notation without a plus sign or
+    leading zeros when large or small (1.163e14, 2.5e-7), else as a decimal (0.4)."""
+    text = f"{value:.{digits}g}"
+    mantissa, _, exponent = text.partition("e")
+    return f"{mantissa}e{int(exponent)}" if exponent else text
+
+
+def figure(value: float, places: int) -> str:
+    """A loss or an accuracy as the terminal and the summary print it: ``places``
+    decimals, a runaway one (|x| >= 1e6) in compact e-notation (1.163e14, not
+    116298199168621.7031); nan and inf as they are."""
+    if not math.isfinite(value):
+        return str(value)
+    return f"{value:.{places}f}" if abs(value) < 1e6 else compact(value)
+
+
 def plain_history(history: list[dict]) -> list[dict]:
     """The history with every number standard JSON (:func:`json_number`)."""
     return [{key: json_number(value) for key, value in record.items()} for record in history]

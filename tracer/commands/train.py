@@ -201,16 +201,12 @@ class _Progress:
 
     def epoch(self, record):
         """One line per epoch (its seconds on the terminal only, not in any file)."""
+        from ..train import figure
         self.close()
         print(self.say("epoch", epoch=f"{record['epoch']:>3}", epochs=self.epochs,
-                       loss=_loss_text(record["loss"]),
+                       loss=figure(record["loss"], 4),
                        accuracy=f"{record['accuracy'] * 100:6.2f}",
                        seconds=f"{record['seconds']:.1f}"), flush=True)
-
-
-def _loss_text(loss: float) -> str:
-    """0.1234 as usual, a runaway loss in e-notation (1.163e+14, not 116298199168621.7031)."""
-    return f"{loss:.4f}" if abs(loss) < 1e4 else f"{loss:.4g}"
 
 
 def _sayer(lang: str):

@@ -16,6 +16,7 @@ import jinja2
 from markupsafe import Markup
 
 from .. import __version__
+from ..train import compact, figure
 from . import assets
 
 # chart geometry in SVG user units (= CSS px)
@@ -86,14 +87,6 @@ def _decimals(step: float) -> int:
         if abs(round(step, places) - step) <= step * 1e-9:
             return places
     return 10
-
-
-def compact(value: float, digits: int = 4) -> str:
-    """``value`` to ``digits`` significant digits, in e-notation without a plus sign or
-    leading zeros when large or small (1.163e14, 2.5e-7), else as a decimal (0.4)."""
-    text = f"{value:.{digits}g}"
-    mantissa, _, exponent = text.partition("e")
-    return f"{mantissa}e{int(exponent)}" if exponent else text
 
 
 def tick_labels(ticks: list[float], step: float) -> list[str]:
@@ -174,7 +167,7 @@ def line_chart(values: list[float], *, floor: float | None = None,
             continue
         x, y = x_of(epoch), y_of(value)
         run.append(f"{x:.2f},{y:.2f}")
-        label = f"{value:.{places}f}" if abs(value) < 1e6 else compact(value)
+        label = figure(value, places)
         points.append({"x": f"{x:.2f}", "y": f"{y:.2f}", "epoch": epoch, "label": label})
     if run:
         lines.append(" ".join(run))
@@ -186,11 +179,8 @@ def line_chart(values: list[float], *, floor: float | None = None,
 
 
 def _number(value: float, places: int, suffix: str = "") -> str:
-    """A table cell: ``places`` decimals, a runaway loss in e-notation (1.163e14), nan and
-    inf as they are."""
-    if not math.isfinite(value):
-        return str(value)
-    return (f"{value:.{places}f}" if abs(value) < 1e6 else compact(value)) + suffix
+    """A table cell (:func:`~tracer.train.figure`), the suffix after a finite one."""
+    return figure(value, places) + (suffix if math.isfinite(value) else "")
 
 
 def summary_view(history: list[dict], settings: dict) -> dict:
