@@ -107,3 +107,21 @@ def test_the_readmes_python_example_gives_what_its_comments_say():
             assert eval(code, scope) == quoted[1], line  # noqa: S307
             checked += 1
     assert checked >= 2
+
+
+def test_the_listing_in_korean(capsys):
+    """`trace --lang ko`: the example's title, the headings (underlined to their width on a
+    terminal, where Hangul takes two columns) and the messages are Korean; ids stay."""
+    from tracer.cli import main
+    assert main(["trace", "--example", "lecture", "--lang", "ko"]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[0].startswith("4x4 입력") and "(부동소수점 산술, 학습률 0.1)" in lines[0]
+    assert lines[1].startswith("약속: convolution=cross-correlation")
+    for heading in ("순전파", "역전파", "SGD 업데이트", "업데이트 후"):
+        i = lines.index(heading)
+        assert lines[i + 1] == "-" * (len(heading) + sum(c > "\u1100" for c in heading))
+    assert "loss.after  (스칼라)" in out and "conv1.out  (1x2x2)" in out
+    assert "Forward pass" not in out
+    assert main(["trace", "no-such.yaml", "--lang", "ko"]) == 2
+    assert "파일이 없습니다" in capsys.readouterr().err

@@ -17,6 +17,8 @@ def register(commands) -> None:
                         help="significant digits to print (default 4)")
     parser.add_argument("--json", metavar="FILE", help="write the trace as JSON to FILE")
     parser.add_argument("--force", action="store_true", help="overwrite existing output files")
+    parser.add_argument("--lang", choices=("en", "ko"), default="en",
+                        help="language of the headings and messages (the ids stay)")
     parser.add_argument("--quiet", "-q", action="store_true", help="print nothing")
     parser.set_defaults(run=run)
 
@@ -27,9 +29,9 @@ def run(args) -> int:
     from ..present.text import render_text
 
     trace = run_pass(load_spec_argument(args), "exact" if args.exact else "float")
-    note_overflow(trace)
+    note_overflow(trace, args.lang)
     if args.json:
         write_atomic(args.json, trace.to_json(), overwrite=args.force)
     if not args.quiet:
-        sys.stdout.write(render_text(trace, digits=args.digits))
+        sys.stdout.write(render_text(trace, digits=args.digits, lang=args.lang))
     return 0

@@ -5,12 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from ..numeric import same_number
+from ..render.assets import plain
+from ..render.text import display_width
 from ..trace import Trace
 from .context import probability_digits
 from .update import MAX_DIGITS, change_digits
-
-STEP_TITLES = {"forward": "Forward pass", "backward": "Backward pass",
-               "update": "SGD update", "after": "After the update"}
 
 
 def matrix_lines(cells: np.ndarray, indent: str = "  ") -> list[str]:
@@ -65,18 +64,23 @@ def _output_probabilities(trace: Trace) -> str | None:
     return f"{last['name']}.out" if last.get("type") in ("softmax", "sigmoid") else None
 
 
-def render_text(trace: Trace, digits: int = 4, exact_forms: bool = True) -> str:
-    """A readable listing of every quantity, grouped by step, with shapes."""
-    out = [f"{trace.title or 'cnntrace pass'}  ({trace.mode} arithmetic, "
-           f"learning rate {trace.learning_rate})"]
+def render_text(trace: Trace, digits: int = 4, exact_forms: bool = True,
+                lang: str = "en") -> str:
+    """A readable listing of every quantity, grouped by step, with shapes; headings in
+    ``lang`` (the ids and the conventions' names are the trace's own)."""
+    title = trace.title or plain(lang, "trace.untitled")
+    out = [plain(lang, "trace.heading", {"title": title, "rate": trace.learning_rate,
+                                         "mode": plain(lang, f"terminal.mode.{trace.mode}")})]
     conv = trace.conventions_ran
-    out.append("conventions: " + ", ".join(f"{k}={v}" for k, v in conv.items()))
+    out.append(plain(lang, "trace.conventions",
+                     {"list": ", ".join(f"{k}={v}" for k, v in conv.items())}))
     step = None
     for q in trace.quantities.values():
         if q.step != step:
             step = q.step
-            out += ["", STEP_TITLES[step], "-" * len(STEP_TITLES[step])]
-        shape = "x".join(map(str, q.shape)) or "scalar"
+            heading = plain(lang, f"trace.step.{step}")
+            out += ["", heading, "-" * display_width(heading)]
+        shape = "x".join(map(str, q.shape)) or plain(lang, "trace.scalar")
         out.append(f"{q.id}  ({shape})")
         out.extend(matrix_lines(format_cells(trace, q.id, digits)))
         exact = trace.exact(q.id) if exact_forms else None
