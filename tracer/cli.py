@@ -12,7 +12,7 @@ from . import __version__
 from .commands import (batch, check, explain, export, generate, render, sheet, terminal_safe,
                        trace, train)
 from .errors import CnnTraceError
-from .usage import language, usage_error
+from .usage import help_said, language, say_help, usage_error
 
 COMMANDS = [trace, render, explain, check, train, sheet, generate, batch, export]
 
@@ -23,6 +23,8 @@ class _Parser(argparse.ArgumentParser):
     value, as -1 is."""
 
     def __init__(self, *args, lang: str = "en", **kwargs):
+        kwargs.setdefault("formatter_class", functools.partial(
+            _Formatter, usage_prefix=help_said("usage: ", lang)))
         super().__init__(*args, **kwargs)
         self.lang = lang
         # argparse takes an unknown '-...' word for an option unless this (private) pattern
@@ -40,8 +42,37 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, terminal_safe(usage_error(self.prog, message, self.lang)) + "\n")
 
 
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help, its 'usage: ' in the command line's language."""
+
+    def __init__(self, prog: str, usage_prefix: str = "usage: ", **kwargs):
+        super().__init__(prog, **kwargs)
+        self.usage_prefix = usage_prefix
+
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, self.usage_prefix if prefix is None else prefix)
+
+    def _split_lines(self, text, width):
+        """Lines of at most ``width`` terminal columns, where Hangul takes two (argparse
+        counts characters, so a Korean help would run past the terminal's edge)."""
+        from .render.text import display_width
+        if display_width(text) == len(text):
+            return super()._split_lines(text, width)
+        lines, line = [], ""
+        for word in text.split():
+            longer = f"{line} {word}" if line else word
+            if line and display_width(longer) > width:
+                lines.append(line)
+                longer = word
+            line = longer
+        return lines + [line] if line else lines
+
+    def _fill_text(self, text, width, indent):
+        return "\n".join(indent + line for line in self._split_lines(text, width - len(indent)))
+
+
 def make_parser(lang: str = "en") -> argparse.ArgumentParser:
-    """The command line's parser; ``lang`` words its usage errors."""
+    """The command line's parser; ``lang`` words its help and usage errors."""
     parser = _Parser(
         prog="cnntrace", lang=lang,
         description="Worked examples of one forward/backward/update pass of a small CNN.")
@@ -49,6 +80,7 @@ def make_parser(lang: str = "en") -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
         command.register(commands)
+    say_help(parser, lang)
     return parser
 
 

@@ -9,11 +9,12 @@ with the other language's; a form no template matches stays as argparse says it.
 
 from __future__ import annotations
 
+import argparse
 import functools
 import re
 import string
 
-from .render.assets import messages, plain
+from .render.assets import help_texts, messages, plain
 
 _TYPED = {"value", "words", "option"}  # the fields of usage.* templates a user typed
 _ARGUMENT = re.compile(r"argument (?P<argument>\S+): (?P<problem>.*)", re.S)
@@ -26,6 +27,32 @@ def language(argv: list[str]) -> str:
         if word == "--lang" and argv[at + 1:at + 2] == ["ko"] or word == "--lang=ko":
             return "ko"
     return "en"
+
+
+def help_said(text: str, lang: str) -> str:
+    """One help text (or argparse's own word, 'usage: ') in ``lang``."""
+    return help_texts(lang).get(text, text)
+
+
+def say_help(parser: argparse.ArgumentParser, lang: str) -> None:
+    """Put every help text of ``parser`` and of its subcommands into ``lang``: the options',
+    the commands' list, the description and the group titles ('options'). argparse has no
+    public way to reach the last three, hence its private attributes."""
+    if lang == "en":
+        return
+    if parser.description:
+        parser.description = help_said(parser.description, lang)
+    for group in parser._action_groups:
+        if group.title:
+            group.title = help_said(group.title, lang)
+    for action in parser._actions:
+        if action.help and action.help != argparse.SUPPRESS:
+            action.help = help_said(action.help, lang)
+        if isinstance(action, argparse._SubParsersAction):
+            for listed in action._choices_actions:
+                listed.help = help_said(listed.help, lang)
+            for command in set(action.choices.values()):
+                say_help(command, lang)
 
 
 def usage_error(prog: str, message: str, lang: str) -> str:

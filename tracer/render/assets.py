@@ -41,6 +41,16 @@ def messages(lang: str) -> dict[str, str]:
         return tomllib.load(handle)
 
 
+@functools.cache
+def help_texts(lang: str) -> dict[str, str]:
+    """The command line's help in ``lang``: each English help text (as gettext's msgid)
+    with its translation; empty for English."""
+    if lang == "en":
+        return {}
+    with open(templates_dir() / "messages" / f"help.{lang}.toml", "rb") as handle:
+        return tomllib.load(handle)
+
+
 def fill(lang: str, key: str, params: dict, literal, value, glue=None) -> str:
     """The message ``key`` of ``lang`` (English when the catalog lacks it) with its text
     passed through ``literal`` (escaping) and each {field} through ``value``.
