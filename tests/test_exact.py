@@ -111,6 +111,19 @@ def test_exact_mode_rounds_just_below_a_half_down():
     assert EXACT.format(F(1, 8) + F(1, 10**25), 2) == "0.13"
 
 
+@pytest.mark.parametrize("sign", [1, -1])
+def test_exact_mode_rounds_a_symbolic_value_just_below_a_half_down(sign):
+    """21/20 - e^-27 = 1.04999999999812...: to 12 digits (the guard) it is 1.05000000000,
+    which rounded again gave 1.1 (a conv gradient of a random spec printed 1.1 where float
+    mode and the worked line's terms give 1.0)."""
+    from tracer.numeric import EXACT, FLOAT
+    value = sign * (F(21, 20) - exact.exp(-27))
+    minus = "-" if sign < 0 else ""
+    assert EXACT.format(value, 2) == FLOAT.format(float(value), 2) == minus + "1.0"
+    assert EXACT.format(value, 12) == minus + "1.05000000000"
+    assert EXACT.format(value, 14) == minus + "1.0499999999981"
+
+
 @pytest.mark.parametrize("digits", [4, 16, 17])
 def test_float_mode_prints_inf_and_nan_at_any_digits(digits):
     from tracer.numeric import FLOAT

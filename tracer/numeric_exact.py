@@ -116,12 +116,14 @@ class ExactNumeric(Numeric):
         """As float mode (halves away from zero, Python's 'g' layout, trailing zeros
         where the value is rounded: 0.3100), from the value to digits + 20 (rationals:
         exact when the decimal ends by then) or + 10 digits."""
-        if isinstance(value, Rational):  # ROUND_05UP: no double rounding near a half
-            with localcontext(prec=digits + 20, rounding=ROUND_05UP, Emax=MAX_EMAX,
-                              Emin=MIN_EMIN):
+        # ROUND_05UP: no double rounding near a half (rounded to nearest at digits + 10,
+        # 1.0499999999982879 is 1.05000000000, which then rounds to 1.1, not 1.0)
+        with localcontext(prec=digits + (20 if isinstance(value, Rational) else 10),
+                          rounding=ROUND_05UP, Emax=MAX_EMAX, Emin=MIN_EMIN):
+            if isinstance(value, Rational):
                 near = Decimal(int(value.numerator)) / Decimal(int(value.denominator))
-        else:
-            near = Decimal(mpmath.nstr(exact.evaluate(value, digits + 10), digits + 10))
+            else:
+                near = _decimal(exact.evaluate(value, digits + 10))
         rounded = decimal_text(near, digits, zeros=True)
         held = Fraction(Decimal(rounded)) == value if isinstance(value, Rational) \
             else Decimal(rounded) == near  # e.g. a symbolic 1/2, evaluated
@@ -132,6 +134,18 @@ class ExactNumeric(Numeric):
         if not arr.ndim:
             return exact.to_text(arr.item())
         return np.asarray(self._text(arr), dtype=object).tolist()
+
+
+def _decimal(x: mpmath.mpf) -> Decimal:
+    """An mpmath number as a Decimal rounded in the current context (from its exact binary
+    value, man * 2^exp = man * 5^-exp * 10^exp, so that it is rounded only once)."""
+    if not mpmath.isfinite(x):
+        return Decimal(str(x).replace("+", ""))
+    man, exp = x.man_exp  # man without the sign
+    man = -man if x < 0 else man
+    if exp >= 0:
+        return +Decimal(man << exp)
+    return Decimal(man * 5 ** -exp).scaleb(exp)
 
 
 class ApproxNumeric(ExactNumeric):
