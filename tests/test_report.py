@@ -56,6 +56,15 @@ def test_pdf_holds_the_lectures_forward_numbers_and_the_true_update(demo):
         assert wrong not in text, wrong
 
 
+def test_a_table_caption_stays_on_its_tables_page(demo):
+    """The comparison table cannot break across pages; its caption came on the page
+    before it, alone at the foot of the update."""
+    pages = [re.sub(r"\s+", "", page.extract_text())
+             for page in pypdf.PdfReader(io.BytesIO((demo / "worked.pdf").read_bytes())).pages]
+    [page] = [page for page in pages if "Beforeandaftertheupdate." in page]
+    assert "ParameterBeforeAfterChange" in page
+
+
 def test_the_korean_demo_has_a_korean_title(tmp_path):
     assert main(["demo", "--lang", "ko", "--format", "html", "--out", str(tmp_path)]) == 0
     assert "<h1>4x4 입력, 3x3 필터 하나</h1>" in (tmp_path / "worked.html").read_text("utf-8")
