@@ -78,11 +78,12 @@ def test_exact_mode_shows_exact_forms():
     doc = build_document(run_pass(load_example("lecture"), "exact"))
     lines = [to_latex(line) for s in doc.sections for b in s.blocks
              for line in getattr(b, "lines", [])]
-    assert (r"\hat{y}_{0} = \frac{270.426}{270.431} = \frac{e^{\frac{28}{5}}}{e^{\frac{28}{5}} + "
-            r"e^{- \frac{53}{10}}} \approx 0.99998") in lines
-    # a chain through an exact form works out to the cell at its end
-    assert (r"\frac{\partial L}{\partial z_{0}} = 0.99998154 - 1 = \frac{e^{\frac{28}{5}}}"
-            r"{e^{\frac{28}{5}} + e^{- \frac{53}{10}}} - 1 \approx -1.846 \times 10^{-5}") in lines
+    # the exact value first, then the rounded decimals, which are no equal of it
+    assert (r"\hat{y}_{0} = \frac{e^{\frac{28}{5}}}{e^{\frac{28}{5}} + e^{- \frac{53}{10}}} "
+            r"\approx \frac{270.426}{270.431} \approx 0.99998") in lines
+    assert (r"\frac{\partial L}{\partial z_{0}} = \frac{e^{\frac{28}{5}}}{e^{\frac{28}{5}} + "
+            r"e^{- \frac{53}{10}}} - 1 \approx 0.99998154 - 1 = -1.846 \times 10^{-5}") in lines
+    assert r"z_{0} = 11 \cdot 0.5 + 0.1 = \frac{28}{5} = 5.6" in lines
     assert r"L = \log\left( e^{\frac{28}{5}} + e^{- \frac{53}{10}} \right) - \frac{28}{5}" in lines
 
 
@@ -123,3 +124,18 @@ def test_a_blank_does_not_give_its_sign_away():
     assert to_latex(line) == r"11 \cdot (-0.5)"
     assert to_latex(line, hidden={"dense1.weight"}) == r"11 \cdot \blank"
     assert to_latex(line, hidden={"dense1.weight"}, answers=True) == r"11 \cdot (\answer{-0.5})"
+
+
+def test_an_exact_dense_sum_that_its_decimal_rounds_is_approximately_that_decimal():
+    """z = 11 · 0.12345 + 0.1 = 29159/20000 ≈ 1.458: '= 1.458' would say the decimal is the
+    value."""
+    import tomllib
+
+    from tracer import from_dict
+    from tracer.spec import EXAMPLES_DIR
+    data = tomllib.loads((EXAMPLES_DIR / "lecture.toml").read_text())
+    data["layers"][-2]["weight"] = [[0.12345, -0.5]]
+    doc = build_document(run_pass(from_dict(data, "thirds"), "exact"))
+    lines = [to_latex(line) for s in doc.sections for b in s.blocks
+             for line in getattr(b, "lines", [])]
+    assert r"z_{0} = 11 \cdot 0.12345 + 0.1 = \frac{29159}{20000} \approx 1.458" in lines

@@ -48,8 +48,8 @@ def output_backward(ctx: Context, output: dict, logits: dict) -> Section:
                 [*scale, m.paren(diff) if scale else diff]
             line = [d(cell_sym("z", (k,), n=n)), "=", *worked, "=", ctx.num(grad_id, n + (k,))]
             form = ctx.exact_form(ctx.value(grad_id, n + (k,)))
-            if form is not None:
-                line[-1:-1] = [form, "≈"]
+            if form is not None:  # the exact value first: the rounded ŷ_k are no equal of it
+                line[2:2] = [form, "≈"]
             lines.append(m.row(*line))
     title = "output.backward.title" + (".sigmoid" if output["type"] == "sigmoid" else "")
     return Section(title, {"layer": output["name"]},

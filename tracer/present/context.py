@@ -4,6 +4,7 @@ widths (:mod:`.widths`)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from fractions import Fraction
 
 import numpy as np
@@ -332,6 +333,13 @@ class Context:
         return False
 
     # exact forms -------------------------------------------------------------------
+    def printed_exactly(self, num: m.Num) -> bool:
+        """Whether a cell's printed decimal is its value (5.6 for 28/5; not 0.3333)."""
+        qid, index = parse_cell(num.ref)
+        value = self.value(qid, index or ())
+        return isinstance(value, (Fraction, int, np.integer)) and \
+            Fraction(value) == Fraction(Decimal(num.text.replace("−", "-")))
+
     def exact_form(self, value) -> m.Node | None:
         """The exact form of a value as a math tree when it is short and says more than
         its decimal (28/5, e^{28/5}/(e^{28/5} + e^{-53/10})); else None: not for more

@@ -380,8 +380,8 @@ def dense_forward(ctx: Context, info: dict) -> Section:
                     ctx.sum_of(terms + [operand(ctx.num(f"{name}.bias", (k,)))]), "=",
                     ctx.num(f"{name}.out", n + (k,))]
             form = ctx.exact_form(ctx.value(f"{name}.out", n + (k,)))
-            if form is not None:
-                line += ["=", form]
+            if form is not None:  # z = ... = 1/3 ≈ 0.3333 (= 28/5 = 5.6 where it ends)
+                line[-1:-1] = [form, "=" if ctx.printed_exactly(line[-1]) else "≈"]
             lines.append(m.row(*line))
         blocks.append(Display(lines))
     blocks.append(Display(ctx.tensor(f"{name}.out", m.Sym("z", style="bold"))))

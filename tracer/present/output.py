@@ -35,8 +35,8 @@ def softmax_forward(ctx: Context, info: dict) -> Section:
                     m.Frac(ctx.num(f"{name}.exp", n + (k,)), ctx.num(f"{name}.sum", n)),
                     "≈", ctx.prob(f"{name}.out", n + (k,))]
             form = ctx.exact_form(ctx.value(f"{name}.out", n + (k,)))
-            if form is not None:
-                line[3:3] = ["=", form]
+            if form is not None:  # the exact value first: the rounded e^z are no equal of it
+                line[2:2] = [form, "≈"]
             probs.append(m.row(*line))
         blocks.append(Display(exps + [total] + probs))
     return layer_section(info, "softmax.title", blocks)
