@@ -9,8 +9,9 @@ A file that cannot be read at all raises :class:`AnswerFileError` (one line, nam
 file).
 
 CSV: one ``id,value`` row per key; an optional header row ``id,value``; ``#`` comments;
-the value may be a whole tensor in brackets (``conv1.out,[[5,7],[11,10]]``), and a
-cell key's index commas need no quoting (``conv1.out[0,1,0],11``). A spreadsheet set to
+the value may be a whole tensor in brackets (``conv1.out,[[5,7],[11,10]]``, or with its
+rows split at ``;`` as MATLAB writes a matrix: ``"[5,7;11,10]"``), and a cell key's index
+commas need no quoting (``conv1.out[0,1,0],11``). A spreadsheet set to
 a decimal comma saves ``id;value`` rows (``conv1.out[0,0,0];0,5``): when the first row
 has two columns split at ``;`` but not at ``,``, every row is split at ``;`` and a
 number's one comma is its decimal point; a tensor then lists its numbers with ``;``
@@ -225,6 +226,9 @@ def _csv_value(value: str | None, line: int, separator: str = ","):
             return TwoReadings(parse_yaml(value), decimal)
         except yaml.YAMLError:
             return CsvValue(reason("csv_bracket", line=line, value=repr(value)))
+    if separator == "," and re.fullmatch(r"\[[^\[\]]*;[^\[\]]*\]", value):
+        # a matrix as MATLAB writes it, rows split at ';': [5,7;11,10] is [[5,7],[11,10]]
+        value = "[[" + "],[".join(value[1:-1].split(";")) + "]]"
     if value.startswith("["):
         try:
             return parse_yaml(value)
