@@ -204,19 +204,21 @@ D = "(∂ L)/(∂ {}_{{{}}})"
 
 
 def test_overlapping_pool_windows_sum_their_gradients(capsys):
+    """The pool's input is the network's X here, as its forward names it (not A, which
+    names a ReLU's output)."""
     code, out, _ = cli(OVERLAP, capsys)
     assert code == 0
     backward = out.split("Backward pass")[1]
     lines = [line.strip() for line in backward.splitlines() if line.strip().startswith("(∂")]
     sum_of_p = " + ".join(D.format("P", cell) for cell in ("0, 0", "0, 1", "1, 0", "1, 1"))
-    assert lines == [f"{D.format('A', '1, 1')} = {sum_of_p} = 1 + 2 + 3 + 4 = 10",
-                     "(∂ L)/(∂ A) = [0 0 0; 0 *10* 0; 0 0 0]"]
+    assert lines == [f"{D.format('X', '1, 1')} = {sum_of_p} = 1 + 2 + 3 + 4 = 10",
+                     "(∂ L)/(∂ X) = [0 0 0; 0 *10* 0; 0 0 0]"]
     assert "a cell that receives the gradient of several windows gets their sum" in backward
     code, sheet, _ = cli(OVERLAP + ["--mode", "worksheet"], capsys)
     assert "= 1 + 2 + 3 + 4 = [____]" in sheet  # the given gradient stays printed
     code, out, _ = cli(["explain", "maxpool", "--input", A, "--grad-out", "[[1,2],[3,4]]"],
                        capsys)  # windows apart: one window per cell, no sums
-    assert f"{D.format('A', '1, 1')} = {D.format('P', '0, 0')} = 1" in out
+    assert f"{D.format('X', '1, 1')} = {D.format('P', '0, 0')} = 1" in out
     assert "several windows" not in out
 
 
@@ -235,10 +237,10 @@ def test_pool_routing_to_every_tie_is_shown_cell_by_cell(mode):
                                  ("1, 2", ["0, 1", "1, 1"], "2 + 4 = 6"),
                                  ("2, 1", ["1, 0", "1, 1"], "3 + 4 = 7"),
                                  ("2, 2", ["1, 1"], "4")):
-        line = f"{D.format('A', cell)} = " + " + ".join(D.format("P", w) for w in windows)
+        line = f"{D.format('X', cell)} = " + " + ".join(D.format("P", w) for w in windows)
         assert f"{line} = {total}\n" in out, line
     assert "every cell that tied for the maximum" in out
-    assert "(∂ L)/(∂ A) = [*1* *3* 0; *4* 0 *6*; 0 *7* *4*]" in out
+    assert "(∂ L)/(∂ X) = [*1* *3* 0; *4* 0 *6*; 0 *7* *4*]" in out
 
 
 def test_given_gradient_pass_renders_with_its_backward():
@@ -406,3 +408,20 @@ def test_an_operation_on_the_input_names_it_x_in_its_formula(capsys):
     assert "max_{0 ≤ h, w < 2} X_{i · 2 + h, j · 2 + w}" in pool
     lecture = render_text(build_document(run_pass(load_example("lecture"))))
     assert "A = max (0, Z)" in lecture and "max_{0 ≤ h, w < 2} A_{i · 2 + h" in lecture
+
+
+@pytest.mark.parametrize("argv, named", [
+    (["softmax", "--input", "[1.5,2.5,0.5]"], ["The input z:", "z = [1.5 2.5 0.5]",
+                                                "(e^z_k)/(∑_j e^z_j)"]),
+    (["dense", "--input", "[1,2]", "--weight", "[[1],[2]]"], ["The input a:", "a = [1 2]",
+                                                             "z = aW + b"]),
+    (["relu", "--input", "[[1,-2]]", "--grad-out", "[[1,1]]"],
+     ["The input X:", "A = max (0, X)", "(∂ L)/(∂ X) = (∂ L)/(∂ A) ⊙ M"]),
+])
+def test_the_input_has_one_name_from_the_parameters_to_the_backward(argv, named, capsys):
+    """The input was X in 'Parameters and input' but z in softmax's formulas (a in a dense
+    layer's), and a ReLU's backward called it Z."""
+    code, out, _ = cli(["explain", *argv], capsys)
+    assert code == 0
+    for text in named:
+        assert text in out, text

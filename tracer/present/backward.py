@@ -168,6 +168,7 @@ def pool_backward(ctx: Context, info: dict) -> Section:
     """One line per input cell that receives gradient: the sum of what its windows send."""
     name = info["name"]
     source = info["input"].split(".")[0]
+    letter = input_letter(ctx, info)  # A after a ReLU
     every = {n: pool_routes(ctx, info, n) for n in batch_prefix(ctx)}
     blocks = [Para(f"maxpool2d.backward.{info['ties']}")]
     if any(len(outs) > 1 for routes in every.values() for outs in routes.values()):
@@ -189,15 +190,15 @@ def pool_backward(ctx: Context, info: dict) -> Section:
                 result = cell_ref(f"{source}.grad", n + (c, r, col))
                 value = ctx.num(f"{source}.grad", n + (c, r, col)) \
                     if hides(ctx.hidden, result) else values[0]
-                lines.append(m.row(d(cell_sym("A", index, n=n)), "=", grads[0], "=", value))
+                lines.append(m.row(d(cell_sym(letter, index, n=n)), "=", grads[0], "=", value))
             else:
-                lines.append(m.row(d(cell_sym("A", index, n=n)), "=", m.joined(grads, "+"), "=",
+                lines.append(m.row(d(cell_sym(letter, index, n=n)), "=", m.joined(grads, "+"), "=",
                                    ctx.sum_of([operand(v) for v in values]), "=",
                                    ctx.num(f"{source}.grad", n + (c, r, col))))
         for cell in asked:  # no window's maximum: it is sent nothing
             if cell not in routes:
                 index = cell if shape[0] > 1 else cell[1:]
-                lines.append(m.row(d(cell_sym("A", index, n=n)), "=",
+                lines.append(m.row(d(cell_sym(letter, index, n=n)), "=",
                                    ctx.num(f"{source}.grad", n + cell)))
         blocks.append(Display(lines))
         if ctx.large(f"{source}.grad"):
@@ -210,11 +211,11 @@ def pool_backward(ctx: Context, info: dict) -> Section:
         for prefix in prefixes:
             mat = ctx.matrix(f"{source}.grad", prefix)
             mat = m.Matrix(mat.rows, mat.highlight, mat.padding, marked)
-            label = m.Sym("A") if len(every) * len(prefixes) == 1 else \
-                named_slice(m.Sym("A"), m.joined([m.Num(str(i)) for i in prefix], ","))
+            label = m.Sym(letter) if len(every) * len(prefixes) == 1 else \
+                named_slice(m.Sym(letter), m.joined([m.Num(str(i)) for i in prefix], ","))
             blocks.append(Display([m.row(d(label), "=", mat)]))
     if ctx.large(f"{source}.grad"):
-        blocks.append(Display(ctx.tensor(f"{source}.grad", d(m.Sym("A")))))
+        blocks.append(Display(ctx.tensor(f"{source}.grad", d(m.Sym(letter)))))
     return _section(info, "maxpool2d.backward.title", blocks)
 
 
@@ -223,7 +224,8 @@ def activation_backward(ctx: Context, info: dict) -> Section:
     source = info["input"].split(".")[0]
     local = f"{name}.mask" if kind == "relu" else f"{name}.local_grad"
     letter = "M" if kind == "relu" else "D"
-    general = m.row(d(m.Sym("Z")), "=", d(m.Sym("A")), "⊙", m.Sym(letter))
+    before = input_letter(ctx, info)  # Z after a convolution
+    general = m.row(d(m.Sym(before)), "=", d(m.Sym("A")), "⊙", m.Sym(letter))
     lines = [general]
     if ctx.large(f"{name}.grad"):
         result = f"{source}.grad"
@@ -233,16 +235,16 @@ def activation_backward(ctx: Context, info: dict) -> Section:
                              cap=4 if ctx.compact else 8, asked=cells)
         for index in cells:
             n, shown = batch_cell(ctx, f"{source}.grad", index)
-            lines.append(m.row(d(cell_sym("Z", shown, n=n)), "=",
+            lines.append(m.row(d(cell_sym(before, shown, n=n)), "=",
                                operand(ctx.num(f"{name}.grad", index)), "·",
                                operand(ctx.num(local, index)), "=",
                                ctx.num(f"{source}.grad", index)))
-        lines += ctx.tensor(f"{source}.grad", d(m.Sym("Z")))
+        lines += ctx.tensor(f"{source}.grad", d(m.Sym(before)))
     else:
         slices = ctx.slices(f"{name}.grad")
         for prefix in slices:
-            label = m.Sym("Z") if len(slices) == 1 else \
-                named_slice(m.Sym("Z"), m.joined([m.Num(str(i)) for i in prefix], ","))
+            label = m.Sym(before) if len(slices) == 1 else \
+                named_slice(m.Sym(before), m.joined([m.Num(str(i)) for i in prefix], ","))
             lines.append(m.row(d(label), "=", ctx.matrix(f"{name}.grad", prefix), "⊙",
                                ctx.matrix(local, prefix), "=",
                                ctx.matrix(f"{source}.grad", prefix)))

@@ -43,14 +43,20 @@ LETTERS = {"conv2d": "Z", "relu": "A", "leaky_relu": "A", "sigmoid": "A", "maxpo
            "flatten": "a", "dense": "z"}
 
 
+# the network's input as the first layer's formulas name it: a dense layer's a, the
+# softmax's scores z (explain dense, explain softmax); X otherwise
+INPUT_LETTERS = {"dense": "a", "softmax": "z"}
+
+
 def input_letter(ctx: Context, info: dict) -> str:
-    """The letter of a layer's input: named after the layer that produced it (X for the
-    network's input, P after a max-pool, A after an activation, Z after a convolution)."""
+    """The letter of a layer's input: named after the layer that produced it (P after a
+    max-pool, A after an activation, Z after a convolution; the network's input X, or a
+    or z before a dense layer or a softmax)."""
     source = info["input"].split(".")[0]
     for layer in ctx.trace.layers:
         if layer["name"] == source:
             return LETTERS.get(layer["type"], "X")
-    return "X"
+    return INPUT_LETTERS.get(info["type"], "X")
 
 
 def counted(key: str, count: int) -> Para:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from . import mathtree as m
 from .context import Context
 from .document import Display, Para, Section, Table
-from .forward import LETTERS
+from .forward import LETTERS, input_letter
 
 # each convention and the layer types it applies to (None: every training pass)
 CONVENTION_KEYS = (("convolution", {"conv2d"}), ("pool_ties", {"maxpool2d"}),
@@ -89,7 +89,10 @@ def size_formulas(info: dict) -> list[m.Node]:
 
 def parameters_section(ctx: Context) -> Section:
     trace = ctx.trace
-    blocks = [Para("params.input"), Display(ctx.tensor("input.out", m.Sym("X")))]
+    letter = input_letter(ctx, trace.layers[0]) if trace.layers else "X"
+    symbol = m.Sym(letter, style="italic" if letter == "X" else "bold")  # a vector: bold a, z
+    blocks = [Para("params.input", {"symbol": symbol}),
+              Display(ctx.tensor("input.out", symbol))]
     for info in trace.layers:
         name = info["name"]
         if info["type"] in ("conv2d", "dense"):
