@@ -379,3 +379,13 @@ def test_a_softmax_probability_held_as_0_is_never_shown_as_log_0():
         {"type": "dense", "weight": [[-440, 440]], "bias": [0, 0]}, {"type": "softmax"}]})
     text = render_text(build_document(run_pass(spec)), "en", "worked", frozenset())
     assert "L = − (0 · (−440 − 440) + 1 · (440 − 440)) = 0" in text
+
+
+def test_the_checks_say_approximately_where_the_printed_terms_miss_the_total():
+    """0.99998 + 1.846e-5 is 0.99999846, not 1; the entries of ŷ - y as printed do cancel."""
+    from tracer.present.handout import build_document
+    from tracer.render.text import render_text
+    text = render_text(build_document(run_pass(load_example("lecture"))), "en", "worked",
+                       frozenset())
+    assert " = 0.99998 + 1.846×10⁻⁵ ≈ 1\n" in text
+    assert "_k) = (−1.846×10⁻⁵) + 1.846×10⁻⁵ = 0\n" in text

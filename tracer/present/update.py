@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 
 import numpy as np
 
@@ -130,10 +131,10 @@ def checks_section(ctx: Context) -> Section:
     if output["type"] == "softmax":
         probs = y_hat.reshape(-1, y_hat.shape[-1])[0]
         n = (0,) if trace.batched else ()  # the first sample's
+        terms = [ctx.prob(f"{output['name']}.out", n + (k,)) for k in range(probs.size)]
+        total = m.Num(_tidy(probs.sum(), ctx), derived=True)
         lines.append(m.row(m.BigOp("∑", m.Sym("k")), cell_sym("y", ("k",), hat=True, n=n), "=",
-                           m.joined([ctx.prob(f"{output['name']}.out", n + (k,))
-                                     for k in range(probs.size)], "+"),
-                           "=", m.Num(_tidy(probs.sum(), ctx), derived=True)))
+                           m.joined(terms, "+"), _relation(terms, total), total))
         items.append(Para(_verdict("check.softmax_sums_to_one", abs(probs.sum() - 1) < 1e-9)))
         grads = trace.numbers(f"{logits}.grad").reshape(-1, probs.size)[0]
         # the numbers are ∂L/∂z_k: ŷ_k − y_k, times 1/N for the mean over a batch of N
@@ -142,10 +143,10 @@ def checks_section(ctx: Context) -> Section:
         samples = y_hat.shape[0] if trace.batched else 1
         if samples > 1 and trace.conventions["loss_reduction"] == "mean":
             diff = m.row(m.Frac(m.Num("1"), m.Num(str(samples))), diff)
-        lines.append(m.row(m.BigOp("∑", m.Sym("k")), diff, "=",
-                           m.joined([operand(ctx.num(f"{logits}.grad", n + (k,)))
-                                     for k in range(probs.size)], "+"),
-                           "=", m.Num(_tidy(grads.sum(), ctx), derived=True)))
+        terms = [operand(ctx.num(f"{logits}.grad", n + (k,))) for k in range(probs.size)]
+        total = m.Num(_tidy(grads.sum(), ctx), derived=True)
+        lines.append(m.row(m.BigOp("∑", m.Sym("k")), diff, "=", m.joined(terms, "+"),
+                           _relation(terms, total), total))
         items.append(Para(_verdict("check.gradient_sums_to_zero", abs(grads.sum()) < 1e-9)))
     if "loss.after" in trace:
         before, after = trace.numbers("loss.out"), trace.numbers("loss.after")
@@ -168,6 +169,14 @@ def telling_digits(ctx: Context, before, after) -> int:
             same_number(ctx.text(before, digits), ctx.text(after, digits)):
         digits += 1
     return digits
+
+
+def _relation(terms: list, total: m.Num) -> str:
+    """'=' when the printed terms add up to the printed total, else '≈': three rounded
+    probabilities rarely sum to exactly 1 (0.2447 + 0.6652 + 0.09003 = 0.99993)."""
+    printed = [Decimal(n.text.replace("−", "-")) for term in terms for n in m.walk(term)
+               if isinstance(n, m.Num)]
+    return "=" if sum(printed, Decimal(0)) == Decimal(total.text) else "≈"
 
 
 def _verdict(key: str, ok) -> str:
