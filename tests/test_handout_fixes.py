@@ -389,3 +389,19 @@ def test_the_checks_say_approximately_where_the_printed_terms_miss_the_total():
                        frozenset())
     assert " = 0.99998 + 1.846×10⁻⁵ ≈ 1\n" in text
     assert "_k) = (−1.846×10⁻⁵) + 1.846×10⁻⁵ = 0\n" in text
+
+
+@pytest.mark.parametrize("mode, new", [("float", "1.00000000000094"),
+                                       ("exact", "1.0000000000009449")])
+def test_a_tiny_update_shows_its_change_as_the_step_made_it(mode, new):
+    """1 - 0.1 · (-9.44914e-12): in floats new - old is 9.450e-13 (its last digits are the
+    float's) and the new value 1.000000000000945 printed 1.00000000000095; by hand it is
+    1.000000000000944914, Δ = +9.449e-13."""
+    from tracer.present.handout import build_document
+    from tracer.render.text import render_text
+    from tracer.spec import EXAMPLES_DIR
+    data = tomllib.loads((EXAMPLES_DIR / "lecture.toml").read_text())
+    data["layers"][-2]["weight"] = [[2, -0.5]]
+    text = render_text(build_document(run_pass(from_dict(data, "confident"), mode)), "en",
+                       "worked", frozenset())
+    assert f"= 1 − 0.1 · (−9.449×10⁻¹²) = {new} (Δ = +9.449×10⁻¹³)\n" in text

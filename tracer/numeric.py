@@ -158,6 +158,9 @@ class Numeric:
         four digits); a value its digits hold drops them (0.31, 2), as does a float
         within 1e-12 of that (relative; less at 11 or more digits), as the engine's other
         float comparisons: 0.1 + 0.2 prints 0.3, as in exact mode."""
+        if isinstance(value, Decimal) and value.is_finite():  # a sum worked in decimals
+            rounded = decimal_text(value, digits, zeros=True)
+            return _tidy(rounded) if Decimal(rounded) == value else rounded
         x = float(value)
         if not math.isfinite(x):
             return f"{x:g}"

@@ -19,21 +19,41 @@ PARAM_SYMBOLS = {("conv2d", "weight"): "K", ("conv2d", "bias"): "b",
 MAX_DIGITS = {"float": 15, "exact": 30}
 
 
-def visible(ctx: Context, old, new, index_ref: str) -> tuple[m.Num, m.Num | None]:
+def visible(ctx: Context, old, new, grad, index_ref: str) -> tuple[m.Num, m.Num | None]:
     """The new value with enough digits to show the change to ``ctx.digits`` significant
     digits, and then the change itself (1 -> 1.000005537, Δ = +5.537e-6; 0.5 -> 0.50002030,
     Δ = +2.0304e-5 at 5 digits). The digits depend only on how much smaller the change is
     than the value, so more --digits never shows fewer of them: at 6 digits 1.00001 (a
     change of 1e-5 for one of 5.537e-6) becomes 1.00000553737 (Δ = +5.53737e-6)."""
     new_text = ctx.text(new)
-    change = new - old
     if ctx.trace.numbers(index_ref) == float(old):
         return m.Num(new_text, index_ref), None
+    change = step(ctx, old, new, grad)
     digits = change_digits(ctx.digits, float(new), float(change), MAX_DIGITS[ctx.trace.mode])
-    longer = ctx.text(new, digits)
+    longer = ctx.text(_sum(ctx, old, new, change), digits)
     if same_number(longer, new_text):  # the usual digits show the change already, or
         return m.Num(new_text, index_ref), None  # none can (a change of 2e-16 on 1)
     return m.Num(longer, index_ref), change_num(ctx, change, index_ref)
+
+
+def step(ctx: Context, old, new, grad):
+    """The change a step makes, -η dL/dW: in float mode as the step computed it, for
+    new - old keeps only the digits of the change that a float holds beside the value
+    (1 - 0.1 · (-9.44914e-12) - 1 is 9.450e-13 in floats, not 9.449e-13)."""
+    if ctx.exact or not ctx.trace._live:
+        return new - old
+    return -(float(ctx.trace.learning_rate) * float(grad))
+
+
+def _sum(ctx: Context, old, new, change):
+    """The new value to print with more digits: in float mode old + change in decimals,
+    which a float rounds at its 16th digit (1.000000000000945 for 1.000000000000944914,
+    printing 1.00000000000095 at 15 digits), where it is that float (not where a tiny sum
+    was set to 0 as rounding noise, tracer.noise)."""
+    if ctx.exact or not new:
+        return new
+    exactly = Decimal(repr(float(old))) + Decimal(repr(float(change)))
+    return exactly if abs(float(exactly) - new) <= math.ulp(new) else new
 
 
 def change_digits(digits: int, new: float, change: float, cap: int) -> int:
@@ -78,7 +98,7 @@ def update_section(ctx: Context) -> Section:
             old, new = ctx.value(f"{name}.{p}", index), ctx.value(f"{name}.{p}_new", index)
             ref = cell_ref(f"{name}.{p}_new", index)
             on_lines.add(ref)
-            new_num, change = visible(ctx, old, new, ref)
+            new_num, change = visible(ctx, old, new, ctx.value(f"{name}.grad_{p}", index), ref)
             if blanked:  # the same form on every line (see above)
                 change = None
             shown = short_index(index, shape)
@@ -112,9 +132,11 @@ def comparison(ctx: Context, on_lines=frozenset()) -> list:
             blanked = hides(ctx.hidden, ref)
             if blanked and ref in on_lines:
                 continue
-            new_num, change = visible(ctx, old, new, ref)
+            grad = ctx.value(f"{info['name']}.grad_{p}", index)
+            new_num, change = visible(ctx, old, new, grad, ref)
             rows.append([m.Text(cell_ref(qid, index)), ctx.num(qid, index), new_num,
-                         m.Text("") if blanked else change or change_num(ctx, new - old, ref)])
+                         m.Text("") if blanked else
+                         change or change_num(ctx, step(ctx, old, new, grad), ref)])
     header = [Para("table.parameter"), Para("table.before"), Para("table.after"),
               Para("table.change")]
     table = [Table(header, rows, Para("update.comparison"), style="comparison")] if rows else []

@@ -28,6 +28,7 @@ from ..errors import CnnTraceError, Said
 from ..present.blanks import POSITIONS, blank_error, select_hidden
 from ..present.context import Context
 from ..present.handout import build_document, worksheet_document
+from ..present.holding import significant
 from ..present.update import MAX_DIGITS, telling_digits, visible
 from ..sheet import blank_cells, shown_refs
 from ..trace import parse_cell
@@ -81,9 +82,10 @@ def shown_digits(ctx: Context, ref: str, before: str) -> int:
     old, new = _cell_value(ctx, before), _cell_value(ctx, ref)
     if ref == "loss.after":
         return telling_digits(ctx, ctx.approx(old), ctx.approx(new))
-    text = visible(ctx, old, new, ref)[0].text
-    return next((d for d in range(ctx.digits, MAX_DIGITS[ctx.trace.mode] + 1)
-                 if ctx.text(new, d) == text), ctx.digits)
+    qid = parse_cell(before)[0]
+    layer, parameter = qid.split(".")
+    grad = _cell_value(ctx, before.replace(qid, f"{layer}.grad_{parameter}", 1))
+    return max(ctx.digits, significant(visible(ctx, old, new, grad, ref)[0].text))
 
 
 def _cell_value(ctx: Context, ref: str):
