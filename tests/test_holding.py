@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -164,15 +166,15 @@ def test_a_cell_shows_one_way_in_a_line():
             r"4.540 \times 10^{-5}") in texts
 
 
-def test_a_line_that_needs_too_many_digits_is_left_alone():
-    """ŷ = 1 - 2.8e-10 is printed 0.9999999997 so as not to read 1; making its line work
-    out would take 10- and 13-digit operands (3584912846/3584912847). Its loss and
-    ŷ - 1 are worked from the other class instead (0.9999999997 - 1 read -3e-10)."""
+def test_a_probability_near_one_is_worked_from_the_other_classes():
+    """ŷ = 1 - 2.8e-10 is printed 0.9999999997 so as not to read 1; e^z0 / S would take
+    10- and 13-digit operands to work out (3584912846/3584912847), and 3.585e9 / 3.585e9
+    reads 1: it is 1 - e^z1 / S. Its loss and ŷ - 1 are worked from the other class too
+    (0.9999999997 - 1 read -3e-10)."""
     spec = from_dict({"input": [1], "target": 0, "layers": [
         {"type": "dense", "weight": [[22, 0]], "bias": [0, 0]}, {"type": "softmax"}]})
     texts = [to_latex(line) for line in lines_of(build_document(run_pass(spec)))]
-    assert (r"\hat{y}_{0} = \frac{3.585 \times 10^{9}}{3.585 \times 10^{9}} \approx "
-            r"0.9999999997") in texts
+    assert r"\hat{y}_{0} = 1 - \frac{1}{3.585 \times 10^{9}} \approx 0.9999999997" in texts
     assert (r"\frac{\partial L}{\partial z_{0}} = \hat{y}_{0} - 1 = - (2.789 \times 10^{-10}) "
             r"= -2.789 \times 10^{-10}") in texts
     assert (r"L = - (1 \cdot \log(1 - 2.789 \times 10^{-10}) + 0 \cdot "
@@ -319,3 +321,22 @@ def test_near_one_forms_only_where_they_count_and_in_exact_mode_too():
     low = {**sigmoid, "layers": [{"type": "dense", "weight": [[1]], "bias": [-24.5]},
                                  {"type": "sigmoid"}]}
     assert r"\log(6.224 \times 10^{-11})" in to_latex(loss_lines(low)[1][-1])
+
+
+
+# a reviewer's random spec: confident predictions (ŷ = 1 - 3e-12) and gradients within
+# 1e-12 of a half (3.1499999999949), which at 2 digits no operand digits settle
+CONFIDENT = Path(__file__).parent / "fixtures" / "confident.json"
+
+
+@pytest.mark.parametrize("mode", ["float", "exact"])
+@pytest.mark.parametrize("digits", [2, 4])
+def test_lines_whose_result_rounds_at_a_half_or_is_near_one_work_out(mode, digits):
+    """K_new = 1 - 0.5 · 3.1 printed -0.57 (by hand -0.55): it reads 1 - 0.5 · 3.15 =
+    -0.575; ŷ0 = 1.319e9 / 1.319e9 ≈ 0.999999999996 reads 1 - (0.002243 + 0.002739) /
+    1.319e9."""
+    trace = run_pass(from_dict(json.loads(CONFIDENT.read_text()), "confident"), mode)
+    lines = worked_lines(build_document(trace, digits))
+    assert len(lines) > 150
+    for expr, result in lines:
+        assert gives(expr, result, digits), (to_latex(expr), result.text)

@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation, localcontext
 from . import mathtree as m
 from .document import Display
 from .update import MAX_DIGITS
-from ..numeric import FLOAT
+from ..numeric import FLOAT, decimal_text
 from ..trace import parse_cell
 
 EXTRA = 5  # at most this many more digits than the document's: past them a line is left
@@ -112,9 +112,11 @@ def hold(line, ctx):
         return line
     items = list(line.items)
     for start, end, expr, result in reversed(list(_parts(line))):  # later spans first:
-        held = _held(expr, result, ctx)  # the indices of earlier ones stay put
+        held, wider = _held(expr, result, ctx)  # the indices of earlier ones stay put
         if held is not expr:
             items[start:end] = [held] if end - start == 1 else list(held.items)
+        if wider is not None:
+            items[end:] = [_with_text(item, result.ref, wider) for item in items[end:]]
     return m.Row(tuple(items))
 
 
@@ -123,20 +125,32 @@ def _is_result(item) -> bool:
 
 
 def _held(expr, result: m.Num, ctx):
-    """``expr``, or it printed with more digits for the numbers whose rounding keeps it
-    from working out to ``result``; ``expr`` itself when no digits would do."""
+    """(``expr``, or it printed with more digits for the numbers whose rounding keeps it
+    from working out to ``result``; the result's own text where it needs more digits
+    too, else None). Where no digits would do, ``expr`` itself.
+
+    A result needs them when it rounds at a half the operands cannot settle: 1 - 0.5 ·
+    3.1499999999949 is -0.57499999999745, -0.57, but 3.15 gives -0.575, -0.58; so the line
+    reads 1 - 0.5 · 3.15 = -0.575 (its value to 3 digits)."""
     terms = []
     worked = evaluate(expr, terms)
     true = _true(result, ctx)
     gives = _gives(result, ctx)
     if worked is None or not true or gives(worked) or \
             abs(true) < NOISE * max((abs(t) for t in terms), default=abs(worked)):
-        return expr
-    for digits in range(ctx.digits + 1, min(ctx.digits + EXTRA, MAX_DIGITS[ctx.trace.mode]) + 1):
+        return expr, None
+    most = min(ctx.digits + EXTRA, MAX_DIGITS[ctx.trace.mode])
+    for digits in range(ctx.digits + 1, most + 1):
         longer = _reprinted(expr, digits, ctx)
         if gives(evaluate(longer)):
-            return _shortened(longer, expr, gives)
-    return expr
+            return _shortened(longer, expr, gives), None
+    qid, index = parse_cell(result.ref)
+    for digits in range(significant(result.text) + 1, most + 1):
+        wider = m.Num(ctx.text(ctx.value(qid, index or ()), digits), result.ref)
+        longer, gives = _reprinted(expr, digits, ctx), _gives(wider, ctx)
+        if significant(wider.text) > significant(result.text) and gives(evaluate(longer)):
+            return _shortened(longer, expr, gives), wider.text
+    return expr, None
 
 
 def _gives(result: m.Num, ctx):
@@ -145,6 +159,9 @@ def _gives(result: m.Num, ctx):
     printed numbers writes, and what the checker then compares with the true value."""
     digits = max(ctx.digits, significant(result.text))
     printed = Decimal(result.text)
+    if digits > 15:  # past a float's digits: 0.50000000000005305 is no float
+        return lambda worked: worked is not None and \
+            Decimal(decimal_text(worked, digits)) == printed
     return lambda worked: worked is not None and \
         Decimal(FLOAT.format(float(worked), digits)) == printed
 

@@ -32,6 +32,7 @@ def softmax_forward(ctx: Context, info: dict) -> Section:
         probs = []
         for k in range(classes):
             line = [cell_sym("y", (k,), hat=True, n=n), "=",
+                    _near_one_division(ctx, name, n, k) if from_others(ctx, name, n, k) else
                     m.Frac(ctx.num(f"{name}.exp", n + (k,)), ctx.num(f"{name}.sum", n)),
                     "≈", ctx.prob(f"{name}.out", n + (k,))]
             form = ctx.exact_form(ctx.value(f"{name}.out", n + (k,)))
@@ -40,6 +41,15 @@ def softmax_forward(ctx: Context, info: dict) -> Section:
             probs.append(m.row(*line))
         blocks.append(Display(exps + [total] + probs))
     return layer_section(info, "softmax.title", blocks)
+
+
+def _near_one_division(ctx: Context, name: str, n: tuple, k: int) -> m.Node:
+    """ŷ_k = 1 - (the other classes' e^z) / S for ŷ_k within NEAR_ONE of 1: e^z_k / S with
+    the two printed alike (1.319×10⁹ / 1.319×10⁹) reads as 1."""
+    classes = ctx.shape(f"{name}.out")[-1]
+    rest = [ctx.num(f"{name}.exp", n + (j,)) for j in range(classes) if j != k]
+    return m.row(m.Num("1"), "-", m.Frac(rest[0] if len(rest) == 1 else ctx.sum_of(rest),
+                                         ctx.num(f"{name}.sum", n)))
 
 
 def _out_of_float_range(ctx: Context, name: str, n: tuple) -> bool:
