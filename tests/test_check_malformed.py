@@ -258,3 +258,33 @@ def test_four_numbers_for_two_get_no_decimal_comma_hint_unless_they_pair_up(tmp_
         answers.write_text(written + "\n")
         run(["check", *SPEC, str(answers), "--json", str(out_json), "--force"], capsys)
         assert "write 0.5)" in json.loads(out_json.read_text())["cells"][0]["reason"]
+
+
+@pytest.mark.parametrize("name, text", [("a.yaml", '"conv1.out[0 1,0]": 5\n'),
+                                        ("a.csv", "conv1.out[0\t1,0],5\n")])
+def test_a_cell_index_with_a_space_for_a_comma_is_malformed_not_a_traceback(
+        name, text, tmp_path, capsys):
+    """int('0 1') raised ValueError: 'conv1.out[0 1,0]' matched the id pattern, whose index
+    allowed any whitespace (a tab- or space-separated spreadsheet row writes it)."""
+    answers = tmp_path / name
+    answers.write_text(text)
+    assert main(["check", "--example", "lecture", str(answers)]) == 0
+    out = capsys.readouterr().out
+    assert "conv1.out[0" in out and "not a quantity id or cell" in out
+
+
+@pytest.mark.parametrize("command", [["sheet"], ["render", "--mode", "worksheet"],
+                                     ["export", "moodle"]])
+def test_a_blank_cell_with_a_space_for_a_comma_is_one_line(command, tmp_path, capsys):
+    code = main([*command, "--example", "lecture", "--blank", "conv1.out[0 1,0]",
+                 *(["--out", str(tmp_path / "out")] if command[0] == "render" else [])])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "--blank" in err and "Traceback" not in err
+
+
+def test_a_cell_index_may_have_spaces_and_a_trailing_comma():
+    from tracer.trace import parse_cell
+    assert parse_cell("conv1.out[ 0 , 1 ,]") == ("conv1.out", (0, 1))
+    for bad in ("conv1.out[0 1]", "conv1.out[0,,1]", "conv1.out[,]"):
+        with pytest.raises(KeyError):
+            parse_cell(bad)

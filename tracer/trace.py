@@ -18,7 +18,8 @@ from .numeric import backend
 
 FORMAT = "cnntrace-trace"
 VERSION = 1
-_CELL = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_]+)(?:\[([0-9,\s]*)\])?$")
+_CELL = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_]+)"
+                   r"(?:\[\s*((?:[0-9]+\s*(?:,\s*[0-9]+\s*)*,?\s*)?)\])?$")  # [0, 1, 0]
 
 
 @dataclass(slots=True)
