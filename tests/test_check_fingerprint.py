@@ -54,3 +54,17 @@ def test_a_trace_given_as_the_answers_is_named(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith(f"cnntrace: error: {trace}: a trace (cnntrace trace --json), not "
                           "answers") and err.count("\n") == 1
+
+
+def test_a_spec_with_minus_zero_has_one_fingerprint_in_both_modes():
+    """float64 keeps a spec's -0.0 (np.round(-0.004, 2) writes it), exact mode's 0 has no
+    sign: a sheet made for the spec was refused by check --exact as another spec's."""
+    import tomllib
+
+    from tracer import from_dict, run_pass
+    from tracer.sheet import fingerprint
+    from tracer.spec import EXAMPLES_DIR
+    data = tomllib.loads((EXAMPLES_DIR / "lecture.toml").read_text())
+    data["layers"][-2]["bias"] = [0.1, -0.0]
+    spec = from_dict(data, "minus zero")
+    assert fingerprint(run_pass(spec)) == fingerprint(run_pass(spec, "exact"))
