@@ -578,3 +578,12 @@ def test_the_class_index_names_the_variant_and_may_be_compact(two_runs, tmp_path
     report = tmp_path / "r.json"
     assert main(["check", str(index), str(sheet), "--json", str(report), "-q"]) == 0
     assert json.loads(report.read_text(encoding="utf-8"))["variant"] == "3-02"
+
+
+def test_a_batch_may_ask_the_loss_after_the_update(tmp_path):
+    """--blank loss.after, as render, sheet and export take it, was refused: the blank was
+    checked on a pass without the loss after the update."""
+    assert main(["batch", "--count", "1", "--html", "--no-pdf", "--blank", "loss.after",
+                 "--out", str(tmp_path), "-q"]) == 0
+    sheet = next(tmp_path.rglob("*.yaml")).read_text()
+    assert "loss.after: null" in sheet

@@ -73,4 +73,5 @@ def _check_blank(variant, blank: str) -> None:
     from ..network import run_pass
     from ..present.blanks import select_hidden
     from ..spec import from_dict
-    select_hidden(run_pass(from_dict(variant.spec), after=False), blank)
+    # with the loss after the update, which --blank loss.after asks
+    select_hidden(run_pass(from_dict(variant.spec)), blank)
