@@ -288,3 +288,23 @@ def test_a_cell_index_may_have_spaces_and_a_trailing_comma():
     for bad in ("conv1.out[0 1]", "conv1.out[0,,1]", "conv1.out[,]"):
         with pytest.raises(KeyError):
             parse_cell(bad)
+
+
+@pytest.mark.parametrize("command", [["sheet"], ["render", "--mode", "worksheet"],
+                                     ["export", "moodle"]])
+def test_a_blank_that_selects_nothing_is_refused_as_export_refuses_it(command, tmp_path,
+                                                                       capsys):
+    """--blank backward on a forward-only spec made a worksheet with nothing to fill in
+    and a sheet scored 0/0 (export refused it already)."""
+    import tomllib
+
+    from tracer.spec import EXAMPLES_DIR
+    data = tomllib.loads((EXAMPLES_DIR / "lecture.toml").read_text())
+    del data["target"]
+    spec = tmp_path / "forward.json"
+    spec.write_text(json.dumps(data))
+    out = tmp_path / "out"
+    code = main([*command, str(spec), "--blank", "backward",
+                 *(["--out", str(out)] if command[0] == "render" else [])])
+    assert code == 2 and "selects no cell to ask" in capsys.readouterr().err
+    assert not out.exists()

@@ -135,6 +135,8 @@ def _selected(trace, selection: str | None) -> frozenset[str]:
                 raise blank_error("outside", token=repr(token), qid=qid, shape=shape)
             index = full
         hidden.add(f"{qid}[{','.join(map(str, index))}]" if index is not None else qid)
+    if not hidden:  # --blank backward on a forward pass: a sheet of no blanks, scored 0/0
+        raise blank_error("no_question")
     return frozenset(hidden)
 
 
