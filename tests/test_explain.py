@@ -425,3 +425,12 @@ def test_the_input_has_one_name_from_the_parameters_to_the_backward(argv, named,
     assert code == 0
     for text in named:
         assert text in out, text
+
+
+@pytest.mark.parametrize("text", ["[" * 3000 + "1" + "]" * 3000, "[[" + "1" * 5000 + "]]"])
+def test_a_matrix_option_too_deep_or_too_long_is_one_line(text, capsys):
+    """json.loads raised RecursionError (3000 brackets) and ValueError (an integer past
+    Python's 4300 digits): tracebacks."""
+    code, _, err = cli(["explain", "relu", "--input", text], capsys)
+    assert code == 2 and err.count("\n") == 1 and "--input: not a matrix" in err
+    assert len(err) < 200

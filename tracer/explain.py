@@ -27,8 +27,11 @@ def parse_matrix(text: str, where: str, ndims=(1, 2, 3)):
     """'[[1,2],[3,4]]' (JSON-style) -> nested lists of Decimal, shape-checked."""
     try:
         value = json.loads(text, parse_float=Decimal)
-    except (json.JSONDecodeError, TypeError):
-        raise CnnTraceError.said("explain.matrix", where=where, text=repr(text)) from None
+    except (ValueError, TypeError, RecursionError):  # JSON's errors, an integer of 5000
+        # digits (Python's int_max_str_digits), '[' * 3000
+        raise CnnTraceError.said("explain.matrix", where=where,
+                                 text=repr(text if len(text) <= 60 else text[:57] + "...")) \
+            from None
     try:
         nested, _ = array(value, where, ndims)
     except SpecError as err:
