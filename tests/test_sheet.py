@@ -244,3 +244,24 @@ def test_a_spec_file_name_with_a_newline_stays_on_the_comment_line(tmp_path):
     assert shell_quote("plain name.toml") == "'plain name.toml'"
     # YAML ends a comment at these too
     assert shell_quote("a\u2028b\x85c\u2029") == "$'a\\u2028b\\u0085c\\u2029'"
+
+
+def test_sheet_exact_lists_the_cells_an_exact_worksheet_asks(tmp_path, capsys):
+    """Where float values tie (saturated sigmoids in a pooling window) the cells a large
+    step expands can differ between float and exact mode (a reviewer's spec: a float sheet
+    listed 289 cells where check --exact asks 288). `sheet --exact` makes the sheet of an
+    --exact worksheet, and its 'Check it' line marks it in exact mode."""
+    import re
+
+    from tracer.cli import main
+    answers = tmp_path / "answers.yaml"
+    assert main(["sheet", "--preset", "digits-cnn", "--blank", "forward", "--exact",
+                 "--out", str(answers)]) == 0
+    capsys.readouterr()
+    text = answers.read_text()
+    assert "# Check it: cnntrace check --preset digits-cnn --exact " in text
+    main(["check", "--preset", "digits-cnn", str(answers), "--exact"])
+    out = capsys.readouterr().out
+    asked = int(re.search(r"score: 0/(\d+) cells", out)[1])
+    assert asked == int(re.search(r"# Blanks: .* entries, (\d+) cells\)", text)[1])
+    assert "not scored" not in out

@@ -19,6 +19,9 @@ def register(commands) -> None:
     parser.add_argument("--lang", choices=("en", "ko"), default="en",
                         help="language of the sheet's comments (its keys stay the quantity "
                         "ids, so check reads it in any language)")
+    parser.add_argument("--exact", action="store_true",
+                        help="exact arithmetic: the cells a worksheet rendered with --exact "
+                        "asks (they can differ where float values tie)")
     add_out_file(parser, "sheet", "e.g. a filled-in sheet")
     parser.set_defaults(run=run)
 
@@ -32,13 +35,14 @@ def run(args) -> int:
     require_blank(args.blank)
     spec = load_spec_argument(args)
     name = describe_spec_argument(args)
-    trace = run_pass(spec, "float", after=True)
+    trace = run_pass(spec, "exact" if args.exact else "float", after=True)
     note_overflow(trace, args.lang)
     if args.variant and spec.variant and args.variant != spec.variant:
         from ..errors import CnnTraceError
         raise CnnTraceError.said("sheet_variant", variant=spec.variant)
     variant = args.variant or spec.variant or None  # a batch variant's spec names it
-    text = sheet_text(trace, args.blank, variant=variant, spec_name=name, lang=args.lang,
+    text = sheet_text(trace, args.blank, variant=variant, lang=args.lang,
+                      spec_name=f"{name} --exact" if args.exact else name,
                       answers_name=args.out or "answers.yaml")
     if write_output(text, args.out, overwrite=args.force):
         print(args.out)
