@@ -139,3 +139,11 @@ def test_an_exact_dense_sum_that_its_decimal_rounds_is_approximately_that_decima
     lines = [to_latex(line) for s in doc.sections for b in s.blocks
              for line in getattr(b, "lines", [])]
     assert r"z_{0} = 11 \cdot 0.12345 + 0.1 = \frac{29159}{20000} \approx 1.458" in lines
+
+
+def test_a_pool_window_prints_its_maximum_apart_from_the_rest():
+    """At --digits 1, 11 and 10 both read 1×10¹: a tie the pool did not see."""
+    doc = build_document(run_pass(load_example("lecture")), digits=1)
+    lines = [to_latex(line) for s in doc.sections for b in s.blocks
+             for line in getattr(b, "lines", [])]
+    assert r"P_{0,0} = \max(5,7,11,10) = 11" in lines

@@ -140,8 +140,9 @@ def blank_cells(trace, blank: str | None, refs: list[str] | None = None) -> list
 def fingerprint(trace) -> str:
     """12 hex digits that tell one spec's pass from another's: a hash of what every sheet
     prints (input, target, starting parameters), the layers, conventions and learning
-    rate; the same in float and exact mode (a spec's -0.0 is exact mode's 0). A sheet carries it, so that `check` refuses
-    it against another spec (another variant of a batch, say), whose marks would be noise."""
+    rate; the same in float and exact mode (a spec's -0.0 is exact mode's 0). A sheet
+    carries it, so that `check` refuses it against another spec (another variant of a
+    batch, say), whose marks would be noise."""
     digest = hashlib.sha256()
     digest.update(json.dumps([trace.layers, trace.conventions, trace.learning_rate],
                              sort_keys=True).encode())

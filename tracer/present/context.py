@@ -18,6 +18,7 @@ from .widths import CELL_PAD_EM, width_em
 EXACT_TERMS = 3  # exact forms with more terms than this are not worth printing
 EXACT_DIGITS = 12  # nor those with a fraction of more digits (a float weight's 2^-52 ones)
 NEAR_ONE = 1e-5  # a probability closer to 1 needs more digits than a line may add
+MAX_DIGITS = {"float": 15, "exact": 30}  # the most significant digits a value prints to
 # (holding.EXTRA) for 1 - p or log p to come out of it
 MATRIX_SIDE = 12  # larger 2-D slices are drawn as heatmaps
 MATRIX_CELLS = 100  # and so are tensors with more cells than this (a vector: shortened)

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..numeric import TIE_TOLERANCE, same_number
 from . import mathtree as m
 from .blanks import hides
-from .context import LINE_EM, MATRIX_SIDE, Context, cell_ref, operand, short_index
+from .context import (LINE_EM, MATRIX_SIDE, MAX_DIGITS, Context, cell_ref, operand,
+                      short_index)
 from .document import Display, Para, Section
 
 
@@ -67,6 +69,20 @@ def counted(key: str, count: int) -> Para:
 def layer_section(info: dict, key: str, blocks: list) -> Section:
     return Section(key, {"layer": info["name"], "input": info["input"]}, blocks,
                    anchor=f"fwd-{info['name']}")
+
+
+def _telling_maximum(ctx: Context, qid: str, cells: list, top: tuple) -> int:
+    """The fewest digits, at least the document's, that print a window's maximum apart
+    from every value below it (11 and 10 both read 1×10¹ at --digits 1, a tie the pool
+    did not see); values the pool takes as tied with it (within 1e-12) do not count."""
+    high = float(ctx.trace.numbers(qid)[top])
+    lower = [ctx.value(qid, cell) for cell in cells
+             if float(ctx.trace.numbers(qid)[cell]) < high - TIE_TOLERANCE * abs(high)]
+    digits, most = ctx.digits, MAX_DIGITS[ctx.trace.mode]
+    while digits < most and any(same_number(ctx.text(ctx.value(qid, top), digits),
+                                            ctx.text(value, digits)) for value in lower):
+        digits += 1
+    return digits
 
 
 # ------------------------------------------------------------------------ conv2d
@@ -306,10 +322,13 @@ def pool_forward(ctx: Context, info: dict) -> Section:
                 mat = ctx.matrix(a_id, n + (c,), highlight=window, padding=())
                 mat = m.Matrix(mat.rows, mat.highlight, mat.padding,
                                frozenset({((int(r0), int(c0)), where)}))
-            values = [ctx.num(a_id, n + (c, r, col)) for r, col in sorted(window)]
+            digits = _telling_maximum(ctx, a_id, [n + (c, r, col) for r, col in window],
+                                      n + (c, int(r0), int(c0)))
+            values = [ctx.num(a_id, n + (c, r, col), digits) for r, col in sorted(window)]
             index = (c, i, j) if shape[0] > 1 else (i, j)
             line = m.row(cell_sym("P", index, n=n), "=", m.Func("max"),
-                         m.paren(m.joined(values, ",")), "=", ctx.num(out_id, n + (c, i, j)))
+                         m.paren(m.joined(values, ",")), "=",
+                         ctx.num(out_id, n + (c, i, j), digits))
             tied = int(ties[cell])
             where = {"row": ctx.num(f"{name}.argmax", cell + (0,)),
                      "col": ctx.num(f"{name}.argmax", cell + (1,))}

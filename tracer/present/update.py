@@ -10,13 +10,12 @@ import numpy as np
 from ..numeric import same_number
 from . import mathtree as m
 from .blanks import hides
-from .context import LARGE_CELLS, Context, cell_ref, operand, short_index
+from .context import LARGE_CELLS, MAX_DIGITS, Context, cell_ref, operand, short_index
 from .document import Display, Para, Section, Table
 from .forward import cell_sym
 
 PARAM_SYMBOLS = {("conv2d", "weight"): "K", ("conv2d", "bias"): "b",
                  ("dense", "weight"): "W", ("dense", "bias"): "b"}
-MAX_DIGITS = {"float": 15, "exact": 30}
 
 
 def visible(ctx: Context, old, new, grad, index_ref: str) -> tuple[m.Num, m.Num | None]:
