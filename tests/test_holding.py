@@ -340,3 +340,28 @@ def test_lines_whose_result_rounds_at_a_half_or_is_near_one_work_out(mode, digit
     assert len(lines) > 150
     for expr, result in lines:
         assert gives(expr, result, digits), (to_latex(expr), result.text)
+
+
+HIDDEN_SIGMOID = Path(__file__).parent / "fixtures" / "hidden_sigmoid.json"
+
+
+@pytest.mark.parametrize("mode, digits", [("float", 2), ("float", 4), ("exact", 4)])
+def test_an_elementwise_product_works_out_cell_by_cell(mode, digits):
+    """dL/dZ = dL/dA ⊙ D through a hidden sigmoid: -0.1393 · 0.01387 was printed
+    -0.001931 (by hand -0.001932); each cell's numbers get the digits it needs."""
+    from tracer.numeric import FLOAT
+    trace = run_pass(from_dict(json.loads(HIDDEN_SIGMOID.read_text()), "sigmoid"), mode)
+    cells = 0
+    for line in lines_of(build_document(trace, digits)):
+        items = line.items if isinstance(line, m.Row) else ()
+        for k in range(len(items) - 4):
+            a, times, b, _, r = items[k:k + 5]
+            if isinstance(times, m.Op) and times.text == "⊙" and isinstance(r, m.Matrix):
+                for x, y, z in zip(*(cell for matrix in (a, b, r) for cell in
+                                     [[n for row in matrix.rows for n in row]])):
+                    cells += 1
+                    worked = Decimal(x.text) * Decimal(y.text)
+                    shown = max(digits, significant(z.text))
+                    assert Decimal(FLOAT.format(float(worked), shown)) == Decimal(z.text), \
+                        (x.text, y.text, z.text)
+    assert cells >= 32

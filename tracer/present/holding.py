@@ -13,6 +13,7 @@ rounding matters, until they do.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation, localcontext
 
 from . import mathtree as m
@@ -110,7 +111,7 @@ def hold(line, ctx):
     it on its own (the result)."""
     if not isinstance(line, m.Row):
         return line
-    items = list(line.items)
+    items = _cell_by_cell(list(line.items), ctx)
     for start, end, expr, result in reversed(list(_parts(line))):  # later spans first:
         held, wider = _held(expr, result, ctx)  # the indices of earlier ones stay put
         if held is not expr:
@@ -118,6 +119,33 @@ def hold(line, ctx):
         if wider is not None:
             items[end:] = [_with_text(item, result.ref, wider) for item in items[end:]]
     return m.Row(tuple(items))
+
+
+def _cell_by_cell(items: list, ctx) -> list:
+    """``items`` with an elementwise product of matrices, A ⊙ D = R, held cell by cell:
+    each a_k · d_k = r_k gets the digits it needs (a sigmoid's local derivatives,
+    0.11 · 0.0046 printed 0.00048 for the 0.00051 it reads)."""
+    for k in range(len(items) - 4):
+        a, times, b, equals, r = items[k:k + 5]
+        if not (isinstance(a, m.Matrix) and isinstance(b, m.Matrix) and
+                isinstance(r, m.Matrix) and isinstance(times, m.Op) and times.text == "⊙"
+                and isinstance(equals, m.Op) and equals.text == "="):
+            continue
+        cells = [[list(row) for row in matrix.rows] for matrix in (a, b, r)]
+        for i, row in enumerate(cells[2]):
+            for j, result in enumerate(row):
+                if not _is_result(result):
+                    continue
+                expr = m.row(cells[0][i][j], "·", cells[1][i][j])
+                held, wider = _held(expr, result, ctx)
+                if held is not expr:
+                    cells[0][i][j], cells[1][i][j] = held.items[0], held.items[2]
+                if wider is not None:
+                    row[j] = m.Num(wider, result.ref)
+        items[k], items[k + 2], items[k + 4] = (
+            replace(matrix, rows=tuple(tuple(row) for row in rows))
+            for matrix, rows in zip((a, b, r), cells))
+    return items
 
 
 def _is_result(item) -> bool:
