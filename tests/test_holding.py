@@ -365,3 +365,19 @@ def test_an_elementwise_product_works_out_cell_by_cell(mode, digits):
                     assert Decimal(FLOAT.format(float(worked), shown)) == Decimal(z.text), \
                         (x.text, y.text, z.text)
     assert cells >= 32
+
+
+def test_a_zero_worked_from_terms_that_do_not_cancel_as_printed_is_approximately_zero():
+    """A dense row of equal weights (0.1, 0.1, 0.1) times ŷ - y is exactly 0, but its
+    printed terms make -2×10⁻⁷: '= 0' did not work out; '≈ 0' does. A worksheet's box
+    keeps '=' (the '≈' would tell it)."""
+    from tracer.present.latex import to_latex
+    from tracer.spec import load_spec
+    trace = run_pass(load_spec(Path(__file__).parent / "fixtures" / "equal_weights.toml"),
+                     "exact")
+    line = (r"\frac{\partial L}{\partial a_{6}} = 0.07233 \cdot 0.1 + 0.001308 \cdot 0.1 + "
+            r"(-0.07364) \cdot 0.1 REL 0")
+    texts = [to_latex(line) for line in lines_of(build_document(trace))]
+    assert line.replace("REL", r"\approx") in texts
+    sheet = [to_latex(line) for line in lines_of(build_document(trace, hidden={"flatten1.grad"}))]
+    assert not any(r"\partial a_{6}} = 0.07233" in text and r"\approx" in text for text in sheet)

@@ -118,7 +118,20 @@ def hold(line, ctx):
             items[start:end] = [held] if end - start == 1 else list(held.items)
         if wider is not None:
             items[end:] = [_with_text(item, result.ref, wider) for item in items[end:]]
+        if _near_zero(held, result, ctx) and items[end] == m.Op("="):
+            items[end] = m.Op("≈")
     return m.Row(tuple(items))
+
+
+def _near_zero(expr, result: m.Num, ctx) -> bool:
+    """Whether a result that is exactly 0 is worked from printed terms that do not cancel
+    (ŷ_k - y_k times equal weights, 0.07233 · 0.1 + 0.001308 · 0.1 + (-0.07364) · 0.1 is
+    -2×10⁻⁷): they are '≈ 0'. Not for a worksheet's box, which '≈' would give away."""
+    from .blanks import hides
+    if hides(ctx.hidden, result.ref) or _true(result, ctx) != 0:
+        return False
+    worked = evaluate(expr)
+    return worked is not None and worked != 0
 
 
 def _cell_by_cell(items: list, ctx) -> list:
