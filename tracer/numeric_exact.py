@@ -4,7 +4,7 @@ update. Imported on first use (it loads mpmath)."""
 
 from __future__ import annotations
 
-from decimal import MAX_EMAX, MIN_EMIN, ROUND_05UP, Decimal, localcontext
+from decimal import MAX_EMAX, MIN_EMIN, ROUND_05UP, Decimal, getcontext, localcontext
 from fractions import Fraction
 from numbers import Rational
 
@@ -137,15 +137,13 @@ class ExactNumeric(Numeric):
 
 
 def _decimal(x: mpmath.mpf) -> Decimal:
-    """An mpmath number as a Decimal rounded in the current context (from its exact binary
-    value, man * 2^exp = man * 5^-exp * 10^exp, so that it is rounded only once)."""
+    """An mpmath number as a Decimal rounded in the current context, from its digits to
+    two more than the context's (mpmath rounds those to nearest; the context's rounding,
+    ROUND_05UP, then never turns 1.04999999999829 into a half, as 1.05000000000 would
+    be). Not from its exact binary value: e^-1000000 has a mantissa times 2^-1442695."""
     if not mpmath.isfinite(x):
         return Decimal(str(x).replace("+", ""))
-    man, exp = x.man_exp  # man without the sign
-    man = -man if x < 0 else man
-    if exp >= 0:
-        return +Decimal(man << exp)
-    return Decimal(man * 5 ** -exp).scaleb(exp)
+    return +Decimal(mpmath.nstr(x, getcontext().prec + 2, min_fixed=1, max_fixed=0))
 
 
 class ApproxNumeric(ExactNumeric):
