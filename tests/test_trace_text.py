@@ -125,3 +125,29 @@ def test_the_listing_in_korean(capsys):
     assert "Forward pass" not in out
     assert main(["trace", "no-such.yaml", "--lang", "ko"]) == 2
     assert "파일이 없습니다" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("rate, eta, cell, shown", [
+    ("8.165e-11", "8.165×10⁻¹¹", "dense1.bias_new", "[0.100000000000002  0.199999999999998]"),
+    ("4.147e-7", "4.147×10⁻⁷", "dense1.bias_new", "[0.100000000007654  0.199999999992346]")])
+def test_the_listing_prints_an_update_as_the_worked_example_does(rate, eta, cell, shown):
+    """The listing took new - old in floats and the float's 15 digits (0.199999999999999,
+    0.100000000007655) where the handout works old + change in decimals; and a learning
+    rate with an exponent reads 8.165e-11 (Python's Decimal writes 8.165E-11)."""
+    import tomllib
+    from decimal import Decimal
+
+    from tracer import from_dict
+    from tracer.present.handout import build_document
+    from tracer.render.text import render_text as handout
+    from tracer.spec import EXAMPLES_DIR
+    data = tomllib.loads((EXAMPLES_DIR / "lecture.toml").read_text())
+    data["learning_rate"] = Decimal(rate)
+    trace = run_pass(from_dict(data, "small steps"))
+    text = render_text(trace)
+    assert f"{cell}  (2)\n  {shown}\n" in text
+    assert f"learning rate {rate})" in text.splitlines()[0]
+    worked = handout(build_document(trace), "en", "worked", frozenset())
+    for value in shown.strip("[]").split():
+        assert f"= {value} (Δ =" in worked
+    assert f"η = {eta}" in worked

@@ -180,6 +180,15 @@ class Numeric:
         return None
 
 
+def spec_number(text: str) -> str:
+    """A number of the spec, all its digits, laid out as the handouts lay numbers out:
+    8.165e-11, not the 8.165E-11 of Python's Decimal."""
+    try:
+        return _tidy(format(Decimal(text), "g"), zeros=True)
+    except (ArithmeticError, ValueError):
+        return text
+
+
 def same_number(a: str, b: str) -> bool:
     """Whether two printed numbers are one number: '1.000' and '1', '2.50e-5' and '2.5e-5'
     (a rounded value keeps its trailing zeros, so texts differ where values do not)."""

@@ -3,6 +3,7 @@ formulas applied, and the parameters and input as matrices."""
 
 from __future__ import annotations
 
+from ..numeric import spec_number
 from . import mathtree as m
 from .context import Context
 from .document import Display, Para, Section, Table
@@ -22,7 +23,8 @@ def conventions(trace) -> list[tuple[str, object]]:
              for key, applies in CONVENTION_KEYS if (train if applies is None else applies & types)]
     if not train:
         return [("convention.pass", Para(f"pass.{conv['pass']}"))] + items
-    items.append(("convention.learning_rate", m.row(m.Sym("η"), "=", m.Num(trace.learning_rate))))
+    rate = m.Num(spec_number(trace.learning_rate))
+    items.append(("convention.learning_rate", m.row(m.Sym("η"), "=", rate)))
     items.append(("convention.arithmetic", Para(f"convention.arithmetic.{trace.mode}")))
     return items
 

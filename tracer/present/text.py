@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..numeric import same_number
+from ..numeric import same_number, spec_number
 from ..render.assets import plain
 from ..render.text import display_width
 from ..trace import Trace
-from .context import probability_digits
-from .update import MAX_DIGITS, change_digits
+from .context import MAX_DIGITS, probability_digits
+from .update import change_digits, new_value, step
 
 
 def matrix_lines(cells: np.ndarray, indent: str = "  ") -> list[str]:
@@ -36,21 +36,23 @@ def format_cells(trace: Trace, qid: str, digits: int) -> np.ndarray:
     the handout prints it: a student reading 1 takes the loss for 0)."""
     value = np.asarray(trace.quantity(qid).value)
     before = qid.removesuffix("_new")
-    if qid.endswith("_new") and before in trace:
-        new = np.asarray(trace.numbers(qid))
-        changes = new - trace.numbers(before)
-    else:
-        changes = None
+    layer, _, parameter = before.partition(".")
+    grad = f"{layer}.grad_{parameter}"
+    updated = qid.endswith("_new") and before in trace and grad in trace
     fmt = trace.numeric.format
     cap = MAX_DIGITS[trace.numeric.name]
     probabilities = qid == _output_probabilities(trace)
     cells = np.empty(value.shape, dtype=object)
     for index in np.ndindex(value.shape):
-        shown = digits if changes is None else change_digits(
-            digits, float(new[index]), float(changes[index]), cap)
+        shown, printed = digits, value[index]
+        if updated:  # as the update's line: old + change to the digits that show it
+            old = trace.quantity(before).value[index]
+            change = step(trace, old, value[index], trace.quantity(grad).value[index])
+            shown = change_digits(digits, float(value[index]), float(change), cap)
+            printed = new_value(trace, old, value[index], change)
         if probabilities:
             shown = probability_digits(trace.numeric, value[index], shown, cap)
-        text = fmt(value[index], shown)
+        text = fmt(printed, shown)
         if shown > digits and same_number(text, fmt(value[index], digits)):
             text = fmt(value[index], digits)  # no digit shows the change: 1.6, not 1.6000...
         cells[index] = text
@@ -69,7 +71,7 @@ def render_text(trace: Trace, digits: int = 4, exact_forms: bool = True,
     """A readable listing of every quantity, grouped by step, with shapes; headings in
     ``lang`` (the ids and the conventions' names are the trace's own)."""
     title = trace.title or plain(lang, "trace.untitled")
-    out = [plain(lang, "trace.heading", {"title": title, "rate": trace.learning_rate,
+    out = [plain(lang, "trace.heading", {"title": title, "rate": spec_number(trace.learning_rate),
                                          "mode": plain(lang, f"terminal.mode.{trace.mode}")})]
     conv = trace.conventions_ran
     out.append(plain(lang, "trace.conventions",

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import numpy as np
 
-from ..numeric import same_number
+from ..numeric import same_number, spec_number
 from . import mathtree as m
 from .blanks import hides
 from .context import LARGE_CELLS, MAX_DIGITS, Context, cell_ref, operand, short_index
@@ -27,29 +27,29 @@ def visible(ctx: Context, old, new, grad, index_ref: str) -> tuple[m.Num, m.Num 
     new_text = ctx.text(new)
     if ctx.trace.numbers(index_ref) == float(old):
         return m.Num(new_text, index_ref), None
-    change = step(ctx, old, new, grad)
+    change = step(ctx.trace, old, new, grad)
     digits = change_digits(ctx.digits, float(new), float(change), MAX_DIGITS[ctx.trace.mode])
-    longer = ctx.text(_sum(ctx, old, new, change), digits)
+    longer = ctx.text(new_value(ctx.trace, old, new, change), digits)
     if same_number(longer, new_text):  # the usual digits show the change already, or
         return m.Num(new_text, index_ref), None  # none can (a change of 2e-16 on 1)
     return m.Num(longer, index_ref), change_num(ctx, change, index_ref)
 
 
-def step(ctx: Context, old, new, grad):
+def step(trace, old, new, grad):
     """The change a step makes, -η dL/dW: in float mode as the step computed it, for
     new - old keeps only the digits of the change that a float holds beside the value
     (1 - 0.1 · (-9.44914e-12) - 1 is 9.450e-13 in floats, not 9.449e-13)."""
-    if ctx.exact or not ctx.trace._live:
+    if trace.mode == "exact" or not trace._live:
         return new - old
-    return -(float(ctx.trace.learning_rate) * float(grad))
+    return -(float(trace.learning_rate) * float(grad))
 
 
-def _sum(ctx: Context, old, new, change):
+def new_value(trace, old, new, change):
     """The new value to print with more digits: in float mode old + change in decimals,
     which a float rounds at its 16th digit (1.000000000000945 for 1.000000000000944914,
     printing 1.00000000000095 at 15 digits), where it is that float (not where a tiny sum
     was set to 0 as rounding noise, tracer.noise)."""
-    if ctx.exact or not new:
+    if trace.mode == "exact" or not trace._live or not new:
         return new
     exactly = Decimal(repr(float(old))) + Decimal(repr(float(change)))
     return exactly if abs(float(exactly) - new) <= math.ulp(new) else new
@@ -78,7 +78,7 @@ def parameters(trace) -> list[tuple[dict, str]]:
 
 
 def update_section(ctx: Context) -> Section:
-    rate = m.Num(ctx.trace.learning_rate)
+    rate = m.Num(spec_number(ctx.trace.learning_rate))
     blocks = [Para("update.intro", {"lr": rate}),
               Display([m.row(m.Sym("W", m.Text("new")), "=", m.Sym("W", m.Text("old")), "-",
                              m.Sym("η"), "·", m.partial(m.Sym("L"), m.Sym("W")))])]
@@ -135,7 +135,7 @@ def comparison(ctx: Context, on_lines=frozenset()) -> list:
             new_num, change = visible(ctx, old, new, grad, ref)
             rows.append([m.Text(cell_ref(qid, index)), ctx.num(qid, index), new_num,
                          m.Text("") if blanked else
-                         change or change_num(ctx, step(ctx, old, new, grad), ref)])
+                         change or change_num(ctx, step(ctx.trace, old, new, grad), ref)])
     header = [Para("table.parameter"), Para("table.before"), Para("table.after"),
               Para("table.change")]
     table = [Table(header, rows, Para("update.comparison"), style="comparison")] if rows else []
