@@ -434,3 +434,12 @@ def test_a_matrix_option_too_deep_or_too_long_is_one_line(text, capsys):
     code, _, err = cli(["explain", "relu", "--input", text], capsys)
     assert code == 2 and err.count("\n") == 1 and "--input: not a matrix" in err
     assert len(err) < 200
+
+
+def test_an_exact_pool_prints_its_maximum_apart_from_a_value_just_below(capsys):
+    """Exact mode's pool sees no tie between 1 and 1.00000000000001 (float mode's 1e-12
+    tolerance does): the line printed max(1, 1.000, 0, 0) = 1.000."""
+    code, out, _ = cli(["explain", "maxpool", "--input", "[[1, 1.00000000000001],[0,0]]",
+                        "--exact", "--format", "text"], capsys)
+    assert code == 0
+    assert "max (1, 1.00000000000001, 0, 0) = 1.00000000000001" in out

@@ -74,10 +74,15 @@ def layer_section(info: dict, key: str, blocks: list) -> Section:
 def _telling_maximum(ctx: Context, qid: str, cells: list, top: tuple) -> int:
     """The fewest digits, at least the document's, that print a window's maximum apart
     from every value below it (11 and 10 both read 1×10¹ at --digits 1, a tie the pool
-    did not see); values the pool takes as tied with it (within 1e-12) do not count."""
-    high = float(ctx.trace.numbers(qid)[top])
-    lower = [ctx.value(qid, cell) for cell in cells
-             if float(ctx.trace.numbers(qid)[cell]) < high - TIE_TOLERANCE * abs(high)]
+    did not see); values the pool takes as tied with it (in float mode within 1e-12) do
+    not count."""
+    if ctx.exact:  # the pool compares exact values: no tolerance
+        lower = [ctx.value(qid, cell) for cell in cells
+                 if ctx.value(qid, cell) < ctx.value(qid, top)]
+    else:
+        high = float(ctx.trace.numbers(qid)[top])
+        lower = [ctx.value(qid, cell) for cell in cells
+                 if float(ctx.trace.numbers(qid)[cell]) < high - TIE_TOLERANCE * abs(high)]
     digits, most = ctx.digits, MAX_DIGITS[ctx.trace.mode]
     while digits < most and any(same_number(ctx.text(ctx.value(qid, top), digits),
                                             ctx.text(value, digits)) for value in lower):
