@@ -94,9 +94,10 @@ def test_a_decimal_comma_in_e_notation_is_named(row, tmp_path):
     assert "'1,846e-5' uses a decimal comma; write '1.846e-5'" in cell["reason"], cell
 
 
-@pytest.mark.parametrize("value", ['"[5,7;11,10]"', "[5,7;11,10]", "[5, 7; 11, 10]"])
+@pytest.mark.parametrize("value", ['"[5,7;11,10]"', "[5,7;11,10]", "[5, 7; 11, 10]",
+                                   "[5 7;11 10]", '"[5 7; 11 10;]"'])
 def test_a_comma_csv_reads_a_matrix_written_as_matlab_does(value):
     """Rows split at ';' in a comma CSV: [5,7;11,10] was read as [5, '7;11', 10], 'wrong
-    shape (3,)'."""
+    shape (3,)'; MATLAB's mat2str writes [5 7;11 10], and MATLAB takes a last ';'."""
     assert parse_csv(f"id,value\nconv1.out,{value}\n") == [("conv1.out", [["5", "7"],
                                                                         ["11", "10"]])]

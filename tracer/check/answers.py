@@ -10,8 +10,8 @@ file).
 
 CSV: one ``id,value`` row per key; an optional header row ``id,value``; ``#`` comments;
 the value may be a whole tensor in brackets (``conv1.out,[[5,7],[11,10]]``, or with its
-rows split at ``;`` as MATLAB writes a matrix: ``"[5,7;11,10]"``), and a cell key's index
-commas need no quoting (``conv1.out[0,1,0],11``). A spreadsheet set to
+rows split at ``;`` as MATLAB writes a matrix: ``"[5,7;11,10]"``, ``[5 7;11 10]``), and a
+cell key's index commas need no quoting (``conv1.out[0,1,0],11``). A spreadsheet set to
 a decimal comma saves ``id;value`` rows (``conv1.out[0,0,0];0,5``): when the first row
 has two columns split at ``;`` but not at ``,``, every row is split at ``;`` and a
 number's one comma is its decimal point; a tensor then lists its numbers with ``;``
@@ -227,8 +227,7 @@ def _csv_value(value: str | None, line: int, separator: str = ","):
         except yaml.YAMLError:
             return CsvValue(reason("csv_bracket", line=line, value=repr(value)))
     if separator == "," and re.fullmatch(r"\[[^\[\]]*;[^\[\]]*\]", value):
-        # a matrix as MATLAB writes it, rows split at ';': [5,7;11,10] is [[5,7],[11,10]]
-        value = "[[" + "],[".join(value[1:-1].split(";")) + "]]"
+        value = _matlab(value)
     if value.startswith("["):
         try:
             return parse_yaml(value)
@@ -239,6 +238,16 @@ def _csv_value(value: str | None, line: int, separator: str = ","):
     if separator == ";" and unmarked(value).count(",") == 1 and "." not in unmarked(value):
         value = value.replace(",", ".").replace("\uff0c", ".")  # the locale's decimal comma
     return value if value else None
+
+
+def _matlab(value: str) -> str:
+    """A matrix as MATLAB writes it, rows split at ';', numbers at commas or spaces, a
+    last ';' allowed ([5,7;11,10], mat2str's [5 7;11 10]), as YAML's [[5,7],[11,10]]."""
+    rows = value[1:-1].split(";")
+    if len(rows) > 1 and not rows[-1].strip():
+        rows.pop()
+    return "[" + ",".join("[" + ",".join(re.split(r"[,\s]+", row.strip())) + "]"
+                          for row in rows) + "]"
 
 
 PARSERS = {"yaml": parse_yaml, "json": parse_json, "toml": parse_toml, "csv": parse_csv}
