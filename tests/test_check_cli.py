@@ -380,3 +380,19 @@ def test_json_and_html_into_one_file_is_refused(tmp_path, capsys):
     assert code == 2 and err == (f"cnntrace: error: --html {both}: the same file as --json; "
                                  "give each output its own name\n")
     assert not both.exists()
+
+
+def test_a_marking_report_of_a_forward_only_spec(tmp_path, capsys):
+    """check --html laid the report out as the key of 'all,loss.after', and a pass without
+    a target has no loss after the update: '--blank: no quantity 'loss.after''."""
+    import tomllib
+
+    data = tomllib.loads((EXAMPLES_DIR / "lecture.toml").read_text())
+    del data["target"]
+    spec, answers, report = (tmp_path / name for name in ("f.json", "a.yaml", "r.html"))
+    spec.write_text(json.dumps(data))
+    assert main(["sheet", str(spec), "--blank", "forward", "--out", str(answers)]) == 0
+    answers.write_text(answers.read_text().replace("conv1.out: [[null, null],",
+                                                   "conv1.out: [[5, 7],"))
+    assert main(["check", str(spec), str(answers), "--html", str(report)]) == 0
+    assert 'data-ref="conv1.out[0,0,0]"' in report.read_text()

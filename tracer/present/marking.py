@@ -11,7 +11,6 @@ from .context import cell_ref
 from .document import Bars, Document, Para, Section, Table
 from .handout import build_document, ending_with
 
-EVERY_COMPUTED = "all,loss.after"  # --blank all, and the loss after the step it leaves out
 
 
 @dataclass(frozen=True)
@@ -93,8 +92,9 @@ def marking_document(trace, marking, digits: int = 4, max_cells: int = 10**6) ->
     such (all but the given ones), so no equation mixes their numbers with the trace's
     silently."""
     # laid out as the key of every computed cell: each the student's or the trace's
+    every = "all,loss.after" if "loss.after" in trace else "all"  # all leaves it out
     document = build_document(trace, digits=digits, max_cells=max_cells,
-                              hidden=select_hidden(trace, EVERY_COMPUTED))
+                              hidden=select_hidden(trace, every))
     asked = frozenset(mark.label for mark in marking.marks)
     document.sections = ending_with(document.sections, asked, Para("mark.rest_left_out"))
     document.sections.insert(0, summary_section(marking))
