@@ -18,7 +18,8 @@ from decimal import Decimal, InvalidOperation, localcontext
 
 from . import mathtree as m
 from .document import Display
-from .update import MAX_DIGITS
+from .blanks import hides
+from .context import MAX_DIGITS
 from ..numeric import FLOAT, decimal_text
 from ..trace import parse_cell
 
@@ -127,7 +128,6 @@ def _near_zero(expr, result: m.Num, ctx) -> bool:
     """Whether a result that is exactly 0 is worked from printed terms that do not cancel
     (ŷ_k - y_k times equal weights, 0.07233 · 0.1 + 0.001308 · 0.1 + (-0.07364) · 0.1 is
     -2×10⁻⁷): they are '≈ 0'. Not for a worksheet's box, which '≈' would give away."""
-    from .blanks import hides
     if hides(ctx.hidden, result.ref) or _true(result, ctx) != 0:
         return False
     worked = evaluate(expr)

@@ -26,10 +26,10 @@ import numpy as np
 
 from ..errors import CnnTraceError, Said
 from ..present.blanks import POSITIONS, blank_error, select_hidden
-from ..present.context import Context
+from ..present.context import MAX_DIGITS, Context
 from ..present.handout import build_document, worksheet_document
 from ..present.holding import significant
-from ..present.update import MAX_DIGITS, telling_digits, visible
+from ..present.update import telling_digits, visible
 from ..sheet import blank_cells, shown_refs
 from ..trace import parse_cell
 from . import assets
