@@ -151,3 +151,27 @@ def test_the_listing_prints_an_update_as_the_worked_example_does(rate, eta, cell
     for value in shown.strip("[]").split():
         assert f"= {value} (Δ =" in worked
     assert f"η = {eta}" in worked
+
+
+@pytest.mark.parametrize("mode, rate, cell, shown", [
+    ("float", "1e-300", "dense1.weight_new", "[0.1235    -0.5]"),
+    ("exact", "1e-17", "dense1.weight_new", "[ 0.1235  -0.5000]")])  # not -0.5 exactly
+def test_a_step_too_small_to_change_the_float_value_lists_it_as_it_is(mode, rate, cell,
+                                                                       shown):
+    """The handout prints such a value as it is; the listing printed 0.123456789 (and in
+    exact mode 0.1234567890000000000000...)."""
+    import tomllib
+    from decimal import Decimal
+
+    from tracer import from_dict
+    from tracer.spec import EXAMPLES_DIR
+    data = tomllib.loads((EXAMPLES_DIR / "lecture.toml").read_text())
+    data["learning_rate"] = Decimal(rate)
+    data["layers"][-2]["weight"] = [[Decimal("0.123456789"), Decimal("-0.5")]]
+    text = render_text(run_pass(from_dict(data, "tiny steps"), mode))
+    assert f"{cell}  (1x2)\n  {shown}\n" in text
+
+
+def test_a_learning_rate_given_as_a_float_lists_as_it_reads():
+    from tracer.numeric import spec_number
+    assert spec_number(0.1) == "0.1" and spec_number("1E+2") == "1e2"

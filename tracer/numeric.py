@@ -184,7 +184,7 @@ def spec_number(text: str) -> str:
     """A number of the spec, all its digits, laid out as the handouts lay numbers out:
     8.165e-11, not the 8.165E-11 of Python's Decimal."""
     try:
-        return _tidy(format(Decimal(text), "g"), zeros=True)
+        return _tidy(format(Decimal(str(text)), "g"), zeros=True)  # str: a JSON float
     except (ArithmeticError, ValueError):
         return text
 

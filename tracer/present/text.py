@@ -45,8 +45,10 @@ def format_cells(trace: Trace, qid: str, digits: int) -> np.ndarray:
     cells = np.empty(value.shape, dtype=object)
     for index in np.ndindex(value.shape):
         shown, printed = digits, value[index]
-        if updated:  # as the update's line: old + change to the digits that show it
-            old = trace.quantity(before).value[index]
+        old = trace.quantity(before).value[index] if updated else None
+        # as the update's line: old + change, to the digits that show the change (a step
+        # too small to change the float value, as it is)
+        if updated and float(value[index]) != float(old):
             change = step(trace, old, value[index], trace.quantity(grad).value[index])
             shown = change_digits(digits, float(value[index]), float(change), cap)
             printed = new_value(trace, old, value[index], change)
