@@ -120,6 +120,10 @@ def test_exact_mode_rounds_a_symbolic_value_just_below_a_half_down(sign):
     value = sign * (F(21, 20) - exact.exp(-27))
     minus = "-" if sign < 0 else ""
     assert EXACT.format(value, 2) == FLOAT.format(float(value), 2) == minus + "1.0"
+    # every digit of the evaluated mantissa counts (rounded at digits + 12, 3/2 - e^-31
+    # and 2469/2000 - e^-42 read as halves)
+    assert EXACT.format(sign * (F(3, 2) - exact.exp(-31)), 1) == minus + "1"
+    assert EXACT.format(sign * (F(2469, 2000) - exact.exp(-42)), 4) == minus + "1.234"
     assert EXACT.format(value, 12) == minus + "1.05000000000"
     assert EXACT.format(value, 14) == minus + "1.0499999999981"
 

@@ -137,13 +137,15 @@ class ExactNumeric(Numeric):
 
 
 def _decimal(x: mpmath.mpf) -> Decimal:
-    """An mpmath number as a Decimal rounded in the current context, from its digits to
-    two more than the context's (mpmath rounds those to nearest; the context's rounding,
-    ROUND_05UP, then never turns 1.04999999999829 into a half, as 1.05000000000 would
-    be). Not from its exact binary value: e^-1000000 has a mantissa times 2^-1442695."""
+    """An mpmath number as a Decimal rounded in the current context, from as many digits
+    as its mantissa holds, and two more (mpmath rounds those to nearest; the context's
+    rounding, ROUND_05UP, then never turns 1.04999999999829 into a half, as 1.05000000000
+    would be). Not from its exact binary value: e^-1000000 is a mantissa times
+    2^-1442695."""
     if not mpmath.isfinite(x):
         return Decimal(str(x).replace("+", ""))
-    return +Decimal(mpmath.nstr(x, getcontext().prec + 2, min_fixed=1, max_fixed=0))
+    digits = max(getcontext().prec, len(str(x.man_exp[0]))) + 2  # all the mantissa's
+    return +Decimal(mpmath.nstr(x, digits, min_fixed=1, max_fixed=0))
 
 
 class ApproxNumeric(ExactNumeric):
