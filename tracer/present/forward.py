@@ -75,7 +75,8 @@ def _telling_maximum(ctx: Context, qid: str, cells: list, top: tuple) -> int:
     """The fewest digits, at least the document's, that print a window's maximum apart
     from every value below it (11 and 10 both read 1×10¹ at --digits 1, a tie the pool
     did not see); values the pool takes as tied with it (in float mode within 1e-12) do
-    not count."""
+    not count. Where no digits up to the most a value prints to tell them, the document's
+    (0.123456700000000000000000000000 would not)."""
     if ctx.exact:  # the pool compares exact values: no tolerance
         lower = [ctx.value(qid, cell) for cell in cells
                  if ctx.value(qid, cell) < ctx.value(qid, top)]
@@ -83,11 +84,12 @@ def _telling_maximum(ctx: Context, qid: str, cells: list, top: tuple) -> int:
         high = float(ctx.trace.numbers(qid)[top])
         lower = [ctx.value(qid, cell) for cell in cells
                  if float(ctx.trace.numbers(qid)[cell]) < high - TIE_TOLERANCE * abs(high)]
-    digits, most = ctx.digits, MAX_DIGITS[ctx.trace.mode]
-    while digits < most and any(same_number(ctx.text(ctx.value(qid, top), digits),
-                                            ctx.text(value, digits)) for value in lower):
-        digits += 1
-    return digits
+    def tied(digits: int) -> bool:
+        return any(same_number(ctx.text(ctx.value(qid, top), digits), ctx.text(value, digits))
+                   for value in lower)
+    telling = next((d for d in range(ctx.digits, MAX_DIGITS[ctx.trace.mode] + 1)
+                    if not tied(d)), None)
+    return ctx.digits if telling is None else telling  # none tells: as the document
 
 
 # ------------------------------------------------------------------------ conv2d
