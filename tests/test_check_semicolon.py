@@ -101,3 +101,17 @@ def test_a_comma_csv_reads_a_matrix_written_as_matlab_does(value):
     shape (3,)'; MATLAB's mat2str writes [5 7;11 10], and MATLAB takes a last ';'."""
     assert parse_csv(f"id,value\nconv1.out,{value}\n") == [("conv1.out", [["5", "7"],
                                                                         ["11", "10"]])]
+
+
+@pytest.mark.parametrize("value, read", [
+    ('"[0.5 × 10^1, 7; 11, 10]"', [["0.5 × 10^1", "7"], ["11", "10"]]),
+    ('"[10 / 2, 7; 11, 10]"', [["10 / 2", "7"], ["11", "10"]]),
+    ('"[1 -2; 3 4]"', [["1", "-2"], ["3", "4"]])])
+def test_a_matlab_row_with_commas_keeps_its_spaced_numbers_whole(value, read):
+    """Spaces split a row's numbers only where it has no commas: 0.5 × 10^1 is one."""
+    assert parse_csv(f"conv1.out,{value}\n") == [("conv1.out", read)]
+
+
+def test_a_matlab_matrix_with_an_empty_entry_is_unreadable_as_written():
+    [(_, why)] = parse_csv('conv1.out,"[5,,7;11,10]"\n')
+    assert "'[5,,7;11,10]'" in why

@@ -226,11 +226,10 @@ def _csv_value(value: str | None, line: int, separator: str = ","):
             return TwoReadings(parse_yaml(value), decimal)
         except yaml.YAMLError:
             return CsvValue(reason("csv_bracket", line=line, value=repr(value)))
-    if separator == "," and re.fullmatch(r"\[[^\[\]]*;[^\[\]]*\]", value):
-        value = _matlab(value)
     if value.startswith("["):
+        matlab = separator == "," and re.fullmatch(r"\[[^\[\]]*;[^\[\]]*\]", value)
         try:
-            return parse_yaml(value)
+            return parse_yaml(_matlab(value) if matlab else value)
         except yaml.YAMLError:
             return CsvValue(reason("csv_bracket", line=line, value=repr(value)))
     if separator in value and not quoted:
@@ -241,12 +240,14 @@ def _csv_value(value: str | None, line: int, separator: str = ","):
 
 
 def _matlab(value: str) -> str:
-    """A matrix as MATLAB writes it, rows split at ';', numbers at commas or spaces, a
-    last ';' allowed ([5,7;11,10], mat2str's [5 7;11 10]), as YAML's [[5,7],[11,10]]."""
+    """A matrix as MATLAB writes it, rows split at ';', numbers at commas (or, in a row
+    without one, at spaces), a last ';' allowed ([5,7;11,10], mat2str's [5 7;11 10]), as
+    YAML's [[5,7],[11,10]]; a number with spaces in a row with commas stays whole
+    (0.5 × 10^1, 7)."""
     rows = value[1:-1].split(";")
     if len(rows) > 1 and not rows[-1].strip():
         rows.pop()
-    return "[" + ",".join("[" + ",".join(re.split(r"[,\s]+", row.strip())) + "]"
+    return "[" + ",".join("[" + (row if "," in row else ",".join(row.split())) + "]"
                           for row in rows) + "]"
 
 
