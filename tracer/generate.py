@@ -205,8 +205,8 @@ def _cancelled(x, kernel, conv_bias, positions, features, weight, dense_bias, ta
     classes (gradients in hundredths, updates in 1/(100 q) for a learning rate p/q). As
     p_c = e^(z_c) / sum e^(z) with rational logits z, Lindemann-Weierstrass makes such a
     value 0 exactly when, for each distinct logit, the B_c of the classes with that logit
-    sum to 0: equal dense weights of the classes (2 classes: w_f0 = w_f1) make dL/dx_f 0
-    and, in float, 3e-16 in every gradient of the convolution.
+    sum to 0: equal dense weights of the classes (2 classes: w_f0 = w_f1) make dL/dx_f 0,
+    and so every gradient of the convolution.
     """
     classes = weight.shape[1]
     p, q = learning_rate.numerator, learning_rate.denominator

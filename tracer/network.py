@@ -120,6 +120,8 @@ def _pass(net: Network, rec, clean=None) -> dict:
         rec.add(f"{output.name}.{suffix}", value, output.name, "forward")
     rec.add("target.out", net.targets, "target", "forward")
     value, grad = LOSSES[output.type][1](x, y_hat, net.targets, _loss_scale(net), nx)
+    if clean:
+        clean.loss_gradient(output.type, grad, net.targets)
     rec.add_whole("loss.out", np.asarray(value, dtype=nx.dtype), "loss", "forward")
 
     # backward: dL/d(out) of each layer, from the logits back to the input

@@ -13,7 +13,8 @@ update is checked as it is made:
    0.1, a student's 0.25) and the exact sum of those decimals is 0: 0.1 + 0.2 - 0.3 is,
    1 + 1e-15 - 1 is not and keeps its 1e-15; or if the exact sum of the floats
    themselves is 0: computed values that cancel, (-0.2689) * 0.1 + 0.2689 * 0.1, which
-   a fused multiply-add leaves as -1.05e-19.
+   a fused multiply-add leaves as -1.05e-19; or if the math makes it 0: a dense row of
+   equal weights times softmax + cross-entropy's dL/dz, which sums to 0 over the classes.
 
 Any other sum of computed values (sigmoid(3) + sigmoid(-3) - 1, printed with 17 digits)
 has no decimals to confirm a zero with, and floats cannot tell it from a true 4.5e-16: it
@@ -44,6 +45,17 @@ class Cleaner:
 
     def __init__(self):
         self.inputs = {}  # layer name -> its input, for the backward's terms
+        self.summing_to_zero = None  # (dL/dz of softmax + cross-entropy, its samples)
+
+    def loss_gradient(self, output: str, grad: np.ndarray, targets: np.ndarray) -> None:
+        """Softmax + cross-entropy: dL/dz = scale (ŷ - y) sums to 0 over the classes in
+        exact arithmetic for a sample whose targets sum to 1 (as the spec writes them: 0.3 +
+        0.7), as the probabilities do. A dense row of equal weights times it is then 0
+        (W_d ∑_k dz_k), where floats leave 1.1e-16 (the rounded ŷ_k do not sum to 1)."""
+        if output == "softmax":
+            rows = np.asarray(targets, dtype=float).reshape(len(targets), -1).tolist()
+            ones = np.array([sum(map(_decimal, row)) == 1 for row in rows])  # as the spec's
+            self.summing_to_zero = grad, ones[:, None]
 
     def output(self, layer, x, out):
         """A layer's output Z = sum of fan-in products + b (conv2d, dense): c = fan-in + 3
@@ -89,6 +101,10 @@ class Cleaner:
             for name, value in records.items()}
         noise = _noise(grad_input, size, _fan_out(layer) + 2,
                        lambda cell: _input_terms(layer, grad, cell))
+        if layer.type == "dense" and self.summing_to_zero is not None \
+                and grad is self.summing_to_zero[0]:  # exactly 0 whatever the floats left
+            equal = (layer.weight == layer.weight[:, :1]).all(axis=1)  # a row of equal weights
+            noise |= (grad_input != 0) & equal & self.summing_to_zero[1]
         return self._zero(grad_input, noise), records
 
     def update(self, param, rate, grad, new):
