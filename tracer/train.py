@@ -200,7 +200,7 @@ def _reference_loss(classes: int, first: float) -> tuple[float, Said]:
     return guess, Said("train.reference.guess", {"classes": classes, "loss": f"{guess:.3g}"})
 
 
-def _runaway(mean: float, reference: tuple[float, Said | str] | None,
+def _runaway(mean: float, reference: tuple[float, Said] | None,
              epoch: int) -> Said | None:
     """Why epoch ``epoch`` diverged when its mean loss is :data:`RUNAWAY` times the
     reference loss or more, else None: finite but far worse than guessing, the weights

@@ -46,8 +46,7 @@ def softmax_forward(ctx: Context, info: dict) -> Section:
 def _near_one_division(ctx: Context, name: str, n: tuple, k: int) -> m.Node:
     """ŷ_k = 1 - (the other classes' e^z) / S for ŷ_k within NEAR_ONE of 1: e^z_k / S with
     the two printed alike (1.319×10⁹ / 1.319×10⁹) reads as 1."""
-    classes = ctx.shape(f"{name}.out")[-1]
-    rest = [ctx.num(f"{name}.exp", n + (j,)) for j in range(classes) if j != k]
+    rest = _other_classes(ctx, f"{name}.exp", n, k)
     return m.row(m.Num("1"), "-", m.Frac(rest[0] if len(rest) == 1 else ctx.sum_of(rest),
                                          ctx.num(f"{name}.sum", n)))
 
@@ -222,9 +221,13 @@ def from_others(ctx: Context, name: str, n: tuple, k: int) -> bool:
 def others(ctx: Context, name: str, n: tuple, k: int) -> m.Node:
     """The sum of softmax's probabilities of every class but k (bracketed when more than
     one)."""
-    classes = ctx.shape(f"{name}.out")[-1]
-    terms = [ctx.num(f"{name}.out", n + (j,)) for j in range(classes) if j != k]
+    terms = _other_classes(ctx, f"{name}.out", n, k)
     return terms[0] if len(terms) == 1 else m.paren(ctx.sum_of(terms))
+
+
+def _other_classes(ctx: Context, qid: str, n: tuple, k: int) -> list[m.Num]:
+    """The cells of sample ``n``'s every class but k (their e^z, or probabilities)."""
+    return [ctx.num(qid, n + (j,)) for j in range(ctx.shape(qid)[-1]) if j != k]
 
 
 def _log_of_zero(ctx: Context, name: str, n: tuple) -> bool:
