@@ -160,7 +160,7 @@ class Numeric:
         float comparisons: 0.1 + 0.2 prints 0.3, as in exact mode."""
         if isinstance(value, Decimal) and value.is_finite():  # a sum worked in decimals
             rounded = decimal_text(value, digits, zeros=True)
-            return _tidy(rounded) if Decimal(rounded) == value else rounded
+            return tidy(rounded) if Decimal(rounded) == value else rounded
         x = float(value)
         if not math.isfinite(x):
             return f"{x:g}"
@@ -172,8 +172,8 @@ class Numeric:
         if digits > 15 or _is_half(text, digits):
             rounded = decimal_text(Decimal(text), digits, zeros=True)
         else:  # the binary value rounds as its repr does (up to 15 digits)
-            rounded = _tidy(f"{x:#.{digits}g}", zeros=True)
-        return _tidy(rounded) if abs(float(rounded) - x) <= near else rounded
+            rounded = tidy(f"{x:#.{digits}g}", zeros=True)
+        return tidy(rounded) if abs(float(rounded) - x) <= near else rounded
 
     def exact_text(self, x):
         """Exact forms as nested lists of strings; None in float mode."""
@@ -184,7 +184,7 @@ def spec_number(text: str) -> str:
     """A number of the spec, all its digits, laid out as the handouts lay numbers out:
     8.165e-11, not the 8.165E-11 of Python's Decimal."""
     try:
-        return _tidy(format(Decimal(str(text)), "g"), zeros=True)  # str: a JSON float
+        return tidy(format(Decimal(str(text)), "g"), zeros=True)  # str: a JSON float
     except (ArithmeticError, ValueError):
         return text
 
@@ -231,11 +231,11 @@ def decimal_text(value: Decimal, digits: int, zeros: bool = False) -> str:
     if rounded == 0:
         return "0"
     if -4 <= rounded.adjusted() < digits:
-        return _tidy(format(rounded, "f"), zeros)
-    return _tidy(format(rounded, f".{digits - 1}e"), zeros)
+        return tidy(format(rounded, "f"), zeros)
+    return tidy(format(rounded, f".{digits - 1}e"), zeros)
 
 
-def _tidy(text: str, zeros: bool = False) -> str:
+def tidy(text: str, zeros: bool = False) -> str:
     """Uniform number text for both modes: no '+' or leading zeros in exponents, no
     trailing decimal point, and no trailing zeros unless ``zeros``."""
     if "e" in text:

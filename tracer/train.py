@@ -20,6 +20,7 @@ from .data import DataError, Dataset
 from .errors import CnnTraceError, Said
 from .builder import Network, build
 from .network import train_step
+from .numeric import tidy
 from .spec import Spec, SpecError
 
 
@@ -252,9 +253,7 @@ def json_number(value):
 def compact(value: float, digits: int = 4) -> str:
     """``value`` to ``digits`` significant digits, in e-notation without a plus sign or
     leading zeros when large or small (1.163e14, 2.5e-7), else as a decimal (0.4)."""
-    text = f"{value:.{digits}g}"
-    mantissa, _, exponent = text.partition("e")
-    return f"{mantissa}e{int(exponent)}" if exponent else text
+    return tidy(f"{value:.{digits}g}")
 
 
 def figure(value: float, places: int) -> str:
