@@ -45,7 +45,8 @@ def test_the_html_class_view_names_each_unread_file_and_why(sheets, tmp_path, ca
     assert "3 answer sheets. The bars show" in words
     assert "2 files that could not be marked are not counted (listed below)." in words
     assert "Not in the class view: these files could not be marked. File Why" in words
-    assert f"{sheets[2]} not valid YAML: while parsing a flow sequence" in words
+    assert f"{sheets[2]} not valid YAML: line 2, column 9: did not find expected ',' or ']' " \
+        "(while parsing a flow sequence)" in words
     assert f"{sheets[4]} the file is empty" in words
 
 
@@ -72,7 +73,7 @@ def test_the_terminal_class_table_lists_them_under_it(sheets, capsys):
     captured = capsys.readouterr()
     table = captured.out[captured.out.index("class view: 3 sheets"):]
     assert "not in the class view (2 files could not be marked):\n" \
-           f"  {sheets[2]}: not valid YAML: while parsing" in table
+           f"  {sheets[2]}: not valid YAML: line 2, column 9: did not find" in table
     assert f"  {sheets[4]}: the file is empty" in table
     assert captured.err.startswith(f"cnntrace: error: {sheets[2]}: not valid YAML")
 

@@ -62,6 +62,25 @@ def test_answers_the_parser_rejects_with_a_value_error_are_one_line(tmp_path, ca
     one_line_error(code, err, f"{answers}: not valid")
 
 
+@pytest.mark.parametrize("name, text, english, korean", [
+    ("s.yaml", 'title: "x\nlayers: [\n', "line 3, column 1: found unexpected end of stream "
+     "(while scanning a quoted scalar)", "3행 1열: found unexpected end of stream"),
+    ("s.json", '{"title": [}', "line 1, column 12: Expecting value", "1행 12열: Expecting"),
+    ("s.toml", 'title = "x"\nseed = 1\nseed = 2\n', "line 3, column 9: Cannot overwrite",
+     "3행 9열: Cannot overwrite"),
+    ("s.toml", "input = [1\n", "at the end of the file: Unclosed array", "파일 끝: Unclosed"),
+])
+def test_a_parser_error_says_where_in_the_readers_language(tmp_path, capsys, name, text,
+                                                            english, korean):
+    spec = tmp_path / name
+    spec.write_text(text)
+    code, _, err = run(["render", spec], capsys)
+    one_line_error(code, err, f"{spec}: not valid {spec.suffix[1:].upper()}: {english}")
+    assert "^" not in err and '"x' not in err  # PyYAML's quoted line and caret left out
+    code, _, err = run(["render", spec, "--lang", "ko"], capsys)
+    assert code == 2 and err.count("\n") == 1 and f"파일이 아닙니다: {korean}" in err, err
+
+
 @pytest.mark.parametrize("layer", ["conv2d", "maxpool2d"])
 def test_a_stride_beyond_the_input_is_named(tmp_path, capsys, layer):
     spec = tmp_path / "s.json"

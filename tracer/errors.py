@@ -8,6 +8,7 @@ notebook shows it, and the command line says it in ``--lang``
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 
@@ -69,6 +70,31 @@ def either(*options) -> Said | str:
     """'a or b or c' (the catalogs' ``error.either``), said in any language."""
     first, *rest = options
     return Said("error.either", {"a": first, "b": either(*rest)}) if rest else first
+
+
+_TOML_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
+_TOML_END = "(at end of document)"
+
+
+def parse_detail(err: Exception) -> Said | str:
+    """What a parser (PyYAML, json, tomllib) found wrong, as 'line L, column C: problem':
+    the position said in the reader's language, the problem in the parser's words
+    (PyYAML's quoted lines and carets left out: a one-line message has no room for them)."""
+    text, line, column = str(err), None, None
+    mark = getattr(err, "problem_mark", None)  # PyYAML
+    if mark is not None:
+        line, column = mark.line + 1, mark.column + 1
+        context = getattr(err, "context", None)
+        text = f"{err.problem} ({context})" if context else str(err.problem)
+    elif all(hasattr(err, a) for a in ("lineno", "colno", "msg")):  # json.JSONDecodeError
+        line, column, text = err.lineno, err.colno, err.msg
+    elif at := _TOML_AT.search(text):  # tomllib (Python 3.11 keeps no attributes)
+        line, column, text = int(at[1]), int(at[2]), text[:at.start()]
+    elif text.endswith(_TOML_END):
+        return Said("error.parse_at_end", {"problem": " ".join(text[:-len(_TOML_END)].split())})
+    text = " ".join(text.split())
+    return Said("error.parse_at", {"line": line, "column": column, "problem": text}) \
+        if line is not None else text
 
 
 class SpecError(CnnTraceError, ValueError):

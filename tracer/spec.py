@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
 
-from .errors import Said, SpecError
+from .errors import Said, SpecError, parse_detail
 from .fields import array, choice, described, did_you_mean, number, shape_said, unknown_keys
 
 
@@ -114,8 +114,8 @@ def parse_text(text: str, fmt: str, source: str = "<spec>") -> dict:
     except SpecError as err:
         raise err.within(source) if not str(err).startswith(source) else err
     except (tomllib.TOMLDecodeError, json.JSONDecodeError, ValueError) as err:
-        detail = " ".join(str(err).replace(' in "<unicode string>",', " at").split())
-        if "int_max_str_digits" in detail:  # Python's advice to programmers, not users
+        detail = parse_detail(err)
+        if "int_max_str_digits" in str(err):  # Python's advice to programmers, not users
             detail = Said("error.spec.long_integer")
         raise SpecError.said("not_valid", source=source, format=fmt.upper(), detail=detail) \
             from None

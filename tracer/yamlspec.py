@@ -54,9 +54,20 @@ DecimalLoader.add_implicit_resolver(
     list("-+0123456789."))
 
 
+class YAMLSyntaxError(ValueError):
+    """PyYAML's error as a ValueError (its callers need not import yaml), with the
+    problem and where it was found (:func:`tracer.errors.parse_detail`)."""
+
+    def __init__(self, err: yaml.YAMLError):
+        super().__init__(str(err))
+        self.problem = getattr(err, "problem", None) or str(err)
+        self.problem_mark = getattr(err, "problem_mark", None)
+        self.context = getattr(err, "context", None)
+
+
 def load_yaml(text: str):
-    """Parse YAML text; syntax errors come out as ValueError with the position."""
+    """Parse YAML text; syntax errors come out as :class:`YAMLSyntaxError`."""
     try:
         return yaml.load(text, Loader=DecimalLoader)  # noqa: S506 (a safe loader subclass)
     except yaml.YAMLError as err:
-        raise ValueError(str(err)) from None
+        raise YAMLSyntaxError(err) from None

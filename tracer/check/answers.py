@@ -29,7 +29,7 @@ from pathlib import Path
 
 import yaml
 
-from ..errors import CnnTraceError, Said
+from ..errors import CnnTraceError, Said, parse_detail
 from ..files import read_text
 from ..present.document import Para
 from .reasons import english, reason
@@ -278,9 +278,9 @@ def parse_answers(text: str, fmt: str, source: str = "<answers>") -> AnswerFile:
         data = PARSERS[fmt](text)
     except (yaml.YAMLError, ValueError, tomllib.TOMLDecodeError, RecursionError) as err:
         # ValueError too: TOML's 5000-digit integer, YAML's date 2020-02-30
-        detail = " ".join(str(err).replace(' in "<unicode string>",', " at").split())
         raise AnswerFileError.said("not_valid_answers", source=source, format=fmt.upper(),
-                                   detail=detail, hint=_quote_hint(text, fmt)) from None
+                                   detail=parse_detail(err), hint=_quote_hint(text, fmt)) \
+            from None
     if data is None or data == []:
         raise AnswerFileError.said("no_answers", source=source, example=EXAMPLE)
     if not isinstance(data, Pairs):
