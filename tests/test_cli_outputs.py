@@ -224,6 +224,25 @@ def test_a_sheet_quoting_a_generated_mark_is_still_kept(tmp_path, capsys):
     assert sheet.read_text(encoding="utf-8") == filled
 
 
+def test_no_output_replaces_a_file_the_command_reads_even_with_force(tmp_path, capsys):
+    """`check a.yaml --html a.yaml --force` put the report over the answers it marked, and
+    `trace s.toml --json s.toml --force` the trace over its spec (a link to it too)."""
+    from tracer.spec import EXAMPLES_DIR
+    spec, sheet, link = tmp_path / "s.toml", tmp_path / "a.yaml", tmp_path / "link.yaml"
+    spec.write_bytes((EXAMPLES_DIR / "lecture.toml").read_bytes())
+    assert main(["sheet", str(spec), "--blank", "conv1.out", "--out", str(sheet)]) == 0
+    link.symlink_to(sheet)
+    before = {path: path.read_bytes() for path in (spec, sheet)}
+    capsys.readouterr()
+    for argv, target in ((["check", str(spec), str(sheet), "--html"], sheet),
+                         (["check", str(spec), str(link), "--json"], sheet),
+                         (["trace", str(spec), "--json"], spec)):
+        code, _, err = run([*argv, str(target), "--force"], capsys)
+        one_line_error(code, err, f"{target}: is a file this command reads")
+    assert {path: path.read_bytes() for path in (spec, sheet)} == before
+    assert main(["trace", str(spec), "--json", str(tmp_path / "t.json")]) == 0  # elsewhere
+
+
 def test_the_sheets_check_hint_runs_as_written_with_spaces_in_names(tmp_path, capsys):
     import shlex
     import shutil

@@ -12,6 +12,7 @@ from . import __version__
 from .commands import (batch, check, explain, export, generate, render, sheet, terminal_safe,
                        trace, train)
 from .errors import CnnTraceError
+from .files import keeping_inputs
 from .usage import help_said, language, say_help, usage_error
 
 COMMANDS = [trace, render, explain, check, train, sheet, generate, batch, export]
@@ -101,7 +102,8 @@ def parse(argv=None) -> argparse.Namespace:
 def main(argv=None) -> int:
     args = parse(argv)
     try:
-        status = args.run(args)
+        with keeping_inputs():
+            status = args.run(args)
         sys.stdout.flush()  # a full disk or a closed pipe shows here, not at exit
         return status
     except CnnTraceError as err:

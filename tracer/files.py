@@ -7,6 +7,7 @@ import re
 import sys
 import tempfile
 import zlib
+from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import CnnTraceError, Said
@@ -94,6 +95,32 @@ def write_output(text: str, path: str | Path | None, *, overwrite: bool = False)
     return write_atomic(path, text, overwrite=overwrite)
 
 
+_READ: list[Path] | None = None  # within keeping_inputs(): the text files read so far
+
+
+@contextmanager
+def keeping_inputs():
+    """Within it (a command of the command line), no output replaces a text file the
+    command reads, a spec or an answer sheet, --force or not: `check a.yaml --html a.yaml
+    --force` would put the report over the answers it marks."""
+    global _READ
+    before, _READ = _READ, []
+    try:
+        yield
+    finally:
+        _READ = before
+
+
+def _is_input(path: Path) -> bool:
+    for read in _READ or ():
+        try:
+            if os.path.samefile(path, read):
+                return True
+        except OSError:
+            continue
+    return False
+
+
 def check_target(path: Path, overwrite: bool = False) -> None:
     """Raise OutputError unless ``path`` may be written: a folder, a missing folder, a
     device, pipe or link (the rename would replace /dev/null itself), or a user's file
@@ -102,6 +129,8 @@ def check_target(path: Path, overwrite: bool = False) -> None:
         raise OutputError.said("folder_not_file", path=path)
     if path.is_symlink() or (path.exists() and not path.is_file()):
         raise OutputError.said("not_a_plain_file", path=path)
+    if path.exists() and _is_input(path):
+        raise OutputError.said("output_is_input", path=path)
     if path.exists() and not overwrite and not (path.is_file() and is_generated(path)):
         raise refusal(path, "name")
     if not path.parent.is_dir():
@@ -173,6 +202,8 @@ def read_text(path: Path, kind: str, error: type = OutputError,
               max_bytes: int | None = None) -> str:
     """A user's UTF-8 text file (a byte-order mark is allowed), or ``error`` with one line
     naming the file: missing, a folder, too large, not UTF-8, unreadable."""
+    if _READ is not None:
+        _READ.append(path)
     try:
         if path.is_dir():
             raise error.said("read_folder", path=path, kind=kind)
