@@ -148,8 +148,8 @@ def _decimal(text: str, clean: str) -> Written:
 
 
 def _fraction(text: str, numerator: str, denominator: str) -> Written:
-    if int(denominator) == 0:
-        raise NotANumber(reason("divides_by_zero", text=repr(text)))
+    if not denominator.lstrip("+-").strip("0"):  # 0, however many digits (no int() of
+        raise NotANumber(reason("divides_by_zero", text=repr(text)))  # 4301 digits)
     if len(numerator) > 400 or len(denominator) > 400:
         raise NotANumber(reason("float_range", text=repr(text)))
     value = Fraction(int(numerator), int(denominator))
