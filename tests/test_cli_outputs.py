@@ -243,6 +243,31 @@ def test_no_output_replaces_a_file_the_command_reads_even_with_force(tmp_path, c
     assert main(["trace", str(spec), "--json", str(tmp_path / "t.json")]) == 0  # elsewhere
 
 
+def test_file_names_and_keys_that_are_not_utf8_print_and_write(tmp_path, capsys):
+    """A Latin-1 'Müller.yaml' (lone surrogates once decoded) crashed check's reports and
+    the sheet's 'Check it' line, and a key "\\ud800" the terminal table."""
+    from tracer.spec import EXAMPLES_DIR
+    spec = tmp_path / "s.toml"
+    spec.write_bytes((EXAMPLES_DIR / "lecture.toml").read_bytes())
+    muller = tmp_path / os.fsdecode(b"M\xfcller.yaml")
+    assert main(["sheet", str(spec), "--blank", "conv1.out", "--out", str(muller)]) == 0
+    hint = next(line for line in muller.read_text(encoding="utf-8").splitlines()
+                if line.startswith("# Check it: cnntrace "))
+    assert hint.endswith("M\\xfcller.yaml'")  # bash's $'...': the file's own bytes
+    named = subprocess.run(["bash", "-c", "printf '%s' " + hint.split()[-1]],
+                           capture_output=True, check=True).stdout
+    assert named == os.fsencode(str(muller))
+    capsys.readouterr()
+    code, _, err = run(["check", str(spec), str(muller), "--html", str(tmp_path / "c.html"),
+                        "--json", str(tmp_path / "c.json")], capsys)
+    assert code == 0, err
+    assert "M\\udcfcller.yaml" in (tmp_path / "c.html").read_text(encoding="utf-8")
+    odd = tmp_path / "odd.json"
+    odd.write_text('{"\\ud800": 3}', encoding="utf-8")
+    code, out, err = run(["check", str(spec), str(odd)], capsys)
+    assert code == 0 and "\\ud800: not a quantity id" in out, err
+
+
 def test_the_sheets_check_hint_runs_as_written_with_spaces_in_names(tmp_path, capsys):
     import shlex
     import shutil

@@ -100,6 +100,9 @@ def parse(argv=None) -> argparse.Namespace:
 
 
 def main(argv=None) -> int:
+    for stream in (sys.stdout, sys.stderr):  # a file name or key that is not UTF-8 (lone
+        if hasattr(stream, "reconfigure"):  # surrogates) prints as \udcfc, not a crash
+            stream.reconfigure(errors="backslashreplace")
     args = parse(argv)
     try:
         with keeping_inputs():

@@ -67,7 +67,9 @@ def write_atomic(path: str | Path, data: str | bytes, *, overwrite: bool = False
     """
     path = Path(path)
     check_target(path, overwrite)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
+    # a file name that is not UTF-8 (Müller.yaml from a Latin-1 zip) is text with lone
+    # surrogates (os.fsdecode): written as \udcfc, as no UTF-8 can hold them
+    payload = data.encode("utf-8", "backslashreplace") if isinstance(data, str) else data
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as err:
@@ -223,14 +225,16 @@ def shell_quote(word: str) -> str:
     that generated files carry in comments: as shlex.quote, but a word with a line break
     or another control character (YAML ends a comment at U+0085, U+2028 and U+2029 too)
     as bash's $'...' with escapes, so that it cannot end the comment
-    ('a\\nstudent: x.yaml' would put a key into an answer sheet)."""
+    ('a\\nstudent: x.yaml' would put a key into an answer sheet); a file name's bytes that
+    are not UTF-8 (lone surrogates, os.fsdecode) as the bytes, \\xe7."""
     import shlex
     if not _BREAKS.search(word):
         return shlex.quote(word)
     escaped = "".join(f"\\x{ord(c):02x}" if ord(c) < 32 or ord(c) == 127 else
+                      f"\\x{ord(c) - 0xDC00:02x}" if 0xDC80 <= ord(c) <= 0xDCFF else
                       f"\\u{ord(c):04x}" if _BREAKS.match(c) else
                       "\\" + c if c in "\\'" else c for c in word)
     return f"$'{escaped}'"
 
 
-_BREAKS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_BREAKS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
