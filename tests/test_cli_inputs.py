@@ -37,6 +37,34 @@ def test_a_spec_nested_absurdly_deep_is_one_line(tmp_path, capsys, suffix, text)
     one_line_error(code, err, f"{spec}: not valid", "nested too deeply")
 
 
+@pytest.mark.parametrize("suffix, text", [
+    (".json", '{"input": ' + "[" * 600 + "1" + "]" * 600 + ', "layers": [{"type": "relu"}]}'),
+    (".yaml", "title: t\ninput: &x [*x]\nlayers: [{type: relu}]\n"),  # a list in itself
+])
+def test_a_spec_the_parser_reads_but_too_deep_for_the_fields_is_one_line(tmp_path, capsys,
+                                                                         suffix, text):
+    """~500 to 1000 levels passed JSON's parser and overflowed the fields' walk."""
+    spec = tmp_path / f"deep{suffix}"
+    spec.write_text(text)
+    code, _, err = run(["trace", spec], capsys)
+    one_line_error(code, err, f"{spec}: lists or tables nested too deeply")
+    code, _, err = run(["explain", "relu", "--input", "[" * 600 + "1" + "]" * 600], capsys)
+    one_line_error(code, err, "--input: lists nested too deeply; expected at most 3 levels")
+
+
+def test_the_api_says_too_deep_and_too_many_values_plainly():
+    from tracer import from_dict
+    from tracer.spec import SpecError
+    itself: list = []
+    itself.append(itself)
+    with pytest.raises(SpecError, match="nested too deeply"):
+        from_dict({"title": "t", "input": itself})
+    images = [[[[0.0] * 1300 for _ in range(1300)]] for _ in range(3)]  # none shared: no
+    with pytest.raises(SpecError, match=r"holds 5,073,\d+ values, more than the 5,000,000 a "
+                                        r"spec may have; expected a smaller input or batch"):
+        from_dict({"title": "t", "inputs": images, "layers": [{"type": "relu"}]})  # aliases
+
+
 @pytest.mark.parametrize("text", [
     "a: " + "[" * 30_000 + "]" * 30_000,  # libyaml's C composer overflowed its stack here
     "a: " + "{a: " * 30_000 + "1" + "}" * 30_000,

@@ -59,7 +59,10 @@ def array(value, where: str, ndims: tuple[int, ...]):
             return tuple(t for t, _ in items), (len(v),) + shapes.pop()
         return number(v, f"{where}{path}"), ()
 
-    nested, shape = walk(value, "")
+    try:
+        nested, shape = walk(value, "")
+    except RecursionError:  # '[' * 500 (JSON reads up to ~1000 levels)
+        raise SpecError.said("spec.too_deep_array", where=where, most=max(ndims)) from None
     if len(shape) not in ndims:
         allowed = either(*(Said("error.spec.dims", {"count": d}) if d else
                            Said("error.spec.single_number") for d in ndims))

@@ -261,12 +261,16 @@ def from_dict(data: dict, source: str = "<spec>") -> Spec:
         if not isinstance(data, dict):
             raise SpecError.said("spec.top_table", got=described(data))
         data = _python(data, {})
-        values = _expanded_size(data, {})
+        aliases: list = []
+        values = _expanded_size(data, {}, aliases)
         if values > MAX_VALUES:
-            raise SpecError.said("spec.aliases", count=f"{values:,}", most=f"{MAX_VALUES:,}")
+            raise SpecError.said("spec.aliases" if aliases else "spec.too_many_values",
+                                 count=f"{values:,}", most=f"{MAX_VALUES:,}")
         return _from_dict(data, source)
     except SpecError as err:
         raise err.within(source) from None
+    except RecursionError:  # lists ~1000 deep (JSON allows it), or a YAML list in itself
+        raise SpecError.said("spec.too_deep").within(source) from None
 
 
 MAX_VALUES = 5_000_000  # a batch of 6000 MNIST images; a 600-byte YAML can alias 10**9
@@ -292,14 +296,17 @@ def _python(value, memo: dict):
     return value
 
 
-def _expanded_size(value, memo: dict) -> int:
+def _expanded_size(value, memo: dict, aliases: list) -> int:
     """How many values ``value`` holds with every shared list counted each time it
-    appears: in time linear in the distinct lists (``memo``)."""
+    appears: in time linear in the distinct lists (``memo``); ``aliases`` gets the lists
+    met again (a YAML alias)."""
     if not isinstance(value, (dict, list, tuple)):
         return 1
-    if id(value) not in memo:
+    if id(value) in memo:
+        aliases.append(value)
+    else:
         items = value.values() if isinstance(value, dict) else value
-        memo[id(value)] = 1 + sum(_expanded_size(v, memo) for v in items)
+        memo[id(value)] = 1 + sum(_expanded_size(v, memo, aliases) for v in items)
     return memo[id(value)]
 
 
