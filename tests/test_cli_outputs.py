@@ -140,6 +140,7 @@ OUT_COMMANDS = {
     "export": ["export", "moodle", "--example", "lecture", "--blank", "forward"],
     "generate": ["generate", "--seed", "2"],
 }
+SUFFIX = {"sheet": ".yaml", "export": ".xml", "generate": ".toml"}  # what each writes
 FAILING = {  # runs that fail after the arguments were read (the shell's `>` had emptied FILE)
     "sheet": ["sheet", "--example", "lecture", "--blank", "conv9.out"],
     "export": ["export", "moodle", "--preset", "lecture-cnn"],  # more than 500 cells
@@ -149,7 +150,7 @@ FAILING = {  # runs that fail after the arguments were read (the shell's `>` had
 
 @pytest.mark.parametrize("command", OUT_COMMANDS)
 def test_out_writes_what_standard_output_would_show(tmp_path, capsys, command):
-    path = tmp_path / "out.txt"
+    path = tmp_path / f"out{SUFFIX[command]}"
     code, out, err = run([*OUT_COMMANDS[command], "--out", str(path)], capsys)
     assert code == 0 and out == f"{path}\n", err
     _, printed, _ = run(OUT_COMMANDS[command], capsys)
@@ -157,12 +158,12 @@ def test_out_writes_what_standard_output_would_show(tmp_path, capsys, command):
     if command == "sheet":  # its `cnntrace check` line names the file it is in
         printed = printed.replace(" answers.yaml\n", f" {path}\n")
     assert written == printed and written
-    assert not [p for p in tmp_path.iterdir() if p.name != "out.txt"]  # no temp file left
+    assert not [p for p in tmp_path.iterdir() if p != path]  # no temp file left
 
 
 @pytest.mark.parametrize("command", OUT_COMMANDS)
 def test_out_refuses_an_existing_file_without_force(tmp_path, capsys, command):
-    path = tmp_path / "answers.yaml"
+    path = tmp_path / f"answers{SUFFIX[command]}"
     path.write_text("conv1.out: [[5, 7], [11, 10]]  # a student's work\n")
     before = path.read_bytes()
     code, out, err = run([*OUT_COMMANDS[command], "--out", str(path)], capsys)
@@ -174,8 +175,22 @@ def test_out_refuses_an_existing_file_without_force(tmp_path, capsys, command):
 
 
 @pytest.mark.parametrize("command", OUT_COMMANDS)
+@pytest.mark.parametrize("name", ["out.json", "out.csv", "out", "out.txt"])
+def test_out_refuses_a_name_its_format_would_not_read_back_as(tmp_path, capsys, command, name):
+    """A sheet.json of YAML failed its own 'Check it' line, a sheet.csv was marked 0 %, and
+    a generated g.yaml of TOML would not render."""
+    path = tmp_path / name
+    code, out, err = run([*OUT_COMMANDS[command], "--out", str(path)], capsys)
+    fmt = {"sheet": "YAML; expected a name ending in .yaml or .yml",
+           "export": "Moodle XML; expected a name ending in .xml",
+           "generate": "TOML; expected a name ending in .toml"}[command]
+    one_line_error(code, err, f"{path}: this file is {fmt}")
+    assert out == "" and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", OUT_COMMANDS)
 def test_a_failing_run_with_out_leaves_no_file(tmp_path, capsys, command):
-    path = tmp_path / "big.xml"
+    path = tmp_path / f"big{SUFFIX[command]}"
     code, out, err = run([*FAILING[command], "--out", str(path)], capsys)
     one_line_error(code, err)
     assert out == "" and list(tmp_path.iterdir()) == []

@@ -132,13 +132,20 @@ def add_out_file(parser: argparse.ArgumentParser, noun: str, force_help: str) ->
                         help=f"replace an existing --out FILE ({force_help})")
 
 
-def check_out_file(args) -> None:
-    """Refuse an --out FILE that may not be replaced before any work, not after it."""
+def check_out_file(args, fmt: str, *suffixes: str) -> None:
+    """Refuse an --out FILE that may not be replaced, or whose name does not end in one of
+    ``suffixes`` (the file is ``fmt``: a sheet.json of YAML would not read back), before
+    any work, not after it."""
     if args.out:
         from pathlib import Path
 
-        from ..files import check_target
-        check_target(Path(args.out), args.force)
+        from ..errors import either
+        from ..files import OutputError, check_target
+        path = Path(args.out)
+        if path.suffix.lower() not in suffixes:
+            raise OutputError.said("out_suffix", path=path, format=fmt,
+                                   suffixes=either(*suffixes))
+        check_target(path, args.force)
 
 
 def add_spec_arguments(parser: argparse.ArgumentParser, *, sample: bool = True,

@@ -38,7 +38,7 @@ def run(args) -> int:
     from ..network import run_pass
     from ..render.moodle import moodle_xml
 
-    check_out_file(args)
+    check_out_file(args, "Moodle XML", ".xml")
     require_blank(args.blank)
     spec = load_spec_argument(args)
     trace = run_pass(spec, "exact" if args.exact else "float")

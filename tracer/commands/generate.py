@@ -89,7 +89,7 @@ def run(args) -> int:
     from ..files import write_output
     from ..generate import generate, spec_toml
 
-    check_out_file(args)
+    check_out_file(args, "TOML", ".toml")
     data = generate(args.seed, replace(generator_options(args), lang=args.lang))
     if write_output(spec_toml(data, command_line(args, args.seed), args.lang), args.out,
                     overwrite=args.force):

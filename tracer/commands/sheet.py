@@ -31,7 +31,7 @@ def run(args) -> int:
     from ..network import run_pass
     from ..sheet import sheet_text
 
-    check_out_file(args)
+    check_out_file(args, "YAML", ".yaml", ".yml")
     require_blank(args.blank)
     spec = load_spec_argument(args)
     name = describe_spec_argument(args)
