@@ -253,3 +253,51 @@ def test_pixel_values_far_beyond_255_are_the_datas_error(tmp_path):
                                         r"most 255 in size \(0..255 or 0..1\), got values "
                                         r"from 1e\+300 to 1e\+300"):
         load_data(str(tmp_path / "big.npz"))
+
+
+def test_images_of_no_pixels_are_the_datas_error(tmp_path):
+    """(4, 0, 0) images passed every check and crashed at the first max()."""
+    arrays = {"train-images-idx3-ubyte": np.zeros((4, 0, 0)), "train-labels-idx1-ubyte":
+              np.zeros(4), "t10k-images-idx3-ubyte": np.zeros((2, 0, 0)),
+              "t10k-labels-idx1-ubyte": np.zeros(2)}
+    for name, array in arrays.items():
+        (tmp_path / name).write_bytes(idx_bytes(array))
+    with pytest.raises(DataError, match=r"train-images-idx3-ubyte: expected images of shape "
+                                        r"\(N, H, W\), got \(4, 0, 0\)"):
+        load_mnist_idx(tmp_path)
+
+
+def _npy_header_only(shape: tuple) -> bytes:
+    """An .npy v1 member whose header promises ``shape`` (float64) and holds no data."""
+    header = f"{{'descr': '<f8', 'fortran_order': False, 'shape': {shape}, }}".encode()
+    header += b" " * (63 - (10 + len(header)) % 64) + b"\n"
+    return b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header
+
+
+def test_an_npz_member_promising_more_than_memory_is_one_line(tmp_path):
+    """numpy allocates what the header says first: a MemoryError escaped."""
+    import zipfile
+
+    from tracer.weights import load_weights
+    huge = tmp_path / "huge.npz"
+    with zipfile.ZipFile(huge, "w") as archive:
+        for key in ("x_train", "y_train", "x_test", "y_test", "conv1.weight"):
+            archive.writestr(f"{key}.npy", _npy_header_only((10**7, 10**5, 10**5)))
+    with pytest.raises(DataError, match=r"huge\.npz: not a readable \.npz file \(an array "
+                                        r"larger than this machine's memory\)"):
+        load_data(str(huge))
+    with pytest.raises(DataError, match=r"huge\.npz: not a weights file written by cnntrace "
+                                        r"train --save \(an array larger than this machine"):
+        load_weights(huge)
+
+
+def test_a_text_file_without_end_is_too_large_not_out_of_memory(tmp_path, monkeypatch):
+    """A spec linked to /dev/zero has size 0 by stat and no end: it was read until memory
+    ran out."""
+    from tracer import files
+    from tracer.spec import SpecError, load_spec
+    zero = tmp_path / "zero.toml"
+    zero.symlink_to("/dev/zero")
+    monkeypatch.setattr(files, "MAX_READ", 1_000_000)
+    with pytest.raises(SpecError, match=r"zero\.toml: is larger than 1 MB; expected a spec"):
+        load_spec(zero)

@@ -224,6 +224,9 @@ def load_mnist_npz(path: str | Path) -> Dataset:
         if isinstance(err, DataError):
             raise
         raise DataError.said("data.npz_unreadable", path=path, why=err) from None
+    except MemoryError:  # a member's header may claim petabytes
+        raise DataError.said("data.npz_unreadable", path=path,
+                             why=Said("error.data.beyond_memory")) from None
     return _mnist(path.stem, loaded, {key: f"{path}[{key}]" for key in MNIST_FILES}, str(path))
 
 
@@ -247,7 +250,7 @@ def _mnist(name: str, arrays: dict, names: dict, source: str) -> Dataset:
         x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]
         if x.ndim == 4 and x.shape[-1] == 1:  # (N, H, W, 1) as the lecture's code keeps it
             x = x[..., 0]
-        if x.ndim != 3:
+        if x.ndim != 3 or 0 in x.shape[1:]:
             raise DataError.said("data.image_shape", where=names[f"x_{split}"], shape=x.shape)
         if y.ndim != 1 or y.dtype.kind not in "iu":
             raise DataError.said("data.label_shape", where=names[f"y_{split}"], dtype=y.dtype,

@@ -200,6 +200,9 @@ def make_folder(folder: Path, option: str = "--out") -> Path:
     return folder
 
 
+MAX_READ = 1_000_000_000  # any text file read: a spec holds at most 5,000,000 values
+
+
 def read_text(path: Path, kind: str, error: type = OutputError,
               max_bytes: int | None = None) -> str:
     """A user's UTF-8 text file (a byte-order mark is allowed), or ``error`` with one line
@@ -209,9 +212,14 @@ def read_text(path: Path, kind: str, error: type = OutputError,
     try:
         if path.is_dir():
             raise error.said("read_folder", path=path, kind=kind)
-        if max_bytes is not None and path.stat().st_size > max_bytes:
-            raise error.said("too_large", path=path, mb=max_bytes // 1_000_000, kind=kind)
-        return path.read_bytes().decode("utf-8-sig")
+        limit = MAX_READ if max_bytes is None else max_bytes
+        if path.stat().st_size > limit:
+            raise error.said("too_large", path=path, mb=limit // 1_000_000, kind=kind)
+        with open(path, "rb") as handle:  # a link to /dev/zero has size 0 and no end
+            data = handle.read(limit + 1)
+        if len(data) > limit:
+            raise error.said("too_large", path=path, mb=limit // 1_000_000, kind=kind)
+        return data.decode("utf-8-sig")
     except FileNotFoundError:
         raise error.said("no_such_file", path=path) from None
     except UnicodeDecodeError:

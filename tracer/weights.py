@@ -102,6 +102,9 @@ def load_weights(path: str | Path) -> tuple[dict, dict]:
         raise DataError.said("read_folder", path=path, kind=Said("error.kind.weights")) from None
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
         raise DataError.said("weights.unreadable", path=path, why=err) from None
+    except MemoryError:  # a member's header may claim terabytes
+        raise DataError.said("weights.unreadable", path=path,
+                             why=Said("error.data.beyond_memory")) from None
     for key, array in arrays.items():  # a member that is no .npy file comes as raw bytes
         if not isinstance(array, np.ndarray):
             raise DataError.said("weights.not_array", path=path, key=key)
