@@ -148,6 +148,24 @@ FAILING = {  # runs that fail after the arguments were read (the shell's `>` had
 }
 
 
+@pytest.mark.parametrize("argv", [
+    ["render", "--example", "lecture", "--out"], ["demo", "--out"],
+    ["trace", "--example", "lecture", "--json"], ["check", "--example", "lecture", "--html"],
+    ["sheet", "--example", "lecture", "--out"], ["train", "--preset", "digits-cnn", "--save"],
+    ["trace", "--preset", "digits-cnn", "--weights"], ["batch", "--count", "1", "--out"],
+])
+def test_an_empty_file_or_folder_name_is_refused(tmp_path, capsys, monkeypatch, argv):
+    """`render --out ''` wrote into the current folder and `trace --json ''` wrote nothing,
+    both saying nothing."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as usage:  # argparse's usage error
+        main([*argv, ""])
+    out, err = capsys.readouterr()
+    assert usage.value.code == 2 and out == "" and list(tmp_path.iterdir()) == [], err
+    assert f"error: argument {argv[-1]}: expected a file or folder name, got an empty one" \
+        in err
+
+
 @pytest.mark.parametrize("command", OUT_COMMANDS)
 def test_out_writes_what_standard_output_would_show(tmp_path, capsys, command):
     path = tmp_path / f"out{SUFFIX[command]}"

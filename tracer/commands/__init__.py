@@ -53,6 +53,14 @@ def whole_number(noun: str, minimum: int = 0):
     return parse
 
 
+def path_name(text: str) -> str:
+    """argparse type: a file or folder name, not an empty one (`--out ''` wrote into the
+    current folder, `--json ''` wrote nothing, both without a word)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(english("usage.empty_name"))
+    return text
+
+
 count = whole_number("usage.noun.whole")  # argparse types
 positive_count = whole_number("usage.noun.whole", minimum=1)
 sample_index = whole_number("usage.noun.sample")
@@ -126,7 +134,7 @@ def require_blank(blank: str | None) -> None:
 def add_out_file(parser: argparse.ArgumentParser, noun: str, force_help: str) -> None:
     """--out FILE (standard output without it) and --force, for a command that writes one
     ``noun``; :func:`check_out_file` refuses an existing one before the work."""
-    parser.add_argument("--out", metavar="FILE",
+    parser.add_argument("--out", metavar="FILE", type=path_name,
                         help=f"write the {noun} to FILE (default: standard output)")
     parser.add_argument("--force", action="store_true",
                         help=f"replace an existing --out FILE ({force_help})")
@@ -162,12 +170,12 @@ def add_spec_arguments(parser: argparse.ArgumentParser, *, sample: bool = True,
     add_preset_argument(parser)  # --preset (its --seed is the one above)
     if not sample:
         return
-    parser.add_argument("--weights", metavar="FILE.npz",
+    parser.add_argument("--weights", metavar="FILE.npz", type=path_name,
                         help="trained weights (cnntrace train --save); the network is the "
                         "one saved with them unless SPEC, --example or --preset is given")
     parser.add_argument("--sample", type=sample_index, metavar="K",
                         help="trace test image K of the data (default 0 with --weights)")
-    parser.add_argument("--data", metavar="DATA",
+    parser.add_argument("--data", metavar="DATA", type=path_name,
                         help="where --sample comes from: 'digits', a folder with the MNIST "
                         "IDX files or an MNIST .npz (default: the data the weights were "
                         "trained on; " + "; ".join(

@@ -7,7 +7,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from . import count, digits, positive_count, require_blank, terminal_safe
+from . import count, digits, path_name, positive_count, require_blank, terminal_safe
 from .generate import add_generator_arguments, generator_options
 
 
@@ -32,7 +32,7 @@ def register(commands) -> None:
                         help="significant digits (default 4)")
     parser.add_argument("--jobs", type=count, default=0, metavar="J",
                         help="worker processes (default: all cores)")
-    parser.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    parser.add_argument("--out", required=True, metavar="DIR", type=path_name, help="output folder")
     parser.add_argument("--force", action="store_true",
                         help="replace existing files that cnntrace did not write")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar or summary")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ..errors import CnnTraceError, Said
 from ..usage import english
-from . import add_spec_arguments, load_spec_argument, require_blank, terminal_safe
+from . import add_spec_arguments, load_spec_argument, path_name, require_blank, terminal_safe
 
 
 def tolerance_value(text: str) -> float:
@@ -32,8 +32,10 @@ def register(commands) -> None:
     add_spec_arguments(parser)
     parser.add_argument("answers", nargs="*", metavar="ANSWERS",
                         help="answer files (.yaml .json .toml .csv); several give a class view")
-    parser.add_argument("--json", metavar="FILE", help="write the marking as JSON to FILE")
-    parser.add_argument("--html", metavar="FILE", help="write a marking report as HTML (for "
+    parser.add_argument("--json", metavar="FILE", type=path_name,
+                        help="write the marking as JSON to FILE")
+    parser.add_argument("--html", metavar="FILE", type=path_name,
+                        help="write a marking report as HTML (for "
                         "several answer files: the class view)")
     parser.add_argument("--lang", choices=("en", "ko"), default="en",
                         help="language of the terminal output and the HTML report")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from . import check_blank_mode, count, digits, positive_count, warn_of_answers_beside
+from . import check_blank_mode, count, digits, path_name, positive_count, warn_of_answers_beside
 
 
 def _common(parser) -> None:
@@ -14,7 +14,7 @@ def _common(parser) -> None:
     parser.add_argument("--format", metavar="LIST",
                         help="text (printed, the default without --out), or html, pdf, tex "
                         f"written to --out (default {','.join(FILE_FORMATS)} with --out)")
-    parser.add_argument("--out", metavar="DIR",
+    parser.add_argument("--out", metavar="DIR", type=path_name,
                         help=f"write the handout to DIR (default {DEFAULT_OUT}/ with --format)")
     parser.add_argument("--mode", choices=("worked", "worksheet", "key"), default="worked")
     parser.add_argument("--blank", metavar="IDS",

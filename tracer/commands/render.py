@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from . import (add_spec_arguments, check_blank_mode, digits, load_spec_argument, note_overflow,
-               warn_of_answers_beside, whole_number)
+               path_name, warn_of_answers_beside, whole_number)
 
 
 def _formats(text: str) -> tuple[str, ...]:
@@ -33,7 +33,7 @@ def register(commands) -> None:
     render = commands.add_parser("render", help="render a worked example (HTML, PDF, TeX)")
     add_spec_arguments(render)
     _add_output_arguments(render, "html,pdf")
-    render.add_argument("--out", default="reports", metavar="DIR",
+    render.add_argument("--out", default="reports", metavar="DIR", type=path_name,
                         help="output folder (default reports/)")
     render.add_argument("--mode", choices=("worked", "worksheet", "key"), default="worked",
                         help="worked example, worksheet with blanks, or answer key")
@@ -44,7 +44,7 @@ def register(commands) -> None:
 
     demo = commands.add_parser("demo", help="render the lecture's 4x4 walkthrough")
     _add_output_arguments(demo, "html,pdf")
-    demo.add_argument("--out", default=None, metavar="DIR",
+    demo.add_argument("--out", default=None, metavar="DIR", type=path_name,
                       help="output folder (default reports/lecture/, or reports/section4/)")
     demo.add_argument("--section", type=int, choices=(4, 5), default=5,
                       help="5: the full pass (default); 4: each operation on its own")

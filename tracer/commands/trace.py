@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from . import add_spec_arguments, digits, load_spec_argument, note_overflow
+from . import add_spec_arguments, digits, load_spec_argument, note_overflow, path_name
 
 
 def register(commands) -> None:
@@ -15,7 +15,8 @@ def register(commands) -> None:
                         help="exact arithmetic: rationals, with e^x and log kept symbolic")
     parser.add_argument("--digits", type=digits, default=4, metavar="N",
                         help="significant digits to print (default 4)")
-    parser.add_argument("--json", metavar="FILE", help="write the trace as JSON to FILE")
+    parser.add_argument("--json", metavar="FILE", type=path_name,
+                        help="write the trace as JSON to FILE")
     parser.add_argument("--force", action="store_true", help="overwrite existing output files")
     parser.add_argument("--lang", choices=("en", "ko"), default="en",
                         help="language of the headings and messages (the ids stay)")

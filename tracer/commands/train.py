@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from ..usage import english
-from . import add_spec_arguments, load_spec_argument, positive_count
+from . import add_spec_arguments, load_spec_argument, path_name, positive_count
 
 DEFAULT_EPOCHS, DEFAULT_BATCH = 5, 32
 
@@ -23,18 +23,19 @@ def register(commands) -> None:
                         help=f"images per SGD step (default {DEFAULT_BATCH}; digits-cnn: 16)")
     parser.add_argument("--lr", type=_rate, metavar="L",
                         help="learning rate (default: the spec's)")
-    parser.add_argument("--data", metavar="DATA",
+    parser.add_argument("--data", metavar="DATA", type=path_name,
                         help="'digits' (scikit-learn's 8x8 digits, the default for 8x8 "
                         "networks), a folder with the MNIST IDX files, or an MNIST .npz")
     parser.add_argument("--limit", type=positive_count, metavar="N",
                         help="use only the first N training images")
     parser.add_argument("--test-limit", type=positive_count, metavar="N",
                         help="use only the first N test images")
-    parser.add_argument("--save", metavar="FILE.npz", help="write the trained weights")
-    parser.add_argument("--history", metavar="FILE.json",
+    parser.add_argument("--save", metavar="FILE.npz", type=path_name,
+                        help="write the trained weights")
+    parser.add_argument("--history", metavar="FILE.json", type=path_name,
                         help="write the per-epoch loss and accuracy as JSON (timings only "
                         "on the terminal, so the same seed gives the same files)")
-    parser.add_argument("--html", metavar="FILE.html",
+    parser.add_argument("--html", metavar="FILE.html", type=path_name,
                         help="write a training summary: loss and accuracy per epoch as "
                         "charts, the epochs and the settings (one file, no JavaScript)")
     parser.add_argument("--lang", choices=("en", "ko"), default="en",
