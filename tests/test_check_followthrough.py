@@ -78,6 +78,39 @@ def test_update_follows_from_a_gradient_kept_to_more_digits(seed_3, update, verd
     assert verdicts["dense1.weight_new[0,1]"] == verdict
 
 
+# `cnntrace generate --seed 7`: dL/dZ = [[-0.0273369, 0], [0, 0]], K[0,1] = 1, eta = 0.1
+SEED_7 = {
+    "title": "generated, seed 7", "learning_rate": 0.1, "target": 0,
+    "input": [[1, 4, 1, 3], [3, 2, 3, 0], [0, 1, 4, 2], [1, 3, 2, 1]],
+    "layers": [
+        {"type": "conv2d", "weight": [[1, 1, -1], [0, 0, 1], [1, -1, 1]], "bias": -2},
+        {"type": "relu"},
+        {"type": "maxpool2d", "size": 2, "stride": 2},
+        {"type": "flatten"},
+        {"type": "dense", "weight": [[0.2, -0.1]], "bias": [0.4, 0.5]},
+        {"type": "softmax"},
+    ],
+}
+
+
+@pytest.mark.parametrize("gradient,update,verdict", [
+    ("-0.1094", "1.010936", "follows"),  # 4 (-0.02734) = -0.10936, kept for the update
+    ("-0.1093", "1.010936", "follows"),  # the same -0.10936, its digits cut, not rounded
+    ("-0.1094", "1.01094", "follows"),   # from -0.1094 as written
+    ("-0.1094", "1.010937", "wrong"),
+])
+def test_an_update_follows_from_a_gradient_worked_from_written_numbers(gradient, update,
+                                                                      verdict):
+    """dL/dK worked from the written dL/dZ = -0.02734 (not from its true -0.0273369) to
+    more digits than written, then used so: the update was marked wrong."""
+    checker = Checker(from_dict(SEED_7, "seed-7"))
+    verdicts = _verdicts(checker, "conv1.grad: [[-0.02734, 0], [0, 0]]\n"
+                                  f'"conv1.grad_weight[0,0,0,1]": {gradient}\n'
+                                  f'"conv1.weight_new[0,0,0,1]": {update}\n')
+    assert verdicts["conv1.grad[0,0,0]"] == "correct"
+    assert verdicts["conv1.weight_new[0,0,0,1]"] == verdict
+
+
 @pytest.mark.parametrize("cell,verdict", [
     ("5.537e-5", "follows"),  # 3 (1.84579e-5): the flipped gradient kept to more digits
     ("5.538e-5", "follows"),  # 3 (1.846e-5): as written

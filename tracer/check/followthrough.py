@@ -1,8 +1,8 @@
 """Follow-through (error carried forward): every quantity recomputed from the student's
 own earlier numbers.
 
-Four walks through the pass (:func:`~tracer.check.walk.carry`) read the student's
-numbers four ways. For a written cell c with carried value v and trace value t
+Five walks through the pass (:func:`~tracer.check.walk.carry`) read the student's
+numbers five ways. For a written cell c with carried value v and trace value t
 (c ~ x: c is x to its written digits), later steps read:
 
 * as written:     c (their conv output feeds their ReLU, their gradient feeds their
@@ -14,7 +14,11 @@ numbers four ways. For a written cell c with carried value v and trace value t
                   (their sign flip of 1.84579e-5), else c itself (a student rounds what
                   they write, not what they carry on with: y_hat_0 = 0.99999321 written
                   1.000 still gives L = 6.79e-6);
-* kept repaired:  v where c ~ v, else t where c ~ t, else v.
+* kept repaired:  v where c ~ v, else t where c ~ t, else v;
+* kept as worked: w where c ~ w, w being the cell worked from the student's numbers as
+                  written (the as-written walk's carried value), else c: dL/dK worked
+                  from their dL/dZ = -0.02734 as -0.10936, written -0.1094, and the
+                  update worked from -0.10936, not from the -0.1094 on the page.
 
 A cell that is wrong against the trace but equals its carried value in any walk
 *follows* from the student's earlier numbers.
@@ -85,19 +89,38 @@ def kept_digits(sheet: Sheet, truth: Mapping[str, np.ndarray], tolerance: Tolera
     return settle
 
 
+def kept_as_worked(sheet: Sheet, worked: Walk, tolerance: Tolerance) -> Settle:
+    """Read the number behind each written one as the student worked it from their
+    numbers as written (``worked``'s carried value) where the writing matches it, else
+    the writing."""
+    def settle(qid, value):
+        grid = sheet.cells.get(qid)
+        if grid is None:
+            return value
+        out = np.array(value, dtype=np.float64, copy=True)
+        for index, cell in np.ndenumerate(grid):
+            if isinstance(cell, Written):
+                behind = float(worked.carried[qid][index])
+                out[index] = behind if tolerance.matches(cell, behind) else float(cell)
+        return out
+    return settle
+
+
 @dataclass
 class FollowThrough:
-    """The student's four walks (see the module docstring)."""
+    """The student's five walks (see the module docstring)."""
 
     written: Walk
     repaired: Walk
     kept: Walk
     kept_repaired: Walk
+    kept_as_worked: Walk
 
     def carried_match(self, qid: str, index: tuple, cell: Written,
                       tolerance: Tolerance) -> float | None:
         """The first walk's carried value that ``cell`` matches, else None."""
-        for walk in (self.written, self.repaired, self.kept, self.kept_repaired):
+        for walk in (self.written, self.repaired, self.kept, self.kept_repaired,
+                     self.kept_as_worked):
             carried = float(walk.carried[qid][index])
             if tolerance.matches(cell, carried):
                 return carried
@@ -106,7 +129,7 @@ class FollowThrough:
 
 def follow_through(model: PassModel, sheet: Sheet, truth: Mapping[str, np.ndarray],
                    tolerance: Tolerance) -> FollowThrough:
-    """The four walks of the student's sheet, starting from the trace's given values."""
+    """The five walks of the student's sheet, starting from the trace's given values."""
     leaves = model.leaves(truth)
     kept_walk = Walk()
     slips = Diagnoser(model, [("your numbers", kept_walk.context)], tolerance)
@@ -118,9 +141,11 @@ def follow_through(model: PassModel, sheet: Sheet, truth: Mapping[str, np.ndarra
     def carried_instead(qid, index, cell, carried):
         return carried
 
+    written = carry(model, leaves, as_written(sheet))
     return FollowThrough(
-        carry(model, leaves, as_written(sheet)),
+        written,
         carry(model, leaves, repaired(sheet, truth, tolerance)),
         carry(model, leaves, kept_digits(sheet, truth, tolerance, mistake_or_written),
               kept_walk),
-        carry(model, leaves, kept_digits(sheet, truth, tolerance, carried_instead)))
+        carry(model, leaves, kept_digits(sheet, truth, tolerance, carried_instead)),
+        carry(model, leaves, kept_as_worked(sheet, written, tolerance)))
