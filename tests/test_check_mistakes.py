@@ -243,3 +243,28 @@ def test_a_tensor_slipped_one_way_is_told_one_mistake_where_a_cell_fits_two(seed
     assert [mark.diagnosis.mistake.name for mark in marking.marks] == ["kernel_flipped"] * 4
     text = render_marking(marking)
     assert "bias forgotten" not in text and "bias added twice" not in text
+
+
+def test_a_lone_sign_slip_is_not_a_flipped_kernel_where_the_other_cells_are_right(tmp_path):
+    """One dL/dX cell with its sign flipped, the other 15 right: the flipped kernel (tried
+    first, and giving that cell too) would have changed right cells, so it is a sign flip.
+    With every cell flipped the kernel stays the diagnosis."""
+    from tracer.check import Checker
+    from tracer.generate import generate, options
+
+    spec = from_dict(generate(7, options()), "seed 7")
+    checker = Checker(spec)
+    truth = run_pass(spec).numbers("input.grad")[0]
+    written = np.vectorize(lambda v: float(f"{v:.4g}"))(truth)
+    written[0, 2] = -written[0, 2]
+    flipped = _one(Case(spec).make(m.kernel_flipped, "input.grad"))[0]
+    assert abs(flipped[0, 2] - written[0, 2]) < 1e-4  # the flip gives that cell too
+    answers = tmp_path / "slip.yaml"
+    answers.write_text(f"input.grad: {written.tolist()}\n")
+    marks = [mk for mk in checker.check_file(str(answers)).marks if mk.verdict == "wrong"]
+    assert [(mk.index, mk.diagnosis.mistake.name) for mk in marks] == [((0, 0, 2),
+                                                                        "sign_flipped")]
+    every = np.vectorize(lambda v: float(f"{v:.4g}"))(flipped)
+    answers.write_text(f"input.grad: {every.tolist()}\n")
+    marks = [mk for mk in checker.check_file(str(answers)).marks if mk.verdict == "wrong"]
+    assert marks and {mk.diagnosis.mistake.name for mk in marks} == {"kernel_flipped"}

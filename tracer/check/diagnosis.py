@@ -67,6 +67,17 @@ class Diagnoser:
             return ""
         return basis
 
+    def contradicted(self, qid: str, diagnosis: Diagnosis, right: Mapping) -> bool:
+        """Whether a mistake made for a whole tensor (a flipped kernel) is belied by a cell
+        of ``qid`` the student got right (``right``: index -> written) where that mistake
+        gives another number: one slip in one cell is not a flipped kernel."""
+        if not diagnosis.mistake.whole:
+            return False
+        basis = diagnosis.basis or self.contexts[0][0]
+        arrays = self.candidates(diagnosis.mistake, qid, basis, dict(self.contexts)[basis])
+        return any(not any(self.tolerance.matches(written, float(a[index])) for a in arrays)
+                   for index, written in right.items())
+
     def all_matches(self, qid: str, index: tuple, written: Written) -> list[Diagnosis]:
         """Every mistake that reproduces ``written`` at ``qid[index]`` (catalogue order)."""
         return list(self._matches(qid, index, written))

@@ -115,7 +115,22 @@ def mark_sheet(model: PassModel, sheet: Sheet, truth: dict, tolerance: Tolerance
         (marking.unscored if sheet.selected else marking.marks).append(
             CellMark(problem.key, None, "malformed", reason=problem.reason))
     _one_diagnosis_per_pattern(marking, diagnoser)
+    _no_whole_mistake_the_right_cells_belie(marking, diagnoser)
     return marking
+
+
+def _no_whole_mistake_the_right_cells_belie(marking: Marking, diagnoser: Diagnoser) -> None:
+    """A wrong cell told by a mistake made for a whole tensor that the quantity's right
+    cells belie is told by another mistake that fits it, if one does (a lone sign slip in
+    dL/dX is not a flipped kernel where the other 15 cells are right)."""
+    for qid, marks in marking.by_quantity().items():
+        right = {m.index: m.given for m in marks if m.verdict == "correct"}
+        for m in marks:
+            if m.verdict == "wrong" and m.diagnosis and right \
+                    and diagnoser.contradicted(qid, m.diagnosis, right):
+                m.diagnosis = next((d for d in diagnoser.all_matches(qid, m.index, m.given)
+                                    if not diagnoser.contradicted(qid, d, right)),
+                                   m.diagnosis)
 
 
 def _one_diagnosis_per_pattern(marking: Marking, diagnoser: Diagnoser) -> None:

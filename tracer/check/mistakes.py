@@ -32,6 +32,7 @@ class Mistake:
     name: str
     title: str
     make: Callable[[Step, Values, PassModel], list[Outputs]]
+    whole: bool = False  # made once for a whole tensor (a flipped kernel), never one cell
 
 
 def _with(values: Values, qid: str, value) -> dict:
@@ -238,7 +239,7 @@ CATALOGUE = (
     Mistake("plus_instead_of_minus", "update with + instead of -", plus_instead_of_minus),
     Mistake("bias_forgotten", "bias forgotten", bias_forgotten),
     Mistake("bias_added_twice", "bias added twice", bias_added_twice),
-    Mistake("kernel_flipped", "kernel flipped (true convolution)", kernel_flipped),
+    Mistake("kernel_flipped", "kernel flipped (true convolution)", kernel_flipped, whole=True),
     Mistake("other_tied_maximum", "another of the tied maxima (not the first)",
             other_tied_maximum),
     Mistake("window_misplaced", "window misplaced by one row/column", window_misplaced),
@@ -247,7 +248,8 @@ CATALOGUE = (
     Mistake("gradient_to_wrong_window", "gradient routed to the wrong window",
             gradient_to_wrong_window),
     Mistake("relu_derivative_at_zero_one", "ReLU'(0) taken as 1", relu_derivative_at_zero_one),
-    Mistake("dense_weight_transposed", "dense weight transposed", dense_weight_transposed),
+    Mistake("dense_weight_transposed", "dense weight transposed", dense_weight_transposed,
+            whole=True),
     Mistake("loss_summed_not_averaged", "loss summed instead of averaged",
             loss_summed_not_averaged),
     Mistake("log_base_10", "log base 10 instead of natural", log_base_10),
