@@ -166,6 +166,25 @@ def test_an_empty_file_or_folder_name_is_refused(tmp_path, capsys, monkeypatch, 
         in err
 
 
+@pytest.mark.parametrize("argv", [["trace", "--example", "lecture"],
+                                  ["render", "--example", "lecture", "--format", "html"],
+                                  ["explain", "relu", "--input", "[[1, -2]]"],
+                                  ["export", "moodle", "--example", "lecture", "--blank",
+                                   "conv1.out"], ["batch", "--count", "1"]])
+def test_float_digits_stop_at_15_and_exact_ones_do_not(tmp_path, capsys, monkeypatch, argv):
+    """--digits 30 printed float noise (270.42640742615254 for 270.42640742615262...) and
+    a handout footer claiming 30 digits."""
+    monkeypatch.chdir(tmp_path)
+    out = ["--out", "o"] if argv[0] in ("render", "explain", "batch") else []
+    code, _, err = run([*argv, *out, "--digits", "16"], capsys)
+    one_line_error(code, err, "--digits 16: float arithmetic is good to 15 significant "
+                              "digits; expected --digits 15 or fewer, or --exact for more")
+    assert list(tmp_path.iterdir()) == []
+    if argv[0] == "trace":
+        code, printed, err = run([*argv, "--digits", "30", "--exact"], capsys)
+        assert code == 0 and "1.84580636446756937275177963542e-5" in printed, err
+
+
 @pytest.mark.parametrize("command", OUT_COMMANDS)
 def test_out_writes_what_standard_output_would_show(tmp_path, capsys, command):
     path = tmp_path / f"out{SUFFIX[command]}"

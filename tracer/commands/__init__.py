@@ -38,6 +38,15 @@ def digits(text: str) -> int:
     return value
 
 
+def check_digits(args) -> None:
+    """Refuse --digits beyond what float64 holds unless --exact: from the 16th digit on,
+    a float prints rounding noise (270.42640742615254 for 270.42640742615262...)."""
+    from ..present.context import MAX_DIGITS
+    if args.digits > MAX_DIGITS["float"] and not getattr(args, "exact", False):
+        from ..errors import CnnTraceError
+        raise CnnTraceError.said("float_digits", digits=args.digits, most=MAX_DIGITS["float"])
+
+
 def whole_number(noun: str, minimum: int = 0):
     """argparse type: a whole number >= ``minimum``, the error naming ``noun`` (a
     usage.noun.* message)."""

@@ -7,7 +7,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from . import count, digits, path_name, positive_count, require_blank, terminal_safe
+from . import check_digits, count, digits, path_name, positive_count, require_blank, terminal_safe
 from .generate import add_generator_arguments, generator_options
 
 
@@ -44,6 +44,7 @@ def run(args) -> int:
     from ..errors import CnnTraceError
     from ..render.assets import plain
 
+    check_digits(args)
     if args.no_pdf and not args.html:
         raise CnnTraceError.said("batch_no_format")
     variants = plan(args.count, args.seed, replace(generator_options(args), lang=args.lang))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sys
 
-from . import check_blank_mode, count, digits, path_name, positive_count, warn_of_answers_beside
+from . import (check_blank_mode, check_digits, count, digits, path_name, positive_count,
+               warn_of_answers_beside)
 
 
 def _common(parser) -> None:
@@ -121,6 +122,7 @@ def run(args) -> int:
     from ..report import write_report
 
     check_blank_mode(args)
+    check_digits(args)
     formats = output_formats(args)
     trace = make_trace(args)
     blank = args.blank or (default_blank(trace) if args.mode != "worked" else None)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from . import (add_out_file, add_spec_arguments, check_out_file, digits, load_spec_argument,
-               note_overflow, require_blank)
+from . import (add_out_file, add_spec_arguments, check_digits, check_out_file, digits,
+               load_spec_argument, note_overflow, require_blank)
 
 TARGETS = ("moodle",)
 
@@ -39,6 +39,7 @@ def run(args) -> int:
     from ..render.moodle import moodle_xml
 
     check_out_file(args, "Moodle XML", ".xml")
+    check_digits(args)
     require_blank(args.blank)
     spec = load_spec_argument(args)
     trace = run_pass(spec, "exact" if args.exact else "float")

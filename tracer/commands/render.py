@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sys
 
-from . import (add_spec_arguments, check_blank_mode, digits, load_spec_argument, note_overflow,
-               path_name, warn_of_answers_beside, whole_number)
+from . import (add_spec_arguments, check_blank_mode, check_digits, digits, load_spec_argument,
+               note_overflow, path_name, warn_of_answers_beside, whole_number)
 
 
 def _formats(text: str) -> tuple[str, ...]:
@@ -69,6 +69,7 @@ def run_render(args) -> int:
     from ..report import write_report
 
     check_blank_mode(args)
+    check_digits(args)
     spec = load_spec_argument(args)
     if getattr(args, "lecture_title", False):  # the demo: the lecture's title in --lang
         from dataclasses import replace

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from . import add_spec_arguments, digits, load_spec_argument, note_overflow, path_name
+from . import add_spec_arguments, check_digits, digits, load_spec_argument, note_overflow, path_name
 
 
 def register(commands) -> None:
@@ -29,6 +29,7 @@ def run(args) -> int:
     from ..network import run_pass
     from ..present.text import render_text
 
+    check_digits(args)
     trace = run_pass(load_spec_argument(args), "exact" if args.exact else "float")
     note_overflow(trace, args.lang)
     if args.json:
