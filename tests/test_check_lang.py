@@ -9,6 +9,8 @@ import re
 import unicodedata
 from pathlib import Path
 
+import pytest
+
 from tracer.check import Checker
 from tracer.check.report import render_marking, table
 from tracer.cli import main
@@ -407,3 +409,35 @@ def test_the_last_blank_errors_and_a_batchs_generate_error_are_korean(tmp_path, 
     assert code == 1 and err.startswith("cnntrace: 오류: 변형 0-01(시드 0): generate: 4000번 ")
     code, _, err = run(["generate", "--input", "3x3", "--kernel", "3", "--lang", "ko"], capsys)
     assert err.endswith("3x3 입력과 3x3 커널의 합성곱 출력은 1x1입니다\n")
+
+
+@pytest.mark.parametrize("name, text, korean, english", [
+    ("list.yaml", "[1, 2, 3]\n", "맨 위에 값 이름과 값이 있어야 하는데(예: conv1.out: [[5, 7], "
+     "[11, 10]]) 값 3개의 목록입니다", "expected quantity ids with values at the top level "
+     "(e.g. conv1.out: [[5, 7], [11, 10]]), got a list of 3"),
+    ("b.csv", "id,value\nblanks\nconv1.out,5\n", "blanks: 2번째 줄: 'id,value' 두 열이어야 "
+     "하는데 한 열입니다", "blanks: line 2: expected two columns"),
+    ("b.yaml", "blanks: {a: 1}\n", "blanks: \"forward\"나 \"conv1.out,relu1.out\" 같은 "
+     "--blank 선택이어야 하는데 표입니다", "blanks: expected a --blank selection such as "
+     "\"forward\" or \"conv1.out,relu1.out\", got a table"),
+])
+def test_an_answer_file_of_the_wrong_shape_is_said_in_korean(tmp_path, capsys, name, text,
+                                                              korean, english):
+    """These three were said in English under --lang ko."""
+    answers = tmp_path / name
+    answers.write_text(text, encoding="utf-8")
+    code, _, err = run(["check", "--example", "lecture", str(answers), "--lang", "ko"], capsys)
+    assert code == 2 and err.startswith(f"cnntrace: 오류: {answers}: {korean}"), err
+    code, _, err = run(["check", "--example", "lecture", str(answers)], capsys)
+    assert code == 2 and err.startswith(f"cnntrace: error: {answers}: {english}"), err
+
+
+def test_batch_and_train_option_errors_are_said_in_korean(tmp_path, capsys):
+    code, _, err = run(["batch", "--count", "100000", "--out", str(tmp_path / "b"), "--lang",
+                        "ko"], capsys)
+    assert code == 2 and err == "cnntrace: 오류: --count: 1부터 5000 사이여야 하는데 100000입니다\n"
+    same = tmp_path / "s.json"
+    code, _, err = run(["train", "--preset", "digits-cnn", "--history", str(same), "--html",
+                        str(same), "--lang", "ko"], capsys)
+    assert code == 2 and err == (f"cnntrace: 오류: --html {same}: --history와(과) 같은 "
+                                 "파일입니다. 출력마다 다른 이름을 주세요\n")

@@ -91,9 +91,9 @@ def plan(count: int, seed: int, opts: Options) -> list[Variant]:
     ``S * 10000 + 5000 + n - 1``; a variant the generator cannot make is kept with
     its error."""
     if not 1 <= count <= MAX_COUNT:
-        raise CnnTraceError(f"--count: expected 1 to {MAX_COUNT}, got {count}")
+        raise CnnTraceError.said("batch_count", most=MAX_COUNT, got=count)
     if seed < 0:
-        raise CnnTraceError(f"--seed: expected a whole number >= 0, got {seed}")
+        raise CnnTraceError.said("batch_seed", got=seed)
     validate(opts)
     variants, seen = [], set()
     for number in range(1, count + 1):

@@ -32,7 +32,7 @@ import yaml
 from ..errors import CnnTraceError, Said, parse_detail
 from ..files import read_text
 from ..present.document import Para
-from .reasons import english, reason
+from .reasons import english, reason, said
 from .written import unmarked
 
 MAX_BYTES = 5_000_000
@@ -284,8 +284,8 @@ def parse_answers(text: str, fmt: str, source: str = "<answers>") -> AnswerFile:
     if data is None or data == []:
         raise AnswerFileError.said("no_answers", source=source, example=EXAMPLE)
     if not isinstance(data, Pairs):
-        raise AnswerFileError(f"{source}: expected quantity ids with values at the top level "
-                              f"(e.g. {EXAMPLE}), got {describe(data)}")
+        raise AnswerFileError.said("answers_not_table", source=source, example=EXAMPLE,
+                                   got=said(description(data)))
     if data and data[0] == ("format", "cnntrace-trace"):
         raise AnswerFileError.said("trace_not_answers", source=source)
     if data and data[0] == ("format", "cnntrace-batch"):
@@ -320,13 +320,12 @@ def _selection(value, source: str) -> str:
     """A ``blanks:`` value: a --blank selection ("forward", "conv1.out,pool1.out") or a
     list of its items."""
     if isinstance(value, CsvValue):  # a CSV row that could not be read
-        raise AnswerFileError(f"{source}: blanks: {value}")
+        raise AnswerFileError.said("blanks_unread", source=source, why=said(value.reason))
     if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
         return ",".join(value)
     if isinstance(value, str):
         return value
-    raise AnswerFileError(f"{source}: blanks: expected a --blank selection such as "
-                          f'"forward" or "conv1.out,relu1.out", got {describe(value)}')
+    raise AnswerFileError.said("blanks_selection", source=source, got=said(description(value)))
 
 
 def flatten(key: str, value) -> list[tuple[str, object]]:
@@ -336,11 +335,6 @@ def flatten(key: str, value) -> list[tuple[str, object]]:
     if not value:
         return [(key, value)]
     return [pair for inner, v in value for pair in flatten(f"{key}.{inner}", v)]
-
-
-def describe(value) -> str:
-    """A short description of a raw value, for messages."""
-    return english(description(value))
 
 
 def description(value) -> Para | str:

@@ -4,6 +4,7 @@ table give it in their language; the JSON gives it in English."""
 
 from __future__ import annotations
 
+from ..errors import Said
 from ..present.document import Para
 from ..render.assets import fill
 
@@ -11,6 +12,14 @@ from ..render.assets import fill
 def reason(name: str, /, **params) -> Para:
     """The sentence ``malformed.<name>``; params are text, numbers or other sentences."""
     return Para(f"malformed.{name}", params)
+
+
+def said(sentence):
+    """A sentence (and the sentences among its params) as an error's :class:`Said`, to be
+    said in the command line's language; else as it is."""
+    if isinstance(sentence, Para):
+        return Said(sentence.key, {k: said(v) for k, v in sentence.params.items()})
+    return sentence
 
 
 def english(sentence) -> str:

@@ -150,8 +150,7 @@ def _check_outputs(args) -> None:
         check_target(path, args.force)
         same = seen.setdefault(path.resolve(), option)
         if same != option:
-            raise OutputError(f"{option} {path}: the same file as {same}; give each output "
-                              "its own name")
+            raise OutputError.said("same_output", option=option, path=path, same=same)
 
 
 def _default_data(spec) -> str:
