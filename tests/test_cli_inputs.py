@@ -201,3 +201,9 @@ def test_blanks_without_a_worksheet_mode_are_an_error_not_a_full_solution(tmp_pa
     code, _, err = run(command + ["--out", out], capsys)
     one_line_error(code, err, "--blank", "--mode worksheet")
     assert not out.exists()  # nothing written: no handout with every answer in it
+
+
+def test_a_folder_given_as_the_spec_is_called_a_folder(tmp_path, capsys):
+    """It was "unknown spec file type '(none)'"."""
+    code, _, err = run(["render", tmp_path], capsys)
+    one_line_error(code, err, f"{tmp_path}: is a folder, expected a spec file")

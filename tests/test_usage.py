@@ -34,7 +34,10 @@ KOREAN = [
      "'demo', 'explain', 'check', 'train', 'sheet', 'generate', 'batch', 'export' 중 하나) "
      "(혹시 'render'?) (cnntrace --help 참고)"),
     (["render", "--example", "lecture", "--bogus"],
-     "cnntrace: 오류: 알 수 없는 인수: --bogus (cnntrace --help 참고)"),
+     "cnntrace render: 오류: 알 수 없는 인수: --bogus (cnntrace render --help 참고)"),
+    (["render", "--example", "lecture", "--formt=html"],
+     "cnntrace render: 오류: 알 수 없는 인수: --formt=html (혹시 '--format'?) "
+     "(cnntrace render --help 참고)"),
     (["render", "--example", "lecture", "--seed", "-1"],
      "cnntrace render: 오류: --seed: 시드는 0 이상이어야 하는데 -1입니다 "
      "(cnntrace render --help 참고)"),
@@ -67,6 +70,19 @@ KOREAN = [
 @pytest.mark.parametrize("argv, line", KOREAN, ids=[" ".join(a) for a, _ in KOREAN])
 def test_usage_errors_are_said_in_korean(argv, line, capsys):
     assert error_line(argv + ["--lang", "ko"], capsys) == line
+
+
+def test_an_unknown_option_is_said_by_its_command_with_the_closest_one(capsys):
+    """It was 'cnntrace: error: unrecognized arguments: --formt html (see cnntrace --help)':
+    the top-level help, no hint."""
+    assert error_line(["render", "--example", "lecture", "--formt=html"], capsys) == (
+        "cnntrace render: error: unrecognized arguments: --formt=html (did you mean "
+        "'--format'?) (see cnntrace render --help)")
+    assert error_line(["explain", "relu", "--input", "[[1]]", "--formt", "x"], capsys) == (
+        "cnntrace explain relu: error: unrecognized arguments: --formt x (did you mean "
+        "'--format'?) (see cnntrace explain relu --help)")
+    assert error_line(["check", "--example", "lecture", "--zzzz"], capsys) == (
+        "cnntrace check: error: unrecognized arguments: --zzzz (see cnntrace check --help)")
 
 
 def test_english_usage_errors_are_argparses_words(capsys):

@@ -40,7 +40,8 @@ class _Parser(argparse.ArgumentParser):
         return super().add_subparsers(**kwargs)
 
     def error(self, message: str):
-        self.exit(2, terminal_safe(usage_error(self.prog, message, self.lang)) + "\n")
+        self.exit(2, terminal_safe(usage_error(self.prog, message, self.lang,
+                                               self._option_string_actions)) + "\n")
 
 
 class _Formatter(argparse.HelpFormatter):
@@ -94,9 +95,19 @@ def parse(argv=None) -> argparse.Namespace:
     trailing = getattr(args, "trailing", None)
     if rest and trailing and not any(arg.startswith("-") for arg in rest):
         getattr(args, trailing).extend(rest)
-    elif rest:
-        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    elif rest:  # said by the command's own parser (explain's OP's): its --help, its options
+        _own_parser(parser, args).error(f"unrecognized arguments: {' '.join(rest)}")
     return args
+
+
+def _own_parser(parser: argparse.ArgumentParser, args) -> argparse.ArgumentParser:
+    """The parser of the command that ``args`` ran, down to a subcommand's (explain relu)."""
+    while True:
+        commands = next((a for a in parser._actions
+                         if isinstance(a, argparse._SubParsersAction)), None)
+        if commands is None or getattr(args, commands.dest, None) not in commands.choices:
+            return parser
+        parser = commands.choices[getattr(args, commands.dest)]
 
 
 def main(argv=None) -> int:

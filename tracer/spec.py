@@ -133,6 +133,8 @@ def load_spec(path: str | Path) -> Spec:
     """Read and validate a spec file; the format follows the suffix."""
     path = Path(path)
     fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None and path.is_dir():
+        raise SpecError.said("read_folder", path=path, kind=Said("error.kind.spec"))
     if fmt is None:
         raise SpecError.said("spec_type", path=path, suffix=repr(path.suffix or "(none)"))
     from .files import read_text

@@ -55,41 +55,49 @@ def say_help(parser: argparse.ArgumentParser, lang: str) -> None:
                 say_help(command, lang)
 
 
-def usage_error(prog: str, message: str, lang: str) -> str:
+def usage_error(prog: str, message: str, lang: str, options=()) -> str:
     """The line a usage error prints: 'cnntrace render: error: ... (see cnntrace render
-    --help)'."""
+    --help)'; ``options``, the command's, for a did-you-mean after an unknown one."""
     see = plain(lang, "usage.see", {"command": f"{prog} --help"})
-    return f"{prog}: {plain(lang, 'terminal.error')}: {said(message, lang)} ({see})"
+    return f"{prog}: {plain(lang, 'terminal.error')}: {said(message, lang, options)} ({see})"
 
 
-def said(message: str, lang: str) -> str:
-    """argparse's ``message`` in ``lang``, with a did-you-mean for a mistyped choice."""
+def said(message: str, lang: str, options=()) -> str:
+    """argparse's ``message`` in ``lang``, with a did-you-mean for a mistyped choice or
+    option (one of ``options``)."""
     match = _ARGUMENT.fullmatch(message)
     if match:
-        problem = _problem(match["problem"], lang)
+        problem = _problem(match["problem"], lang, options)
         return plain(lang, "usage.argument", {"argument": match["argument"], "problem": problem})
-    return _problem(message, lang)
+    return _problem(message, lang, options)
 
 
-def _problem(text: str, lang: str) -> str:
+def _problem(text: str, lang: str, options=()) -> str:
     for key, pattern in _patterns():
         match = pattern.fullmatch(text)
         if match:
             params = match.groupdict()
             if params.get("noun") in _nouns():
                 params["noun"] = plain(lang, _nouns()[params["noun"]])
-            hint = _hint(key, params)
+            hint = _hint(key, params, options)
             return plain(lang, key, params) + (plain(lang, "error.did_you_mean", hint)
                                               if hint else "")
     return text
 
 
-def _hint(key: str, params: dict) -> dict | None:
-    """{'name': 'render'} for the choice closest to a mistyped one (rendr)."""
-    if key != "usage.choice":
-        return None
+def _hint(key: str, params: dict, options=()) -> dict | None:
+    """{'name': 'render'} for the choice closest to a mistyped one (rendr), or the option
+    closest to an unknown one (--formt)."""
     from .fields import closest
-    hint = closest(params["value"].strip("'"), _CHOICE.findall(params["choices"]))
+    if key == "usage.choice":
+        hint = closest(params["value"].strip("'"), _CHOICE.findall(params["choices"]))
+    elif key == "usage.unrecognized":
+        unknown = next((w for w in params["words"].split() if w.startswith("--")), None)
+        names = {option.lstrip("-"): option for option in options}  # '--' alike in all
+        near = unknown and closest(unknown.partition("=")[0].lstrip("-"), names)
+        hint = near and names[near]
+    else:
+        return None
     return {"name": repr(hint)} if hint else None
 
 
