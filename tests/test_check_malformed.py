@@ -68,6 +68,9 @@ ITEM_CASES = {
     "decimal commas in a list": ("a.yaml", "dense1.out: [0,99998, 0,00001846]\n",
                                  "dense1.out[0]", "wrong shape (4,); expected (2,) (decimal "
                                  "commas? 0,99998 reads as two numbers; write 0.99998)"),
+    "one decimal comma in a list": ("a.yaml", "dense1.out: [5.5, -0,3]\n", "dense1.out[0]",
+                                    "wrong shape (3,); expected (2,) (decimal commas? -0,3 "
+                                    "reads as two numbers; write -0.3)"),
 }
 
 # (file name, content or bytes, words in the one-line error)
@@ -311,3 +314,12 @@ def test_a_blank_that_selects_nothing_is_refused_as_export_refuses_it(command, t
                  *(["--out", str(out)] if command[0] == "render" else [])])
     assert code == 2 and "selects no cell to ask" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_a_list_with_a_space_after_every_comma_gets_no_decimal_comma_hint(tmp_path, capsys):
+    """[[8, 8]] for one pooled cell was told 'decimal commas? 8,8 ...; write 8.8'."""
+    answers = tmp_path / "a.yaml"
+    answers.write_text("pool1.out: [[8, 8]]\n")
+    assert main(["check", "--example", "lecture", str(answers)]) == 0
+    out = capsys.readouterr().out
+    assert "pool1.out[0,0,0]: wrong shape (1, 2); expected (1, 1)" in out and "decimal" not in out

@@ -73,6 +73,14 @@ class AnswerFile:
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when present
 
 
+class Token(str):
+    """A scalar's text as a YAML answer file writes it. ``after_comma``: True right after
+    a comma (the 99998 of 0,99998), False after a comma and a space (the 5 of [7, 5]),
+    None after anything else (a row's first number)."""
+
+    after_comma: bool | None = None
+
+
 class _TextLoader(_BaseLoader):
     """YAML with numbers kept as their text and mappings kept as ordered pairs."""
 
@@ -82,6 +90,19 @@ class _TextLoader(_BaseLoader):
                 None, None, f"expected a mapping, found {node.id}", node.start_mark)
         return Pairs((self._key(k), self.construct_object(v, deep=True))
                      for k, v in node.value)
+
+    lines: list[str] | None = None  # the text, for where a scalar stands
+
+    def construct_scalar(self, node):
+        """A scalar's text, a :class:`Token` that knows whether a comma is right before it."""
+        text = super().construct_scalar(node)
+        mark = node.start_mark
+        if self.lines is None or not 0 < mark.column <= len(self.lines[mark.line]):
+            return text
+        token, before = Token(text), self.lines[mark.line][:mark.column]
+        if before.rstrip().endswith(","):
+            token.after_comma = before.endswith(",")
+        return token
 
     def _key(self, node):
         if not isinstance(node, yaml.ScalarNode):  # a list or table as a key: name it only
@@ -104,7 +125,12 @@ MAX_DEPTH = 100  # answer files nest a few levels; libyaml's composer crashes ne
 
 def parse_yaml(text: str):
     _check_nesting(text)
-    return yaml.load(text, Loader=_TextLoader)  # noqa: S506 (a SafeLoader subclass)
+    loader = _TextLoader(text)
+    loader.lines = text.splitlines()  # where a number stands (libyaml's marks hold no text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
 
 
 def _check_nesting(text: str) -> None:

@@ -299,14 +299,23 @@ _COMMA_PAIR = re.compile(r"^[+-]?\d+,\d+(?:[eE][+-]?\d+)?$")
 
 
 def _decimal_comma_hint(raw, given: tuple, shape: tuple) -> Para | str:
-    """For [0,99998, 0,00001846] (YAML reads four numbers where two are asked; each row
-    of a matrix twice as long): the first pair written with its decimal comma, and with
-    a point."""
-    want, got = _squeezed(shape) or (1,), _squeezed(given)  # one number: [0,5] reads as two
-    if got != want[:-1] + (2 * want[-1],):
-        return ""
+    """For [0,99998, 0,00001846] (YAML reads four numbers where two are asked): the first
+    pair written with its decimal comma, and with a point. Where the file shows which
+    commas have a space after them (YAML), the ones without are the decimal commas ([2,
+    -0,3]) and a list with a space after every comma ([[8, 8]]) has none; else (JSON, or
+    no spaces at all) every row must be twice as long, read in pairs."""
     leaves = _flat(raw)
     if not all(isinstance(v, str) for v in leaves):
+        return ""
+    after = [getattr(v, "after_comma", None) for v in leaves]
+    tight = [i for i, comma in enumerate(after) if comma]
+    if False in after:  # some commas are followed by a space: the others join decimals
+        pairs = [f"{leaves[i - 1].strip()},{leaves[i].strip()}" for i in tight]
+        pairs = [pair for pair in pairs if _COMMA_PAIR.match(pair)]
+        return reason("decimal_comma_list", text=pairs[0],
+                      fixed=pairs[0].replace(",", ".")) if pairs else ""
+    want, got = _squeezed(shape) or (1,), _squeezed(given)  # one number: [0,5] reads as two
+    if got != want[:-1] + (2 * want[-1],):
         return ""
     pairs = [f"{a.strip()},{b.strip()}" for a, b in zip(leaves[::2], leaves[1::2])]
     if not all(_COMMA_PAIR.match(pair) for pair in pairs):
