@@ -109,10 +109,11 @@ def test_html_marking_report_shows_each_verdict_in_place(tmp_path, capsys):
                       "-q"], capsys)
     assert code == 0
     html = target.read_text()
-    # the slide's dL/dW_dense[0,0] = 0.00022: wrong, with the truth and the diagnosis beside
+    # the slide's dL/dW_dense[0,0] = 0.00022: wrong, with the truth, what the slide's own
+    # numbers give (as the terminal's 'yours') and the diagnosis beside
     wrong = re.search(r'<span class="mark wrong" data-ref="dense1\.grad_weight\[0,0\]">'
                       r'0\.00022</span><span class="expected">([^<]*)</span>', html)
-    assert wrong and wrong.group(1) == "−0.0002030; sign flipped"
+    assert wrong and wrong.group(1) == "−0.0002030; yours −0.00022; sign flipped"
     assert '<span class="mark follows" data-ref="dense1.weight_new[0,1]">' in html
     assert '<span class="mark correct" data-ref="conv1.out[0,1,0]">11</span>' in html
     assert "Score: 87.91 % (80 of 91 cells earn credit)." in html

@@ -21,6 +21,7 @@ class MarkView:
     given: str
     expected: str | None = None  # shown beside: what the cell should be
     mistake: str | None = None  # a catalogue name, for the message "mistake.<name>"
+    yours: str | None = None  # a wrong cell's value from the student's own earlier numbers
 
 
 def _expected_text(mark, value=None) -> str | None:
@@ -44,9 +45,11 @@ def marks_by_ref(marking) -> dict[str, MarkView]:
     for mark in marking.marks:
         if mark.index is None:
             continue
+        yours = mark.carried is not None and mark.verdict == "wrong"  # as the terminal's
         views[cell_ref(mark.qid, mark.index)] = MarkView(
             mark.verdict, mark.given.text if mark.given else "", _beside(mark),
-            mark.diagnosis.mistake.name if mark.diagnosis else None)
+            mark.diagnosis.mistake.name if mark.diagnosis else None,
+            _expected_text(mark, mark.carried) if yours else None)
     return views
 
 

@@ -103,6 +103,8 @@ class HtmlMathPrinter:
         out = f'<span class="mark {mark.verdict}"{ref}>{given}</span>'
         if mark.verdict in ("wrong", "missing") and mark.expected:
             note = self._number(mark.expected)
+            if mark.yours:  # what the line's own numbers, the student's, come to
+                note += f"; {escape(plain(self.lang, 'mark.yours'))} {self._number(mark.yours)}"
             if mark.mistake:
                 note += f"; {escape(self.describe(mark.mistake))}"
             out += f'<span class="expected">{note}</span>'
