@@ -301,3 +301,24 @@ def test_the_loss_of_overflowing_logits_warns_of_nothing():
     net = build(from_dict({"input": [10], "target": 0, "layers": [
         {"type": "dense", "weight": [[1e308, 0]], "bias": [0, 0]}, {"type": "softmax"}]}))
     assert np.isnan(loss(net)) or np.isinf(loss(net))
+
+
+@pytest.mark.parametrize("value, digits, text", [
+    (11316, 4, "11316"), (11, 1, "11"), (-10, 1, "-10"), (-0.0, 4, "0"),
+    (123456789012345, 4, "123456789012345"), (10 ** 15, 4, "1e15"), (2.5, 1, "3"),
+    (11316.5, 4, "1.132e4"),
+])
+def test_a_whole_number_prints_in_full_in_both_modes(value, digits, text):
+    """An integer conv sum of 11316 printed 1.132×10⁴ (at --digits 1, Z = 11 as 1×10¹),
+    and the next line, 11316 · 0.0001, used all of it."""
+    from tracer.numeric_exact import EXACT
+    assert FLOAT.format(value, digits) == text
+    assert EXACT.format(Fraction(value), digits) == text
+
+
+def test_the_lecture_at_one_digit_keeps_its_integer_sums():
+    from tracer import load_example
+    from tracer.present.text import render_text
+    text = render_text(run_pass(load_example("lecture")), digits=1)
+    block = text[text.index("conv1.out"):text.index("relu1")]
+    assert block.split("\n")[2:4] == ["    [ 5   7]", "    [11  10]"]  # not 1e1

@@ -18,6 +18,7 @@ import numpy as np
 
 
 TIE_TOLERANCE = 1e-12
+WHOLE_LIMIT = 10 ** 15  # whole numbers below it print in full, whatever the digits
 LOG_HALF = math.log(2)  # -log(1/2)
 
 
@@ -164,6 +165,8 @@ class Numeric:
         x = float(value)
         if not math.isfinite(x):
             return f"{x:g}"
+        if x.is_integer() and abs(x) < WHOLE_LIMIT:  # worked by hand, 11316 stays 11316
+            return str(int(x))  # (not 1.132e4, which the next line's 11316 · 0.0001 reads)
         text, near = repr(x), min(TIE_TOLERANCE, 10.0 ** -(digits + 2)) * abs(x)
         half = f"{x:.{digits}e}"  # digits + 1 significant digits
         if digits <= 15 and abs(x) >= sys.float_info.min and _is_half(half, digits) \
