@@ -345,3 +345,25 @@ def test_quiet_render_and_demo_print_nothing_and_still_write(tmp_path, capsys, c
     assert main([*command, "-q", "--format", "html", "--out", str(out)]) == 0
     assert capsys.readouterr() == ("", "")
     assert any(path.suffix == ".html" for path in out.iterdir())
+
+
+def test_a_render_whose_last_rename_fails_leaves_the_earlier_files_as_they_were(
+        tmp_path, capsys, monkeypatch):
+    """worked.html and trace.json were the new spec's and worked.tex the old one's when
+    the system refused to replace worked.tex (an immutable file, say): all or none."""
+    import tracer.files
+    out = tmp_path / "o"
+    assert main(["render", "--example", "lecture", "--format", "html,tex", "--out", str(out),
+                 "-q"]) == 0
+    before = {path.name: path.read_bytes() for path in out.iterdir()}
+    real = os.replace
+
+    def refusing(src, dst):
+        if Path(dst).name == "worked.tex":
+            raise PermissionError(1, "Operation not permitted", str(dst))
+        real(src, dst)
+    monkeypatch.setattr(tracer.files.os, "replace", refusing)
+    code, _, err = run(["render", "--example", "lecture", "--format", "html,tex", "--out",
+                        str(out), "--digits", "3", "-q"], capsys)
+    one_line_error(code, err, "worked.tex: cannot write: Operation not permitted")
+    assert {path.name: path.read_bytes() for path in out.iterdir()} == before  # no temp left

@@ -65,26 +65,23 @@ def write_atomic(path: str | Path, data: str | bytes, *, overwrite: bool = False
     A reader never sees a half-written file; an existing file is replaced only with
     ``overwrite=True`` or when cnntrace itself wrote it (its generator mark is there).
     """
-    path = Path(path)
-    check_target(path, overwrite)
+    return write_all({path: data}, overwrite=overwrite)[0]
+
+
+def _staged(path: Path, data: str | bytes) -> str:
+    """``data`` in a temp file beside ``path`` (to be renamed to it); its name."""
     # a file name that is not UTF-8 (Müller.yaml from a Latin-1 zip) is text with lone
     # surrogates (os.fsdecode): written as \udcfc, as no UTF-8 can hold them
     payload = data.encode("utf-8", "backslashreplace") if isinstance(data, str) else data
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as err:
-        raise OutputError.said("cannot_write", path=path, why=err.strerror or err) from None
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
         os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException as err:
+    except BaseException:
         Path(tmp).unlink(missing_ok=True)
-        if isinstance(err, OSError):
-            raise OutputError.said("cannot_write", path=path, why=err.strerror or err) from None
         raise
-    return path
+    return tmp
 
 
 def write_output(text: str, path: str | Path | None, *, overwrite: bool = False) -> Path | None:
@@ -170,12 +167,52 @@ def refusal(path: Path, other: str) -> OutputError:
     return OutputError.said("exists_foreign", path=path, instead=instead)
 
 
+def _second_name(path: Path) -> str:
+    """A hard link to ``path`` under a temp name beside it (a copy where the file system
+    has no hard links): the file as it was, whatever replaces ``path``."""
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".old")
+    os.close(fd)
+    os.unlink(name)
+    try:
+        os.link(path, name)
+    except OSError:
+        import shutil
+        shutil.copy2(path, name)
+    return name
+
+
 def write_all(files: dict, *, overwrite: bool = False) -> list[Path]:
-    """Write several files, checking every target first so that a refusal leaves
-    nothing half done."""
-    for path in files:
-        check_target(Path(path), overwrite)
-    return [write_atomic(path, data, overwrite=True) for path, data in files.items()]
+    """Write several files all or none: every target checked, every file written to a
+    temp name, then each renamed; a rename that fails (a file the system will not let go
+    of) puts back the files renamed before it, so a run never leaves a new worked.html
+    beside an old worked.tex."""
+    paths = [Path(path) for path in files]
+    for path in paths:
+        check_target(path, overwrite)
+    staged, kept, done = {}, {}, []
+    path = paths[0] if paths else None
+    try:
+        for path, data in zip(paths, files.values()):
+            staged[path] = _staged(path, data)
+        for path in paths:
+            if path.exists():  # the file it replaces, to put back should a later one fail
+                kept[path] = _second_name(path)
+            os.replace(staged[path], path)  # a reader sees the old file or the new
+            del staged[path]
+            done.append(path)
+    except BaseException as err:
+        for back in reversed(done):
+            if back in kept:
+                os.replace(kept.pop(back), back)
+            else:
+                back.unlink(missing_ok=True)
+        if isinstance(err, OSError):
+            raise OutputError.said("cannot_write", path=path, why=err.strerror or err) from None
+        raise
+    finally:
+        for tmp in (*staged.values(), *kept.values()):
+            Path(tmp).unlink(missing_ok=True)
+    return paths
 
 
 def check_folder(folder: Path, option: str = "--out") -> None:
