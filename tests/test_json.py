@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -128,3 +129,26 @@ def test_a_trace_prints_as_one_short_line():
     trace = run_pass(load_example("lecture"))
     assert repr(trace) == str(trace) == "<Trace '4x4 input, one 3x3 filter' (float): " \
         f"{len(trace.ids())} quantities>"
+
+
+def test_the_api_names_what_it_expected():
+    """A dict for a Spec, a cell out of range, digits of -3 or 'x', a trace of another
+    version or mode: AttributeError, numpy's IndexError, a format error, or silence."""
+    with pytest.raises(TypeError, match=r"expected a Spec \(tracer.from_dict\(data\), "
+                                        r"load_spec\(path\) or load_example\(name\)\), got dict"):
+        run_pass({"input": 1})
+    trace = run_pass(load_example("lecture"))
+    with pytest.raises(KeyError, match=r"no cell 'conv1.out\[9,9,9\]': conv1.out has shape "
+                                       r"\(1, 2, 2\)"):
+        trace["conv1.out[9,9,9]"]
+    for digits in (-3, "x", 0, 51, True):
+        with pytest.raises(ValueError, match="digits: expected a whole number from 1 to 50"):
+            trace.format("loss.out", digits)
+    assert trace.format("loss.out", np.int64(4)) == "1.846e-5"
+    for key, value, words in (("version", 99, "a cnntrace trace of version 99; this cnntrace "
+                                               "reads version 1"),
+                              ("mode", "weird", "mode 'weird', expected 'float' or 'exact'")):
+        data = json.loads(trace.to_json())
+        data[key] = value
+        with pytest.raises(ValueError, match=re.escape(words)):
+            Trace.from_dict(data)

@@ -43,6 +43,9 @@ def build(spec: Spec, mode: str = "float") -> Network:
 
     Raises SpecError, prefixed with the spec's file, on shape and target errors.
     """
+    if not isinstance(spec, Spec):  # a notebook's dict: from_dict validates it first
+        raise TypeError(f"expected a Spec (tracer.from_dict(data), load_spec(path) or "
+                        f"load_example(name)), got {type(spec).__name__}")
     try:
         return _build(spec, mode)
     except SpecError as err:

@@ -8,6 +8,7 @@ JSON export is deterministic; export -> import -> export is byte-identical.
 from __future__ import annotations
 
 import json
+import numbers
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -58,7 +59,13 @@ class Trace:
         """The value of a quantity id, or of one cell: ``trace["conv1.out[0,1,0]"]``."""
         qid, index = parse_cell(key)
         value = self.quantity(qid).value
-        return value if index is None else np.asarray(value)[index]
+        if index is None:
+            return value
+        try:
+            return np.asarray(value)[index]
+        except IndexError:
+            raise KeyError(f"no cell {key!r}: {qid} has shape "
+                           f"{tuple(np.shape(value))}") from None
 
     def quantity(self, qid: str) -> Quantity:
         try:
@@ -88,6 +95,9 @@ class Trace:
 
     def format(self, key: str, digits: int = 4) -> str:
         """One cell's value as text to ``digits`` significant digits."""
+        if not isinstance(digits, numbers.Integral) or isinstance(digits, bool) \
+                or not 1 <= digits <= 50:
+            raise ValueError(f"digits: expected a whole number from 1 to 50, got {digits!r}")
         nx = self.numeric
         value = self[key]
         if isinstance(value, np.ndarray):
@@ -151,6 +161,12 @@ class Trace:
                              f"{type(data).__name__}")
         if data.get("format") != FORMAT:
             raise ValueError(f"not a cnntrace trace (format {data.get('format')!r})")
+        if data.get("version", VERSION) != VERSION:  # (one without is damaged: below)
+            raise ValueError(f"a cnntrace trace of version {data.get('version')!r}; this "
+                             f"cnntrace reads version {VERSION}")
+        if data.get("mode", "float") not in ("float", "exact"):
+            raise ValueError(f"a damaged cnntrace trace: mode {data.get('mode')!r}, expected "
+                             "'float' or 'exact'")
         try:
             return cls._from_dict(data)
         except (KeyError, TypeError, ValueError, AttributeError) as err:
