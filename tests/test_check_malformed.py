@@ -47,6 +47,8 @@ ITEM_CASES = {
     "divide by zero": ("a.yaml", "loss.out: 1/0\n", "loss.out", "divides by zero"),
     "divide by a long zero": ("a.yaml", f"loss.out: 1/{'0' * 5000}\n", "loss.out",
                               "divides by zero"),
+    "a zero of another script": ("a.yaml", 'loss.out: "1/\u0660"\n', "loss.out",
+                                 "divides by zero"),
     "long denominator": ("a.yaml", f"loss.out: 1/{'9' * 4301}\n", "loss.out", "float64 range"),
     "date": ("a.yaml", "loss.out: 2024-01-01\n", "loss.out", "got a date"),
     "one number for a tensor": ("a.yaml", "conv1.out: 5\n", "conv1.out[0,1,1]",

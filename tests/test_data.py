@@ -301,3 +301,25 @@ def test_a_text_file_without_end_is_too_large_not_out_of_memory(tmp_path, monkey
     monkeypatch.setattr(files, "MAX_READ", 1_000_000)
     with pytest.raises(SpecError, match=r"zero\.toml: is larger than 1 MB; expected a spec"):
         load_spec(zero)
+    spec = tmp_path / "small.toml"  # and a file is read whole, as it was
+    spec.write_text('title = "a"\ninput = [[1, -2]]\n[[layers]]\ntype = "relu"\n')
+    assert load_spec(spec).title == "a"
+
+
+def test_a_spec_reads_on_a_machine_with_little_memory(tmp_path):
+    """Reading a spec asked for a 1 GB buffer first (a MemoryError under 900 MB)."""
+    import resource
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tracer.spec import EXAMPLES_DIR
+    spec = tmp_path / "lecture.toml"
+    spec.write_bytes((EXAMPLES_DIR / "lecture.toml").read_bytes())
+
+    def little_memory():
+        resource.setrlimit(resource.RLIMIT_AS, (900_000_000, 900_000_000))
+    done = subprocess.run([sys.executable, "-m", "tracer", "trace", str(spec)],
+                          capture_output=True, text=True, preexec_fn=little_memory,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0 and "loss.out" in done.stdout, done.stderr[-500:]

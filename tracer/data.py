@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import CnnTraceError, Said
+from .files import reading
 
 
 class DataError(CnnTraceError, ValueError):
@@ -192,6 +193,8 @@ def load_mnist_idx(folder: str | Path) -> Dataset:
     """MNIST from the four IDX files in ``folder``."""
     folder = Path(folder)
     arrays = {key: (_find_idx(folder, stem)) for key, stem in MNIST_FILES.items()}
+    for path in arrays.values():
+        reading(path)
     shapes = {key: idx_shape(path) for key, path in arrays.items()}
     for split in ("train", "test"):  # before unpacking what may be gigabytes
         images, labels = shapes[f"x_{split}"], shapes[f"y_{split}"]
@@ -209,6 +212,7 @@ def load_mnist_npz(path: str | Path) -> Dataset:
     """MNIST from one .npz with x_train, y_train, x_test, y_test, named after the file
     (an .npz of other 28x28 images, say fashion.npz, is "fashion", not "mnist")."""
     path = Path(path)
+    reading(path)
     if path.is_file() and not zipfile.is_zipfile(path):  # numpy would try to unpickle it
         raise DataError.said("data.npz_not_zip", path=path, expected=NPZ_EXPECTED)
     try:

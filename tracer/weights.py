@@ -17,6 +17,7 @@ import numpy as np
 
 from .data import DataError, Dataset, load_data
 from .errors import Said, either
+from .files import reading
 from .builder import DEFAULT_SLOPE, build
 from .render.assets import plain
 from .spec import Spec, from_dict
@@ -91,6 +92,7 @@ def save_weights(result: TrainResult, path: str | Path, *, overwrite: bool = Fal
 def load_weights(path: str | Path) -> tuple[dict, dict]:
     """(arrays by '<layer>.<param>', meta) from a file written by :func:`save_weights`."""
     path = Path(path)
+    reading(path)
     if path.is_file() and not zipfile.is_zipfile(path):
         raise DataError.said("weights.not_npz", path=path)
     try:

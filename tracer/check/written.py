@@ -10,6 +10,7 @@ is a minus. The text is kept, so the tolerance can follow what was written.
 from __future__ import annotations
 
 import re
+import unicodedata
 import sys
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -148,8 +149,8 @@ def _decimal(text: str, clean: str) -> Written:
 
 
 def _fraction(text: str, numerator: str, denominator: str) -> Written:
-    if not denominator.lstrip("+-").strip("0"):  # 0, however many digits (no int() of
-        raise NotANumber(reason("divides_by_zero", text=repr(text)))  # 4301 digits)
+    if all(unicodedata.digit(c) == 0 for c in denominator.lstrip("+-")):  # 0, however
+        raise NotANumber(reason("divides_by_zero", text=repr(text)))  # many digits, ٠ too
     if len(numerator) > 400 or len(denominator) > 400:
         raise NotANumber(reason("float_range", text=repr(text)))
     value = Fraction(int(numerator), int(denominator))
