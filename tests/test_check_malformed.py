@@ -325,3 +325,28 @@ def test_a_list_with_a_space_after_every_comma_gets_no_decimal_comma_hint(tmp_pa
     assert main(["check", "--example", "lecture", str(answers)]) == 0
     out = capsys.readouterr().out
     assert "pool1.out[0,0,0]: wrong shape (1, 2); expected (1, 1)" in out and "decimal" not in out
+
+
+def test_uneven_spacing_in_a_list_of_whole_numbers_gets_no_decimal_comma_hint(tmp_path,
+                                                                             capsys):
+    """[[5,7], [11, 10], [1, 2]] was told 'write 5.7', which would make its rows ragged."""
+    answers = tmp_path / "a.yaml"
+    answers.write_text("conv1.out: [[5,7], [11, 10], [1, 2]]\n")
+    assert main(["check", "--example", "lecture", str(answers)]) == 0
+    out = capsys.readouterr().out
+    assert "wrong shape (3, 2); expected (2, 2)" in out and "decimal" not in out
+
+
+@pytest.mark.parametrize("name, text", [
+    ("a.toml", "conv1.out = " + "[" * 900 + "1" + "]" * 900 + "\n"),
+    ("a.yaml", "conv1.out: " + "[" * 150 + "1" + "]" * 150 + "\n"),
+])
+def test_answers_nested_too_deeply_say_so_in_either_language(tmp_path, capsys, name, text):
+    """'maximum recursion depth exceeded' and 'nested more than 100 levels deep' were said
+    in English under --lang ko."""
+    answers = tmp_path / name
+    answers.write_text(text)
+    assert main(["check", "--example", "lecture", str(answers)]) == 2
+    assert capsys.readouterr().err.endswith("lists or tables nested too deeply\n")
+    assert main(["check", "--example", "lecture", str(answers), "--lang", "ko"]) == 2
+    assert capsys.readouterr().err.endswith("목록이나 표가 너무 깊게 중첩되어 있습니다\n")

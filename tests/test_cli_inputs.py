@@ -207,3 +207,12 @@ def test_a_folder_given_as_the_spec_is_called_a_folder(tmp_path, capsys):
     """It was "unknown spec file type '(none)'"."""
     code, _, err = run(["render", tmp_path], capsys)
     one_line_error(code, err, f"{tmp_path}: is a folder, expected a spec file")
+
+
+def test_a_control_character_in_yaml_names_its_position_not_pyyamls_source(tmp_path, capsys):
+    spec = tmp_path / "c.yaml"
+    spec.write_text('title: "a\x07b"\n')
+    code, _, err = run(["trace", spec], capsys)
+    one_line_error(code, err, f"{spec}: not valid YAML: unacceptable character #x0007: "
+                              "special characters are not allowed at position 9")
+    assert "unicode string" not in err

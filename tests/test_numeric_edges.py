@@ -322,3 +322,13 @@ def test_the_lecture_at_one_digit_keeps_its_integer_sums():
     text = render_text(run_pass(load_example("lecture")), digits=1)
     block = text[text.index("conv1.out"):text.index("relu1")]
     assert block.split("\n")[2:4] == ["    [ 5   7]", "    [11  10]"]  # not 1e1
+
+
+def test_an_updated_whole_number_prints_in_full_as_its_update_line_has_it():
+    """An update worked in decimals (5 - 10 (-1) = 15) printed 2e1 in the before/after
+    table and the listing, beside the line's 15."""
+    from tracer.present.text import render_text
+    spec = from_dict({"learning_rate": 10, "target": 1, "input": [1], "layers": [
+        {"type": "dense", "weight": [[1000, -1000]], "bias": [20, 5]}, {"type": "softmax"}]})
+    text = render_text(run_pass(spec), digits=1)
+    assert "dense1.bias_new  (2)\n  [10  15]" in text

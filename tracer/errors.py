@@ -92,7 +92,7 @@ def parse_detail(err: Exception) -> Said | str:
         line, column, text = int(at[1]), int(at[2]), text[:at.start()]
     elif text.endswith(_TOML_END):
         return Said("error.parse_at_end", {"problem": " ".join(text[:-len(_TOML_END)].split())})
-    text = " ".join(text.split())
+    text = " ".join(text.split()).replace(' in "<unicode string>",', " at")  # PyYAML's
     return Said("error.parse_at", {"line": line, "column": column, "problem": text}) \
         if line is not None else text
 

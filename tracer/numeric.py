@@ -160,6 +160,8 @@ class Numeric:
         within 1e-12 of that (relative; less at 11 or more digits), as the engine's other
         float comparisons: 0.1 + 0.2 prints 0.3, as in exact mode."""
         if isinstance(value, Decimal) and value.is_finite():  # a sum worked in decimals
+            if value == value.to_integral_value() and abs(value) < WHOLE_LIMIT:
+                return str(int(value))  # as a float's whole number below
             rounded = decimal_text(value, digits, zeros=True)
             return tidy(rounded) if Decimal(rounded) == value else rounded
         x = float(value)

@@ -94,7 +94,8 @@ def _hint(key: str, params: dict, options=()) -> dict | None:
     elif key == "usage.unrecognized":
         unknown = next((w for w in params["words"].split() if w.startswith("--")), None)
         names = {option.lstrip("-"): option for option in options}  # '--' alike in all
-        near = unknown and closest(unknown.partition("=")[0].lstrip("-"), names)
+        near = unknown and closest(unknown.partition("=")[0].lstrip("-"), names,
+                                   cutoff=0.7)  # digits is no typo of weights (0.62)
         hint = near and names[near]
     else:
         return None

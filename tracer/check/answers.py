@@ -32,7 +32,7 @@ import yaml
 from ..errors import CnnTraceError, Said, parse_detail
 from ..files import read_text
 from ..present.document import Para
-from .reasons import english, reason, said
+from .reasons import as_said, english, reason
 from .written import unmarked
 
 MAX_BYTES = 5_000_000
@@ -99,9 +99,11 @@ class _TextLoader(_BaseLoader):
         mark = node.start_mark
         if self.lines is None or not 0 < mark.column <= len(self.lines[mark.line]):
             return text
-        token, before = Token(text), self.lines[mark.line][:mark.column]
-        if before.rstrip().endswith(","):
-            token.after_comma = before.endswith(",")
+        token, line, i = Token(text), self.lines[mark.line], mark.column - 1
+        while i >= 0 and line[i] in " \t":  # back over the spaces only: long rows stay fast
+            i -= 1
+        if i >= 0 and line[i] == ",":
+            token.after_comma = i == mark.column - 1
         return token
 
     def _key(self, node):
@@ -121,6 +123,10 @@ _TextLoader.add_constructor("tag:yaml.org,2002:map", _TextLoader.construct_mappi
 
 
 MAX_DEPTH = 100  # answer files nest a few levels; libyaml's composer crashes near 10^4
+
+
+class TooDeep(yaml.YAMLError):
+    """Lists or tables nested more than MAX_DEPTH levels."""
 
 
 def parse_yaml(text: str):
@@ -143,7 +149,7 @@ def _check_nesting(text: str) -> None:
         if kind in _OPENS:
             depth += 1
             if depth > MAX_DEPTH:
-                raise yaml.YAMLError(f"nested more than {MAX_DEPTH} levels deep")
+                raise TooDeep(f"nested more than {MAX_DEPTH} levels deep")
         elif kind in _CLOSES:
             depth -= 1
 
@@ -304,14 +310,16 @@ def parse_answers(text: str, fmt: str, source: str = "<answers>") -> AnswerFile:
         data = PARSERS[fmt](text)
     except (yaml.YAMLError, ValueError, tomllib.TOMLDecodeError, RecursionError) as err:
         # ValueError too: TOML's 5000-digit integer, YAML's date 2020-02-30
+        deep = isinstance(err, (RecursionError, TooDeep))
         raise AnswerFileError.said("not_valid_answers", source=source, format=fmt.upper(),
-                                   detail=parse_detail(err), hint=_quote_hint(text, fmt)) \
+                                   detail=Said("error.spec.too_deep") if deep
+                                   else parse_detail(err), hint=_quote_hint(text, fmt)) \
             from None
     if data is None or data == []:
         raise AnswerFileError.said("no_answers", source=source, example=EXAMPLE)
     if not isinstance(data, Pairs):
         raise AnswerFileError.said("answers_not_table", source=source, example=EXAMPLE,
-                                   got=said(description(data)))
+                                   got=as_said(description(data)))
     if data and data[0] == ("format", "cnntrace-trace"):
         raise AnswerFileError.said("trace_not_answers", source=source)
     if data and data[0] == ("format", "cnntrace-batch"):
@@ -346,12 +354,13 @@ def _selection(value, source: str) -> str:
     """A ``blanks:`` value: a --blank selection ("forward", "conv1.out,pool1.out") or a
     list of its items."""
     if isinstance(value, CsvValue):  # a CSV row that could not be read
-        raise AnswerFileError.said("blanks_unread", source=source, why=said(value.reason))
+        raise AnswerFileError.said("blanks_unread", source=source, why=as_said(value.reason))
     if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
         return ",".join(value)
     if isinstance(value, str):
         return value
-    raise AnswerFileError.said("blanks_selection", source=source, got=said(description(value)))
+    raise AnswerFileError.said("blanks_selection", source=source,
+                               got=as_said(description(value)))
 
 
 def flatten(key: str, value) -> list[tuple[str, object]]:

@@ -14,11 +14,11 @@ def reason(name: str, /, **params) -> Para:
     return Para(f"malformed.{name}", params)
 
 
-def said(sentence):
+def as_said(sentence):
     """A sentence (and the sentences among its params) as an error's :class:`Said`, to be
     said in the command line's language; else as it is."""
     if isinstance(sentence, Para):
-        return Said(sentence.key, {k: said(v) for k, v in sentence.params.items()})
+        return Said(sentence.key, {k: as_said(v) for k, v in sentence.params.items()})
     return sentence
 
 

@@ -10,6 +10,7 @@ keys that are not ids) become problems with no index.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -310,6 +311,8 @@ def _decimal_comma_hint(raw, given: tuple, shape: tuple) -> Para | str:
     after = [getattr(v, "after_comma", None) for v in leaves]
     tight = [i for i, comma in enumerate(after) if comma]
     if False in after:  # some commas are followed by a space: the others join decimals
+        if len(leaves) - len(tight) != math.prod(shape):  # joined, they would not fit
+            return ""
         pairs = [f"{leaves[i - 1].strip()},{leaves[i].strip()}" for i in tight]
         pairs = [pair for pair in pairs if _COMMA_PAIR.match(pair)]
         return reason("decimal_comma_list", text=pairs[0],

@@ -44,7 +44,9 @@ def check_digits(args) -> None:
     from ..present.context import MAX_DIGITS
     if args.digits > MAX_DIGITS["float"] and not getattr(args, "exact", False):
         from ..errors import CnnTraceError
-        raise CnnTraceError.said("float_digits", digits=args.digits, most=MAX_DIGITS["float"])
+        raise CnnTraceError.said("float_digits" if hasattr(args, "exact") else
+                                 "float_digits_only", digits=args.digits,
+                                 most=MAX_DIGITS["float"])
 
 
 def whole_number(noun: str, minimum: int = 0):
@@ -159,7 +161,7 @@ def check_out_file(args, fmt: str, *suffixes: str) -> None:
         from ..errors import either
         from ..files import OutputError, check_target
         path = Path(args.out)
-        if path.suffix.lower() not in suffixes:
+        if path.suffix.lower() not in suffixes and not path.is_dir():  # (a folder: below)
             raise OutputError.said("out_suffix", path=path, format=fmt,
                                    suffixes=either(*suffixes))
         check_target(path, args.force)
