@@ -338,6 +338,7 @@ def test_uneven_spacing_in_a_list_of_whole_numbers_gets_no_decimal_comma_hint(tm
 
 
 @pytest.mark.parametrize("name, text", [
+    ("a.json", '{"a": ' * 600 + "1" + "}" * 600),  # json reads it; the tables' walk did not
     ("a.toml", "conv1.out = " + "[" * 900 + "1" + "]" * 900 + "\n"),
     ("a.yaml", "conv1.out: " + "[" * 150 + "1" + "]" * 150 + "\n"),
 ])

@@ -213,6 +213,6 @@ def test_a_control_character_in_yaml_names_its_position_not_pyyamls_source(tmp_p
     spec = tmp_path / "c.yaml"
     spec.write_text('title: "a\x07b"\n')
     code, _, err = run(["trace", spec], capsys)
-    one_line_error(code, err, f"{spec}: not valid YAML: unacceptable character #x0007: "
-                              "special characters are not allowed at position 9")
-    assert "unicode string" not in err
+    one_line_error(code, err, f"{spec}: not valid YAML: line 1, column 10: unacceptable "
+                              "character #x0007: special characters are not allowed")
+    assert "unicode string" not in err and "position" not in err

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tracer.cli import main
@@ -309,6 +310,15 @@ def test_no_output_replaces_a_file_the_command_reads_even_with_force(tmp_path, c
         one_line_error(code, err, f"{target}: is a file this command reads")
     assert {path: path.read_bytes() for path in (spec, sheet)} == before
     assert main(["trace", str(spec), "--json", str(tmp_path / "t.json")]) == 0  # elsewhere
+    digits = tmp_path / "d8.npz"  # training data, named as --save: refused before training
+    from sklearn.datasets import load_digits
+    images, labels = load_digits(return_X_y=True)
+    np.savez(digits, x_train=images[:40].reshape(-1, 8, 8), y_train=labels[:40],
+             x_test=images[40:50].reshape(-1, 8, 8), y_test=labels[40:50])
+    code, out, err = run(["train", "--preset", "digits-cnn", "--data", str(digits), "--save",
+                          str(digits), "--force"], capsys)
+    one_line_error(code, err, f"{digits}: is a file this command reads")
+    assert "epoch" not in out
     weights = tmp_path / "w.npz"  # trained weights a trace reads, as --json
     assert main(["train", "--preset", "digits-cnn", "--epochs", "1", "--limit", "64",
                  "--test-limit", "16", "--save", str(weights), "-q"]) == 0

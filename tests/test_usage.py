@@ -83,6 +83,8 @@ def test_an_unknown_option_is_said_by_its_command_with_the_closest_one(capsys):
         "'--format'?) (see cnntrace explain relu --help)")
     assert error_line(["check", "--example", "lecture", "--zzzz"], capsys) == (
         "cnntrace check: error: unrecognized arguments: --zzzz (see cnntrace check --help)")
+    assert error_line(["render", "--example", "lecture", "--output=x"], capsys).endswith(
+        "--output=x (did you mean '--out'?) (see cnntrace render --help)")
     assert error_line(["sheet", "--example", "lecture", "--digits=4"], capsys) == (
         "cnntrace sheet: error: unrecognized arguments: --digits=4 (see cnntrace sheet "
         "--help)")  # not '(did you mean '--weights'?)

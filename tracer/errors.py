@@ -76,13 +76,18 @@ _TOML_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
 _TOML_END = "(at end of document)"
 
 
-def parse_detail(err: Exception) -> Said | str:
-    """What a parser (PyYAML, json, tomllib) found wrong, as 'line L, column C: problem':
-    the position said in the reader's language, the problem in the parser's words
-    (PyYAML's quoted lines and carets left out: a one-line message has no room for them)."""
+def parse_detail(err: Exception, source: str | None = None) -> Said | str:
+    """What a parser (PyYAML, json, tomllib) found wrong in ``source`` (the text parsed), as
+    'line L, column C: problem': the position said in the reader's language, the problem
+    in the parser's words (PyYAML's quoted lines and carets left out: a one-line message
+    has no room for them)."""
     text, line, column = str(err), None, None
     mark = getattr(err, "problem_mark", None)  # PyYAML
-    if mark is not None:
+    at = getattr(err, "position", None)  # PyYAML's reader: a character it does not take
+    if mark is None and isinstance(at, int) and source is not None and at <= len(source):
+        line = source.count("\n", 0, at) + 1
+        column, text = at - source.rfind("\n", 0, at), text.partition("\n")[0]
+    elif mark is not None:
         line, column = mark.line + 1, mark.column + 1
         context = getattr(err, "context", None)
         text = f"{err.problem} ({context})" if context else str(err.problem)
@@ -92,7 +97,7 @@ def parse_detail(err: Exception) -> Said | str:
         line, column, text = int(at[1]), int(at[2]), text[:at.start()]
     elif text.endswith(_TOML_END):
         return Said("error.parse_at_end", {"problem": " ".join(text[:-len(_TOML_END)].split())})
-    text = " ".join(text.split()).replace(' in "<unicode string>",', " at")  # PyYAML's
+    text = " ".join(text.split())
     return Said("error.parse_at", {"line": line, "column": column, "problem": text}) \
         if line is not None else text
 

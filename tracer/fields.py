@@ -125,7 +125,7 @@ def did_you_mean(word, candidates) -> Said | str:
     return Said("error.did_you_mean", {"name": repr(hint)}) if hint else ""
 
 
-def closest(word, candidates, cutoff: float = 0.6):
+def closest(word, candidates):
     import difflib
-    match = difflib.get_close_matches(str(word), sorted(candidates), n=1, cutoff=cutoff)
+    match = difflib.get_close_matches(str(word), sorted(candidates), n=1, cutoff=0.6)
     return match[0] if match else None

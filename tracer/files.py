@@ -252,7 +252,7 @@ def make_folder(folder: Path, option: str = "--out") -> Path:
     return folder
 
 
-MAX_READ = 1_000_000_000  # any text file read: a spec holds at most 5,000,000 values
+MAX_READ = 200_000_000  # any text file read: a spec holds at most 5,000,000 values
 
 
 def read_text(path: Path, kind: str, error: type = OutputError,

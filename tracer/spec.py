@@ -114,7 +114,7 @@ def parse_text(text: str, fmt: str, source: str = "<spec>") -> dict:
     except SpecError as err:
         raise err.within(source) if not str(err).startswith(source) else err
     except (tomllib.TOMLDecodeError, json.JSONDecodeError, ValueError) as err:
-        detail = parse_detail(err)
+        detail = parse_detail(err, text)
         if "int_max_str_digits" in str(err):  # Python's advice to programmers, not users
             detail = Said("error.spec.long_integer")
         raise SpecError.said("not_valid", source=source, format=fmt.upper(), detail=detail) \

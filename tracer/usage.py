@@ -93,9 +93,10 @@ def _hint(key: str, params: dict, options=()) -> dict | None:
         hint = closest(params["value"].strip("'"), _CHOICE.findall(params["choices"]))
     elif key == "usage.unrecognized":
         unknown = next((w for w in params["words"].split() if w.startswith("--")), None)
-        names = {option.lstrip("-"): option for option in options}  # '--' alike in all
-        near = unknown and closest(unknown.partition("=")[0].lstrip("-"), names,
-                                   cutoff=0.7)  # digits is no typo of weights (0.62)
+        typed = (unknown or "-").partition("=")[0].lstrip("-")
+        names = {option.lstrip("-"): option for option in options  # '--' alike in all;
+                 if option.lstrip("-")[:1] == typed[:1]}  # --digits is no typo of --weights
+        near = unknown and closest(typed, names)
         hint = near and names[near]
     else:
         return None

@@ -63,6 +63,7 @@ class YAMLSyntaxError(ValueError):
         self.problem = getattr(err, "problem", None) or str(err)
         self.problem_mark = getattr(err, "problem_mark", None)
         self.context = getattr(err, "context", None)
+        self.position = getattr(err, "position", None)  # the reader's: no mark
 
 
 def load_yaml(text: str):

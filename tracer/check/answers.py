@@ -313,7 +313,7 @@ def parse_answers(text: str, fmt: str, source: str = "<answers>") -> AnswerFile:
         deep = isinstance(err, (RecursionError, TooDeep))
         raise AnswerFileError.said("not_valid_answers", source=source, format=fmt.upper(),
                                    detail=Said("error.spec.too_deep") if deep
-                                   else parse_detail(err), hint=_quote_hint(text, fmt)) \
+                                   else parse_detail(err, text), hint=_quote_hint(text, fmt)) \
             from None
     if data is None or data == []:
         raise AnswerFileError.said("no_answers", source=source, example=EXAMPLE)
@@ -339,7 +339,12 @@ def parse_answers(text: str, fmt: str, source: str = "<answers>") -> AnswerFile:
         elif key == BLANKS and answers.blanks is None:
             answers.blanks = _selection(value, source)
         else:
-            answers.pairs.extend(flatten(key, value))
+            try:
+                answers.pairs.extend(flatten(key, value))
+            except RecursionError:  # JSON tables ~500-1000 deep pass its parser
+                raise AnswerFileError.said("not_valid_answers", source=source,
+                                           format=fmt.upper(), hint="",
+                                           detail=Said("error.spec.too_deep")) from None
     return answers
 
 

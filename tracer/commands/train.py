@@ -83,6 +83,7 @@ def run(args) -> int:
     batch = args.batch or defaults.get("batch", DEFAULT_BATCH)
     source = args.data or defaults.get("data") or _default_data(spec)
     data = load_data(source).limit(args.limit, args.test_limit)
+    _check_outputs(args)  # again, now that the data read is known: not over it either
     if not len(data.y_train):
         raise DataError.said("train.no_training", source=source)
     if not len(data.y_test):
