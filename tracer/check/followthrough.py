@@ -53,46 +53,10 @@ def as_written(sheet: Sheet) -> Settle:
     return settle
 
 
-def repaired(sheet: Sheet, truth: Mapping[str, np.ndarray], tolerance: Tolerance) -> Settle:
-    """Read the student's number only where it matches the trace or its carried value."""
-    def settle(qid, value):
-        grid = sheet.cells.get(qid)
-        if grid is None:
-            return value
-        out = np.array(value, dtype=np.float64, copy=True)
-        for index, cell in np.ndenumerate(grid):
-            if isinstance(cell, Written) and (
-                    tolerance.matches(cell, float(truth[qid][index]))
-                    or tolerance.matches(cell, float(value[index]))):
-                out[index] = float(cell)
-        return out
-    return settle
-
-
-def kept_digits(sheet: Sheet, truth: Mapping[str, np.ndarray], tolerance: Tolerance,
-                behind_slip: BehindSlip) -> Settle:
-    """Read the number behind each written one: its carried value, or the trace's, where
-    the writing matches it; else ``behind_slip(qid, index, cell, carried)``."""
-    def settle(qid, value):
-        grid = sheet.cells.get(qid)
-        if grid is None:
-            return value
-        out = np.array(value, dtype=np.float64, copy=True)
-        for index, cell in np.ndenumerate(grid):
-            carried = float(value[index])
-            if not isinstance(cell, Written) or tolerance.matches(cell, carried):
-                continue
-            true = float(truth[qid][index])
-            out[index] = true if tolerance.matches(cell, true) \
-                else behind_slip(qid, index, cell, carried)
-        return out
-    return settle
-
-
-def kept_as_worked(sheet: Sheet, worked: Walk, tolerance: Tolerance) -> Settle:
-    """Read the number behind each written one as the student worked it from their
-    numbers as written (``worked``'s carried value) where the writing matches it, else
-    the writing."""
+def _cell_by_cell(sheet: Sheet, read: Callable[[str, tuple, Written, float], float | None]
+                  ) -> Settle:
+    """Settle each written cell as ``read(qid, index, cell, carried)`` says (None: keep
+    the carried value); every other cell keeps its carried value."""
     def settle(qid, value):
         grid = sheet.cells.get(qid)
         if grid is None:
@@ -100,10 +64,41 @@ def kept_as_worked(sheet: Sheet, worked: Walk, tolerance: Tolerance) -> Settle:
         out = np.array(value, dtype=np.float64, copy=True)
         for index, cell in np.ndenumerate(grid):
             if isinstance(cell, Written):
-                behind = float(worked.carried[qid][index])
-                out[index] = behind if tolerance.matches(cell, behind) else float(cell)
+                own = read(qid, index, cell, float(value[index]))
+                if own is not None:
+                    out[index] = own
         return out
     return settle
+
+
+def repaired(sheet: Sheet, truth: Mapping[str, np.ndarray], tolerance: Tolerance) -> Settle:
+    """Read the student's number only where it matches the trace or its carried value."""
+    def read(qid, index, cell, carried):
+        right = tolerance.matches(cell, float(truth[qid][index]))
+        return float(cell) if right or tolerance.matches(cell, carried) else None
+    return _cell_by_cell(sheet, read)
+
+
+def kept_digits(sheet: Sheet, truth: Mapping[str, np.ndarray], tolerance: Tolerance,
+                behind_slip: BehindSlip) -> Settle:
+    """Read the number behind each written one: its carried value, or the trace's, where
+    the writing matches it; else ``behind_slip(qid, index, cell, carried)``."""
+    def read(qid, index, cell, carried):
+        if tolerance.matches(cell, carried):
+            return None
+        true = float(truth[qid][index])
+        return true if tolerance.matches(cell, true) else behind_slip(qid, index, cell, carried)
+    return _cell_by_cell(sheet, read)
+
+
+def kept_as_worked(sheet: Sheet, worked: Walk, tolerance: Tolerance) -> Settle:
+    """Read the number behind each written one as the student worked it from their
+    numbers as written (``worked``'s carried value) where the writing matches it, else
+    the writing."""
+    def read(qid, index, cell, carried):
+        behind = float(worked.carried[qid][index])
+        return behind if tolerance.matches(cell, behind) else float(cell)
+    return _cell_by_cell(sheet, read)
 
 
 @dataclass
