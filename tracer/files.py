@@ -102,7 +102,7 @@ def write_output(text: str, path: str | Path | None, *, overwrite: bool = False)
     return write_atomic(path, text, overwrite=overwrite)
 
 
-_READ: list[Path] | None = None  # within keeping_inputs(): the text files read so far
+_READ: list[Path] | None = None  # within keeping_inputs(): the files read so far
 
 
 @contextmanager
