@@ -70,6 +70,10 @@ ITEM_CASES = {
     "decimal commas in a list": ("a.yaml", "dense1.out: [0,99998, 0,00001846]\n",
                                  "dense1.out[0]", "wrong shape (4,); expected (2,) (decimal "
                                  "commas? 0,99998 reads as two numbers; write 0.99998)"),
+    "a decimal comma making rows ragged": ("a.yaml", "conv1.out: [[5, 7,5], [11, 10]]\n",
+                                           "conv1.out[0,0,0]", "rows of different lengths "
+                                           "or depths (decimal commas? 7,5 reads as two "
+                                           "numbers; write 7.5)"),
     "one decimal comma in a list": ("a.yaml", "dense1.out: [5.5, -0,3]\n", "dense1.out[0]",
                                     "wrong shape (3,); expected (2,) (decimal commas? -0,3 "
                                     "reads as two numbers; write -0.3)"),

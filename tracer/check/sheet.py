@@ -205,6 +205,8 @@ def _place(raw, index, shape) -> list[tuple[tuple, object]]:
         return [(i, Malformed(reason("values_for_shape", shape=_shape(shape), value=got)))
                 for i in whole]
     given, why = _nested_shape(raw, 4 * len(whole) + 1000)
+    if why is not None and why.key == "malformed.ragged":  # [[5, 7,5], [11, 10]]
+        why.params["hint"] = _decimal_comma_hint(raw, None, shape)
     if why is None and not _fits(given, shape):
         why = reason("wrong_shape", given=_shape(given), shape=_expected_shape(shape),
                      hint=_transposed_hint(given, shape) or _decimal_comma_hint(raw, given,
@@ -270,7 +272,7 @@ def _nested_shape(raw, limit: int = 10**6) -> tuple[tuple, Para | None]:
                 return (), why
         shapes = {s for s, _ in inner}
         if len(shapes) > 1:
-            return (), reason("ragged")
+            return (), reason("ragged", hint="")
         return (len(node),) + shapes.pop(), None
 
     try:
@@ -299,7 +301,7 @@ def _transposed_hint(given: tuple, shape: tuple) -> Para | str:
 _COMMA_PAIR = re.compile(r"^[+-]?\d+,\d+(?:[eE][+-]?\d+)?$")
 
 
-def _decimal_comma_hint(raw, given: tuple, shape: tuple) -> Para | str:
+def _decimal_comma_hint(raw, given: tuple | None, shape: tuple) -> Para | str:
     """For [0,99998, 0,00001846] (YAML reads four numbers where two are asked): the first
     pair written with its decimal comma, and with a point. Where the file shows which
     commas have a space after them (YAML), the ones without are the decimal commas ([2,
@@ -317,6 +319,8 @@ def _decimal_comma_hint(raw, given: tuple, shape: tuple) -> Para | str:
         pairs = [pair for pair in pairs if _COMMA_PAIR.match(pair)]
         return reason("decimal_comma_list", text=pairs[0],
                       fixed=pairs[0].replace(",", ".")) if pairs else ""
+    if given is None:  # rows of different lengths: only where the spaces tell
+        return ""
     want, got = _squeezed(shape) or (1,), _squeezed(given)  # one number: [0,5] reads as two
     if got != want[:-1] + (2 * want[-1],):
         return ""
