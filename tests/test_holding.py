@@ -381,3 +381,18 @@ def test_a_zero_worked_from_terms_that_do_not_cancel_as_printed_is_approximately
     assert line.replace("REL", r"\approx") in texts
     sheet = [to_latex(line) for line in lines_of(build_document(trace, hidden={"flatten1.grad"}))]
     assert not any(r"\partial a_{6}} = 0.07233" in text and r"\approx" in text for text in sheet)
+
+
+def test_an_update_far_smaller_than_its_parameter_works_out():
+    """A bias of -0.0478 moved by -3.4e-10 prints its new value to 12 digits to show the
+    change; its old value stayed at 4 (-0.04777 - 0.1 · 3.422e-9 = -0.0477705387000), as
+    the operands could widen by 5 digits only: trained weights gave such lines."""
+    spec = from_dict({"learning_rate": 0.1, "target": 0, "input": [1], "layers": [
+        {"type": "dense", "weight": [[12, -8]], "bias": [-0.04777053835773, 0.0123456789]},
+        {"type": "softmax"}]})
+    trace = run_pass(spec)
+    lines = [(expr, result) for expr, result in worked_lines(build_document(trace, 4))
+             if result.ref.startswith("dense1.bias_new")]
+    assert len(lines) == 2 and any(significant(result.text) >= 12 for _, result in lines)
+    for expr, result in lines:
+        assert gives(expr, result), (to_latex(expr), result.text)

@@ -180,7 +180,9 @@ def _held(expr, result: m.Num, ctx):
     if worked is None or not true or gives(worked) or \
             abs(true) < NOISE * max((abs(t) for t in terms), default=abs(worked)):
         return expr, None
-    most = min(ctx.digits + EXTRA, MAX_DIGITS[ctx.trace.mode])
+    # a result printed wider than the document (an update that shows its change: 12
+    # digits for a change 8 decades below the value) lets its operands be as wide
+    most = min(max(ctx.digits + EXTRA, significant(result.text) + 2), MAX_DIGITS[ctx.trace.mode])
     for digits in range(ctx.digits + 1, most + 1):
         longer = _reprinted(expr, digits, ctx)
         if gives(evaluate(longer)):
