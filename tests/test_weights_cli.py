@@ -310,3 +310,21 @@ def test_a_korean_handout_of_a_preset_names_its_network_and_digit_in_korean(tmp_
     assert code == 0, err
     page = (tmp_path / "ko" / "worked.html").read_text(encoding="utf-8")
     assert "8x8 손글씨 숫자를 분류하는 작은 CNN" in page and "A small CNN" not in page
+
+
+def test_a_trained_presets_title_follows_the_handouts_language(trained, tmp_path, capsys):
+    """Weights trained under --lang ko titled an English handout '합성곱 16@3x3 ...', and
+    English-trained ones a Korean handout 'conv 16@3x3 ...' (the title saved with them)."""
+    korean = tmp_path / "ko.npz"
+    assert main(["train", "--preset", "digits-cnn", "--epochs", "1", "--limit", "64",
+                 "--test-limit", "16", "--save", str(korean), "-q", "--lang", "ko"]) == 0
+    capsys.readouterr()
+    for weights in (trained, korean):
+        code, out, err = run(["trace", "--weights", weights, "--sample", 3], capsys)
+        assert code == 0 and out.startswith("digits-cnn: conv 16@3x3 (padding 1), ReLU, "
+                                            "pool 2, dense 10, softmax: test image 3"), err
+        code, out, err = run(["trace", "--weights", weights, "--sample", 3, "--lang", "ko"],
+                             capsys)
+        assert code == 0 and out.startswith("digits-cnn: 합성곱 16@3x3 (패딩 1), ReLU, "
+                                            "최대 풀링 2, 완전연결층 10, 소프트맥스: 테스트 "
+                                            "이미지 3"), err

@@ -19,6 +19,7 @@ from .data import DataError, Dataset, load_data
 from .errors import Said, either
 from .files import reading
 from .builder import DEFAULT_SLOPE, build
+from .presets import PRESETS, preset
 from .render.assets import plain
 from .spec import Spec, from_dict
 from .train import TrainingError, TrainResult, plain_history
@@ -178,11 +179,14 @@ def spec_with_weights(spec_dict: dict | None, weights_path: str | Path | None, s
         raise DataError.said(f"weights.sample_range.{'one' if count == 1 else 'many'}",
                              name=name, sample=sample, count=count, last=count - 1)
     label = int(dataset.y_test[sample])
+    title = base.get("title") or "network"
+    if spec_dict is None and meta.get("preset") in PRESETS:  # said in this run's language,
+        title = preset(meta["preset"], lang=lang)["title"]  # not the training run's
     out = {k: v for k, v in base.items() if k not in ("input", "inputs", "target", "targets")}
     out.update(layers=layers, input=dataset.x_test[sample].tolist(), target=label,
                learning_rate=_learning_rate(base.get("learning_rate", Decimal("0.1")), where),
-               title=plain(lang, "weights.title", {"title": base.get("title") or "network",
-                                                   "sample": sample, "label": label}),
+               title=plain(lang, "weights.title", {"title": title, "sample": sample,
+                                                   "label": label}),
                description=_provenance(base.get("description"), weights_path, dataset,
                                        sample, lang))
     return out
