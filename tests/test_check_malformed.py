@@ -355,3 +355,25 @@ def test_answers_nested_too_deeply_say_so_in_either_language(tmp_path, capsys, n
     assert capsys.readouterr().err.endswith("lists or tables nested too deeply\n")
     assert main(["check", "--example", "lecture", str(answers), "--lang", "ko"]) == 2
     assert capsys.readouterr().err.endswith("목록이나 표가 너무 깊게 중첩되어 있습니다\n")
+
+
+def test_a_spreadsheets_empty_columns_after_the_values_are_read_past(tmp_path, capsys):
+    """A spreadsheet saves 'loss.out,1.846e-5,' with an empty third column: every row was
+    'got more' columns, the sheet unreadable."""
+    answers = tmp_path / "a.csv"
+    answers.write_text("id,value,\nconv1.out,\"[[5,7],[11,10]]\",,\nloss.out,1.846e-5,\n"
+                       "relu1.out,,\n")
+    assert main(["check", "--example", "lecture", str(answers)]) == 0
+    assert "score: 5/9 cells = 55.55 %  (5 correct, 0 follows, 0 wrong, 4 missing, 0 " \
+           "malformed)" in capsys.readouterr().out
+
+
+def test_an_unreadable_variant_row_is_named_not_taken_for_a_variant(tmp_path, capsys):
+    """'variant,2025,01' made a variant id of its parse error: 'an answer sheet for
+    variant line 2: expected two columns ...'."""
+    answers = tmp_path / "a.csv"
+    answers.write_text("id,value\nvariant,2025,01\nloss.out,0.2204\n")
+    assert main(["check", "--example", "lecture", str(answers)]) == 2
+    assert capsys.readouterr().err == (f"cnntrace: error: {answers}: variant: line 2: "
+                                       "expected two columns 'id,value', got more; put a "
+                                       "whole tensor in brackets\n")

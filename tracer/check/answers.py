@@ -187,6 +187,8 @@ def parse_csv(text: str) -> Pairs:
             continue
         separator = separator or csv_separator(row)
         key, value = split_row(row, separator)
+        if value is not None:  # a spreadsheet's empty columns after the value: 0.2204,,
+            value = value.rstrip(separator + " \t")
         if not pairs and key.lower() == "id" and (value or "").lower() == "value":
             continue  # the header
         if key == BLANKS and value and not _unquote(value).startswith("["):
@@ -330,6 +332,9 @@ def parse_answers(text: str, fmt: str, source: str = "<answers>") -> AnswerFile:
     for key, value in data:
         if key in (STUDENT, VARIANT, BLANKS, FINGERPRINT) and value is None:
             continue  # a label left blank
+        if key in (STUDENT, VARIANT, FINGERPRINT) and isinstance(value, CsvValue):
+            raise AnswerFileError.said("label_unread", source=source, key=key,
+                                       why=as_said(value.reason))
         if key == STUDENT and isinstance(value, str):
             answers.students.append(value)
         elif key == VARIANT and isinstance(value, (str, int)) and answers.variant is None:
