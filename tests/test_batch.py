@@ -359,6 +359,24 @@ def test_an_interrupted_batch_indexes_what_it_wrote_and_the_same_run_continues(t
                                         progress=False)] == ["ok"] * 5
 
 
+def test_a_korean_batch_says_interrupted_in_korean_where_people_read_it(tmp_path,
+                                                                        monkeypatch):
+    """index.html of a Korean batch said 'interrupted (Ctrl-C) before it was done'; the
+    JSON and CSV, for scripts, keep English."""
+    import tracer.batch as batch_module
+
+    def interrupted(variant, settings):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(batch_module, "render_variant", interrupted)
+    settings = Settings(out_dir=str(tmp_path), blank="forward", pdf=False, html=True,
+                        lang="ko")
+    with pytest.raises(KeyboardInterrupt):
+        run_batch(plan(2, 11, options()), settings, jobs=1, progress=False)
+    assert "끝나기 전에 중단됨 (Ctrl-C)" in (tmp_path / "index.html").read_text("utf-8")
+    assert "interrupted (Ctrl-C) before it was done" in \
+        (tmp_path / "index.json").read_text("utf-8")
+
+
 def test_ctrl_c_at_a_terminal_lets_the_variants_being_rendered_finish(tmp_path):
     """Ctrl-C as a terminal sends it, to every process of the batch (the workers ignore
     it; the parent stops the queue): exit 130 without a traceback, an index listing each

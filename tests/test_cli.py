@@ -162,3 +162,15 @@ def test_the_example_title_message_is_the_examples_own_title():
     from tracer.spec import load_example
     for name, key in EXAMPLE_TITLES.items():
         assert messages("en")[key] == load_example(name).title
+
+
+def test_ctrl_c_is_said_in_the_command_lines_language(monkeypatch, capsys):
+    import tracer.network
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(tracer.network, "run_pass", stopped)
+    assert main(["trace", "--example", "lecture", "--lang", "ko"]) == 130
+    assert capsys.readouterr().err == "cnntrace: 중단됨\n"
+    assert main(["trace", "--example", "lecture"]) == 130
+    assert capsys.readouterr().err == "cnntrace: interrupted\n"

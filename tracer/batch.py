@@ -29,7 +29,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .errors import CnnTraceError
+from .errors import CnnTraceError, Said
 from .files import (OutputError, cannot_create_in, check_folder, check_target, is_generated,
                     make_folder, refusal, write_all, write_atomic)
 from .generate import GenerateError, Options, generate, spec_toml, validate
@@ -112,7 +112,8 @@ def plan(count: int, seed: int, opts: Options) -> list[Variant]:
                 variant.seed, variant.spec = candidate, {**data, "variant": variant.id}
                 break
         else:
-            variant.error = "the generator gave the numbers of an earlier variant twice"
+            variant.said = Said("batch.twice")
+            variant.error = variant.said.text("en")
         variants.append(variant)
     return variants
 
@@ -312,7 +313,8 @@ def _interrupted(variant: Variant, settings: Settings, existed: set[Path]) -> Va
                      if (out / name).is_file() and out / name not in existed}
     variant.digests = {name: _sha256((out / name).read_bytes())
                        for kind, name in variant.files.items() if kind in EDITABLE}
-    variant.error = "interrupted (Ctrl-C) before it was done"
+    variant.said = Said("batch.interrupted")
+    variant.error = variant.said.text("en")
     return variant
 
 
@@ -359,7 +361,9 @@ def write_index(variants: list[Variant], settings: Settings, out_dir: Path) -> l
                               "error": v.error}
                              for v in variants]}
     files = {out_dir / "index.csv": text.getvalue(),
-             out_dir / "index.html": render_index(rows, settings.blank, __version__,
-                                                   settings.lang),
+             out_dir / "index.html": render_index(  # (the CSV and JSON keep English)
+                 [{**row, "error": v.said.text(settings.lang) if v.said else row["error"]}
+                  for row, v in zip(rows, variants)], settings.blank, __version__,
+                 settings.lang),
              out_dir / "index.json": json.dumps(manifest, indent=1) + "\n"}
     return write_all(files, overwrite=True)  # checked with the variants' files

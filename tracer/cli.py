@@ -134,7 +134,9 @@ def main(argv=None) -> int:
         print(f"cnntrace: error: {where}{err.strerror or err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("cnntrace: interrupted", file=sys.stderr)
+        from .render.assets import plain
+        print(f"cnntrace: {plain(getattr(args, 'lang', 'en'), 'terminal.interrupted')}",
+              file=sys.stderr)
         return 130
 
 

@@ -190,10 +190,10 @@ class _Progress:
             return
         if self.bar is None:
             self.bar = self.tqdm(total=total, desc=self.say("bar", epoch=epoch, epochs=self.epochs),
-                                 unit="img", leave=False, file=sys.stderr,
+                                 unit=self.say("bar_unit"), leave=False, file=sys.stderr,
                                  disable=None)  # no bar where stderr is not a terminal
         self.bar.update(done - self.bar.n)
-        self.bar.set_postfix_str(f"loss {loss:.4f}", refresh=False)
+        self.bar.set_postfix_str(self.say("bar_loss", loss=f"{loss:.4f}"), refresh=False)
 
     def close(self):
         if self.bar is not None:
