@@ -111,8 +111,10 @@ def test_the_class_view_of_a_forward_exercise_says_so(tmp_path):
     other.write_text("conv1.out: [[2]]\n", encoding="utf-8")
     html = tmp_path / "class.html"
     assert main(["check", str(spec), str(sheet), str(other), "--html", str(html), "-q"]) == 0
-    text = html.read_text(encoding="utf-8")
-    assert "SGD update" not in text and "one forward pass" in text
+    text = html.read_text(encoding="utf-8")  # (no 'worked example of ... SGD update':
+    assert "SGD update" not in text and "worked example" not in text  # it marks, 5
+    assert '<p class="subtitle">The class view: every answer sheet marked</p>' in text
+    assert "from the answer sheets marked against their traced passes" in text  # variants)
 
 
 def test_a_sigmoid_output_slip_is_carried_into_its_backward():

@@ -75,4 +75,5 @@ class Document:
     sections: list
     refs: list = field(default_factory=list)  # every cell ref shown, in document order
     subtitle: str = "doc.subtitle"  # the message under the title
+    footer: str = "doc.generated"  # the message at the end (with version and digits)
     given: frozenset = frozenset()  # ids of the given quantities (input, target, parameters)

@@ -145,6 +145,6 @@ def class_document(trace, markings, unread=()) -> Document:
     else:
         sheets = [sheets]
     sections = [Section("class.title", {}, blocks + sheets, level=1, anchor="class")]
-    from .handout import subtitle_key
     return Document(title=trace.title, description="", mode=trace.mode, digits=4,
-                    conventions=[], sections=sections, subtitle=subtitle_key(trace))
+                    conventions=[], sections=sections, subtitle="doc.subtitle.class",
+                    footer="doc.generated.class")
