@@ -198,7 +198,8 @@ def test_another_batch_in_the_folder_is_not_dropped_from_the_index(tmp_path, cap
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
     assert main(argv[:-1] + ["--seed", "1", "-q"]) == 2  # a second class, same folder
     err = capsys.readouterr().err
-    assert "holds another cnntrace batch" in err and "e.g. 0-01." in err
+    assert "holds another cnntrace batch, or this one made with other formats" in err
+    assert "e.g. 0-01." in err and "pass --force (which also replaces its answer sheets" in err
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before  # nothing lost
     assert main(argv[:-1] + ["--seed", "1", "--force", "-q"]) == 0
     assert {r["variant"] for r in read_index(tmp_path)} == {"1-01", "1-02"}
