@@ -186,13 +186,13 @@ def _held(expr, result: m.Num, ctx):
     for digits in range(ctx.digits + 1, most + 1):
         longer = _reprinted(expr, digits, ctx)
         if gives(evaluate(longer)):
-            return _shortened(longer, expr, gives), None
+            return _shortened(longer, expr, gives, ctx), None
     qid, index = parse_cell(result.ref)
     for digits in range(significant(result.text) + 1, most + 1):
         wider = m.Num(ctx.text(ctx.value(qid, index or ()), digits), result.ref)
         longer, gives = _reprinted(expr, digits, ctx), _gives(wider, ctx)
         if significant(wider.text) > significant(result.text) and gives(evaluate(longer)):
-            return _shortened(longer, expr, gives), wider.text
+            return _shortened(longer, expr, gives, ctx), wider.text
     return expr, None
 
 
@@ -215,16 +215,29 @@ def _true(result: m.Num, ctx) -> Decimal | None:
     return _decimal(ctx.text(ctx.value(qid, index or ()), MAX_DIGITS["exact"]))
 
 
-def _shortened(longer, original, gives):
+def _shortened(longer, original, gives, ctx):
     """``longer`` with each cell's numbers put back to their ``original`` text, one cell
     at a time (every place it shows, so that a line never shows one cell two ways), where
     the line still ``gives`` its result without its extra digits (a term times 0, a small
-    term)."""
+    term); then a cell still wider than EXTRA digits allow (an update's parameter and its
+    gradient, as wide as the new value) to the fewest digits that do, the last cell first
+    (the gradient, 8 decades below the parameter, needs 5 of the parameter's 13)."""
     texts = {n.ref: n.text for n in m.walk(original) if isinstance(n, m.Num) and n.ref}
     for ref, text in texts.items():
         trial = _with_text(longer, ref, text)
         if trial != longer and gives(evaluate(trial)):
             longer = trial
+    for ref, text in reversed(texts.items()):
+        shown = max((significant(n.text) for n in _cells(longer) if n.ref == ref), default=0)
+        if shown <= ctx.digits + EXTRA:  # (as wide as a line got before: as it was)
+            continue
+        qid, index = parse_cell(ref)
+        for digits in range(significant(text) + 1, shown):
+            narrower = ctx.text(ctx.value(qid, index or ()), digits)
+            trial = _with_text(longer, ref, narrower)
+            if significant(narrower) < shown and gives(evaluate(trial)):
+                longer = trial
+                break
     return longer
 
 
