@@ -159,16 +159,15 @@ class Numeric:
         four digits); a value its digits hold drops them (0.31, 2), as does a float
         within 1e-12 of that (relative; less at 11 or more digits), as the engine's other
         float comparisons: 0.1 + 0.2 prints 0.3, as in exact mode."""
+        whole = whole_text(value)
+        if whole is not None:
+            return whole
         if isinstance(value, Decimal) and value.is_finite():  # a sum worked in decimals
-            if value == value.to_integral_value() and abs(value) < WHOLE_LIMIT:
-                return str(int(value))  # as a float's whole number below
             rounded = decimal_text(value, digits, zeros=True)
             return tidy(rounded) if Decimal(rounded) == value else rounded
         x = float(value)
         if not math.isfinite(x):
             return f"{x:g}"
-        if x.is_integer() and abs(x) < WHOLE_LIMIT:  # worked by hand, 11316 stays 11316
-            return str(int(x))  # (not 1.132e4, which the next line's 11316 · 0.0001 reads)
         text, near = repr(x), min(TIE_TOLERANCE, 10.0 ** -(digits + 2)) * abs(x)
         half = f"{x:.{digits}e}"  # digits + 1 significant digits
         if digits <= 15 and abs(x) >= sys.float_info.min and _is_half(half, digits) \
@@ -183,6 +182,17 @@ class Numeric:
     def exact_text(self, x):
         """Exact forms as nested lists of strings; None in float mode."""
         return None
+
+
+def whole_text(value) -> str | None:
+    """The digits of a whole number below WHOLE_LIMIT (float, Decimal or Fraction), else
+    None: worked by hand, a conv sum of 11316 stays 11316, not the 1.132e4 of 4 digits
+    that the next line's 11316 · 0.0001 does not read."""
+    try:
+        whole = int(value)
+    except (ValueError, OverflowError, TypeError):  # inf, NaN
+        return None
+    return str(whole) if whole == value and abs(whole) < WHOLE_LIMIT else None
 
 
 def spec_number(text: str) -> str:

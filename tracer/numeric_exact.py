@@ -13,7 +13,7 @@ import numpy as np
 
 from . import exact, scaled
 from .errors import CnnTraceError
-from .numeric import WHOLE_LIMIT, Numeric, decimal_text
+from .numeric import Numeric, decimal_text, whole_text
 
 EXP_LIMIT = 10**7  # e^x to 10^(4.3 million); far beyond, evaluating runs out of memory
 
@@ -116,9 +116,9 @@ class ExactNumeric(Numeric):
         """As float mode (halves away from zero, Python's 'g' layout, trailing zeros
         where the value is rounded: 0.3100), from the value to digits + 20 (rationals:
         exact when the decimal ends by then) or + 10 digits."""
-        if isinstance(value, Rational) and value.denominator == 1 \
-                and abs(value) < WHOLE_LIMIT:
-            return str(int(value))  # as float mode: a whole number prints in full
+        whole = whole_text(value) if isinstance(value, Rational) else None
+        if whole is not None:  # as float mode: a whole number prints in full
+            return whole
         # ROUND_05UP: no double rounding near a half (rounded to nearest at digits + 10,
         # 1.0499999999982879 is 1.05000000000, which then rounds to 1.1, not 1.0)
         with localcontext(prec=digits + (20 if isinstance(value, Rational) else 10),

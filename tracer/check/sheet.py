@@ -206,7 +206,7 @@ def _place(raw, index, shape) -> list[tuple[tuple, object]]:
                 for i in whole]
     given, why = _nested_shape(raw, 4 * len(whole) + 1000)
     if why is not None and why.key == "malformed.ragged":  # [[5, 7,5], [11, 10]]
-        why.params["hint"] = _decimal_comma_hint(raw, None, shape)
+        why = reason("ragged", hint=_decimal_comma_hint(raw, None, shape))
     if why is None and not _fits(given, shape):
         why = reason("wrong_shape", given=_shape(given), shape=_expected_shape(shape),
                      hint=_transposed_hint(given, shape) or _decimal_comma_hint(raw, given,

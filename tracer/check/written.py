@@ -10,8 +10,8 @@ is a minus. The text is kept, so the tolerance can follow what was written.
 from __future__ import annotations
 
 import re
-import unicodedata
 import sys
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
