@@ -92,6 +92,8 @@ FILE_CASES = {
     "top-level number": ("a.json", "5", "at the top level"),
     "unknown file type": ("a.txt", "loss.out: 1\n", "unknown answer file type '.txt'"),
     "not UTF-8": ("a.yaml", b"loss.out: \xff\xfe\n", "is not UTF-8 text"),
+    "binary": ("a.csv", b"PK\x03\x04\x14\x00", "is a binary file, not text; expected an "
+               "answer file"),
 }
 
 

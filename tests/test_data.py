@@ -291,15 +291,14 @@ def test_an_npz_member_promising_more_than_memory_is_one_line(tmp_path):
         load_weights(huge)
 
 
-def test_a_text_file_without_end_is_too_large_not_out_of_memory(tmp_path, monkeypatch):
+def test_a_text_file_without_end_is_refused_not_read_until_memory_runs_out(tmp_path):
     """A spec linked to /dev/zero has size 0 by stat and no end: it was read until memory
-    ran out."""
-    from tracer import files
+    ran out, then to the 200 MB limit; its first NUL byte tells it is no text file."""
     from tracer.spec import SpecError, load_spec
     zero = tmp_path / "zero.toml"
     zero.symlink_to("/dev/zero")
-    monkeypatch.setattr(files, "MAX_READ", 1_000_000)
-    with pytest.raises(SpecError, match=r"zero\.toml: is larger than 1 MB; expected a spec"):
+    with pytest.raises(SpecError, match=r"zero\.toml: is a binary file, not text; "
+                                        r"expected a spec file$"):
         load_spec(zero)
     spec = tmp_path / "small.toml"  # and a file is read whole, as it was
     spec.write_text('title = "a"\ninput = [[1, -2]]\n[[layers]]\ntype = "relu"\n')

@@ -160,6 +160,11 @@ CASES = [
     case("yaml-only-comments", "yaml", "# nothing here\n---\n", "no content",
          "expected a spec"),
     case("not-utf8", "json", b'{"title": "\xff"}', "is not UTF-8 text", "UTF-8"),
+    case("utf16-notepad", "yaml", "title: a\n".encode("utf-16"), "is not UTF-8 text", "UTF-8"),
+    case("a-pdf-given", "spec.toml", b"%PDF-1.7\n\x00\x01\xe2\xe3", "is a binary file",
+         "expected a spec file"),
+    case("a-weights-npz-given", "w.yaml", b"PK\x03\x04\x14\x00\x00\x00", "is a binary "
+         "file, not text", "spec file"),
     case("title-escape", "json", spec("json", title="red \x1b[31m"), "title: character "
          "'\\x1b' at position 4 cannot be written out", "expected plain text"),
     case("description-nul", "yaml", spec("yaml", description="a\x00b"), "description: "

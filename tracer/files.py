@@ -258,7 +258,9 @@ MAX_READ = 200_000_000  # any text file read: a spec holds at most 5,000,000 val
 def read_text(path: Path, kind: str, error: type = OutputError,
               max_bytes: int | None = None) -> str:
     """A user's UTF-8 text file (a byte-order mark is allowed), or ``error`` with one line
-    naming the file: missing, a folder, too large, not UTF-8, unreadable."""
+    naming the file: missing, a folder, too large, binary (a NUL byte, which no text file
+    has, told at the first chunk: /dev/zero, a PDF or .npz given as a spec), not UTF-8,
+    unreadable."""
     reading(path)
     try:
         if path.is_dir():
@@ -269,6 +271,9 @@ def read_text(path: Path, kind: str, error: type = OutputError,
         chunks, size = [], 0
         with open(path, "rb") as handle:  # a link to /dev/zero has size 0 and no end
             while size <= limit and (chunk := handle.read(1 << 20)):
+                if b"\0" in chunk:  # UTF-16 text (Notepad's "Unicode") is text, not UTF-8
+                    utf16 = not chunks and chunk.startswith((b"\xff\xfe", b"\xfe\xff"))
+                    raise error.said("not_utf8" if utf16 else "binary", path=path, kind=kind)
                 chunks.append(chunk)
                 size += len(chunk)
         if size > limit:
