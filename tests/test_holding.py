@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from decimal import Decimal
+from decimal import Context, Decimal
 from pathlib import Path
 
 import pytest
@@ -47,10 +47,12 @@ def worked_lines(document):
 
 
 def gives(expr, result, digits: int = 4) -> bool:
-    """Whether the printed arithmetic, rounded as the result is printed, reads as it."""
-    from tracer.numeric import FLOAT
-    return Decimal(FLOAT.format(float(evaluate(expr)), max(digits, significant(result.text)))) \
-        == Decimal(result.text)
+    """Whether the printed arithmetic, rounded as the result is printed, reads as it: by
+    pencil (decimals, halves up) and, to 15 digits, by calculator (its float)."""
+    from tracer.numeric import FLOAT, decimal_text
+    shown, worked = max(digits, significant(result.text)), evaluate(expr)
+    return Decimal(decimal_text(worked, shown)) == Decimal(result.text) and \
+        (shown > 15 or Decimal(FLOAT.format(float(worked), shown)) == Decimal(result.text))
 
 
 def off_by(trace, expr, result, digits: int) -> float:
@@ -75,7 +77,13 @@ def test_evaluate_products_before_sums_and_brackets():
     assert evaluate(m.row(num("2"), "·", m.row(num("3"), "+", num("4")))) == Decimal(10)
     assert str(evaluate(m.Power(m.Sym("e"), m.row("-", num("2")))))[:20] == "0.135335283236612691"
     log_two = evaluate(m.row("-", m.paren(m.row(num("1"), "·", m.Func("log"), num("0.5")))))
-    assert abs(log_two - Decimal(2).ln()) < Decimal("1e-90")
+    assert abs(log_two - Decimal(2).ln(Context(prec=100))) < Decimal("1e-90")
+    # a signed term keeps its digits (-x rounded to Decimal's usual 28: at --exact
+    # --digits 25, 0.999981542106704332955828443117 - 1 read -1.84578932956670441715569e-5)
+    assert evaluate(m.row(num("0.999981542106704332955828443117"), "-", num("1"))) == \
+        Decimal("-0.000018457893295667044171556883")
+    assert evaluate(m.row("-", num("1.234567890123456789012345678901"))) == \
+        Decimal("-1.234567890123456789012345678901")
 
 
 @pytest.mark.parametrize("node", [
@@ -338,6 +346,22 @@ def test_lines_whose_result_rounds_at_a_half_or_is_near_one_work_out(mode, digit
     trace = run_pass(from_dict(json.loads(CONFIDENT.read_text()), "confident"), mode)
     lines = worked_lines(build_document(trace, digits))
     assert len(lines) > 150
+    for expr, result in lines:
+        assert gives(expr, result, digits), (to_latex(expr), result.text)
+
+
+@pytest.mark.parametrize("mode, digits", [("float", 10), ("float", 12), ("exact", 15),
+                                          ("exact", 25), ("exact", 40)])
+def test_the_lecture_works_out_at_many_digits(mode, digits):
+    """Every worked line of the lecture example works out at high --digits: L = -log
+    0.9999815421 = 1.845806364e-5 (by hand 1.845807035e-5: ŷ0 = 1 - 1.8e-5 wants 15 digits
+    at --digits 10 and is worked from the other class once a float's digits cannot give
+    them); in exact mode a signed term kept Decimal's 28 digits, so 0.99998...(30 digits)
+    - 1 read 3 digits short, and no line was held past --digits 25."""
+    from tracer import load_example
+    trace = run_pass(load_example("lecture"), mode)
+    lines = worked_lines(build_document(trace, digits))
+    assert len(lines) >= 50
     for expr, result in lines:
         assert gives(expr, result, digits), (to_latex(expr), result.text)
 

@@ -10,9 +10,8 @@ import numpy as np
 
 from . import mathtree as m
 from .blanks import hides
-from .context import Context, cell_ref, named_slice, operand
+from .context import EXTRA, Context, cell_ref, named_slice, operand
 from .document import Display, Para, Section
-from .holding import EXTRA
 from .output import from_others, others
 from .forward import (batch_cell, batch_prefix, cell_sym, flat_position, flat_source,
                       input_letter, or_zero)
@@ -58,7 +57,7 @@ def output_backward(ctx: Context, output: dict, logits: dict) -> Section:
 
 
 def _one_minus_near_one(ctx: Context, output: dict, cell: tuple) -> bool:
-    """Whether dL/dz_k = ŷ_k - 1 with ŷ_k within NEAR_ONE of 1: 0.999999998 - 1 would read
+    """Whether dL/dz_k = ŷ_k - 1 with ŷ_k near 1 (Context.near_one): 0.999999998 - 1 would read
     -2.000e-9 for the -2.061e-9 it is."""
     if ctx.value("target.out", cell) != 1:
         return False

@@ -17,9 +17,9 @@ from .widths import CELL_PAD_EM, width_em
 
 EXACT_TERMS = 3  # exact forms with more terms than this are not worth printing
 EXACT_DIGITS = 12  # nor those with a fraction of more digits (a float weight's 2^-52 ones)
-NEAR_ONE = 1e-5  # a probability closer to 1 needs more digits than a line may add
-MAX_DIGITS = {"float": 15, "exact": 30}  # the most significant digits a value prints to
-# (holding.EXTRA) for 1 - p or log p to come out of it
+EXTRA = 5  # a worked line's numbers get at most this many more digits than the document's
+MAX_DIGITS = {"float": 15, "exact": 50 + EXTRA}  # the most significant digits a value
+# prints to: float64's, and exact mode's largest --digits with the EXTRA a line may add
 MATRIX_SIDE = 12  # larger 2-D slices are drawn as heatmaps
 MATRIX_CELLS = 100  # and so are tensors with more cells than this (a vector: shortened)
 LARGE_CELLS = 64  # tensors with more cells expand only representative cells
@@ -74,11 +74,17 @@ class Context:
         return self.num(qid, index, probability_digits(self.nx, value, self.digits))
 
     def near_one(self, qid: str, index=()) -> bool:
-        """Whether a probability is within NEAR_ONE of 1 (float64's 1.0 too, beside
-        other classes' 4e-18): its log, or 1 minus it, is worked from the other
-        probabilities (softmax) or the score (sigmoid)."""
+        """Whether a probability is too near 1 for a worked line to take it as printed
+        (float64's 1.0 too, beside other classes' 4e-18): its log, or 1 minus it, is then
+        worked from the other probabilities (softmax) or the score (sigmoid).
+
+        p = 1 - ε printed to d digits gives log p or p - 1 to about d - log10(1/ε)
+        digits, and a line may print p with at most EXTRA more digits than the
+        document's, fewer where the mode's digits end (float64's 15 at --digits 12: 3 more,
+        and one kept for a result that rounds at a half): so within 10^-room of 1."""
         p = float(self.trace.numbers(qid)[index])
-        return 0.5 < p <= 1 and 1 - p < NEAR_ONE
+        room = min(EXTRA, MAX_DIGITS[self.trace.mode] - self.digits - 1)
+        return 0.5 < p <= 1 and 1 - p < 10.0 ** -room
 
     def approx(self, value):
         """A value to compare or subtract across kinds (exact vs 60-digit): an mpmath

@@ -19,13 +19,13 @@ from decimal import Decimal, InvalidOperation, localcontext
 from . import mathtree as m
 from .document import Display
 from .blanks import hides
-from .context import MAX_DIGITS
+from .context import EXTRA, MAX_DIGITS
 from ..numeric import FLOAT, decimal_text
 from ..trace import parse_cell
 
-EXTRA = 5  # at most this many more digits than the document's: past them a line is left
-# as it is (a probability 1 - 1e-15, printed so as not to read 1, would need 16-digit
-# operands, which no reader works with)
+# at most EXTRA more digits than the document's: past them a line is left as it is (a
+# probability 1 - 1e-15, printed so as not to read 1, would need 16-digit operands, which
+# no reader works with)
 NOISE = Decimal("1e-12")  # a result this much smaller than its largest term is float noise
 _ADD = {"+": 1, "-": -1, "−": -1}
 _MUL = {"·", "×"}
@@ -202,11 +202,15 @@ def _gives(result: m.Num, ctx):
     printed numbers writes, and what the checker then compares with the true value."""
     digits = max(ctx.digits, significant(result.text))
     printed = Decimal(result.text)
-    if digits > 15:  # past a float's digits: 0.50000000000005305 is no float
-        return lambda worked: worked is not None and \
-            Decimal(decimal_text(worked, digits)) == printed
-    return lambda worked: worked is not None and \
-        Decimal(FLOAT.format(float(worked), digits)) == printed
+
+    # as by pencil, in decimals, and, up to a float's 15 digits, as by calculator: a
+    # pencil's 2.84999999999999999828 is 2.8 to 2 digits where a calculator shows 2.85,
+    # and a calculator's 1.845806364467565e-05 reads as a half where the pencil's
+    # 1.845806364467564955e-5 does not; such a line gets digits until both agree
+    def gives(worked) -> bool:
+        return worked is not None and Decimal(decimal_text(worked, digits)) == printed \
+            and (digits > 15 or Decimal(FLOAT.format(float(worked), digits)) == printed)
+    return gives
 
 
 def _true(result: m.Num, ctx) -> Decimal | None:
@@ -316,7 +320,7 @@ def _sum(items: list, terms: list) -> Decimal | None:
             if after_times:
                 return None  # 2 · − 3
             if product is not None:
-                terms.append(sign * product)
+                terms.append(_signed(sign, product))
                 sign, product = 1, None
             sign *= _ADD[item.text]
         elif isinstance(item, m.Op):
@@ -337,8 +341,14 @@ def _sum(items: list, terms: list) -> Decimal | None:
         k += 1
     if product is None or after_times:
         return None
-    terms.append(sign * product)
+    terms.append(_signed(sign, product))
     return _exact(lambda: sum(terms, Decimal(0)))
+
+
+def _signed(sign: int, value: Decimal) -> Decimal:
+    """``value`` with the sign ``sign`` (1 or -1), all its digits kept: Decimal's own
+    ``-value`` and ``-1 * value`` round to the context's 28 digits."""
+    return value if sign == 1 else value.copy_negate()
 
 
 def significant(text: str) -> int:

@@ -44,7 +44,7 @@ def softmax_forward(ctx: Context, info: dict) -> Section:
 
 
 def _near_one_division(ctx: Context, name: str, n: tuple, k: int) -> m.Node:
-    """ŷ_k = 1 - (the other classes' e^z) / S for ŷ_k within NEAR_ONE of 1: e^z_k / S with
+    """ŷ_k = 1 - (the other classes' e^z) / S for ŷ_k near 1 (Context.near_one): e^z_k / S with
     the two printed alike (1.319×10⁹ / 1.319×10⁹) reads as 1."""
     rest = _other_classes(ctx, f"{name}.exp", n, k)
     return m.row(m.Num("1"), "-", m.Frac(rest[0] if len(rest) == 1 else ctx.sum_of(rest),
@@ -201,7 +201,7 @@ def _sigmoid_terms(ctx: Context, output: dict, samples: list) -> tuple:
 
 def _probability(ctx: Context, name: str, n: tuple, k: int) -> m.Node:
     """ŷ_k as the loss takes its log: the cell (bracketed in powers of ten: log(1.846e-5),
-    not log 1.846 x 10^-5), or, within NEAR_ONE of 1 and counted (y_k not 0), (1 - the
+    not log 1.846 x 10^-5), or, near 1 (Context.near_one) and counted (y_k not 0), (1 - the
     other probabilities), which keep the digits log ŷ_k needs (log 0.999999998 reads as
     -2.000e-9 where log(1 - 2.061e-9) gives the loss's 2.061e-9)."""
     if ctx.value("target.out", n + (k,)) == 0 or not from_others(ctx, name, n, k):
@@ -211,7 +211,7 @@ def _probability(ctx: Context, name: str, n: tuple, k: int) -> m.Node:
 
 
 def from_others(ctx: Context, name: str, n: tuple, k: int) -> bool:
-    """Whether softmax's ŷ_k is worked from the other probabilities: within NEAR_ONE of 1,
+    """Whether softmax's ŷ_k is worked from the other probabilities: near 1 (Context.near_one),
     with others that are not all 0 (then ŷ_k is 1 and 1 - 1 = 0 is right as printed)."""
     classes = ctx.shape(f"{name}.out")[-1]
     return ctx.near_one(f"{name}.out", n + (k,)) and any(
@@ -238,7 +238,7 @@ def _log_of_zero(ctx: Context, name: str, n: tuple) -> bool:
 
 def _held_as_certain(ctx: Context, qid: str, cell: tuple) -> bool:
     """Whether a sigmoid probability is held as exactly 0 or 1 in float64 (σ(40) = 1 -
-    4e-18 is 1): log ŷ or log(1 - ŷ) would read as log 0; or is within NEAR_ONE of 1,
+    4e-18 is 1): log ŷ or log(1 - ŷ) would read as log 0; or is near 1 (Context.near_one),
     where 1 - ŷ printed would read far from its value (σ(20): 1 - 0.999999998; exact
     mode too)."""
     return (not ctx.exact and float(ctx.trace.numbers(qid)[cell]) in (0.0, 1.0)) \
