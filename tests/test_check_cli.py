@@ -347,6 +347,27 @@ def test_the_class_view_counts_unanswered_cells_beside_the_error_rate(tmp_path, 
     assert "0 of 3 (3 cells left blank or unreadable)" in page.read_text(encoding="utf-8")
 
 
+def test_a_quantity_no_sheet_attempted_has_no_error_rate(tmp_path, capsys):
+    """dense1.out left blank on every sheet showed '0.0 %' and no bar, as a quantity
+    everyone got right: it is '—' in the terminal, the HTML and (null) the JSON."""
+    sheets = []
+    for name in ("a", "b"):
+        sheets.append(tmp_path / f"{name}.yaml")
+        sheets[-1].write_text("conv1.out: [[5, 7], [11, 10]]\ndense1.out: [null, null]\n")
+    target, page = tmp_path / "class.json", tmp_path / "class.html"
+    code, out, _ = run(["check", "--example", "lecture", *map(str, sheets), "--json",
+                        str(target), "--html", str(page)], capsys)
+    assert code == 0
+    row = next(line for line in out.splitlines() if line.startswith("dense1.out "))
+    assert row.split() == ["dense1.out", "2", "-", "—", "4"]
+    rows = {r["id"]: r for r in json.loads(target.read_text())["class"]}
+    assert rows["dense1.out"]["error_rate"] is None and rows["conv1.out"]["error_rate"] == 0.0
+    html = page.read_text(encoding="utf-8")
+    dense = html[html.index("dense1.out"):]
+    dense = dense[:dense.index("</tr>")]
+    assert '<td class="bar">—</td>' in dense and "%" not in dense
+
+
 def test_preset_networks_can_be_checked(tmp_path, capsys):
     from tracer.check import Checker
     from tracer.presets import load_preset

@@ -39,8 +39,14 @@ class QuantityStats:
     mistakes: Counter = None
 
     @property
-    def error_rate(self) -> float:
-        return round(100 * self.wrong / self.attempted, 1) if self.attempted else 0.0
+    def error_rate(self) -> float | None:
+        """Wrong cells per attempted cell, in percent; None where no sheet attempted a
+        cell (0.0 % would read as 'everyone got it')."""
+        return round(100 * self.wrong / self.attempted, 1) if self.attempted else None
+
+    @property
+    def rate_text(self) -> str:
+        return "—" if self.error_rate is None else f"{self.error_rate:.1f} %"
 
     @property
     def common_mistake(self) -> tuple[str, int] | None:
@@ -86,7 +92,7 @@ def render_class(markings: list[Marking], lang: str = "en", unread: list[dict] =
     for s in stats:
         common = s.common_mistake
         rows.append([s.qid, str(s.sheets), f"{s.sheets_wrong}" if s.sheets_wrong else "-",
-                     f"{s.error_rate:.1f} %", str(s.unanswered) if s.unanswered else "-",
+                     s.rate_text, str(s.unanswered) if s.unanswered else "-",
                      say(lang, "class.common", mistake=_title(common[0], lang),
                          sheets=common[1]) if common else ""])
     header = tuple(say(lang, f"class.column.{c}") for c in

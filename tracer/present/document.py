@@ -42,7 +42,7 @@ class Table:
 
 @dataclass
 class Bars:
-    """A bar chart as a table: rows of (label, percent 0..100, cells...)."""
+    """A bar chart as a table: rows of (label, percent 0..100 or None for no bar, cells...)."""
 
     rows: list
     header: list
