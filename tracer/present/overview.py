@@ -57,7 +57,8 @@ def architecture_section(ctx: Context) -> Section:
             formulas += size_formulas(info)
     blocks = [Table(header, rows, style="architecture")]
     if formulas:
-        blocks.append(Display(formulas, Para("arch.formula")))
+        blocks.append(Display(formulas, Para("arch.formula", {"conv": _general_size(True),
+                                                              "pool": _general_size(False)})))
     return Section("arch.title", {}, blocks, level=1, anchor="architecture")
 
 
@@ -68,6 +69,14 @@ def _vector_architecture(trace) -> Section:
              for info in trace.layers]
     table = Table([Para("arch.op"), Para("arch.length")], rows, style="architecture")
     return Section("arch.title", {}, [table], level=1, anchor="architecture")
+
+
+def _general_size(conv: bool) -> m.Node:
+    """H_out = ⌊(H - F + 2P) / S⌋ + 1 (pooling: no padding), as the sentence over the
+    numbers states it."""
+    top = [m.Sym("H"), "-", m.Sym("F")] + (["+", m.Num("2"), m.Sym("P")] if conv else [])
+    return m.row(m.Sym("H", m.Text("out")), "=",
+                 m.Group(m.row(m.paren(m.row(*top)), "/", m.Sym("S")), "⌊", "⌋"), "+", m.Num("1"))
 
 
 def size_formulas(info: dict) -> list[m.Node]:
