@@ -113,7 +113,7 @@ def test_html_marking_report_shows_each_verdict_in_place(tmp_path, capsys):
     # numbers give (as the terminal's 'yours') and the diagnosis beside
     wrong = re.search(r'<span class="mark wrong" data-ref="dense1\.grad_weight\[0,0\]">'
                       r'0\.00022</span><span class="expected">([^<]*)</span>', html)
-    assert wrong and wrong.group(1) == "−0.0002030; yours −0.00022; sign flipped"
+    assert wrong and wrong.group(1) == "expected −0.0002030; yours −0.00022; sign flipped"
     assert '<span class="mark follows" data-ref="dense1.weight_new[0,1]">' in html
     assert '<span class="mark correct" data-ref="conv1.out[0,1,0]">11</span>' in html
     assert "Score: 87.91 % (80 of 91 cells earn credit)." in html
@@ -122,6 +122,17 @@ def test_html_marking_report_shows_each_verdict_in_place(tmp_path, capsys):
     assert run(["check", "--example", "lecture", str(FIXTURE), "--html", str(korean), "-q",
                 "--lang", "ko"], capsys)[0] == 0
     assert "부호가 바뀜" in korean.read_text()
+    # a quantity left out is one row of the table, not one per cell
+    left_out = tmp_path / "left_out.yaml"
+    left_out.write_text("conv1.out: [[5, 7], [11, 10]]\ninput.grad: [[null, null, null, null], "
+                        "[null, null, null, null], [null, null, null, null], "
+                        "[null, null, null, null]]\nconv1.bias_new: [null]\n")
+    assert run(["check", "--example", "lecture", str(left_out), "--html", str(target), "-q",
+                "--force"], capsys)[0] == 0
+    table = re.search(r'<table class="marking">.*?</table>', target.read_text(), re.S)
+    rows = re.findall(r"<tr><td>(.*?)</td>", table.group(0))
+    assert rows == ['<span class="math">input.grad</span>: 16 cells',
+                    '<span class="math">conv1.bias_new[0]</span>'], rows
 
 
 def test_html_marking_report_stops_after_the_last_asked_step(tmp_path, capsys):

@@ -4,6 +4,7 @@ place of the trace's, coloured by verdict, plus a summary; and the class view.""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import groupby
 
 from . import mathtree as m
 from .blanks import given_ids, select_hidden
@@ -69,8 +70,11 @@ def summary_section(marking) -> Section:
     else:
         blocks.append(Para("mark.no_slip"))
     rows = []
-    for mark in marking.marks:
-        if mark.verdict in ("correct", "follows"):
+    for mark, count in _missing_runs(mk for mk in marking.marks
+                                     if mk.verdict not in ("correct", "follows")):
+        if count > 1:  # a quantity left out: one row, not 16 of 'not attempted'
+            rows.append([Para("mark.cells_of", {"quantity": m.Text(mark.qid), "count": count}),
+                         "", "", Para("verdict.missing"), ""])
             continue
         rows.append([m.Text(mark.label), m.Num(mark.given.text) if mark.given else "",
                      m.Num(_expected_text(mark)) if mark.expected is not None else "",
@@ -85,6 +89,17 @@ def summary_section(marking) -> Section:
                             rows, style="marking"))
     return Section("mark.title", {"student": marking.student or marking.path}, blocks,
                    level=1, anchor="marking")
+
+
+def _missing_runs(marks):
+    """(mark, count) for each mark, where a run of ``count`` > 1 cells of one quantity
+    left out (verdict 'missing') is its first mark."""
+    for (_, missing), run in groupby(marks, key=lambda mk: (mk.qid, mk.verdict == "missing")):
+        run = list(run)
+        if missing and len(run) > 1:
+            yield run[0], len(run)
+        else:
+            yield from ((mark, 1) for mark in run)
 
 
 def marking_document(trace, marking, digits: int = 4, max_cells: int = 10**6) -> Document:

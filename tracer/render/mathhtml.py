@@ -102,7 +102,7 @@ class HtmlMathPrinter:
         given = self._number(mark.given) if mark.given else "?"
         out = f'<span class="mark {mark.verdict}"{ref}>{given}</span>'
         if mark.verdict in ("wrong", "missing") and mark.expected:
-            note = self._number(mark.expected)
+            note = f"{escape(plain(self.lang, 'mark.expected.note'))} {self._number(mark.expected)}"
             if mark.yours:  # what the line's own numbers, the student's, come to
                 note += f"; {escape(plain(self.lang, 'mark.yours'))} {self._number(mark.yours)}"
             if mark.mistake:
