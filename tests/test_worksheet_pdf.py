@@ -37,6 +37,17 @@ def _pages(data: bytes) -> list[str]:
             for page in pypdf.PdfReader(io.BytesIO(data)).pages]
 
 
+def test_every_page_of_a_printed_key_says_it_is_the_key():
+    """A key differed from its worksheet by one bold sentence on page 1: a page of it
+    could be handed out by mistake. Each page carries the words at its top."""
+    trace = run_pass(load_example("lecture"))
+    key = _pages(render(trace, ("pdf",), view="key", blank="all")["pdf"])
+    sheet = _pages(render(trace, ("pdf",), view="worksheet", blank="all")["pdf"])
+    assert len(key) >= 3
+    assert all(page.count("Answer key") == 1 for page in key), key
+    assert not any("Answer key" in page for page in sheet)
+
+
 def test_a_sentence_stays_on_the_page_of_the_math_it_introduces():
     """Batch variant 2025-01's key had 'The input X:' alone at the foot of page 1 and the
     matrix on page 2; and a Korean worksheet ended on a page holding only its footer."""
