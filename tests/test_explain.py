@@ -446,9 +446,13 @@ def test_an_exact_pool_prints_its_maximum_apart_from_a_value_just_below(capsys):
 
 
 def test_a_pool_window_no_digits_tell_apart_keeps_the_documents(tmp_path, capsys):
-    """Values 1e-41 apart in exact mode: 30 digits do not tell them either, and printed
-    0.123456700000000000000000000000 twice."""
-    code, out, _ = cli(["explain", "maxpool", "--input",
-                        "[[0.1234567, 0.12345670000000000000000000000000000000001],[0.05,0.05]]",
+    """Values 1e-61 apart in exact mode: the 55 digits a value prints to do not tell them
+    either, and printed 0.123456700000000000000000000000 twice; 1e-41 apart, 42 do."""
+    close = "0.12345670000000000000000000000000000000000000000000000000000001"
+    code, out, _ = cli(["explain", "maxpool", "--input", f"[[0.1234567, {close}],[0.05,0.05]]",
                         "--exact", "--format", "text"], capsys)
     assert code == 0 and "max (0.1235, 0.1235, 0.05, 0.05) = 0.1235" in out
+    apart = "0.12345670000000000000000000000000000000001"
+    code, out, _ = cli(["explain", "maxpool", "--input", f"[[0.1234567, {apart}],[0.05,0.05]]",
+                        "--exact", "--format", "text"], capsys)
+    assert code == 0 and f"max (0.1234567, {apart}, 0.05, 0.05) = {apart}" in out
