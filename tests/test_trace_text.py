@@ -90,13 +90,15 @@ def test_a_change_no_digit_can_show_leaves_the_value_as_it_was(tmp_path, capsys)
     assert "to 4 significant digits" in xml and "to 15 significant digits" not in xml
 
 
-def test_the_readmes_python_example_gives_what_its_comments_say():
-    """Each line of the README's notebook example that ends in a quoted result ('...')
-    gives exactly that (it had gone stale: '-1.84578933e-5' for '-1.845789330e-5')."""
+def test_the_readmes_python_example_gives_what_its_comments_say(tmp_path, monkeypatch):
+    """Each line of the README's notebook example runs (in a folder of its own: it writes
+    files), and each that ends in a quoted result ('...') gives exactly that (it had gone
+    stale: '-1.84578933e-5' for '-1.845789330e-5')."""
     import re
     from pathlib import Path
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    block = readme.split("From Python (a notebook, say):\n\n```python\n", 1)[1].split("```")[0]
+    block = readme.split("### From Python\n", 1)[1].split("```python\n", 1)[1].split("```")[0]
+    monkeypatch.chdir(tmp_path)
     scope: dict = {}
     checked = 0
     for line in block.splitlines():

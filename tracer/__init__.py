@@ -7,6 +7,7 @@
 """
 
 from .builder import build
+from .errors import CnnTraceError
 from .network import run_pass
 from .spec import Spec, SpecError, from_dict, load_example, load_spec, parse_text
 from .trace import Trace
@@ -15,11 +16,11 @@ __version__ = "0.6.0"
 
 
 def _repr_html_(trace) -> str:  # a Trace in Jupyter shows as its worked example
-    from .report import trace_html
-    return trace_html(trace)
+    from .report import notebook_html
+    return notebook_html(trace)
 
 
 Trace._repr_html_ = _repr_html_
 
-__all__ = ["Spec", "SpecError", "Trace", "build", "from_dict", "load_example", "load_spec",
-           "parse_text", "run_pass", "__version__"]
+__all__ = ["CnnTraceError", "Spec", "SpecError", "Trace", "build", "from_dict",
+           "load_example", "load_spec", "parse_text", "run_pass", "__version__"]

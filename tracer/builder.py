@@ -33,6 +33,13 @@ class Network:
     def loss_name(self) -> str:
         return LOSSES[self.layers[-1].type][0]
 
+    def __repr__(self):  # short: the dataclass's printed every weight (19 kB, lecture-cnn)
+        shapes = " -> ".join([f"input {tuple(self.shapes[0])}"] + [
+            f"{layer.name} {tuple(shape)}" for layer, shape in zip(self.layers, self.shapes[1:])])
+        samples = len(self.inputs)
+        return (f"<Network {self.spec.title!r} ({self.nx.name}): {len(self.layers)} layers, "
+                f"{samples} sample{'s' * (samples != 1)}: {shapes}>")
+
 
 MAX_VALUES = 2_000_000  # per layer output (per sample) and per parameter tensor
 DEFAULT_SLOPE = Decimal("0.01")  # leaky_relu: exactly 1/100 in exact mode, as a spec's 0.01

@@ -25,8 +25,9 @@ class Said:
                     lambda value: value.text(lang) if isinstance(value, Said) else str(value))
 
 
-class CnnTraceError(Exception):
-    """Unusable input or output; the message names the file or field and what was expected."""
+class CnnTraceError(ValueError):
+    """Unusable input or output; the message names the file or field and what was expected.
+    A ValueError, so that a notebook's ``except ValueError`` catches every bad input."""
 
     sentence: Said | None = None
 

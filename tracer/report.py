@@ -9,7 +9,11 @@
 
 from __future__ import annotations
 
+import numbers
+import re
+import warnings
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Callable
 
 from .errors import CnnTraceError, Said
@@ -19,6 +23,10 @@ from .present.handout import build_document
 from .render.assets import plain
 
 FORMATS = ("html", "pdf", "tex")
+ANSWER_FILES = ("trace.json", "worked.html", "worked.pdf", "worked.tex", "key.html", "key.pdf",
+                "key.tex")  # a worksheet's folder holding one of these holds its answers
+VIEWS = ("worked", "worksheet", "key")
+LANGS = ("en", "ko")
 
 
 def check_formats(formats) -> None:
@@ -30,17 +38,122 @@ def check_formats(formats) -> None:
         raise CnnTraceError.said("format", given=given)
 
 
+def format_list(formats) -> tuple[str, ...]:
+    """``formats`` as a tuple: a str is one format or a comma list ("html,pdf"), as the
+    command line's --format (iterated, "html" would be four letters)."""
+    if isinstance(formats, str):
+        return tuple(f.strip() for f in formats.split(",") if f.strip())
+    if not isinstance(formats, (list, tuple, set, frozenset)) \
+            or not all(isinstance(f, str) for f in formats):
+        raise TypeError(f"formats: expected a str such as 'html' or 'html,pdf', or a list of "
+                        f"them, got {type(formats).__name__} {formats!r}")
+    return tuple(formats)
+
+
+def blank_text(blank) -> str | None:
+    """A --blank selection from a str ("conv1.out,pool1.out[0,0,0]") or a list of ids,
+    cells and steps; None stays None."""
+    if blank is None or isinstance(blank, str):
+        return blank
+    if isinstance(blank, (list, tuple, set, frozenset)) \
+            and all(isinstance(b, str) for b in blank):
+        return ",".join(blank)
+    raise TypeError(f"blank: expected a str such as 'forward' or 'conv1.out,pool1.out', or a "
+                    f"list of ids and cells, got {type(blank).__name__} {blank!r}")
+
+
+def check_arguments(trace, formats=("html",), lang: str = "en", view: str = "worked",
+                    blank=None, digits: int = 4, max_cells: int | None = None,
+                    variant: str | None = None, progress=None) -> tuple[tuple, str | None]:
+    """Check :func:`render`'s arguments as the command line checks its options, before
+    any work: TypeError for a wrong type, ValueError (CnnTraceError) for a bad value, one
+    line naming the argument. Returns the formats and the blank selection as str."""
+    from .commands import check_blank_mode, check_digits, whole_number
+    from .commands import digits as digits_type
+    from .spec import Spec
+    from .trace import Trace
+    if isinstance(trace, Spec):
+        raise TypeError("render takes a Trace, not a Spec; run the pass first: "
+                        "render(run_pass(spec))")
+    if not isinstance(trace, Trace):
+        raise TypeError(f"render takes a Trace (run_pass(spec)), got {type(trace).__name__}")
+    formats, blank = format_list(formats), blank_text(blank)
+    for name, value, allowed in (("lang", lang, LANGS), ("view", view, VIEWS)):
+        if value not in allowed:
+            from .fields import described
+            raise CnnTraceError.said("spec.choice", where=name, got=described(value),
+                                     choices=", ".join(map(repr, allowed)))
+    _check_count("digits", digits, digits_type)
+    _check_count("max_cells", max_cells, whole_number("usage.noun.cells", minimum=0))
+    if variant is not None and not isinstance(variant, str):
+        raise TypeError(f"variant: expected a str or None, got {type(variant).__name__}")
+    if progress is not None and not callable(progress):
+        raise TypeError(f"progress: expected a function of one str, got {progress!r}")
+    try:
+        check_formats(formats)
+        check_digits(SimpleNamespace(digits=digits, exact=trace.mode == "exact"))
+        check_blank_mode(SimpleNamespace(blank=blank, mode=view))
+        if view != "worked" and not blank:
+            raise CnnTraceError.said("mode_needs_blank", view=view)
+    except CnnTraceError as err:
+        raise as_keywords(err) from None
+    return formats, blank
+
+
+def _check_count(name: str, value, parse) -> None:
+    """A whole number argument (None allowed for max_cells) checked by the command line's
+    argparse type ``parse``."""
+    import argparse
+    if value is None and name == "max_cells":
+        return
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+        raise TypeError(f"{name}: expected a whole number (int), got {type(value).__name__} "
+                        f"{value!r}")
+    try:
+        parse(str(int(value)))
+    except argparse.ArgumentTypeError as err:
+        raise CnnTraceError(f"{name}: {err}") from None
+
+
+_OPTIONS = re.compile(r"--exact\b|--digits(?: (\d+))?|--mode(?: (worked|worksheet|key)\b)?"
+                      r"|--blank\b|--format\b")
+
+
+def as_keywords(err: CnnTraceError) -> CnnTraceError:
+    """A command line error said with :func:`render`'s keywords for its options
+    (--digits 20 as digits=20, --mode key as view='key', --exact as run_pass's mode);
+    within a command it stays as it is, naming the options typed."""
+    if _in_command_line():
+        return err
+
+    def keyword(match) -> str:
+        option = match.group(0).split()[0]
+        if option == "--exact":
+            return "run_pass(spec, mode='exact')"
+        if option == "--digits":
+            return f"digits={match.group(1)}" if match.group(1) else "digits"
+        if option == "--mode":
+            return f"view={match.group(2)!r}" if match.group(2) else "view"
+        return {"--blank": "blank", "--format": "formats"}[option]
+    return err.edited(lambda text: _OPTIONS.sub(keyword, text))
+
+
 def render(trace, formats=("html",), lang: str = "en", view: str = "worked",
            blank: str | None = None, digits: int = 4, max_cells: int | None = None,
            variant: str | None = None, progress: Callable[[str], None] = lambda step: None
            ) -> dict[str, str | bytes]:
     """The handout of ``trace`` in each format: {'html': str, 'pdf': bytes, 'tex': str}.
-    ``max_cells``: cells expanded per step, of any tensor (None: 16, and a few of a large
-    one)."""
-    check_formats(formats)
-    if view != "worked" and not blank:
-        raise CnnTraceError.said("mode_needs_blank", view=view)
-    hidden = select_hidden(trace, blank)
+    ``formats``: 'html', 'html,pdf' or a list; ``view``: worked, worksheet or key (the
+    last two with ``blank``: a str or a list of ids, cells, steps); ``max_cells``: cells
+    expanded per step, of any tensor (None: 16, and a few of a large one). Arguments are
+    checked as the command line checks its options (:func:`check_arguments`)."""
+    formats, blank = check_arguments(trace, formats, lang, view, blank, digits, max_cells,
+                                     variant, progress)
+    trace = trace.revived()  # an exact trace read from JSON: its exact forms read back
+    try:
+        hidden = select_hidden(trace, blank)
+    except CnnTraceError as err:
+        raise as_keywords(err) from None
     progress(plain(lang, f"progress.layout.{view}"))
     document = build_document(trace, digits=digits, hidden=hidden, large_cells=max_cells,
                               **({} if max_cells is None else {"max_cells": max_cells}))
@@ -69,10 +182,13 @@ def render_document(document, formats=("html",), lang: str = "en", view: str = "
 
 
 def write_report(trace, out_dir: str | Path, formats=("html", "pdf"), *, overwrite=False,
-                 view: str = "worked", with_json: bool = True, **options) -> list[Path]:
+                 view: str = "worked", with_json: bool = True, warn: bool = True,
+                 **options) -> list[Path]:
     """Render and write ``<view>.<format>`` (and trace.json) into ``out_dir``. A worksheet
     gets no trace.json: it holds every value, its answers among them, and a worksheet's
-    folder is what a teacher hands out."""
+    folder is what a teacher hands out; answers that sit beside a worksheet are warned of
+    (:func:`answers_notes`; UserWarning) unless ``warn`` is False."""
+    formats, _ = check_arguments(trace, formats, view=view, **options)
     out_dir = Path(out_dir)
     with_json = with_json and view != "worksheet"
     check_folder(out_dir)
@@ -84,7 +200,31 @@ def write_report(trace, out_dir: str | Path, formats=("html", "pdf"), *, overwri
     if with_json:
         files[out_dir / "trace.json"] = trace.to_json()
     make_folder(out_dir)
-    return write_all(files, overwrite=overwrite)
+    paths = write_all(files, overwrite=overwrite)
+    for note in answers_notes(view, out_dir, options.get("lang", "en")) if warn else ():
+        warnings.warn(note, UserWarning, stacklevel=2)
+    return paths
+
+
+def answers_notes(view: str, out_dir: str | Path, lang: str = "en") -> list[str]:
+    """The notes `cnntrace render` prints after writing ``view`` into ``out_dir``: a
+    worksheet's folder that holds an earlier run's answers (trace.json, the worked
+    example, the key), or answers just written beside a worksheet; handing out the
+    folder would hand out the answers."""
+    out_dir = Path(out_dir)
+    if view != "worksheet":
+        sheets = [out_dir / f"worksheet.{fmt}" for fmt in ("pdf", "html", "tex")]
+        return [plain(lang, "terminal.note.worksheet_beside", {"path": sheet})
+                for sheet in sheets if sheet.is_file()][:1]
+    return [plain(lang, "terminal.note.answers_beside", {"path": out_dir / name})
+            for name in ANSWER_FILES if (out_dir / name).is_file()]
+
+
+def _in_command_line() -> bool:
+    """Whether a `cnntrace` command runs (within files.keeping_inputs): its errors name
+    the options typed, not render's keywords."""
+    from . import files
+    return files._READ is not None
 
 
 def trace_html(trace) -> str:
@@ -93,6 +233,17 @@ def trace_html(trace) -> str:
     look, and no fonts inlined (the notebook's serif stands in)."""
     from .render.fragment import fragment
     return fragment(render(trace, ("html",))["html"])
+
+
+def notebook_html(trace) -> str:
+    """What Jupyter shows for a Trace: its worked example, or, should it not render, the
+    trace's repr and the one line saying why (a notebook shows no traceback for it)."""
+    import html
+    try:
+        return trace_html(trace)
+    except (ValueError, TypeError, ArithmeticError) as err:
+        return (f"<pre>{html.escape(repr(trace))}\n"
+                f"cannot show the worked example: {html.escape(str(err))}</pre>")
 
 
 def marking_html(trace, marking, lang: str = "en", digits: int = 4) -> str:

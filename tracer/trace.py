@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import numbers
+import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -37,6 +39,10 @@ class Quantity:
     def shape(self) -> tuple:
         return tuple(np.shape(self.value))
 
+    def __repr__(self):  # short: a lecture-cnn weight holds thousands of numbers
+        kind = "exact" if self.value.dtype == object else self.value.dtype.name
+        return f"<Quantity {self.id} {self.shape} {kind}, {self.step} of {self.layer}>"
+
 
 @dataclass(repr=False)
 class Trace:
@@ -52,8 +58,27 @@ class Trace:
     description: str = ""  # the spec's, shown under the title
 
     # lookup ---------------------------------------------------------------------------
-    def __contains__(self, qid: str) -> bool:
-        return qid in self.quantities
+    def __contains__(self, key: str) -> bool:
+        """Whether ``key`` names a quantity or one of its cells (what ``trace[key]`` takes)."""
+        if not isinstance(key, str):
+            return False
+        if key in self.quantities:
+            return True
+        try:
+            self[key]
+        except KeyError:
+            return False
+        return True
+
+    def __iter__(self):
+        """The quantity ids, in the order the pass recorded them (as a dict's keys)."""
+        return iter(self.quantities)
+
+    def __len__(self) -> int:
+        return len(self.quantities)
+
+    def __bool__(self) -> bool:  # a trace is a value, true even before it holds quantities
+        return True
 
     def __getitem__(self, key: str):
         """The value of a quantity id, or of one cell: ``trace["conv1.out[0,1,0]"]``."""
@@ -81,12 +106,19 @@ class Trace:
         return backend(self.mode).to_float(self[key]) if self._live else np.asarray(
             self[key], dtype=np.float64)
 
-    def exact(self, qid: str):
-        """Exact forms as nested lists of strings (exact mode), else None."""
+    def exact(self, key: str):
+        """Exact forms of a quantity or cell: nested lists of strings, or one string for
+        a cell (exact mode); None in float mode."""
+        qid, index = parse_cell(key)
+        if index is not None:
+            self[key]  # KeyError naming the shape for a cell outside it
         q = self.quantity(qid)
         if q.exact_text is None and self.mode == "exact" and self._live:
             q.exact_text = backend("exact").exact_text(q.value)
-        return q.exact_text
+        if q.exact_text is None or index is None:
+            return q.exact_text
+        cell = np.asarray(q.exact_text, dtype=object)[index]
+        return cell.tolist() if isinstance(cell, np.ndarray) else cell
 
     @property
     def numeric(self):
@@ -188,7 +220,63 @@ class Trace:
 
     @classmethod
     def from_json(cls, text: str) -> Trace:
-        return cls.from_dict(json.loads(text))
+        """A trace from JSON text (:meth:`to_json`); for a file, :meth:`load`."""
+        if isinstance(text, os.PathLike):
+            raise TypeError(f"Trace.from_json takes JSON text, not a path; read the file "
+                            f"with Trace.load({str(text)!r})")
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as err:
+            if isinstance(text, str) and _looks_like_path(text):
+                raise ValueError(f"Trace.from_json takes JSON text, and {text!r} looks like "
+                                 f"a file name; read the file with Trace.load({text!r})") \
+                    from None
+            raise ValueError(f"not a cnntrace trace: not valid JSON (line {err.lineno}, "
+                             f"column {err.colno}: {err.msg})") from None
+        return cls.from_dict(data)
+
+    @classmethod
+    def load(cls, path: str | Path) -> Trace:
+        """A trace from a JSON file (:meth:`save`, or `cnntrace trace --json`);
+        CnnTraceError (a ValueError) naming the file if it cannot be read or is not one."""
+        from .errors import CnnTraceError, Said
+        from .files import read_text
+        path = Path(path)
+        text = read_text(path, Said("error.kind.file"), CnnTraceError)
+        try:
+            return cls.from_json(text)
+        except ValueError as err:
+            raise CnnTraceError(f"{path}: {err}") from None
+
+    def save(self, path: str | Path, overwrite: bool = False) -> Path:
+        """Write :meth:`to_json` to ``path`` atomically (a temp file beside it, then a
+        rename: a reader never sees half a trace). An existing file is kept unless
+        ``overwrite``: FileExistsError."""
+        from .files import write_atomic
+        path = Path(path)
+        if not overwrite and (path.exists() or path.is_symlink()):
+            raise FileExistsError(f"{path}: already exists; pass overwrite=True to replace it")
+        return write_atomic(path, self.to_json(), overwrite=True)
+
+    def revived(self) -> Trace:
+        """This trace with exact values again: a trace loaded from JSON holds floats, and
+        in exact mode the exact forms as text, which are read back (so that it renders as
+        the pass it was read from does). Float traces and live ones are returned as they
+        are; ValueError for an exact trace whose file lacks an exact form."""
+        if self._live or self.mode != "exact":
+            return self
+        revived = Trace(self.mode, self.title, self.learning_rate, self.batched,
+                        self.conventions, self.layers, description=self.description)
+        for qid, q in self.quantities.items():
+            value = q.value
+            if value.dtype.kind == "f":
+                if q.exact_text is None:
+                    raise ValueError(f"{qid}: this exact trace's JSON lacks its exact forms "
+                                     "(the 'exact' table); render it from its spec: "
+                                     "run_pass(spec, mode='exact')")
+                value = _exact_values(q.exact_text, q.shape)
+            revived.quantities[qid] = Quantity(qid, value, q.layer, q.step, q.exact_text)
+        return revived
 
     def __repr__(self):  # short: a lecture-cnn trace holds ~100,000 numbers
         return f"<Trace {self.title!r} ({self.mode}): {len(self.quantities)} quantities>"
@@ -198,7 +286,12 @@ class Trace:
 
 
 def parse_cell(key: str) -> tuple[str, tuple | None]:
-    """'conv1.out[0,1,0]' -> ('conv1.out', (0, 1, 0)); 'loss.out' -> ('loss.out', None)."""
+    """'conv1.out[0,1,0]' -> ('conv1.out', (0, 1, 0)); 'loss.out' -> ('loss.out', None);
+    TypeError for a key that is no str (trace[0]: a trace is looked up by id)."""
+    if not isinstance(key, str):
+        raise TypeError(f"a trace's keys are quantity ids or cells as str, such as "
+                        f"'conv1.out' or 'conv1.out[0,1,0]', got {type(key).__name__} {key!r}; "
+                        "list(trace) gives the ids")
     match = _CELL.match(key.strip())
     if not match:
         raise KeyError(f"not a quantity id or cell: {key!r} (expected e.g. 'conv1.out' or "
@@ -229,6 +322,24 @@ def full_index(index: tuple, shape: tuple) -> tuple | None:
     for axis, i in zip(kept, index):
         full[axis] = i
     return tuple(full)
+
+
+def _looks_like_path(text: str) -> bool:
+    """Whether text given as JSON is rather a file's name: one short line, no JSON
+    brackets, and a .json name or an existing file."""
+    text = text.strip()
+    if not text or len(text) > 1000 or "\n" in text or text[0] in "{[\"":
+        return False
+    return text.lower().endswith(".json") or os.path.isfile(text)
+
+
+def _exact_values(text, shape: tuple) -> np.ndarray:
+    """Nested lists of exact forms (a loaded trace's) as an object array of values."""
+    cells = np.asarray(text, dtype=object)
+    values = np.empty(shape, dtype=object)
+    for index in np.ndindex(*shape):
+        values[index] = _parse_exact(cells[index])
+    return values
 
 
 @lru_cache(maxsize=4096)

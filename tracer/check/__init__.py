@@ -26,7 +26,7 @@ from ..errors import CnnTraceError, Said
 from ..network import run_pass
 from ..sheet import blank_cells, fingerprint
 from ..spec import Spec, load_spec
-from .answers import AnswerFile, AnswerFileError, read_answer_file
+from .answers import AnswerFile, AnswerFileError, answers_from_mapping, read_answer_file
 from .marking import Marking, mark_sheet
 from .sheet import read_sheet
 from .steps import PassModel
@@ -46,12 +46,17 @@ class Checker:
         self._asked: dict[str, list[str]] = {}
         self.fingerprint = fingerprint(self.trace)
 
-    def check(self, answers: AnswerFile, blank: str | None = None) -> Marking:
-        """Verdicts for one parsed answer file (AnswerFileError for a sheet of another
-        variant of a class batch than the spec's). The cells asked are those of
-        ``blank`` (a worksheet's --blank selection), else of the file's ``blanks:``
-        line (`cnntrace sheet` writes it), else the cells the file names: asked cells
-        the file leaves out are missing, and its cells outside them are not marked."""
+    def check(self, answers, blank: str | list[str] | None = None) -> Marking:
+        """Verdicts for one parsed answer file, or answers as a mapping ({"conv1.out":
+        [[5, 7], [11, 10]]}, numpy arrays too; :func:`.answers.answers_from_mapping})
+        (AnswerFileError for a sheet of another variant of a class batch than the
+        spec's). The cells asked are those of ``blank`` (a worksheet's --blank
+        selection, as a str or a list), else of the file's ``blanks:`` line (`cnntrace
+        sheet` writes it), else the cells the file names: asked cells the file leaves
+        out are missing, and its cells outside them are not marked."""
+        if not isinstance(answers, AnswerFile):
+            answers = answers_from_mapping(answers)
+        blank = _blank_text(blank)
         variant, given = (_variant(v) for v in (self.spec.variant, answers.variant))
         if given and variant and given != variant:
             raise AnswerFileError.said("other_variant", path=answers.path, given=given,
@@ -88,6 +93,20 @@ class Checker:
     def check_file(self, path: str | Path, blank: str | None = None) -> Marking:
         """Verdicts for one answer file (raises AnswerFileError if it is unusable)."""
         return self.check(read_answer_file(path), blank)
+
+
+def _blank_text(blank) -> str | None:
+    """--blank as a str: a list of ids, cells and steps joined with commas; an empty one
+    refused as the command line refuses it (a sheet of no questions scores 0/0)."""
+    from ..commands import require_blank
+    from ..report import blank_text
+    blank = blank_text(blank)
+    try:
+        require_blank(blank)
+    except CnnTraceError as err:
+        raise AnswerFileError.said("blank", where="blank", reason=err.sentence.params["reason"]) \
+            from None
+    return blank
 
 
 def _variant(text) -> str:

@@ -85,33 +85,13 @@ def check_blank_mode(args) -> None:
     require_blank(args.blank)  # "--blank ," would make a worksheet with every answer in it
 
 
-ANSWER_FILES = ("trace.json", "worked.html", "worked.pdf", "worked.tex", "key.html", "key.pdf",
-                "key.tex")
-
-
 def warn_of_answers_beside(mode: str, out, lang: str = "en") -> None:
-    """A worksheet run writes no trace.json, but an earlier run's trace, worked example or
-    key may sit in its folder ``out``: say so, since handing out the folder would hand out
-    the answers; and a worked example or key written beside a worksheet says so too."""
+    """Print :func:`tracer.report.answers_notes` on stderr: answers beside a worksheet."""
     import sys
-    from pathlib import Path
 
-    from ..render.assets import plain
-    if out is None:
-        return
-    if mode != "worksheet":  # answers just written beside a worksheet made before
-        for name in ("worksheet.pdf", "worksheet.html", "worksheet.tex"):
-            sheet = Path(out) / name
-            if sheet.is_file():
-                print(f"cnntrace: {plain(lang, 'terminal.note.worksheet_beside', {'path': sheet})}",
-                      file=sys.stderr)
-                return
-        return
-    for name in ANSWER_FILES:
-        old = Path(out) / name
-        if old.is_file():
-            print(f"cnntrace: {plain(lang, 'terminal.note.answers_beside', {'path': old})}",
-                  file=sys.stderr)
+    from ..report import answers_notes
+    for note in answers_notes(mode, out, lang) if out is not None else ():
+        print(f"cnntrace: {note}", file=sys.stderr)
 
 
 def note_overflow(trace, lang: str = "en") -> None:

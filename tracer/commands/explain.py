@@ -135,7 +135,8 @@ def run(args) -> int:
     if "text" in formats:
         raise CnnTraceError.said("format_text_alone")
     for path in write_report(trace, args.out or DEFAULT_OUT, formats, overwrite=args.force,
-                             view=args.mode, lang=args.lang, blank=blank, digits=args.digits):
+                             view=args.mode, lang=args.lang, blank=blank, digits=args.digits,
+                             warn=False):
         if not args.quiet:
             print(path)
     warn_of_answers_beside(args.mode, args.out or DEFAULT_OUT, args.lang)

@@ -81,7 +81,7 @@ def run_render(args) -> int:
     progress, say_written = _said(args)
     paths = write_report(trace, args.out, args.format, overwrite=args.force, view=args.mode,
                          lang=args.lang, blank=args.blank, digits=args.digits,
-                         max_cells=args.max_cells, progress=progress)
+                         max_cells=args.max_cells, progress=progress, warn=False)
     for path in paths:
         say_written(path)
     warn_of_answers_beside(args.mode, args.out, args.lang)

@@ -50,7 +50,7 @@ class Context:
         self.hidden = frozenset(hidden)  # what a worksheet blanks: cells and quantities
         self.blanked = frozenset(ref.split("[")[0] for ref in self.hidden)  # their ids
         self.nx = trace.numeric
-        self.exact = trace.mode == "exact"
+        self.exact = trace.mode == "exact" and trace._live  # a loaded trace holds floats
         self.shortened = False  # did a long sum get shortened with ⋯ ?
         self.selected = False  # did a step work out only some of its cells?
         sizes = [q.value.size for q in trace.quantities.values()]
