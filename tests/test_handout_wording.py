@@ -69,3 +69,25 @@ def test_the_conventions_box_gives_a_flatten_layers_own_order():
         {"type": "softmax"}]}
     text = re.sub(r"<[^>]+>", " ", render(run_pass(from_dict(data)), ("html",))["html"])
     assert "Flatten order  row, column, channel (H, W, C)" in " ".join(text.split("\n"))
+
+
+def test_a_second_convolution_says_whose_output_its_x_is_and_a_pool_names_its_input():
+    """Conv2's window read 'X_{8·1+h,...} of the input', X being the image everywhere else;
+    a pool window's maximum sat 'at row 1, column 0 of the input' (which input?)."""
+    import html
+
+    def plain(page: str) -> str:  # the words a reader sees
+        return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", "", page)))
+    data = {"input": [[1, 2, 0, 1], [3, 1, 1, 5], [0, 2, 2, 0], [1, 0, 3, 1]], "target": 0,
+            "layers": [{"type": "conv2d", "weight": [[1, 0], [0, 1]], "bias": 0},
+                       {"type": "relu"}, {"type": "maxpool2d", "size": 1},
+                       {"type": "conv2d", "weight": [[1, -1], [0, 1]], "bias": 0},
+                       {"type": "flatten"}, {"type": "dense", "weight": [[1, 0]] * 4},
+                       {"type": "softmax"}]}
+    trace = run_pass(from_dict(data))
+    words = plain(render(trace, ("html",))["html"])
+    assert words.count("Here X is this layer's input, pool1.out: the P above.") == 1
+    pool = re.findall(r"maximum sits at row \d+, column \d+ of the input[^.]*\.", words)
+    assert pool and set(s.rsplit(" ", 1)[1] for s in pool) == {"A."}, pool
+    korean = plain(render(trace, ("html",), lang="ko")["html"])
+    assert "여기서 X는 이 층의 입력, 곧 앞의 pool1.out인 P입니다." in korean

@@ -193,6 +193,10 @@ def conv_forward(ctx: Context, info: dict) -> Section:
     blocks = [Para("conv.intro", {"stride": s, "padding": p, "kh": kh, "kw": kw,
                                   "filters": info["filters"]}),
               Display([conv_formula(info)])]
+    letter = input_letter(ctx, info)
+    if letter != "X":  # X is this layer's input, not the network's
+        blocks.insert(1, Para("conv.input_named", {"source": m.Text(info["input"]),
+                                                   "letter": m.Sym(letter)}))
     if p:
         blocks.append(Para("conv.padding", {"padding": p}))
         for n in batch_prefix(ctx)[:1]:
@@ -298,10 +302,11 @@ def activation_forward(ctx: Context, info: dict) -> Section:
 def pool_forward(ctx: Context, info: dict) -> Section:
     name, a_id = info["name"], info["input"]
     size, s = info["size"], info["stride"]
+    letter = m.Sym(input_letter(ctx, info))
     formula = m.row(m.sub("P", "i", "j"), "=",
                     m.BigOp("max", m.row(m.Num("0"), "≤", m.Sym("h"), ",", m.Sym("w"), "<",
                                          m.Num(str(size)))),
-                    m.Sym(input_letter(ctx, info),
+                    m.Sym(letter.name,
                           m.joined([m.row(m.Sym("i"), "·", m.Num(str(s)), "+", m.Sym("h")),
                                     m.row(m.Sym("j"), "·", m.Num(str(s)), "+", m.Sym("w"))],
                                    ",")))
@@ -338,7 +343,7 @@ def pool_forward(ctx: Context, info: dict) -> Section:
                          ctx.num(out_id, n + (c, i, j), digits))
             tied = int(ties[cell])
             where = {"row": ctx.num(f"{name}.argmax", cell + (0,)),
-                     "col": ctx.num(f"{name}.argmax", cell + (1,))}
+                     "col": ctx.num(f"{name}.argmax", cell + (1,)), "letter": letter}
             key = "maxpool2d.window_tie" if tied > 1 else "maxpool2d.window"
             if hides(ctx.hidden, cell_ref(f"{name}.ties", cell)):  # a box: words that do
                 key = "maxpool2d.window_count"  # not tell 1 from several, every window
