@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 
 import numpy as np
@@ -93,3 +94,13 @@ def test_a_symbolic_value_ties_with_an_equal_rational(ties):
     for qid in ("conv2.grad", "input.grad", "conv1.grad_weight"):
         np.testing.assert_allclose(exacts.numbers(qid), floats.numbers(qid), rtol=1e-12,
                                    atol=1e-12, err_msg=qid)
+
+
+def test_an_exact_exponent_keeps_its_fraction_on_the_line():
+    """e^{28/5} stacked its fraction inside the superscript, at the baseline: it read as
+    e · 28/5. In the HTML (and so the PDF) an exponent's fractions are 28/5."""
+    from tracer.report import render
+    html = render(run_pass(load_example("lecture"), mode="exact"), ("html",))["html"]
+    exponents = re.findall(r"<i>e</i><sup>(.*?)</sup>", html)
+    assert "28/5" in exponents and "\u2009−\u200953/10" in exponents
+    assert not any('class="frac"' in e for e in exponents)

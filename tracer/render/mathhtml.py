@@ -168,7 +168,16 @@ class HtmlMathPrinter:
         elif isinstance(node.base, m.Row) or (
                 isinstance(node.base, m.Num) and node.base.text.startswith("-")):
             base = f"({base})"
-        return f"{base}<sup>{self.print(node.exp)}</sup>"
+        return f"{base}<sup>{self._inline(node.exp)}</sup>"
+
+    def _inline(self, node: m.Node) -> str:
+        """An exponent with its fractions on the line, 28/5: stacked in a superscript,
+        e^(28 over 5) sat at the baseline and read as e · 28/5."""
+        if isinstance(node, m.Frac):
+            return f"{self._inline(node.num)}/{self._inline(node.den)}"
+        if isinstance(node, m.Row) and any(isinstance(item, m.Frac) for item in node.items):
+            return "".join(self._inline(item) for item in node.items)
+        return self.print(node)
 
     def _print_Matrix(self, node: m.Matrix) -> str:
         width = width_em(node, self._hidden_ids())
