@@ -98,6 +98,9 @@ def test_the_runaway_rule_measures_against_the_start_or_a_uniform_guess():
     assert _runaway(RUNAWAY * 2.0 - 0.01, (2.0, "x"), 3) is None
     assert _runaway(RUNAWAY * 2.0, (2.0, "x"), 3).text("en") == (
         "the mean training loss of epoch 3, 20, is over 10 times x")
+    # a runaway loss reads as the rest of the summary's numbers: 2.03e5, not 2.03e+05
+    assert ", 2.03e5, is over" in _runaway(203456.0, (2.0, "x"), 1).text("en")
+    assert _reference_loss(10, 123456.0)[1].text("en") == "the untrained network's loss 1.23e5"
     assert _runaway(0.0, _reference_loss(1, 0.0), 1) is None  # one class: nothing to lose
 
 

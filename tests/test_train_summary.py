@@ -121,6 +121,11 @@ def test_render_summary_is_deterministic_and_escapes_every_text():
     assert "91.25 %" in html and "0.4000" in html
     for svg in charts(html):
         assert_finite_inside(svg, 3)
+    # the handouts' fonts travel with the page (a fallback serif drew digits-cnn's hyphen
+    # as a minus), as data: URLs: the page reads nothing beside it
+    faces = re.findall(r"@font-face \{ font-family: \"([^\"]+)\".*?src: url\((\w+):", html)
+    assert {family for family, _ in faces} >= {"LM Roman", "LM Math"}
+    assert {scheme for _, scheme in faces} == {"data"}
 
 
 def test_non_finite_losses_leave_a_gap_not_a_bad_coordinate():

@@ -197,8 +197,8 @@ def _reference_loss(classes: int, first: float) -> tuple[float, Said]:
     first batch the network happens to get right says little)."""
     guess = math.log(classes)
     if math.isfinite(first) and first > guess:
-        return first, Said("train.reference.untrained", {"loss": f"{first:.3g}"})
-    return guess, Said("train.reference.guess", {"classes": classes, "loss": f"{guess:.3g}"})
+        return first, Said("train.reference.untrained", {"loss": compact(first, 3)})
+    return guess, Said("train.reference.guess", {"classes": classes, "loss": compact(guess, 3)})
 
 
 def _runaway(mean: float, reference: tuple[float, Said] | None,
@@ -211,7 +211,7 @@ def _runaway(mean: float, reference: tuple[float, Said] | None,
     loss, what = reference
     if mean < RUNAWAY * loss or loss <= 0:  # 0: one class, nothing to learn or lose
         return None
-    return Said("train.diverged.runaway", {"epoch": epoch, "mean": f"{mean:.3g}",
+    return Said("train.diverged.runaway", {"epoch": epoch, "mean": compact(mean, 3),
                                            "times": RUNAWAY, "reference": what})
 
 

@@ -226,5 +226,6 @@ def render_summary(history: list[dict], settings: dict, lang: str = "en") -> str
                              keep_trailing_newline=True)
     return env.get_template("train_summary.html.j2").render(
         view=summary_view(history, settings), lang=lang, version=__version__,
+        fonts=Markup(assets.font_css(True)),  # the handouts' Latin Modern, not a fallback
         text=lambda key, **params: Markup(fmt.message(key, params)), plain=plain,
         held_out=held_out, say=lambda sentence: sentence.text(lang))
