@@ -99,7 +99,7 @@ def test_a_batch_loss_is_bracketed_as_it_is_computed(spec, value):
     assert rhs.startswith(r"- \frac{1}{2}[(") and rhs.endswith(")]"), line
     assert float(shown) == value
     assert tex_value(rhs) == pytest.approx(value, rel=2e-3)  # as written: not −6.9
-    assert f")] = {value}" in pages["html"] and "L = − 12[(" in pages["html"]  # ½ as 1 over 2
+    assert f")] = {value}" in pages["html"] and "L = −12[(" in pages["html"]  # ½ as 1 over 2
 
 
 def test_a_summed_batch_loss_is_bracketed_too():
@@ -382,7 +382,8 @@ def test_a_softmax_probability_held_as_0_is_never_shown_as_log_0():
 
 
 def test_the_checks_say_approximately_where_the_printed_terms_miss_the_total():
-    """0.99998 + 1.846e-5 is 0.99999846, not 1; the entries of ŷ - y as printed do cancel."""
+    """0.99998 + 1.846e-5 is 0.99999846, not 1, but 1 to 4 digits: ≈ 1; the entries of
+    ŷ - y as printed do cancel."""
     from tracer.present.handout import build_document
     from tracer.render.text import render_text
     text = render_text(build_document(run_pass(load_example("lecture"))), "en", "worked",

@@ -424,3 +424,57 @@ def test_an_update_far_smaller_than_its_parameter_works_out():
         # the parameter as wide as it must be; its gradient, decades smaller, not with it
         old, gradient = [n for n in m.walk(expr) if isinstance(n, m.Num) and n.ref]
         assert significant(gradient.text) <= 6 < significant(old.text), to_latex(expr)
+
+
+HALF_STEPS = Path(__file__).parent / "fixtures" / "padding_stride_half_steps.toml"
+
+
+@pytest.mark.parametrize("mode, digits", [("float", 2), ("float", 4), ("float", 6),
+                                          ("exact", 4)])
+def test_an_updates_change_works_out_from_its_printed_rate_and_gradient(mode, digits):
+    """K_new = 0.3 - 0.05 · 1.5739 = 0.22131 (Δ = -0.07869): by hand 0.05 · 1.5739 is
+    0.078695, which reads -0.07870. Every line's Δ is now -η · g of its own printed η and
+    g, rounded as Δ is printed (the gradient gets digits, 1.57385, or else Δ does)."""
+    from tracer import load_spec
+    from tracer.present.update import _is_change
+    trace = run_pass(load_spec(HALF_STEPS), mode)
+    changes = 0
+    for line in lines_of(build_document(trace, digits)):
+        items = line.items if isinstance(line, m.Row) else ()
+        change = next((item.body.items[2] for item in items if _is_change(item)), None)
+        if change is None:
+            continue
+        rate, gradient = items[4], items[6]  # W_new = old - η · g = new (Δ = c)
+        gradient = gradient.body if isinstance(gradient, m.Group) else gradient
+        by_hand = -Decimal(rate.text) * Decimal(gradient.text)
+        assert gives(m.Num(str(by_hand)), change, digits), (to_latex(line), str(by_hand))
+        changes += 1
+    assert changes >= 12
+
+
+def test_a_probability_far_from_1_is_worked_as_printed_at_any_digits():
+    """At --digits 14 and 15 every probability over 1/2 counted as near 1: the loss of
+    ŷ = 0.599 was worked as log(1 - 0.401...) under a note on probabilities close to 1."""
+    from tracer.present.latex import to_latex
+    data = {"input": [0.4, 0.0], "target": 0, "layers": [{"type": "softmax"}]}
+    trace = run_pass(from_dict(data))
+    for digits in (4, 13, 14, 15):
+        loss = next(to_latex(line) for line in lines_of(build_document(trace, digits))
+                    if to_latex(line).startswith("L = - (1"))
+        assert r"\log0.598" in loss and r"\log(1 -" not in loss, loss
+
+
+def test_a_checks_sum_adds_up_as_printed_before_it_is_about_0_or_1():
+    """Σ(ŷ_k - y_k) = (-0.9799) + 0.01554 + ... + 0.08683 ≈ 0 read as a check that failed
+    (by hand -0.000118): the line now says what the printed terms add up to, then ≈ 0."""
+    from tracer.presets import load_preset
+    trace = run_pass(load_preset("lecture-cnn"))
+    sums = [line for line in lines_of(build_document(trace, 4))
+            if isinstance(line, m.Row) and isinstance(line.items[0], m.BigOp)
+            and m.Op("≈") in line.items]
+    assert len(sums) == 2
+    for line in sums:
+        at = line.items.index(m.Op("≈"))
+        terms, printed = m.Row(line.items[3:at - 2]), line.items[at - 1]
+        assert evaluate(terms) == Decimal(printed.text) and printed.derived, to_latex(line)
+        assert Decimal(line.items[at + 1].text) in (0, 1)

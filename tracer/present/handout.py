@@ -21,7 +21,7 @@ from .holding import hold_document
 from .output import loss_forward, sigmoid_output_forward, softmax_forward
 from .overview import architecture_section, conventions, parameters_section
 from .steps import backward_results, forward_results, step_results
-from .update import checks_section, update_section
+from .update import checks_section, hold_changes, update_section
 
 
 def subtitle_key(trace) -> str:
@@ -93,6 +93,7 @@ def _build_document(trace, digits: int, max_cells: int, hidden, large_cells) -> 
                         sections=sections,
                         subtitle=subtitle_key(trace))
     hold_document(document, ctx)
+    hold_changes(document, ctx)
     document.refs = shown_refs(document)
     return document
 

@@ -62,7 +62,7 @@ def _one_way(lines: list, ctx) -> list:
         for i in (i for i in worked if i not in kept):
             line = lines[i]
             for ref in {n.ref for n in _cells(line)}:
-                line = _with_text(line, ref, widest[ref])
+                line = with_text(line, ref, widest[ref])
             if line == lines[i]:
                 continue
             held = hold(line, ctx)
@@ -77,7 +77,7 @@ def _works_out(line, ctx) -> bool:
     """Whether every arithmetic part of ``line`` gives its result (see :func:`hold`); a
     part that is no printed arithmetic (a symbol, a sum shortened with ⋯) passes."""
     values = ((evaluate(expr), result) for _, _, expr, result in _parts(line))
-    return all(value is None or _gives(result, ctx)(value) for value, result in values)
+    return all(value is None or reads_as(result, ctx)(value) for value, result in values)
 
 
 def _parts(line):
@@ -118,7 +118,7 @@ def hold(line, ctx):
         if held is not expr:
             items[start:end] = [held] if end - start == 1 else list(held.items)
         if wider is not None:
-            items[end:] = [_with_text(item, result.ref, wider) for item in items[end:]]
+            items[end:] = [with_text(item, result.ref, wider) for item in items[end:]]
         if _near_zero(held, result, ctx) and items[end] == m.Op("="):
             items[end] = m.Op("≈")
     return m.Row(tuple(items))
@@ -176,7 +176,7 @@ def _held(expr, result: m.Num, ctx):
     terms = []
     worked = evaluate(expr, terms)
     true = _true(result, ctx)
-    gives = _gives(result, ctx)
+    gives = reads_as(result, ctx)
     if worked is None or not true or gives(worked) or \
             abs(true) < NOISE * max((abs(t) for t in terms), default=abs(worked)):
         return expr, None
@@ -190,14 +190,14 @@ def _held(expr, result: m.Num, ctx):
     qid, index = parse_cell(result.ref)
     for digits in range(significant(result.text) + 1, most + 1):
         wider = m.Num(ctx.text(ctx.value(qid, index or ()), digits), result.ref)
-        longer, gives = _reprinted(expr, digits, ctx), _gives(wider, ctx)
+        longer, gives = _reprinted(expr, digits, ctx), reads_as(wider, ctx)
         if significant(wider.text) > significant(result.text) and gives(evaluate(longer)):
             return _shortened(longer, expr, gives, ctx), wider.text
     return expr, None
 
 
-def _gives(result: m.Num, ctx):
-    """Whether a value, rounded as the result is printed (to its digits, at least the
+def reads_as(result: m.Num, ctx):
+    """A test of whether a value, rounded as the result is printed (to its digits, at least the
     document's), reads as the printed result: what a student who works the line from its
     printed numbers writes, and what the checker then compares with the true value."""
     digits = max(ctx.digits, significant(result.text))
@@ -228,7 +228,7 @@ def _shortened(longer, original, gives, ctx):
     (the gradient, 8 decades below the parameter, needs 5 of the parameter's 13)."""
     texts = {n.ref: n.text for n in m.walk(original) if isinstance(n, m.Num) and n.ref}
     for ref, text in texts.items():
-        trial = _with_text(longer, ref, text)
+        trial = with_text(longer, ref, text)
         if trial != longer and gives(evaluate(trial)):
             longer = trial
     for ref, text in reversed(texts.items()):
@@ -238,14 +238,14 @@ def _shortened(longer, original, gives, ctx):
         qid, index = parse_cell(ref)
         for digits in range(significant(text) + 1, shown):
             narrower = ctx.text(ctx.value(qid, index or ()), digits)
-            trial = _with_text(longer, ref, narrower)
+            trial = with_text(longer, ref, narrower)
             if significant(narrower) < shown and gives(evaluate(trial)):
                 longer = trial
                 break
     return longer
 
 
-def _with_text(node, ref: str, text: str):
+def with_text(node, ref: str, text: str):
     """``node`` with every number that shows the cell ``ref`` printed as ``text``."""
     def swap(n):
         if isinstance(n, m.Num):
@@ -353,7 +353,7 @@ def _signed(sign: int, value: Decimal) -> Decimal:
 
 def significant(text: str) -> int:
     """How many significant digits a printed number shows ('0.0250' -> 3, '1.2e-5' -> 2)."""
-    mantissa = text.lstrip("-−").partition("e")[0].replace(".", "").lstrip("0")
+    mantissa = text.lstrip("+-−").partition("e")[0].replace(".", "").lstrip("0")
     return len(mantissa)
 
 

@@ -7,12 +7,13 @@ from decimal import Decimal
 
 import numpy as np
 
-from ..numeric import same_number, spec_number
+from ..numeric import decimal_text, same_number, spec_number
 from . import mathtree as m
 from .blanks import hides
-from .context import LARGE_CELLS, MAX_DIGITS, Context, cell_ref, operand, short_index
+from .context import EXTRA, LARGE_CELLS, MAX_DIGITS, Context, cell_ref, operand, short_index
 from .document import Display, Para, Section, Table
 from .forward import cell_sym
+from ..trace import parse_cell
 
 PARAM_SYMBOLS = {("conv2d", "weight"): "K", ("conv2d", "bias"): "b",
                  ("dense", "weight"): "W", ("dense", "bias"): "b"}
@@ -69,6 +70,70 @@ def change_num(ctx: Context, change, index_ref: str) -> m.Num:
     """A parameter's change, signed as a change is: +1.846e-6, -2.03e-5, 0."""
     sign = "+" if float(change) > 0 else ""
     return m.Num(sign + ctx.text(change), index_ref, derived=True)
+
+
+def hold_changes(document, ctx: Context) -> None:
+    """Each update line's change (Δ = c) as the line's own numbers give it (in place;
+    after :func:`~.holding.hold_document` has given the line its digits)."""
+    for section in document.sections:
+        for block in section.blocks:
+            if isinstance(block, Display):
+                block.lines = [_held_change(line, ctx) for line in block.lines]
+
+
+def _held_change(line, ctx: Context):
+    """``line`` (W_new = old - η · g = new (Δ = c)) printed so that -η · g, worked from the
+    printed η and g, rounds to the printed c: 0.3 - 0.05 · 1.5739 = 0.22131 gives a change
+    of -0.078695, which by hand reads -0.07870 where the true change, -0.0786926, prints
+    -0.07869. First g gets digits (1.57385: -0.0786925, and still 0.22131), as a line's
+    operands do; where none do, c (-0.078695, as a result that rounds at a half). At most
+    EXTRA more digits either way."""
+    from .holding import evaluate, reads_as, significant, with_text
+    items = list(line.items) if isinstance(line, m.Row) else []
+    at = next((k for k, item in enumerate(items) if _is_change(item)), None)
+    relations = [k for k, item in enumerate(items) if item == m.Op("=")]
+    if at is None or len(relations) < 2:
+        return line
+    change, new = items[at].body.items[2], items[relations[1] + 1]
+    qid, index = parse_cell(change.ref)
+    before = qid.removesuffix("_new")
+    layer, _, parameter = before.partition(".")
+    grad = f"{layer}.grad_{parameter}"
+    operand = next((n for n in m.walk(m.Row(tuple(items[relations[0] + 1:relations[1]])))
+                    if isinstance(n, m.Num) and n.ref and n.ref.startswith(grad + "[")), None)
+    if operand is None or not isinstance(new, m.Num):
+        return line
+
+    def worked(row) -> tuple:
+        """(new, change) worked from the printed old, η and g of ``row``."""
+        part = m.Row(tuple(row.items[relations[0] + 1:relations[1]]))  # old - η · g
+        value, old = evaluate(part), evaluate(row.items[relations[0] + 1])
+        return (None, None) if value is None or old is None else (value, value - old)
+
+    shown = significant(operand.text)
+    for digits in range(shown, shown + EXTRA + 1):  # g wider, c as printed
+        text = ctx.text(ctx.value(grad, index), digits)
+        trial = with_text(line, operand.ref, text) if significant(text) > shown else line
+        value, by_hand = worked(trial)
+        if reads_as(new, ctx)(value) and reads_as(change, ctx)(by_hand):
+            return trial
+    true = step(ctx.trace, ctx.value(before, index), ctx.value(qid, index),
+                ctx.value(grad, index))
+    sign = "+" if change.text.startswith("+") else ""
+    _, by_hand = worked(line)
+    for digits in range(ctx.digits + 1, ctx.digits + EXTRA + 1):  # c wider
+        text = sign + ctx.text(true, digits)
+        if reads_as(m.Num(text), ctx)(by_hand):
+            items[at] = m.paren(m.row(m.Sym("Δ"), "=", m.Num(text, change.ref, derived=True)))
+            return m.Row(tuple(items))
+    return line
+
+
+def _is_change(item) -> bool:
+    """Whether ``item`` is an update line's (Δ = c)."""
+    return isinstance(item, m.Group) and isinstance(item.body, m.Row) and \
+        len(item.body.items) == 3 and item.body.items[0] == m.Sym("Δ") and \
+        isinstance(item.body.items[2], m.Num)
 
 
 def parameters(trace) -> list[tuple[dict, str]]:
@@ -155,7 +220,7 @@ def checks_section(ctx: Context) -> Section:
         terms = [ctx.prob(f"{output['name']}.out", n + (k,)) for k in range(probs.size)]
         total = m.Num(_tidy(probs.sum(), ctx), derived=True)
         lines.append(m.row(m.BigOp("∑", m.Sym("k")), cell_sym("y", ("k",), hat=True, n=n), "=",
-                           m.joined(terms, "+"), _relation(terms, total), total))
+                           *_summed(ctx, terms, total)))
         items.append(Para(_verdict("check.softmax_sums_to_one", abs(probs.sum() - 1) < 1e-9)))
         grads = trace.numbers(f"{logits}.grad").reshape(-1, probs.size)[0]
         # the numbers are ∂L/∂z_k: ŷ_k − y_k, times 1/N for the mean over a batch of N
@@ -166,8 +231,7 @@ def checks_section(ctx: Context) -> Section:
             diff = m.row(m.Frac(m.Num("1"), m.Num(str(samples))), diff)
         terms = [operand(ctx.num(f"{logits}.grad", n + (k,))) for k in range(probs.size)]
         total = m.Num(_tidy(grads.sum(), ctx), derived=True)
-        lines.append(m.row(m.BigOp("∑", m.Sym("k")), diff, "=", m.joined(terms, "+"),
-                           _relation(terms, total), total))
+        lines.append(m.row(m.BigOp("∑", m.Sym("k")), diff, "=", *_summed(ctx, terms, total)))
         items.append(Para(_verdict("check.gradient_sums_to_zero", abs(grads.sum()) < 1e-9)))
     if "loss.after" in trace:
         before, after = trace.numbers("loss.out"), trace.numbers("loss.after")
@@ -192,12 +256,20 @@ def telling_digits(ctx: Context, before, after) -> int:
     return digits
 
 
-def _relation(terms: list, total: m.Num) -> str:
-    """'=' when the printed terms add up to the printed total, else '≈': three rounded
-    probabilities rarely sum to exactly 1 (0.2447 + 0.6652 + 0.09003 = 0.99993)."""
-    printed = [Decimal(n.text.replace("−", "-")) for term in terms for n in m.walk(term)
-               if isinstance(n, m.Num)]
-    return "=" if sum(printed, Decimal(0)) == Decimal(total.text) else "≈"
+def _summed(ctx: Context, terms: list, total: m.Num) -> list:
+    """terms = total when the printed terms add up to the printed total; else ≈ total,
+    and where their sum does not read as the total at the document's digits, that sum
+    first: (-0.9799) + 0.01554 + ... + 0.08683 = -0.000118 ≈ 0, which a student who adds
+    them gets (not where a term is a worksheet's box: the sum would tell it)."""
+    numbers = [n for term in terms for n in m.walk(term) if isinstance(n, m.Num)]
+    printed = sum((Decimal(n.text.replace("−", "-")) for n in numbers), Decimal(0))
+    if printed == Decimal(total.text):
+        return [m.joined(terms, "+"), m.Op("="), total]
+    if any(n.ref and hides(ctx.hidden, n.ref) for n in numbers) or \
+            Decimal(decimal_text(printed, ctx.digits)) == Decimal(total.text):
+        return [m.joined(terms, "+"), m.Op("≈"), total]  # 0.99998 + 1.846e-5 ≈ 1
+    return [m.joined(terms, "+"), m.Op("="), m.Num(spec_number(str(printed)), derived=True),
+            m.Op("≈"), total]
 
 
 def _verdict(key: str, ok) -> str:
