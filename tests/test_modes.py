@@ -102,5 +102,18 @@ def test_an_exact_exponent_keeps_its_fraction_on_the_line():
     from tracer.report import render
     html = render(run_pass(load_example("lecture"), mode="exact"), ("html",))["html"]
     exponents = re.findall(r"<i>e</i><sup>(.*?)</sup>", html)
-    assert "28/5" in exponents and "\u2009−\u200953/10" in exponents
+    assert "28/5" in exponents and "−53/10" in exponents
     assert not any('class="frac"' in e for e in exponents)
+
+
+def test_an_exponents_fraction_keeps_the_grouping_of_its_sums():
+    """On the line, e^(1/(e^-1 + 1)) read e^(1/e^-1 + 1) (a sigmoid's output in a softmax,
+    exact mode): a sum over or under the bar is bracketed."""
+    from tracer.present import mathtree as m
+    from tracer.render.mathhtml import HtmlMathPrinter
+    e = m.Sym("e", style="upright")
+    power = m.Power(e, m.Frac(m.Num("1"), m.row(m.Power(e, m.Num("-1")), "+", m.Num("1"))))
+    sup = HtmlMathPrinter().print(power)
+    assert re.sub(r"<[^>]+>|\u2009", "", sup) == "e1/(e−1+1)", sup
+    assert re.sub(r"<[^>]+>", "", HtmlMathPrinter().print(
+        m.Power(e, m.Frac(m.Num("28"), m.Num("5"))))) == "e28/5"

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from tracer import load_example, run_pass
+from tracer import from_dict, load_example, run_pass
 from tracer.presets import load_preset
 from tracer.report import render
 
@@ -160,3 +160,19 @@ def test_the_readme_counts_what_backward_asks_on_lecture_cnn(traces):
         int(asked.replace(",", ""))
     assert sum(q.value.size for q in trace.quantities.values() if q.step == "backward") == \
         int(total.replace(",", ""))
+
+
+def test_a_wide_matrix_of_boxes_is_set_smaller_to_fit_the_page():
+    """The boxes grew to 5.5em, but layout still reckoned 3.4em: a 9x9 matrix of boxes
+    (conv1.out of an 11x11 input) was not set smaller and ran off the page."""
+    from tracer.present.widths import BLANK_EM
+    data = {"input": [[(i * 11 + j) % 5 for j in range(11)] for i in range(11)],
+            "layers": [{"type": "conv2d", "weight": [[1, 0, 1], [0, 1, 0], [1, 0, 1]],
+                        "bias": 0}]}
+    html = render(run_pass(from_dict(data)), ("html",), view="worksheet",
+                  blank="conv1.out")["html"]
+    css = re.search(r"\.blank \{[^}]*min-width: ([\d.]+)em[^}]*margin: 0 ([\d.]+)em", html)
+    assert float(css[1]) + 2 * float(css[2]) == pytest.approx(BLANK_EM)
+    boxes = re.search(r'<table class="mat"( style="font-size: (\d+)%")?>'
+                      r'(?:(?!</table>).)*class="blank"', html, re.S)
+    assert boxes and boxes[1] and int(boxes[2]) * 9 * (BLANK_EM + 0.9) <= 100 * 46, boxes

@@ -81,9 +81,10 @@ class Context:
         p = 1 - ε printed to d digits gives log p or p - 1 to about d - log10(1/ε)
         digits, and a line may print p with at most EXTRA more digits than the
         document's, fewer where the mode's digits end (float64's 15 at --digits 12: 3 more,
-        and one kept for a result that rounds at a half): so within 10^-room of 1."""
+        and one kept for a result that rounds at a half): so within 10^-room of 1, and
+        never further than 0.1 (0.599 is no probability near 1, at any digits)."""
         p = float(self.trace.numbers(qid)[index])
-        room = min(EXTRA, MAX_DIGITS[self.trace.mode] - self.digits - 1)
+        room = max(1, min(EXTRA, MAX_DIGITS[self.trace.mode] - self.digits - 1))
         return 0.5 < p <= 1 and 1 - p < 10.0 ** -room
 
     def approx(self, value):

@@ -196,7 +196,7 @@ def conv_forward(ctx: Context, info: dict) -> Section:
     letter = input_letter(ctx, info)
     if letter != "X":  # X is this layer's input, not the network's
         blocks.insert(1, Para("conv.input_named", {"source": m.Text(info["input"]),
-                                                   "letter": m.Sym(letter)}))
+                                                   "letter": m.Sym(letter), "x": m.Sym("X")}))
     if p:
         blocks.append(Para("conv.padding", {"padding": p}))
         for n in batch_prefix(ctx)[:1]:

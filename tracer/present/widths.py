@@ -6,6 +6,7 @@ from __future__ import annotations
 from . import mathtree as m
 
 CELL_PAD_EM = 0.9  # a matrix cell's padding
+BLANK_EM = 5.7  # a worksheet's box: .blank in handout.css, 5.5em wide with 0.1em margins
 # for LM Roman at the handout's size: a reader's estimate, not a layout
 CHAR_EM = {".": 0.28, ",": 0.28, "-": 0.78, "−": 0.78, "+": 0.78, "(": 0.39, ")": 0.39,
            "⋯": 1.2, " ": 0.33, "×": 0.78}
@@ -22,7 +23,7 @@ def width_em(node: m.Node, blanked=frozenset()) -> float:
     if isinstance(node, m.Num):
         width = text_em(node.text.replace("e", "×10")) - (0.3 if "e" in node.text else 0)
         hidden = node.ref is not None and node.ref.split("[")[0] in blanked
-        return max(width, 3.4) if hidden else width
+        return max(width, BLANK_EM) if hidden else width
     if isinstance(node, m.Sym):
         scripts = sum(width_em(part, blanked) for part in (node.sub, node.sup) if part)
         return 0.7 * len(node.name) + 0.72 * scripts

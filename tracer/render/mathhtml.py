@@ -50,6 +50,15 @@ def _minus(text: str) -> str:
     return text.replace("-", "−")
 
 
+def _is_sign(items: tuple, k: int) -> bool:
+    """Whether items[k] is a sign (+ or - first in a row, or after a relation), not an
+    operation between two terms."""
+    item = items[k]
+    if not (isinstance(item, m.Op) and item.text in ("-", "−", "+")):
+        return False
+    return k == 0 or (isinstance(items[k - 1], m.Op) and items[k - 1].text in RELATIONS)
+
+
 class HtmlMathPrinter:
     """``marks`` (ref -> MarkView) shows a marked answer sheet: the student's number in
     place of the trace's, coloured by verdict, the expected value and the diagnosis
@@ -108,6 +117,7 @@ class HtmlMathPrinter:
             if mark.mistake:
                 note += f"; {escape(self.describe(mark.mistake))}"
             out += f'<span class="expected">{note}</span>'
+            return f'<span class="w">{out}</span>'  # the note stays beside its number
         return out
 
     def _print_Sym(self, node: m.Sym) -> str:
@@ -134,7 +144,12 @@ class HtmlMathPrinter:
         units = _units(node)
         if units is not None:
             return self._print_units(units)
-        return "".join(self.print(i) for i in node.items)
+        return "".join(self._sign(i) if _is_sign(node.items, k) else self.print(i)
+                       for k, i in enumerate(node.items))
+
+    def _sign(self, node: m.Op) -> str:
+        """A leading sign, set close to its number: −53/10, not the ' − ' of a difference."""
+        return str(escape(_minus(node.text)))
 
     def _print_units(self, units: list) -> str:
         """Slices side by side ('K(0) = …; K(1) = …'), each kept whole: a line breaks only
@@ -173,10 +188,14 @@ class HtmlMathPrinter:
     def _inline(self, node: m.Node) -> str:
         """An exponent with its fractions on the line, 28/5: stacked in a superscript,
         e^(28 over 5) sat at the baseline and read as e · 28/5."""
-        if isinstance(node, m.Frac):
-            return f"{self._inline(node.num)}/{self._inline(node.den)}"
+        if isinstance(node, m.Frac):  # a sum or a fraction over or under the bar: bracketed
+            num, den = (f"({self._inline(part)})" if isinstance(part, m.Frac) or (
+                isinstance(part, m.Row) and len(part.items) > 1) else self._inline(part)
+                for part in (node.num, node.den))
+            return f"{num}/{den}"
         if isinstance(node, m.Row) and any(isinstance(item, m.Frac) for item in node.items):
-            return "".join(self._inline(item) for item in node.items)
+            return "".join(self._sign(item) if _is_sign(node.items, k) else self._inline(item)
+                           for k, item in enumerate(node.items))
         return self.print(node)
 
     def _print_Matrix(self, node: m.Matrix) -> str:
