@@ -238,3 +238,20 @@ def test_reprs_are_short_and_say_what_they_hold(floats):
     assert len(network) < 600 and "conv1 (8, 26, 26)" in network and "(float)" in network
     quantity = repr(floats.quantity("conv1.out"))
     assert quantity == "<Quantity conv1.out (1, 2, 2) float64, forward of conv1>"
+
+
+def test_write_report_and_check_name_their_keywords_not_the_command_lines(floats, checker,
+                                                                         tmp_path):
+    """A notebook was told to 'pass --force', that '--out: ... is a file', and of '--blank'."""
+    mine = tmp_path / "out"
+    mine.mkdir()
+    (mine / "worked.html").write_text("my own notes\n")
+    with pytest.raises(CnnTraceError, match=r"pass overwrite=True") as refused:
+        write_report(floats, mine, "html")
+    assert "--" not in str(refused.value)
+    with pytest.raises(CnnTraceError, match=r"^out_dir: .*worked\.html is a file"):
+        write_report(floats, mine / "worked.html", "html")
+    with pytest.raises(ValueError, match=r"^blank: .*conv9\.out"):
+        checker.check({"conv1.out": [[5, 7], [11, 10]]}, blank="conv9.out")
+    with pytest.raises(TypeError, match=r"unexpected keyword argument 'digit'"):
+        write_report(floats, tmp_path / "o", "html", digit=3)

@@ -79,6 +79,16 @@ ITEM_CASES = {
                                     "reads as two numbers; write -0.3)"),
 }
 
+def _npz_bytes() -> bytes:
+    """A weights file's bytes (an .npz given for an answer file)."""
+    import io
+
+    import numpy as np
+    buffer = io.BytesIO()
+    np.savez(buffer, weight=np.arange(12.0).reshape(3, 4))
+    return buffer.getvalue()
+
+
 # (file name, content or bytes, words in the one-line error)
 FILE_CASES = {
     "empty file": ("a.yaml", "", "the file is empty"),
@@ -92,8 +102,7 @@ FILE_CASES = {
     "top-level number": ("a.json", "5", "at the top level"),
     "unknown file type": ("a.txt", "loss.out: 1\n", "unknown answer file type '.txt'"),
     "not UTF-8": ("a.yaml", b"loss.out: \xff\xfe\n", "is not UTF-8 text"),
-    "binary": ("a.csv", b"PK\x03\x04\x14\x00", "is a binary file, not text; expected an "
-               "answer file"),
+    "binary": ("a.csv", _npz_bytes(), "is a binary file, not text; expected an answer file"),
 }
 
 

@@ -161,6 +161,8 @@ CASES = [
          "expected a spec"),
     case("not-utf8", "json", b'{"title": "\xff"}', "is not UTF-8 text", "UTF-8"),
     case("utf16-notepad", "yaml", "title: a\n".encode("utf-16"), "is not UTF-8 text", "UTF-8"),
+    case("utf16-no-mark", "yaml", "title: a\ninput: [[1]]\n".encode("utf-16-le"),
+         "is not UTF-8 text", "UTF-8"),
     case("a-pdf-given", "spec.toml", b"%PDF-1.7\n\x00\x01\xe2\xe3", "is a binary file",
          "expected a spec file"),
     case("a-weights-npz-given", "w.yaml", b"PK\x03\x04\x14\x00\x00\x00", "is a binary "

@@ -272,7 +272,7 @@ def read_text(path: Path, kind: str, error: type = OutputError,
         with open(path, "rb") as handle:  # a link to /dev/zero has size 0 and no end
             while size <= limit and (chunk := handle.read(1 << 20)):
                 if b"\0" in chunk:  # UTF-16 text (Notepad's "Unicode") is text, not UTF-8
-                    utf16 = not chunks and chunk.startswith((b"\xff\xfe", b"\xfe\xff"))
+                    utf16 = not chunks and _utf16(chunk)
                     raise error.said("not_utf8" if utf16 else "binary", path=path, kind=kind)
                 chunks.append(chunk)
                 size += len(chunk)
@@ -285,6 +285,17 @@ def read_text(path: Path, kind: str, error: type = OutputError,
         raise error.said("not_utf8", path=path) from None
     except OSError as err:
         raise error.said("cannot_read", path=path, why=err.strerror or err) from None
+
+
+def _utf16(data: bytes) -> bool:
+    """Whether bytes with NULs read as UTF-16 text: a byte-order mark, or, without one,
+    the NULs of Latin text, every other byte and all of one parity (a binary file's, or
+    /dev/zero's, fall on both)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    head = data[:4096]
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    return min(even, odd) == 0 and max(even, odd) >= len(head) // 4
 
 
 def shell_quote(word: str) -> str:

@@ -116,13 +116,14 @@ def _check_count(name: str, value, parse) -> None:
 
 
 _OPTIONS = re.compile(r"--exact\b|--digits(?: (\d+))?|--mode(?: (worked|worksheet|key)\b)?"
-                      r"|--blank\b|--format\b")
+                      r"|--blank\b|--format\b|--force\b|--out\b")
 
 
 def as_keywords(err: CnnTraceError) -> CnnTraceError:
-    """A command line error said with :func:`render`'s keywords for its options
-    (--digits 20 as digits=20, --mode key as view='key', --exact as run_pass's mode);
-    within a command it stays as it is, naming the options typed."""
+    """A command line error said with :func:`render`'s (and :func:`write_report`'s)
+    keywords for its options (--digits 20 as digits=20, --mode key as view='key', --exact
+    as run_pass's mode, --force as overwrite=True); within a command it stays as it is,
+    naming the options typed."""
     if _in_command_line():
         return err
 
@@ -134,7 +135,8 @@ def as_keywords(err: CnnTraceError) -> CnnTraceError:
             return f"digits={match.group(1)}" if match.group(1) else "digits"
         if option == "--mode":
             return f"view={match.group(2)!r}" if match.group(2) else "view"
-        return {"--blank": "blank", "--format": "formats"}[option]
+        return {"--blank": "blank", "--format": "formats", "--force": "overwrite=True",
+                "--out": "out_dir"}[option]
     return err.edited(lambda text: _OPTIONS.sub(keyword, text))
 
 
@@ -183,25 +185,32 @@ def render_document(document, formats=("html",), lang: str = "en", view: str = "
 
 def write_report(trace, out_dir: str | Path, formats=("html", "pdf"), *, overwrite=False,
                  view: str = "worked", with_json: bool = True, warn: bool = True,
-                 **options) -> list[Path]:
+                 lang: str = "en", blank=None, digits: int = 4, max_cells: int | None = None,
+                 variant: str | None = None, progress: Callable[[str], None] = lambda step: None
+                 ) -> list[Path]:
     """Render and write ``<view>.<format>`` (and trace.json) into ``out_dir``. A worksheet
     gets no trace.json: it holds every value, its answers among them, and a worksheet's
     folder is what a teacher hands out; answers that sit beside a worksheet are warned of
     (:func:`answers_notes`; UserWarning) unless ``warn`` is False."""
+    options = {"lang": lang, "blank": blank, "digits": digits, "max_cells": max_cells,
+               "variant": variant, "progress": progress}
     formats, _ = check_arguments(trace, formats, view=view, **options)
     out_dir = Path(out_dir)
     with_json = with_json and view != "worksheet"
-    check_folder(out_dir)
-    if out_dir.is_dir():  # refuse before the slow part, not after it
-        for name in [f"{view}.{fmt}" for fmt in formats] + ["trace.json"] * with_json:
-            check_target(out_dir / name, overwrite)
-    rendered = render(trace, formats, view=view, **options)
-    files = {out_dir / f"{view}.{fmt}": data for fmt, data in rendered.items()}
-    if with_json:
-        files[out_dir / "trace.json"] = trace.to_json()
-    make_folder(out_dir)
-    paths = write_all(files, overwrite=overwrite)
-    for note in answers_notes(view, out_dir, options.get("lang", "en")) if warn else ():
+    try:
+        check_folder(out_dir)
+        if out_dir.is_dir():  # refuse before the slow part, not after it
+            for name in [f"{view}.{fmt}" for fmt in formats] + ["trace.json"] * with_json:
+                check_target(out_dir / name, overwrite)
+        rendered = render(trace, formats, view=view, **options)
+        files = {out_dir / f"{view}.{fmt}": data for fmt, data in rendered.items()}
+        if with_json:
+            files[out_dir / "trace.json"] = trace.to_json()
+        make_folder(out_dir)
+        paths = write_all(files, overwrite=overwrite)
+    except CnnTraceError as err:
+        raise as_keywords(err) from None
+    for note in answers_notes(view, out_dir, lang) if warn else ():
         warnings.warn(note, UserWarning, stacklevel=2)
     return paths
 

@@ -74,12 +74,13 @@ class Checker:
             try:
                 sheet.ask(self.asked(selection), self.shapes)
             except CnnTraceError as err:
+                from ..report import as_keywords  # --blank said as blank= in Python
                 where = "--blank" if blank is not None else f"{answers.path}: blanks"
                 if err.sentence is not None and err.sentence.key == "error.blank":
-                    raise AnswerFileError.said("blank", where=where,
-                                               reason=err.sentence.params["reason"]) from None
-                raise AnswerFileError(f"{where}: {str(err).removeprefix('--blank: ')}") \
-                    from None
+                    raise as_keywords(AnswerFileError.said(
+                        "blank", where=where, reason=err.sentence.params["reason"])) from None
+                raise as_keywords(AnswerFileError(
+                    f"{where}: {str(err).removeprefix('--blank: ')}")) from None
         marking = mark_sheet(self.model, sheet, self.truth, self.tolerance)
         marking.variant = variant or None
         return marking
