@@ -26,7 +26,8 @@ from ..errors import CnnTraceError, Said
 from ..network import run_pass
 from ..sheet import blank_cells, fingerprint
 from ..spec import Spec, load_spec
-from .answers import AnswerFile, AnswerFileError, answers_from_mapping, read_answer_file
+from .answers import AnswerFile, AnswerFileError, read_answer_file
+from .mapping import answers_from_mapping
 from .marking import Marking, mark_sheet
 from .sheet import read_sheet
 from .steps import PassModel
@@ -48,7 +49,7 @@ class Checker:
 
     def check(self, answers, blank: str | list[str] | None = None) -> Marking:
         """Verdicts for one parsed answer file, or answers as a mapping ({"conv1.out":
-        [[5, 7], [11, 10]]}, numpy arrays too; :func:`.answers.answers_from_mapping})
+        [[5, 7], [11, 10]]}, numpy arrays too; :func:`.mapping.answers_from_mapping})
         (AnswerFileError for a sheet of another variant of a class batch than the
         spec's). The cells asked are those of ``blank`` (a worksheet's --blank
         selection, as a str or a list), else of the file's ``blanks:`` line (`cnntrace
