@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tracer import from_dict, run_pass
+from tracer import from_dict, load_example, run_pass
 from tracer.generate import generate, options
 from tracer.present import mathtree as m
 from tracer.present.document import Display
@@ -448,6 +448,8 @@ def test_an_updates_change_works_out_from_its_printed_rate_and_gradient(mode, di
         gradient = gradient.body if isinstance(gradient, m.Group) else gradient
         by_hand = -Decimal(rate.text) * Decimal(gradient.text)
         assert gives(m.Num(str(by_hand)), change, digits), (to_latex(line), str(by_hand))
+        new = items[8]  # and the new value still works out from the wider gradient
+        assert gives(m.Row(items[2:7]), new, digits), to_latex(line)
         changes += 1
     assert changes >= 12
 
@@ -466,15 +468,26 @@ def test_a_probability_far_from_1_is_worked_as_printed_at_any_digits():
 
 def test_a_checks_sum_adds_up_as_printed_before_it_is_about_0_or_1():
     """Σ(ŷ_k - y_k) = (-0.9799) + 0.01554 + ... + 0.08683 ≈ 0 read as a check that failed
-    (by hand -0.000118): the line now says what the printed terms add up to, then ≈ 0."""
+    (by hand -0.000118): the line now says what the printed terms add up to, then ≈ 0;
+    '=' only where they add up to the total in all their digits (at --exact --digits 40 a
+    sum in Decimal's usual 28 digits made up 3e-33 for two opposite terms, and 1 for
+    0.99999999999999999999999999999999999999997764)."""
+    from tracer.numeric import decimal_text
     from tracer.presets import load_preset
-    trace = run_pass(load_preset("lecture-cnn"))
-    sums = [line for line in lines_of(build_document(trace, 4))
-            if isinstance(line, m.Row) and isinstance(line.items[0], m.BigOp)
-            and m.Op("≈") in line.items]
-    assert len(sums) == 2
-    for line in sums:
-        at = line.items.index(m.Op("≈"))
-        terms, printed = m.Row(line.items[3:at - 2]), line.items[at - 1]
-        assert evaluate(terms) == Decimal(printed.text) and printed.derived, to_latex(line)
-        assert Decimal(line.items[at + 1].text) in (0, 1)
+    shapes = {}
+    for name, trace, digits in (("lecture-cnn", run_pass(load_preset("lecture-cnn")), 4),
+                                ("exact", run_pass(load_example("lecture"), "exact"), 40)):
+        lines = [line for line in lines_of(build_document(trace, digits))
+                 if isinstance(line, m.Row) and isinstance(line.items[0], m.BigOp)
+                 and line.items[2] == m.Op("=")]
+        assert len(lines) == 2
+        for line in lines:
+            worked, rest = evaluate(line.items[3]), [i.text for i in line.items[4:]]
+            shapes[name, isinstance(line.items[1], m.Sym)] = rest[::2]  # Σŷ, Σ(ŷ - y)
+            if rest[0] == "=":  # = total, or = what the terms make ≈ total
+                assert worked == Decimal(rest[1]), to_latex(line)
+            else:  # ≈ total: the terms make it to the document's digits
+                assert worked != Decimal(rest[1])
+                assert Decimal(decimal_text(worked, digits)) == Decimal(rest[1])
+    assert shapes == {("lecture-cnn", True): ["=", "≈"], ("lecture-cnn", False): ["=", "≈"],
+                      ("exact", True): ["≈"], ("exact", False): ["="]}, shapes

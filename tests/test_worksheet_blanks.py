@@ -171,8 +171,9 @@ def test_a_wide_matrix_of_boxes_is_set_smaller_to_fit_the_page():
                         "bias": 0}]}
     html = render(run_pass(from_dict(data)), ("html",), view="worksheet",
                   blank="conv1.out")["html"]
-    css = re.search(r"\.blank \{[^}]*min-width: ([\d.]+)em[^}]*margin: 0 ([\d.]+)em", html)
-    assert float(css[1]) + 2 * float(css[2]) == pytest.approx(BLANK_EM)
+    css = re.search(r"\.blank \{[^}]*min-width: ([\d.]+)em[^}]*border: ([\d.]+)em solid"
+                    r"[^}]*margin: 0 ([\d.]+)em", html)
+    assert float(css[1]) + 2 * float(css[2]) + 2 * float(css[3]) == pytest.approx(BLANK_EM)
     boxes = re.search(r'<table class="mat"( style="font-size: (\d+)%")?>'
                       r'(?:(?!</table>).)*class="blank"', html, re.S)
     assert boxes and boxes[1] and int(boxes[2]) * 9 * (BLANK_EM + 0.9) <= 100 * 46, boxes

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 import numpy as np
 
@@ -13,6 +13,7 @@ from .blanks import hides
 from .context import EXTRA, LARGE_CELLS, MAX_DIGITS, Context, cell_ref, operand, short_index
 from .document import Display, Para, Section, Table
 from .forward import cell_sym
+from .holding import evaluate, reads_as, significant, with_text
 from ..trace import parse_cell
 
 PARAM_SYMBOLS = {("conv2d", "weight"): "K", ("conv2d", "bias"): "b",
@@ -85,10 +86,10 @@ def _held_change(line, ctx: Context):
     """``line`` (W_new = old - η · g = new (Δ = c)) printed so that -η · g, worked from the
     printed η and g, rounds to the printed c: 0.3 - 0.05 · 1.5739 = 0.22131 gives a change
     of -0.078695, which by hand reads -0.07870 where the true change, -0.0786926, prints
-    -0.07869. First g gets digits (1.57385: -0.0786925, and still 0.22131), as a line's
-    operands do; where none do, c (-0.078695, as a result that rounds at a half). At most
-    EXTRA more digits either way."""
-    from .holding import evaluate, reads_as, significant, with_text
+    -0.07869. First g gets digits (1.57385: -0.0786925, and the new value still works out
+    where it did), as a line's operands do; where none do, c, when the true change itself
+    rounds at a half (Δ = -0.225 for -0.22, as a result does). At most EXTRA more digits
+    either way."""
     items = list(line.items) if isinstance(line, m.Row) else []
     at = next((k for k, item in enumerate(items) if _is_change(item)), None)
     relations = [k for k, item in enumerate(items) if item == m.Op("=")]
@@ -105,17 +106,26 @@ def _held_change(line, ctx: Context):
         return line
 
     def worked(row) -> tuple:
-        """(new, change) worked from the printed old, η and g of ``row``."""
+        """(new, change) worked from the printed old, η and g of ``row``, all digits kept."""
         part = m.Row(tuple(row.items[relations[0] + 1:relations[1]]))  # old - η · g
         value, old = evaluate(part), evaluate(row.items[relations[0] + 1])
-        return (None, None) if value is None or old is None else (value, value - old)
+        if value is None or old is None:
+            return None, None
+        with localcontext(prec=100):
+            return value, value - old
 
+    value, by_hand = worked(line)
+    if by_hand is None or reads_as(change, ctx)(by_hand):
+        return line
+    new_works = reads_as(new, ctx)(value)  # (a float line at --digits 12 may not, as it was)
     shown = significant(operand.text)
-    for digits in range(shown, shown + EXTRA + 1):  # g wider, c as printed
+    for digits in range(shown + 1, shown + EXTRA + 1):  # g wider, c as printed
         text = ctx.text(ctx.value(grad, index), digits)
-        trial = with_text(line, operand.ref, text) if significant(text) > shown else line
+        if significant(text) <= shown:
+            continue
+        trial = with_text(line, operand.ref, text)
         value, by_hand = worked(trial)
-        if reads_as(new, ctx)(value) and reads_as(change, ctx)(by_hand):
+        if reads_as(change, ctx)(by_hand) and (reads_as(new, ctx)(value) or not new_works):
             return trial
     true = step(ctx.trace, ctx.value(before, index), ctx.value(qid, index),
                 ctx.value(grad, index))
@@ -262,7 +272,8 @@ def _summed(ctx: Context, terms: list, total: m.Num) -> list:
     first: (-0.9799) + 0.01554 + ... + 0.08683 = -0.000118 ≈ 0, which a student who adds
     them gets (not where a term is a worksheet's box: the sum would tell it)."""
     numbers = [n for term in terms for n in m.walk(term) if isinstance(n, m.Num)]
-    printed = sum((Decimal(n.text.replace("−", "-")) for n in numbers), Decimal(0))
+    with localcontext(prec=100):  # every digit printed (Decimal's usual 28 made up 3e-33)
+        printed = sum((Decimal(n.text.replace("−", "-")) for n in numbers), Decimal(0))
     if printed == Decimal(total.text):
         return [m.joined(terms, "+"), m.Op("="), total]
     if any(n.ref and hides(ctx.hidden, n.ref) for n in numbers) or \

@@ -6,7 +6,7 @@ from __future__ import annotations
 from . import mathtree as m
 
 CELL_PAD_EM = 0.9  # a matrix cell's padding
-BLANK_EM = 5.7  # a worksheet's box: .blank in handout.css, 5.5em wide with 0.1em margins
+BLANK_EM = 5.82  # a worksheet's box: .blank in handout.css, 5.5em, 0.1em margins, 0.06em borders
 # for LM Roman at the handout's size: a reader's estimate, not a layout
 CHAR_EM = {".": 0.28, ",": 0.28, "-": 0.78, "−": 0.78, "+": 0.78, "(": 0.39, ")": 0.39,
            "⋯": 1.2, " ": 0.33, "×": 0.78}
