@@ -17,7 +17,9 @@ from .widths import CELL_PAD_EM, width_em
 
 EXACT_TERMS = 3  # exact forms with more terms than this are not worth printing
 EXACT_DIGITS = 12  # nor those with a fraction of more digits (a float weight's 2^-52 ones)
-EXTRA = 5  # a worked line's numbers get at most this many more digits than the document's
+EXTRA = 5  # a worked line's numbers get at most this many more digits than the document's:
+# past them a line is left as it is (a probability 1 - 1e-15, printed so as not to read 1,
+# would need 16-digit operands, which no reader works with)
 MAX_DIGITS = {"float": 15, "exact": 50 + EXTRA}  # the most significant digits a value
 # prints to: float64's, and exact mode's largest --digits with the EXTRA a line may add
 MATRIX_SIDE = 12  # larger 2-D slices are drawn as heatmaps

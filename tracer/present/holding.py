@@ -23,9 +23,6 @@ from .context import EXTRA, MAX_DIGITS
 from ..numeric import FLOAT, decimal_text
 from ..trace import parse_cell
 
-# at most EXTRA more digits than the document's: past them a line is left as it is (a
-# probability 1 - 1e-15, printed so as not to read 1, would need 16-digit operands, which
-# no reader works with)
 NOISE = Decimal("1e-12")  # a result this much smaller than its largest term is float noise
 _ADD = {"+": 1, "-": -1, "−": -1}
 _MUL = {"·", "×"}
