@@ -253,5 +253,5 @@ def test_a_marked_update_line_shows_the_students_new_value_once():
 def test_a_blank_answer_shows_what_the_students_own_numbers_give():
     html, _ = marked(ANSWERS + "dense1.grad: [null, null]\n")
     assert ('<span class="mark missing" data-ref="dense1.grad[1]">?</span>'
-            '<span class="expected">expected 6.79×10<sup>−6</sup></span>') in html
+            '<span class="expected">yours 6.79×10<sup>−6</sup></span>') in html  # not 'expected'
     assert "1.846×10<sup>−5</sup></span><span class=\"expected\">" not in html

@@ -23,6 +23,7 @@ class MarkView:
     expected: str | None = None  # shown beside: what the cell should be
     mistake: str | None = None  # a catalogue name, for the message "mistake.<name>"
     yours: str | None = None  # a wrong cell's value from the student's own earlier numbers
+    own: bool = False  # ``expected`` is a blank's value from the student's own numbers
 
 
 def _expected_text(mark, value=None) -> str | None:
@@ -50,7 +51,8 @@ def marks_by_ref(marking) -> dict[str, MarkView]:
         views[cell_ref(mark.qid, mark.index)] = MarkView(
             mark.verdict, mark.given.text if mark.given else "", _beside(mark),
             mark.diagnosis.mistake.name if mark.diagnosis else None,
-            _expected_text(mark, mark.carried) if yours else None)
+            _expected_text(mark, mark.carried) if yours else None,
+            own=mark.verdict == "missing" and mark.carried is not None)
     return views
 
 

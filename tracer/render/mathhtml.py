@@ -18,7 +18,7 @@ from ..present.widths import width_em
 from .assets import plain
 from .png import heatmap_uri, scale_uri
 
-_SCI = re.compile(r"^([-+]?)([0-9.]+)e(-?[0-9]+)$")
+_SCI = re.compile(r"^([-+]?)([0-9.]+)e([-+]?[0-9]+)$")
 RELATIONS = {"=", "≈", "≤", "≥", "≠", "⇒", "→", "∈", "<", ">"}
 PUNCTUATION = {",", ";", ":"}
 THIN, MEDIUM = "\u2009", "\u2005"  # TeX's \, and \; around operators and relations
@@ -84,6 +84,7 @@ class HtmlMathPrinter:
         match = _SCI.match(text)
         if match:
             sign, mantissa, power = match.groups()
+            power = str(int(power))  # a student's -3.5e-05 as 10⁻⁵, not 10⁻⁰⁵
             return f"{_minus(sign)}{escape(mantissa)}×10<sup>{escape(_minus(power))}</sup>"
         return str(escape(_minus(text)))
 
@@ -111,7 +112,9 @@ class HtmlMathPrinter:
         given = self._number(mark.given) if mark.given else "?"
         out = f'<span class="mark {mark.verdict}"{ref}>{given}</span>'
         if mark.verdict in ("wrong", "missing") and mark.expected:
-            note = f"{escape(plain(self.lang, 'mark.expected.note'))} {self._number(mark.expected)}"
+            # a blank's number is worked on from the student's own numbers where they differ
+            label = "mark.yours" if mark.own else "mark.expected.note"
+            note = f"{escape(plain(self.lang, label))} {self._number(mark.expected)}"
             if mark.yours:  # what the line's own numbers, the student's, come to
                 note += f"; {escape(plain(self.lang, 'mark.yours'))} {self._number(mark.yours)}"
             if mark.mistake:
