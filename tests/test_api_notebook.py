@@ -255,3 +255,21 @@ def test_write_report_and_check_name_their_keywords_not_the_command_lines(floats
         checker.check({"conv1.out": [[5, 7], [11, 10]]}, blank="conv9.out")
     with pytest.raises(TypeError, match=r"unexpected keyword argument 'digit'"):
         write_report(floats, tmp_path / "o", "html", digit=3)
+
+
+def test_a_notebooks_numpy_int_digits_and_a_binary_file_given_as_a_trace(floats, tmp_path):
+    """digits=np.int64(6) passed the check, then broke deep in the formatting; a .npz given
+    to Trace.load was 'expected a file'."""
+    assert render(floats, "html", digits=np.int64(6)) == render(floats, "html", digits=6)
+    weights = tmp_path / "w.npz"
+    np.savez(weights, weight=np.arange(12.0))
+    with pytest.raises(CnnTraceError, match=r"w\.npz: is a binary file, not text; expected a "
+                                            r"cnntrace trace \(JSON"):
+        Trace.load(weights)
+
+
+def test_a_students_python_style_exponent_reads_as_a_power_of_ten():
+    """-3.5e-05 as written showed as −3.5×10⁻⁰⁵."""
+    from tracer.render.mathhtml import HtmlMathPrinter
+    assert HtmlMathPrinter._number("-3.5e-05") == "−3.5×10<sup>−5</sup>"
+    assert HtmlMathPrinter._number("2e+05") == "2×10<sup>5</sup>"

@@ -188,7 +188,7 @@ def test_entry_comments_follow_the_language(lecture):
     text = sheet_text(trace, "conv1.grad_weight,softmax1.sum,conv1.out[0,1,0]", lang="ko")
     assert "# conv1.grad_weight: conv1의 dL/dW (풀이의 ∂L/∂K), 모양 (1, 1, 3, 3), 3x3 행렬로 " \
         "적기" in text
-    assert "# softmax1.sum: softmax1의 e^z 의 합 (풀이의 S), 모양 (), 수 하나로 적기" in text
+    assert "# softmax1.sum: softmax1의 e^z의 합 (풀이의 S), 모양 (), 수 하나로 적기" in text
     assert "# conv1.out[0,1,0]: conv1의 출력 (풀이의 Z) 중 한 칸, 모양 (1, 2, 2)" in text
 
 

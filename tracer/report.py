@@ -151,6 +151,7 @@ def render(trace, formats=("html",), lang: str = "en", view: str = "worked",
     checked as the command line checks its options (:func:`check_arguments`)."""
     formats, blank = check_arguments(trace, formats, lang, view, blank, digits, max_cells,
                                      variant, progress)
+    digits, max_cells = int(digits), None if max_cells is None else int(max_cells)  # np.int64
     trace = trace.revived()  # an exact trace read from JSON: its exact forms read back
     try:
         hidden = select_hidden(trace, blank)

@@ -242,7 +242,7 @@ class Trace:
         from .errors import CnnTraceError, Said
         from .files import read_text
         path = Path(path)
-        text = read_text(path, Said("error.kind.file"), CnnTraceError)
+        text = read_text(path, Said("error.kind.trace"), CnnTraceError, MAX_TRACE_BYTES)
         try:
             return cls.from_json(text)
         except ValueError as err:
@@ -283,6 +283,9 @@ class Trace:
 
     def _repr_pretty_(self, printer, cycle):  # IPython plain-text display
         printer.text(repr(self))
+
+
+MAX_TRACE_BYTES = 4_000_000_000  # an exact trace of a lecture-cnn batch is ~80 MB a sample
 
 
 def parse_cell(key: str) -> tuple[str, tuple | None]:
