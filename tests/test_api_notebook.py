@@ -5,6 +5,7 @@ collection, files, errors and short reprs."""
 from __future__ import annotations
 
 import json
+import re
 import sys
 import warnings
 
@@ -273,3 +274,24 @@ def test_a_students_python_style_exponent_reads_as_a_power_of_ten():
     from tracer.render.mathhtml import HtmlMathPrinter
     assert HtmlMathPrinter._number("-3.5e-05") == "−3.5×10<sup>−5</sup>"
     assert HtmlMathPrinter._number("2e+05") == "2×10<sup>5</sup>"
+
+
+@pytest.mark.parametrize("edit, words", [
+    ({"layers": 5}, "layers: expected a JSON list, got 5"),
+    ({"learning_rate": "fast"}, "learning_rate: expected a number, got 'fast'"),
+    ({"title": None}, "title: expected a JSON str, got None"),
+    ({"layers": [{"name": "conv1"}]}, "layers: expected objects with a 'name' and a 'type'"),
+])
+def test_a_trace_edited_by_hand_is_refused_in_one_line_naming_the_field(floats, edit, words):
+    """'layers': 5 loaded and then failed deep in the handout; 'learning_rate': 'fast' loaded
+    and rendered K_new = 1 - fast · ..."""
+    data = {**json.loads(floats.to_json()), **edit}
+    with pytest.raises(ValueError, match="^a damaged cnntrace trace: " + re.escape(words)):
+        Trace.from_dict(data)
+
+
+def test_a_quantity_without_provenance_is_named(floats):
+    data = json.loads(floats.to_json())
+    data["quantities"]["bogus.id"] = [1.0]
+    with pytest.raises(ValueError, match=r"quantities: 'bogus\.id' has no entry in 'provenance'"):
+        Trace.from_dict(data)

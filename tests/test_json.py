@@ -118,7 +118,7 @@ def test_the_spec_description_is_shown_escaped_and_kept_in_the_json():
 @pytest.mark.parametrize("text, message", [
     ("[1]", "not a cnntrace trace: expected a JSON object, got list"),
     ('{"format": "other"}', "not a cnntrace trace"),
-    ('{"format": "cnntrace-trace"}', "a damaged cnntrace trace: KeyError 'mode'"),
+    ('{"format": "cnntrace-trace"}', "a damaged cnntrace trace: mode: missing"),
 ])
 def test_loading_what_is_not_a_trace_is_a_value_error(text, message):
     with pytest.raises(ValueError, match=message):

@@ -199,6 +199,9 @@ class Trace:
         if data.get("mode", "float") not in ("float", "exact"):
             raise ValueError(f"a damaged cnntrace trace: mode {data.get('mode')!r}, expected "
                              "'float' or 'exact'")
+        damage = _damage(data)
+        if damage:
+            raise ValueError(f"a damaged cnntrace trace: {damage}")
         try:
             return cls._from_dict(data)
         except (KeyError, TypeError, ValueError, AttributeError) as err:
@@ -325,6 +328,32 @@ def full_index(index: tuple, shape: tuple) -> tuple | None:
     for axis, i in zip(kept, index):
         full[axis] = i
     return tuple(full)
+
+
+_FIELDS = {"mode": str, "title": str, "learning_rate": str, "batched": bool, "conventions": dict,
+           "layers": list, "quantities": dict, "provenance": dict}
+
+
+def _damage(data: dict) -> str | None:
+    """What makes a trace's JSON data unusable, said as 'field: what was expected', or
+    None (a trace edited by hand rendered 'K_new = 1 - fast · ...' or failed deep inside)."""
+    from decimal import Decimal, InvalidOperation
+    for name, kind in _FIELDS.items():
+        if name not in data:
+            return f"{name}: missing"
+        if not isinstance(data[name], kind):
+            return f"{name}: expected a JSON {kind.__name__}, got {data[name]!r:.60}"
+    if not all(isinstance(layer, dict) and isinstance(layer.get("name"), str)
+               and isinstance(layer.get("type"), str) for layer in data["layers"]):
+        return "layers: expected objects with a 'name' and a 'type'"
+    try:
+        Decimal(data["learning_rate"])
+    except InvalidOperation:
+        return f"learning_rate: expected a number, got {data['learning_rate']!r:.60}"
+    unknown = next((qid for qid in data["quantities"] if qid not in data["provenance"]), None)
+    if unknown is not None:
+        return f"quantities: {unknown!r:.60} has no entry in 'provenance'"
+    return None
 
 
 def _looks_like_path(text: str) -> bool:
