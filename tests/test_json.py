@@ -141,9 +141,17 @@ def test_the_api_names_what_it_expected():
     with pytest.raises(KeyError, match=r"no cell 'conv1.out\[9,9,9\]': conv1.out has shape "
                                        r"\(1, 2, 2\)"):
         trace["conv1.out[9,9,9]"]
-    for digits in (-3, "x", 0, 51, True):
-        with pytest.raises(ValueError, match="digits: expected a whole number from 1 to 50"):
+    for digits in (-3, "x", 0, 16, True):  # a float holds 15 (a 20 printed noise)
+        with pytest.raises(ValueError, match="digits: expected a whole number from 1 to 15 in "
+                                             "float mode"):
             trace.format("loss.out", digits)
+    exact = run_pass(load_example("lecture"), "exact")
+    assert exact.format("dense1.out[0]", 50) == "5.6"
+    with pytest.raises(ValueError, match="from 1 to 50 in exact mode, got 51"):
+        exact.format("loss.out", 51)
+    with pytest.raises(TypeError, match=r"path: expected a file name \(str or Path\), got "
+                                        "NoneType"):
+        trace.save(None)
     assert trace.format("loss.out", np.int64(4)) == "1.846e-5"
     for key, value, words in (("version", 99, "a cnntrace trace of version 99; this cnntrace "
                                                "reads version 1"),

@@ -92,7 +92,7 @@ def test_answers_are_the_lectures_true_numbers(lecture_quiz):
     assert "0.00022" not in xml.split("<generalfeedback")[0]  # not the slides' number
 
 
-@pytest.mark.parametrize("digits", [2, 4, 6])
+@pytest.mark.parametrize("digits", [2, 4, 6, 14])  # 14: answers within a float's 15
 def test_tolerance_is_one_unit_in_the_last_asked_digit(digits):
     trace = run_pass(load_example("lecture"))
     for ref, q in numerical(moodle_xml(trace, "forward,backward", digits=digits,

@@ -126,10 +126,13 @@ class Trace:
         return backend(self.mode if self._live else "float")
 
     def format(self, key: str, digits: int = 4) -> str:
-        """One cell's value as text to ``digits`` significant digits."""
+        """One cell's value as text to ``digits`` significant digits (at most 15 in float
+        mode, which holds no more: past them a float prints rounding noise; 50 exact)."""
+        most = 50 if self.mode == "exact" else 15
         if not isinstance(digits, numbers.Integral) or isinstance(digits, bool) \
-                or not 1 <= digits <= 50:
-            raise ValueError(f"digits: expected a whole number from 1 to 50, got {digits!r}")
+                or not 1 <= digits <= most:
+            raise ValueError(f"digits: expected a whole number from 1 to {most} in {self.mode} "
+                             f"mode, got {digits!r}")
         nx = self.numeric
         value = self[key]
         if isinstance(value, np.ndarray):
@@ -244,7 +247,7 @@ class Trace:
         CnnTraceError (a ValueError) naming the file if it cannot be read or is not one."""
         from .errors import CnnTraceError, Said
         from .files import read_text
-        path = Path(path)
+        path = _path(path)
         text = read_text(path, Said("error.kind.trace"), CnnTraceError, MAX_TRACE_BYTES)
         try:
             return cls.from_json(text)
@@ -256,7 +259,7 @@ class Trace:
         rename: a reader never sees half a trace). An existing file is kept unless
         ``overwrite``: FileExistsError."""
         from .files import write_atomic
-        path = Path(path)
+        path = _path(path)
         if not overwrite and (path.exists() or path.is_symlink()):
             raise FileExistsError(f"{path}: already exists; pass overwrite=True to replace it")
         return write_atomic(path, self.to_json(), overwrite=True)
@@ -328,6 +331,13 @@ def full_index(index: tuple, shape: tuple) -> tuple | None:
     for axis, i in zip(kept, index):
         full[axis] = i
     return tuple(full)
+
+
+def _path(path) -> Path:
+    """A file name as a Path; TypeError naming what was expected for anything else."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path: expected a file name (str or Path), got {type(path).__name__}")
+    return Path(path)
 
 
 _FIELDS = {"mode": str, "title": str, "learning_rate": str, "batched": bool, "conventions": dict,

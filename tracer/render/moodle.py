@@ -62,7 +62,9 @@ def answer_and_tolerance(trace, ref: str, digits: int) -> tuple[str, str]:
     scale = float(np.abs(trace.numbers(qid)).max(initial=0.0))
     if value == 0 or abs(value) <= 1e-12 * scale:  # float noise in a true zero
         return "0", _plain(ZERO_TOLERANCE)
-    return trace.format(ref, max(ANSWER_DIGITS, digits + 3)), _plain(unit(value, digits))
+    most = 15 if trace.mode == "float" else 50  # what Trace.format gives: a float's 15
+    return trace.format(ref, min(max(ANSWER_DIGITS, digits + 3), most)), \
+        _plain(unit(value, digits))
 
 
 def before_step(ref: str) -> str | None:
